@@ -30,18 +30,23 @@ pub fn parse_decimal(text: &str, decimals: u8) -> Result<U256, DecimalError> {
         return Err(DecimalError::Empty);
     }
     if t.starts_with('-') {
-        return Err(DecimalError::Negative { text: text.to_string() });
+        return Err(DecimalError::Negative {
+            text: text.to_string(),
+        });
     }
     let cleaned: String = t.chars().filter(|c| *c != '_').collect();
     let (int_part, frac_part) = match cleaned.split_once('.') {
         Some((i, f)) => (i, f),
         None => (cleaned.as_str(), ""),
     };
-    let syntax = || DecimalError::Syntax { text: text.to_string() };
+    let syntax = || DecimalError::Syntax {
+        text: text.to_string(),
+    };
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(syntax());
     }
-    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit())
+    if !int_part.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
     {
         return Err(syntax());
     }
@@ -60,7 +65,9 @@ pub fn parse_decimal(text: &str, decimals: u8) -> Result<U256, DecimalError> {
     for _ in frac_trim.len()..decimals as usize {
         digits.push('0');
     }
-    U256::from_str_radix(&digits, 10).map_err(|_| DecimalError::TooLarge { text: text.to_string() })
+    U256::from_str_radix(&digits, 10).map_err(|_| DecimalError::TooLarge {
+        text: text.to_string(),
+    })
 }
 
 /// Prints base units as the shortest exact decimal with up to `decimals` fractional digits.
@@ -90,8 +97,14 @@ mod tests {
 
     #[test]
     fn parses_exactly() {
-        assert_eq!(parse_decimal("1234.5", 18).unwrap(), U256::from(12345u64) * U256::from(10u64).pow(U256::from(17u8)));
-        assert_eq!(parse_decimal("0.000000000000000001", 18).unwrap(), U256::from(1u8));
+        assert_eq!(
+            parse_decimal("1234.5", 18).unwrap(),
+            U256::from(12345u64) * U256::from(10u64).pow(U256::from(17u8))
+        );
+        assert_eq!(
+            parse_decimal("0.000000000000000001", 18).unwrap(),
+            U256::from(1u8)
+        );
         assert_eq!(parse_decimal("7", 0).unwrap(), U256::from(7u8));
         assert_eq!(parse_decimal(".5", 1).unwrap(), U256::from(5u8));
         assert_eq!(parse_decimal("1_000", 0).unwrap(), U256::from(1000u16));
@@ -100,22 +113,56 @@ mod tests {
 
     #[test]
     fn refuses_bad_text() {
-        assert!(matches!(parse_decimal("0.0000000000000000001", 18), Err(DecimalError::TooManyDecimals { given: 19, max: 18, .. })));
-        assert!(matches!(parse_decimal("-1", 18), Err(DecimalError::Negative { .. })));
-        assert!(matches!(parse_decimal("1e18", 18), Err(DecimalError::Syntax { .. })));
-        assert!(matches!(parse_decimal("1.2.3", 18), Err(DecimalError::Syntax { .. })));
-        assert!(matches!(parse_decimal(".", 18), Err(DecimalError::Syntax { .. })));
+        assert!(matches!(
+            parse_decimal("0.0000000000000000001", 18),
+            Err(DecimalError::TooManyDecimals {
+                given: 19,
+                max: 18,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_decimal("-1", 18),
+            Err(DecimalError::Negative { .. })
+        ));
+        assert!(matches!(
+            parse_decimal("1e18", 18),
+            Err(DecimalError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_decimal("1.2.3", 18),
+            Err(DecimalError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_decimal(".", 18),
+            Err(DecimalError::Syntax { .. })
+        ));
         assert!(matches!(parse_decimal("", 18), Err(DecimalError::Empty)));
         let huge = "9".repeat(80);
-        assert!(matches!(parse_decimal(&huge, 0), Err(DecimalError::TooLarge { .. })));
+        assert!(matches!(
+            parse_decimal(&huge, 0),
+            Err(DecimalError::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn formats_shortest() {
-        assert_eq!(format_decimal(U256::from(12345u64) * U256::from(10u64).pow(U256::from(17u8)), 18), "1234.5");
+        assert_eq!(
+            format_decimal(
+                U256::from(12345u64) * U256::from(10u64).pow(U256::from(17u8)),
+                18
+            ),
+            "1234.5"
+        );
         assert_eq!(format_decimal(U256::from(1u8), 18), "0.000000000000000001");
         assert_eq!(format_decimal(U256::ZERO, 18), "0");
-        assert_eq!(format_decimal(U256::from(7u8) * U256::from(10u64).pow(U256::from(27u8)), 27), "7");
+        assert_eq!(
+            format_decimal(
+                U256::from(7u8) * U256::from(10u64).pow(U256::from(27u8)),
+                27
+            ),
+            "7"
+        );
     }
 
     proptest! {

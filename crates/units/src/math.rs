@@ -111,7 +111,11 @@ pub fn mul_div_ceil(a: U256, b: U256, d: U256) -> MathResult<U256> {
     }
     if let Some(p) = a.checked_mul(b) {
         let q = p / d;
-        return if (p % d).is_zero() { Ok(q) } else { add(q, U256::from(1u8)) };
+        return if (p % d).is_zero() {
+            Ok(q)
+        } else {
+            add(q, U256::from(1u8))
+        };
     }
     let p = widen(a) * widen(b);
     let dw = widen(d);
@@ -187,7 +191,10 @@ mod tests {
         assert_eq!(c, f + u(1));
         // quotient too large
         assert_eq!(mul_div_floor(big, u(2), u(1)), Err(MathError::Overflow));
-        assert_eq!(mul_div_floor(u(1), u(1), U256::ZERO), Err(MathError::DivisionByZero));
+        assert_eq!(
+            mul_div_floor(u(1), u(1), U256::ZERO),
+            Err(MathError::DivisionByZero)
+        );
     }
 
     #[test]

@@ -1,0 +1,280 @@
+//! RateLimits with the exact spark-alm-controller semantics (SPEC §4.4), and key derivation.
+//!
+//! Contract: `current = min(slope·(now − lastUpdated) + lastAmount, maxAmount)` with checked
+//! arithmetic; `maxAmount = 2^256−1` is *unlimited* (current is 2^256−1 and triggers write
+//! nothing); `maxAmount = 0` is an unconfigured key and every trigger on it reverts
+//! `RateLimits/zero-maxAmount` (keys double as an allow-list). Keys are the keccak-256 values the
+//! Solidity contracts use, so printed keys compare equal to on-chain ones.
+
+use crate::error::{CallResult, Revert};
+use crate::event::EventKind;
+use crate::roles::{controller_role, ADMIN_ROLE};
+use crate::state::{RateLimitData, State};
+use alloy_primitives::{keccak256, Address, B256, U256};
+use laniakea_units::{math, Timestamp, Wad};
+
+/// Base key id: `keccak256("LIMIT_…")` of the ASCII name.
+pub fn limit_id(name: &str) -> B256 {
+    keccak256(name.as_bytes())
+}
+
+/// `keccak256(abi.encode(id, a))` (spark `makeAssetKey`/`makeAddressKey`).
+pub fn address_key(id: B256, a: Address) -> B256 {
+    let mut buf = [0u8; 64];
+    buf[..32].copy_from_slice(id.as_slice());
+    buf[44..64].copy_from_slice(a.as_slice());
+    keccak256(buf)
+}
+
+/// `keccak256(abi.encode(id, a, b))` (spark `makeAssetDestinationKey`).
+pub fn address_pair_key(id: B256, a: Address, b: Address) -> B256 {
+    let mut buf = [0u8; 96];
+    buf[..32].copy_from_slice(id.as_slice());
+    buf[44..64].copy_from_slice(a.as_slice());
+    buf[76..96].copy_from_slice(b.as_slice());
+    keccak256(buf)
+}
+
+/// The key names the PAU uses.
+pub mod names {
+    pub const USDS_MINT: &str = "LIMIT_USDS_MINT";
+    pub const DEPOSIT_4626: &str = "LIMIT_4626_DEPOSIT";
+    pub const WITHDRAW_4626: &str = "LIMIT_4626_WITHDRAW";
+    pub const ASSET_TRANSFER: &str = "LIMIT_ASSET_TRANSFER";
+    pub const VAULT_DRAW: &str = "LIMIT_VAULT_DRAW";
+    pub const VAULT_REPAY: &str = "LIMIT_VAULT_REPAY";
+}
+
+/// `min(slope·dt + lastAmount, maxAmount)`, or `2^256−1` when unlimited.
+pub fn current_amount(d: &RateLimitData, now: Timestamp) -> CallResult<U256> {
+    if d.max_amount == U256::MAX {
+        return Ok(U256::MAX);
+    }
+    let dt = U256::from(now.since(d.last_updated).unwrap_or(0));
+    let refilled = math::add(math::mul(d.slope, dt)?, d.last_amount)?;
+    Ok(refilled.min(d.max_amount))
+}
+
+impl State {
+    /// `getCurrentRateLimit(key)`.
+    pub fn current_rate_limit(&self, rate_limits: Address, key: B256) -> CallResult<U256> {
+        current_amount(&self.rate_limit_data(rate_limits, key), self.now)
+    }
+
+    /// Full 4-field setter (admin): requires `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
+    pub(crate) fn rl_set(
+        &mut self,
+        rl: Address,
+        caller: Address,
+        key: B256,
+        d: RateLimitData,
+    ) -> CallResult<()> {
+        self.get::<crate::contracts::RateLimits>(rl)?;
+        self.require_role(rl, ADMIN_ROLE, caller)?;
+        if d.last_amount > d.max_amount {
+            return Err(Revert::InvalidLastAmount {
+                last_amount: d.last_amount,
+                max_amount: d.max_amount,
+            });
+        }
+        if d.last_updated > self.now {
+            return Err(Revert::InvalidLastUpdated {
+                last_updated: d.last_updated,
+                now: self.now,
+            });
+        }
+        self.set_rate_limit_data(rl, key, d);
+        self.emit(
+            rl,
+            EventKind::RateLimitDataSet {
+                key,
+                max_amount_wad: Wad(d.max_amount),
+                slope_wad_per_s: Wad(d.slope),
+                last_amount_wad: Wad(d.last_amount),
+                last_updated: d.last_updated,
+            },
+        );
+        Ok(())
+    }
+
+    /// `(maxAmount, slope)` setter: refills to full at `now`.
+    pub(crate) fn rl_set_max_slope(
+        &mut self,
+        rl: Address,
+        caller: Address,
+        key: B256,
+        max_amount: U256,
+        slope: U256,
+    ) -> CallResult<()> {
+        let now = self.now;
+        self.rl_set(
+            rl,
+            caller,
+            key,
+            RateLimitData {
+                max_amount,
+                slope,
+                last_amount: max_amount,
+                last_updated: now,
+            },
+        )
+    }
+
+    /// `setUnlimitedRateLimitData(key)`.
+    pub(crate) fn rl_set_unlimited(
+        &mut self,
+        rl: Address,
+        caller: Address,
+        key: B256,
+    ) -> CallResult<()> {
+        self.rl_set_max_slope(rl, caller, key, U256::MAX, U256::ZERO)
+    }
+
+    /// `triggerRateLimitDecrease` (CONTROLLER role); returns the new current amount.
+    pub(crate) fn rl_decrease(
+        &mut self,
+        rl: Address,
+        caller: Address,
+        key: B256,
+        amount: U256,
+    ) -> CallResult<U256> {
+        self.require_role(rl, controller_role(), caller)?;
+        let d = self.rate_limit_data(rl, key);
+        if d.max_amount.is_zero() {
+            return Err(Revert::ZeroMaxAmount { key });
+        }
+        if d.max_amount == U256::MAX {
+            return Ok(U256::MAX);
+        }
+        let current = current_amount(&d, self.now)?;
+        if amount > current {
+            return Err(Revert::RateLimitExceeded {
+                key,
+                requested: amount,
+                available: current,
+            });
+        }
+        let new = current - amount;
+        self.set_rate_limit_data(
+            rl,
+            key,
+            RateLimitData {
+                last_amount: new,
+                last_updated: self.now,
+                ..d
+            },
+        );
+        self.emit(
+            rl,
+            EventKind::RateLimitDecreaseTriggered {
+                key,
+                amount_to_decrease_wad: Wad(amount),
+                old_rate_limit_wad: Wad(current),
+                new_rate_limit_wad: Wad(new),
+            },
+        );
+        Ok(new)
+    }
+
+    /// `triggerRateLimitIncrease` (CONTROLLER role); returns the new current amount.
+    pub(crate) fn rl_increase(
+        &mut self,
+        rl: Address,
+        caller: Address,
+        key: B256,
+        amount: U256,
+    ) -> CallResult<U256> {
+        self.require_role(rl, controller_role(), caller)?;
+        let d = self.rate_limit_data(rl, key);
+        if d.max_amount.is_zero() {
+            return Err(Revert::ZeroMaxAmount { key });
+        }
+        if d.max_amount == U256::MAX {
+            return Ok(U256::MAX);
+        }
+        let current = current_amount(&d, self.now)?;
+        let new = math::add(current, amount)?.min(d.max_amount);
+        self.set_rate_limit_data(
+            rl,
+            key,
+            RateLimitData {
+                last_amount: new,
+                last_updated: self.now,
+                ..d
+            },
+        );
+        self.emit(
+            rl,
+            EventKind::RateLimitIncreaseTriggered {
+                key,
+                amount_to_increase_wad: Wad(amount),
+                old_rate_limit_wad: Wad(current),
+                new_rate_limit_wad: Wad(new),
+            },
+        );
+        Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_key_values() {
+        assert_eq!(
+            limit_id(names::USDS_MINT).to_string(),
+            "0xcb0537d5e5dba65a8edbac12555995860e5b8e1b70996011edb1ca8173e56d3c"
+        );
+        assert_eq!(
+            limit_id(names::DEPOSIT_4626).to_string(),
+            "0xc80e541ae8dbb00d82e12edc8dbc29e6ae9ebed737088df9145797f7edca3b42"
+        );
+    }
+
+    #[test]
+    fn address_key_is_abi_encode_of_two_words() {
+        // abi.encode(bytes32, address) = id ‖ 12 zero bytes ‖ address.
+        let id = limit_id(names::DEPOSIT_4626);
+        let a: Address = "0xa3931d71877C0E7a3148CB7Eb4463524FEc27fbD"
+            .parse()
+            .unwrap();
+        let mut manual = Vec::new();
+        manual.extend_from_slice(id.as_slice());
+        manual.extend_from_slice(&[0u8; 12]);
+        manual.extend_from_slice(a.as_slice());
+        assert_eq!(address_key(id, a), keccak256(&manual));
+        assert_ne!(address_key(id, a), address_pair_key(id, a, Address::ZERO));
+    }
+
+    #[test]
+    fn current_refills_linearly_and_caps() {
+        let d = RateLimitData {
+            max_amount: U256::from(1000u64),
+            slope: U256::from(10u64),
+            last_amount: U256::from(100u64),
+            last_updated: Timestamp(1000),
+        };
+        assert_eq!(
+            current_amount(&d, Timestamp(1000)).unwrap(),
+            U256::from(100u64)
+        );
+        assert_eq!(
+            current_amount(&d, Timestamp(1050)).unwrap(),
+            U256::from(600u64)
+        );
+        assert_eq!(
+            current_amount(&d, Timestamp(1090)).unwrap(),
+            U256::from(1000u64)
+        );
+        assert_eq!(
+            current_amount(&d, Timestamp(1091)).unwrap(),
+            U256::from(1000u64)
+        );
+        let unl = RateLimitData {
+            max_amount: U256::MAX,
+            ..d
+        };
+        assert_eq!(current_amount(&unl, Timestamp(0)).unwrap(), U256::MAX);
+    }
+}

@@ -1,0 +1,289 @@
+//! sUSDS (SPEC §4.2) and the ERC-4626 facade the controller uses.
+//!
+//! Contract: `chi` [ray] accrues as `rpow(ssr, now − rho)·chi / RAY` (floor after MCD `rpow`);
+//! deposit/redeem and `convertTo*`/`previewDeposit`/`previewRedeem` floor; mint/withdraw and
+//! `previewMint`/`previewWithdraw` round up; yield is minted as USDS into the vault through
+//! `vat.suck` + `join.exit`; `ssr` changes only when `rho == now`. max* limits are checked first
+//! and fail with the ERC-4626 typed errors. The facade ([`State::vault_deposit`] …) dispatches on
+//! the vault kind so later vault kinds (Prime vaults) plug in without touching the controller.
+
+use crate::contracts::{Contract, Savings};
+use crate::error::{CallResult, Revert};
+use crate::event::EventKind;
+use crate::state::State;
+use alloy_primitives::{Address, U256};
+use laniakea_units::{math, Ray, Wad, RAY};
+
+impl State {
+    /// `chi` as of now (without writing it).
+    pub fn savings_chi(&self, vault: Address) -> CallResult<U256> {
+        let s = self.get::<Savings>(vault)?;
+        Self::chi_at(s, self.now)
+    }
+
+    fn chi_at(s: &Savings, now: laniakea_units::Timestamp) -> CallResult<U256> {
+        match now.since(s.rho) {
+            Some(dt) if dt > 0 => Ok(math::mul_div_floor(
+                math::rpow(s.ssr, dt, RAY)?,
+                s.chi,
+                RAY,
+            )?),
+            _ => Ok(s.chi),
+        }
+    }
+
+    /// `drip()`: accrue, mint the yield into the vault as USDS; returns the new `chi`.
+    pub(crate) fn savings_drip(&mut self, vault: Address) -> CallResult<U256> {
+        let s = self.get::<Savings>(vault)?.clone();
+        let now = self.now;
+        if s.rho == now {
+            return Ok(s.chi);
+        }
+        let chi = Self::chi_at(&s, now)?;
+        let supply = s.token.total_supply;
+        let diff = math::sub(
+            math::mul_div_floor(supply, chi, RAY)?,
+            math::mul_div_floor(supply, s.chi, RAY)?,
+        )?;
+        let m = self.get_mut::<Savings>(vault)?;
+        m.chi = chi;
+        m.rho = now;
+        if !diff.is_zero() {
+            self.vat_suck(vault, s.vow, vault, math::mul(diff, RAY)?)?;
+            self.join_exit(s.join, vault, vault, diff)?;
+        }
+        self.emit(
+            vault,
+            EventKind::Drip {
+                chi_ray: Ray(chi),
+                diff_wad: Wad(diff),
+            },
+        );
+        Ok(chi)
+    }
+
+    /// `file("ssr", ray)`: wards only, and only with `rho == now` (drip first).
+    pub(crate) fn savings_file_ssr(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        ssr: U256,
+    ) -> CallResult<()> {
+        self.require_ward(vault, caller)?;
+        let now = self.now;
+        let s = self.get_mut::<Savings>(vault)?;
+        if s.rho != now {
+            return Err(Revert::SsrChiNotUpdated { rho: s.rho, now });
+        }
+        if ssr < RAY {
+            return Err(Revert::SsrBelowRay { ssr });
+        }
+        s.ssr = ssr;
+        self.emit(
+            vault,
+            EventKind::FileRay {
+                what: "ssr",
+                ilk: None,
+                data_ray: Ray(ssr),
+            },
+        );
+        Ok(())
+    }
+
+    // ---- ERC-4626 facade ----------------------------------------------------------------------
+
+    fn savings(&self, vault: Address) -> CallResult<&Savings> {
+        match self.contract(vault)? {
+            Contract::Savings(s) => Ok(s),
+            _ => Err(Revert::NotAVault(vault)),
+        }
+    }
+
+    /// The vault's underlying asset.
+    pub fn vault_asset(&self, vault: Address) -> CallResult<Address> {
+        Ok(self.savings(vault)?.asset)
+    }
+
+    pub fn vault_total_assets(&self, vault: Address) -> CallResult<U256> {
+        let s = self.savings(vault)?;
+        Ok(math::mul_div_floor(
+            s.token.total_supply,
+            Self::chi_at(s, self.now)?,
+            RAY,
+        )?)
+    }
+
+    pub fn vault_convert_to_shares(&self, vault: Address, assets: U256) -> CallResult<U256> {
+        Ok(math::mul_div_floor(assets, RAY, self.savings_chi(vault)?)?)
+    }
+
+    pub fn vault_convert_to_assets(&self, vault: Address, shares: U256) -> CallResult<U256> {
+        Ok(math::mul_div_floor(shares, self.savings_chi(vault)?, RAY)?)
+    }
+
+    pub fn vault_preview_deposit(&self, vault: Address, assets: U256) -> CallResult<U256> {
+        self.vault_convert_to_shares(vault, assets)
+    }
+
+    pub fn vault_preview_mint(&self, vault: Address, shares: U256) -> CallResult<U256> {
+        Ok(math::mul_div_ceil(shares, self.savings_chi(vault)?, RAY)?)
+    }
+
+    pub fn vault_preview_withdraw(&self, vault: Address, assets: U256) -> CallResult<U256> {
+        Ok(math::mul_div_ceil(assets, RAY, self.savings_chi(vault)?)?)
+    }
+
+    pub fn vault_preview_redeem(&self, vault: Address, shares: U256) -> CallResult<U256> {
+        self.vault_convert_to_assets(vault, shares)
+    }
+
+    pub fn vault_max_deposit(&self, vault: Address, _receiver: Address) -> CallResult<U256> {
+        self.savings(vault)?;
+        Ok(U256::MAX)
+    }
+
+    pub fn vault_max_mint(&self, vault: Address, _receiver: Address) -> CallResult<U256> {
+        self.savings(vault)?;
+        Ok(U256::MAX)
+    }
+
+    pub fn vault_max_withdraw(&self, vault: Address, owner: Address) -> CallResult<U256> {
+        self.vault_convert_to_assets(vault, self.balance_of(vault, owner))
+    }
+
+    pub fn vault_max_redeem(&self, vault: Address, owner: Address) -> CallResult<U256> {
+        self.savings(vault)?;
+        Ok(self.balance_of(vault, owner))
+    }
+
+    fn vault_enter(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        receiver: Address,
+        assets: U256,
+        shares: U256,
+    ) -> CallResult<()> {
+        let asset = self.vault_asset(vault)?;
+        self.erc20_transfer_from(asset, vault, caller, vault, assets)?;
+        self.erc20_mint_unchecked(vault, receiver, shares)?;
+        self.emit(
+            vault,
+            EventKind::Deposit {
+                sender: caller,
+                owner: receiver,
+                assets_wad: Wad(assets),
+                shares_wad: Wad(shares),
+            },
+        );
+        Ok(())
+    }
+
+    fn vault_exit(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        receiver: Address,
+        owner: Address,
+        assets: U256,
+        shares: U256,
+    ) -> CallResult<()> {
+        let asset = self.vault_asset(vault)?;
+        self.erc20_spend_allowance(vault, owner, caller, shares)?;
+        self.erc20_burn_unchecked(vault, owner, shares)?;
+        self.erc20_move(asset, vault, receiver, assets)?;
+        self.emit(
+            vault,
+            EventKind::Withdraw {
+                sender: caller,
+                receiver,
+                owner,
+                assets_wad: Wad(assets),
+                shares_wad: Wad(shares),
+            },
+        );
+        Ok(())
+    }
+
+    /// ERC-4626 `deposit(assets, receiver)`; returns shares (floor).
+    pub(crate) fn vault_deposit(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        assets: U256,
+        receiver: Address,
+    ) -> CallResult<U256> {
+        self.savings_drip(vault)?;
+        let max = self.vault_max_deposit(vault, receiver)?;
+        if assets > max {
+            return Err(Revert::ExceededMaxDeposit {
+                receiver,
+                assets,
+                max,
+            });
+        }
+        let shares = self.vault_preview_deposit(vault, assets)?;
+        self.vault_enter(vault, caller, receiver, assets, shares)?;
+        Ok(shares)
+    }
+
+    /// ERC-4626 `mint(shares, receiver)`; returns assets (ceil).
+    pub(crate) fn vault_mint(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        shares: U256,
+        receiver: Address,
+    ) -> CallResult<U256> {
+        self.savings_drip(vault)?;
+        let max = self.vault_max_mint(vault, receiver)?;
+        if shares > max {
+            return Err(Revert::ExceededMaxMint {
+                receiver,
+                shares,
+                max,
+            });
+        }
+        let assets = self.vault_preview_mint(vault, shares)?;
+        self.vault_enter(vault, caller, receiver, assets, shares)?;
+        Ok(assets)
+    }
+
+    /// ERC-4626 `withdraw(assets, receiver, owner)`; returns shares burned (ceil).
+    pub(crate) fn vault_withdraw(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        assets: U256,
+        receiver: Address,
+        owner: Address,
+    ) -> CallResult<U256> {
+        self.savings_drip(vault)?;
+        let max = self.vault_max_withdraw(vault, owner)?;
+        if assets > max {
+            return Err(Revert::ExceededMaxWithdraw { owner, assets, max });
+        }
+        let shares = self.vault_preview_withdraw(vault, assets)?;
+        self.vault_exit(vault, caller, receiver, owner, assets, shares)?;
+        Ok(shares)
+    }
+
+    /// ERC-4626 `redeem(shares, receiver, owner)`; returns assets (floor).
+    pub(crate) fn vault_redeem(
+        &mut self,
+        vault: Address,
+        caller: Address,
+        shares: U256,
+        receiver: Address,
+        owner: Address,
+    ) -> CallResult<U256> {
+        self.savings_drip(vault)?;
+        let max = self.vault_max_redeem(vault, owner)?;
+        if shares > max {
+            return Err(Revert::ExceededMaxRedeem { owner, shares, max });
+        }
+        let assets = self.vault_preview_redeem(vault, shares)?;
+        self.vault_exit(vault, caller, receiver, owner, assets, shares)?;
+        Ok(assets)
+    }
+}

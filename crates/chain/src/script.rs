@@ -1,0 +1,665 @@
+//! Transaction scripts: JSON lines that deploy, call and query the engine (`docs/scripts.md`).
+//!
+//! Contract: [`parse`] validates the *whole* script before anything runs — JSON syntax, known
+//! fields, names, addresses, functions, amounts, non-decreasing block times — and reports the
+//! first problem with its line number and field. [`run`] then executes on a fresh engine and
+//! returns one JSON value per transaction or view line (a revert is a result, not an error),
+//! plus an optional final summary line. Same script ⇒ byte-identical output.
+
+use crate::call::*;
+use crate::engine::Engine;
+use crate::mcd::ilk_name;
+use alloy_primitives::{keccak256, Address, B256};
+use laniakea_units::{Timestamp, Wad};
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A script problem, found before anything ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    /// 1-based line number in the script file.
+    pub line: usize,
+    /// The JSON path of the offending field (`args.amount`), or `-` for the whole line.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, field `{}`: {}",
+            self.line, self.field, self.message
+        )
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+fn err(line: usize, field: impl Into<String>, message: impl Into<String>) -> ScriptError {
+    ScriptError {
+        line,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Address of a named test account: the last 20 bytes of `keccak256("laniakea:account:" ‖ name)`.
+pub fn account_address(name: &str) -> Address {
+    Address::from_slice(&keccak256(format!("laniakea:account:{name}").as_bytes())[12..])
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Tx {
+        line: usize,
+        tx: Tx,
+        to_name: String,
+        func: String,
+        alias: Option<String>,
+        expect: Option<String>,
+    },
+    View {
+        line: usize,
+        to: Address,
+        to_name: String,
+        func: String,
+        view: View,
+    },
+    Summary {
+        line: usize,
+        balances: Vec<(String, Address, String, Address)>,
+    },
+}
+
+/// A validated script, ready to run.
+#[derive(Debug, Clone)]
+pub struct Script {
+    steps: Vec<Step>,
+    names: BTreeMap<Address, String>,
+    genesis: Timestamp,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    #[serde(default)]
+    accounts: Option<Json>,
+    #[serde(default)]
+    at: Option<u64>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    view: Option<String>,
+    #[serde(default, rename = "fn")]
+    func: Option<String>,
+    #[serde(default)]
+    args: Option<Json>,
+    #[serde(default)]
+    deploy: Option<Json>,
+    #[serde(default, rename = "as")]
+    alias: Option<String>,
+    #[serde(default)]
+    expect: Option<String>,
+    #[serde(default)]
+    summary: Option<SummaryRaw>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryRaw {
+    #[serde(default)]
+    balances: Vec<BalanceRaw>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BalanceRaw {
+    token: String,
+    account: String,
+}
+
+struct Parser {
+    names: BTreeMap<String, Address>,
+    kinds: BTreeMap<Address, &'static str>,
+    nonces: BTreeMap<Address, u64>,
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 64
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        && !n.starts_with("0x")
+}
+
+impl Parser {
+    fn resolve(&self, line: usize, field: &str, text: &str) -> Result<Address, ScriptError> {
+        let t = text.strip_prefix('@').unwrap_or(text);
+        if t.starts_with("0x") {
+            return t.parse().map_err(|_| {
+                err(
+                    line,
+                    field,
+                    format!("'{text}' is not a 20-byte hex address"),
+                )
+            });
+        }
+        self.names.get(t).copied().ok_or_else(|| {
+            err(
+                line,
+                field,
+                format!(
+                    "unknown name '{t}': declare it in an accounts line or deploy it with \"as\""
+                ),
+            )
+        })
+    }
+
+    /// Replaces `@name` strings anywhere inside `v` with hex addresses.
+    fn resolve_args(&self, line: usize, path: &str, v: &mut Json) -> Result<(), ScriptError> {
+        match v {
+            Json::String(s) if s.starts_with('@') => {
+                *s = self.resolve(line, path, s)?.to_string();
+            }
+            Json::String(s) if s == "max" => {
+                // `"max"` is 2^256−1 base units (the infinite allowance / unlimited amount).
+                *s = laniakea_units::format_decimal(alloy_primitives::U256::MAX, 18);
+            }
+            Json::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    self.resolve_args(line, &format!("{path}.{k}"), x)?;
+                }
+            }
+            Json::Array(a) => {
+                for (i, x) in a.iter_mut().enumerate() {
+                    self.resolve_args(line, &format!("{path}[{i}]"), x)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn declare(&mut self, line: usize, name: &str, a: Address) -> Result<(), ScriptError> {
+        if !valid_name(name) {
+            return Err(err(
+                line,
+                "as",
+                format!("'{name}' is not a valid name (letters, digits, _ - ., not starting 0x)"),
+            ));
+        }
+        if self.names.insert(name.to_string(), a).is_some() {
+            return Err(err(line, "as", format!("name '{name}' is already taken")));
+        }
+        Ok(())
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(
+    line: usize,
+    v: Json,
+    prefix: &str,
+) -> Result<T, ScriptError> {
+    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+        let p = e.path().to_string();
+        let field = if p == "." || p.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{p}")
+        };
+        err(line, field, e.into_inner().to_string())
+    })
+}
+
+/// Parses a call to a contract of `kind`. `{"fn", "args"}` in `call`.
+fn parse_call(line: usize, kind: &str, to: Address, call: Json) -> Result<Call, ScriptError> {
+    fn with_fallback<A: serde::de::DeserializeOwned, B: serde::de::DeserializeOwned>(
+        line: usize,
+        call: Json,
+        first: impl FnOnce(A) -> Call,
+        second: impl FnOnce(B) -> Call,
+    ) -> Result<Call, ScriptError> {
+        match typed::<A>(line, call.clone(), "fn") {
+            Ok(a) => Ok(first(a)),
+            Err(e1) => match typed::<B>(line, call, "fn") {
+                Ok(b) => Ok(second(b)),
+                Err(e2) if e1.message.contains("unknown variant") => {
+                    Err(if e2.message.contains("unknown variant") {
+                        e1
+                    } else {
+                        e2
+                    })
+                }
+                Err(_) => Err(e1),
+            },
+        }
+    }
+    let fix = |mut e: ScriptError| {
+        // serde reports the adjacently-tagged content as field "args" already; keep "fn" for tags.
+        if e.field == "fn.args" || e.field.starts_with("fn.args.") {
+            e.field = e.field.trim_start_matches("fn.").to_string();
+        }
+        e
+    };
+    let r = match kind {
+        "erc20" => typed(line, call, "fn").map(|c| Call::Erc20(to, c)),
+        "savings" => with_fallback(
+            line,
+            call,
+            |c| Call::Savings(to, c),
+            |t| Call::Savings(to, SavingsCall::Token(t)),
+        ),
+        "vat" => typed(line, call, "fn").map(|c| Call::Vat(to, c)),
+        "jug" => typed(line, call, "fn").map(|c| Call::Jug(to, c)),
+        "join" => typed(line, call, "fn").map(|c| Call::Join(to, c)),
+        "ilk-vault" => typed(line, call, "fn").map(|c| Call::IlkVault(to, c)),
+        "buffer" => typed(line, call, "fn").map(|c| Call::Buffer(to, c)),
+        "rate-limits" => with_fallback(
+            line,
+            call,
+            |c| Call::RateLimits(to, c),
+            |a| Call::RateLimits(to, RateLimitsCall::Access(a)),
+        ),
+        "alm-proxy" => typed(line, call, "fn").map(|c| Call::AlmProxy(to, c)),
+        "controller" => with_fallback(
+            line,
+            call,
+            |c| Call::Controller(to, c),
+            |a| Call::Controller(to, ControllerCall::Access(a)),
+        ),
+        other => Err(err(
+            line,
+            "to",
+            format!("contract kind '{other}' takes no calls"),
+        )),
+    };
+    r.map_err(fix)
+}
+
+/// Validates a whole script. Nothing runs.
+pub fn parse(text: &str) -> Result<Script, ScriptError> {
+    let mut p = Parser {
+        names: BTreeMap::new(),
+        kinds: BTreeMap::new(),
+        nonces: BTreeMap::new(),
+    };
+    let mut steps = Vec::new();
+    let mut last_at: Option<u64> = None;
+    let mut genesis: Option<u64> = None;
+    let mut summary_seen = false;
+    for (i, raw_line) in text.lines().enumerate() {
+        let line = i + 1;
+        let t = raw_line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if summary_seen {
+            return Err(err(line, "-", "nothing may follow the summary line"));
+        }
+        let raw: RawLine = serde_json::from_str::<Json>(t)
+            .map_err(|e| err(line, "-", format!("not valid JSON: {e}")))
+            .and_then(|v| {
+                typed(line, v, "-").map_err(|mut e| {
+                    e.field = e.field.trim_start_matches("-.").to_string();
+                    e
+                })
+            })?;
+        if let Some(acc) = raw.accounts {
+            match acc {
+                Json::Array(names) => {
+                    for (k, n) in names.into_iter().enumerate() {
+                        let n = n.as_str().map(str::to_string).ok_or_else(|| {
+                            err(line, format!("accounts[{k}]"), "expected a name string")
+                        })?;
+                        p.declare(line, &n, account_address(&n)).map_err(|mut e| {
+                            e.field = format!("accounts[{k}]");
+                            e
+                        })?;
+                    }
+                }
+                Json::Object(m) => {
+                    for (n, a) in m {
+                        let field = format!("accounts.{n}");
+                        let a = a
+                            .as_str()
+                            .ok_or_else(|| err(line, &field, "expected a 0x address string"))?;
+                        let addr = a.parse().map_err(|_| {
+                            err(line, &field, format!("'{a}' is not a 20-byte hex address"))
+                        })?;
+                        p.declare(line, &n, addr).map_err(|mut e| {
+                            e.field = field.clone();
+                            e
+                        })?;
+                    }
+                }
+                _ => {
+                    return Err(err(
+                        line,
+                        "accounts",
+                        "expected a list of names or a map name → address",
+                    ))
+                }
+            }
+            continue;
+        }
+        if let Some(s) = raw.summary {
+            let mut balances = Vec::new();
+            for (k, b) in s.balances.into_iter().enumerate() {
+                let token = p.resolve(line, &format!("summary.balances[{k}].token"), &b.token)?;
+                if !p
+                    .kinds
+                    .get(&token)
+                    .is_some_and(|k| *k == "erc20" || *k == "savings")
+                {
+                    return Err(err(
+                        line,
+                        format!("summary.balances[{k}].token"),
+                        format!("'{}' is not a token deployed by this script", b.token),
+                    ));
+                }
+                let acct =
+                    p.resolve(line, &format!("summary.balances[{k}].account"), &b.account)?;
+                balances.push((b.token, token, b.account, acct));
+            }
+            steps.push(Step::Summary { line, balances });
+            summary_seen = true;
+            continue;
+        }
+        if let Some(v) = raw.view {
+            let to = p.resolve(line, "view", &v)?;
+            let kind = p.kinds.get(&to).ok_or_else(|| {
+                err(
+                    line,
+                    "view",
+                    format!("'{v}' is not a contract deployed by this script"),
+                )
+            })?;
+            let func = raw
+                .func
+                .clone()
+                .ok_or_else(|| err(line, "fn", "a view line needs \"fn\""))?;
+            let mut call = json!({"fn": func});
+            if let Some(mut a) = raw.args {
+                p.resolve_args(line, "args", &mut a)?;
+                call["args"] = a;
+            }
+            let view: View = typed(line, call, "fn").map_err(|mut e| {
+                e.field = e.field.trim_start_matches("fn.").to_string();
+                e
+            })?;
+            let _ = kind;
+            steps.push(Step::View {
+                line,
+                to,
+                to_name: v,
+                func,
+                view,
+            });
+            continue;
+        }
+        // A transaction line.
+        let at = match (raw.at, last_at) {
+            (Some(a), Some(prev)) if a < prev => {
+                return Err(err(line, "at", format!("block time {a} is before the previous line's {prev}; time never goes backwards")))
+            }
+            (Some(a), _) => a,
+            (None, Some(prev)) => prev,
+            (None, None) => 0,
+        };
+        last_at = Some(at);
+        genesis.get_or_insert(at);
+        let from_name = raw.from.ok_or_else(|| {
+            err(
+                line,
+                "from",
+                "a transaction line needs \"from\" (or use accounts/view/summary)",
+            )
+        })?;
+        let from = p.resolve(line, "from", &from_name)?;
+        let nonce = *p.nonces.get(&from).unwrap_or(&0);
+        let (call, to_name, func, alias) = if let Some(mut d) = raw.deploy {
+            if raw.to.is_some() || raw.func.is_some() {
+                return Err(err(line, "deploy", "a deploy line has no \"to\" or \"fn\""));
+            }
+            p.resolve_args(line, "deploy", &mut d)?;
+            let dep: Deploy = typed(line, d, "deploy")?;
+            if let Deploy::Erc20 { symbol } | Deploy::Savings { symbol, .. } = &dep {
+                if crate::contracts::Symbol::new(symbol).is_none() {
+                    return Err(err(
+                        line,
+                        "deploy.symbol",
+                        format!("'{symbol}' is not a symbol (1–15 letters, digits, - _ .)"),
+                    ));
+                }
+            }
+            let addr = from.create(nonce);
+            let alias = raw.alias.clone().ok_or_else(|| {
+                err(
+                    line,
+                    "as",
+                    "a deploy line needs \"as\": the name to call it by",
+                )
+            })?;
+            p.declare(line, &alias, addr)?;
+            p.kinds.insert(addr, dep.kind());
+            if let Deploy::IlkVault { .. } = dep {
+                let buffer = addr.create(1);
+                p.declare(line, &format!("{alias}.buffer"), buffer)?;
+                p.kinds.insert(buffer, "buffer");
+            }
+            let kind = dep.kind().to_string();
+            (
+                Call::Deploy(dep),
+                alias.clone(),
+                format!("deploy:{kind}"),
+                Some(alias),
+            )
+        } else {
+            if raw.alias.is_some() {
+                return Err(err(
+                    line,
+                    "as",
+                    "\"as\" names a deployment; this line deploys nothing",
+                ));
+            }
+            let to_name = raw
+                .to
+                .ok_or_else(|| err(line, "to", "a call needs \"to\" (or \"deploy\")"))?;
+            let to = p.resolve(line, "to", &to_name)?;
+            let kind = *p.kinds.get(&to).ok_or_else(|| {
+                err(
+                    line,
+                    "to",
+                    format!("'{to_name}' is not a contract deployed by this script"),
+                )
+            })?;
+            let func = raw
+                .func
+                .ok_or_else(|| err(line, "fn", "a call needs \"fn\""))?;
+            let mut call = json!({"fn": func});
+            if let Some(mut a) = raw.args {
+                p.resolve_args(line, "args", &mut a)?;
+                call["args"] = a;
+            }
+            (parse_call(line, kind, to, call)?, to_name, func, None)
+        };
+        p.nonces.insert(from, nonce + 1);
+        steps.push(Step::Tx {
+            line,
+            tx: Tx {
+                from,
+                at: Timestamp(at),
+                call,
+            },
+            to_name,
+            func,
+            alias,
+            expect: raw.expect,
+        });
+    }
+    let names = p.names.iter().map(|(n, a)| (*a, n.clone())).collect();
+    Ok(Script {
+        steps,
+        names,
+        genesis: Timestamp(genesis.unwrap_or(0)),
+    })
+}
+
+/// The output of a run.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// One JSON value per transaction, view and summary line, in script order.
+    pub lines: Vec<Json>,
+    /// Lines whose `expect` did not match (line number, expected, actual).
+    pub unmet_expectations: Vec<(usize, String, String)>,
+    pub digest: B256,
+}
+
+impl Script {
+    fn name_of(&self, a: Address) -> String {
+        self.names.get(&a).cloned().unwrap_or_else(|| a.to_string())
+    }
+
+    /// Runs the script on a fresh engine starting at the first line's block time.
+    pub fn run(&self) -> RunOutput {
+        let mut engine = Engine::new(self.genesis);
+        self.run_on(&mut engine)
+    }
+
+    /// Runs on an existing engine (its time must not be after the script's first line).
+    pub fn run_on(&self, engine: &mut Engine) -> RunOutput {
+        let mut lines = Vec::new();
+        let mut unmet = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Tx {
+                    line,
+                    tx,
+                    to_name,
+                    func,
+                    alias,
+                    expect,
+                } => {
+                    let mut out = Map::new();
+                    out.insert("line".into(), json!(line));
+                    out.insert("at".into(), json!(tx.at.0));
+                    out.insert("from".into(), json!(self.name_of(tx.from)));
+                    out.insert("to".into(), json!(to_name));
+                    out.insert("fn".into(), json!(func));
+                    let actual = match engine.execute(tx.clone()) {
+                        Err(e) => {
+                            out.insert("status".into(), json!("rejected"));
+                            out.insert("reason".into(), json!(e.to_string()));
+                            "rejected".to_string()
+                        }
+                        Ok(r) => {
+                            out.insert("tx".into(), json!(r.tx_index));
+                            match &r.outcome {
+                                Ok(ret) => {
+                                    out.insert("status".into(), json!("ok"));
+                                    out.insert(
+                                        "returns".into(),
+                                        serde_json::to_value(ret).unwrap_or(Json::Null),
+                                    );
+                                    if let Some(a) = alias {
+                                        out.insert("as".into(), json!(a));
+                                    }
+                                    let evs: Vec<Json> = engine.log()[r.events.clone()]
+                                        .iter()
+                                        .map(|e| {
+                                            let mut v =
+                                                serde_json::to_value(e).unwrap_or(Json::Null);
+                                            if let Some(m) = v.as_object_mut() {
+                                                m.insert(
+                                                    "contract".into(),
+                                                    json!(self.name_of(e.contract)),
+                                                );
+                                                if let Some(Json::String(ilk)) = m.get("ilk") {
+                                                    if let Ok(id) = ilk.parse::<B256>() {
+                                                        m.insert("ilk".into(), json!(ilk_name(id)));
+                                                    }
+                                                }
+                                            }
+                                            v
+                                        })
+                                        .collect();
+                                    out.insert("events".into(), Json::Array(evs));
+                                    "ok".to_string()
+                                }
+                                Err(rev) => {
+                                    out.insert("status".into(), json!("reverted"));
+                                    out.insert("code".into(), json!(rev.code()));
+                                    out.insert("reason".into(), json!(rev.to_string()));
+                                    rev.code().to_string()
+                                }
+                            }
+                        }
+                    };
+                    if let Some(exp) = expect {
+                        let met = *exp == actual;
+                        out.insert("expect".into(), json!(exp));
+                        out.insert("expect_met".into(), json!(met));
+                        if !met {
+                            unmet.push((*line, exp.clone(), actual));
+                        }
+                    }
+                    lines.push(Json::Object(out));
+                }
+                Step::View {
+                    line,
+                    to,
+                    to_name,
+                    func,
+                    view,
+                } => {
+                    let mut out = Map::new();
+                    out.insert("line".into(), json!(line));
+                    out.insert("view".into(), json!(to_name));
+                    out.insert("fn".into(), json!(func));
+                    match engine.view(*to, view) {
+                        Ok(r) => {
+                            out.insert("status".into(), json!("ok"));
+                            out.insert(
+                                "returns".into(),
+                                serde_json::to_value(&r).unwrap_or(Json::Null),
+                            );
+                        }
+                        Err(rev) => {
+                            out.insert("status".into(), json!("reverted"));
+                            out.insert("code".into(), json!(rev.code()));
+                            out.insert("reason".into(), json!(rev.to_string()));
+                        }
+                    }
+                    lines.push(Json::Object(out));
+                }
+                Step::Summary { line, balances } => {
+                    let bals: Vec<Json> = balances
+                        .iter()
+                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad(engine.state().balance_of(*t, *a))}))
+                        .collect();
+                    lines.push(json!({
+                        "line": line,
+                        "summary": {
+                            "block_time": engine.now().0,
+                            "tx_count": engine.tx_count(),
+                            "events": engine.log().len(),
+                            "state_digest": engine.digest().to_string(),
+                            "balances": bals,
+                            "invariant_violations": crate::invariants::check(engine.state()),
+                        }
+                    }));
+                }
+            }
+        }
+        RunOutput {
+            lines,
+            unmet_expectations: unmet,
+            digest: engine.digest(),
+        }
+    }
+}
