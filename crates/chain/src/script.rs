@@ -166,6 +166,13 @@ impl Parser {
             Json::String(s) if s.starts_with('@') => {
                 *s = self.resolve(line, path, s)?.to_string();
             }
+            Json::String(s) if s.starts_with("0x") && s.len() != 42 && s.len() != 66 => {
+                return Err(err(
+                    line,
+                    path,
+                    format!("'{s}' is not a 20-byte address or a 32-byte hex value"),
+                ));
+            }
             Json::String(s) if s == "max" => {
                 // `"max"` is 2^256−1 base units (the infinite allowance / unlimited amount).
                 *s = laniakea_units::format_decimal(alloy_primitives::U256::MAX, 18);
@@ -207,12 +214,52 @@ fn typed<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ScriptError> {
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let p = e.path().to_string();
-        let field = if p == "." || p.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{p}")
+        let field = match (prefix.is_empty(), p == "." || p.is_empty()) {
+            (true, true) => "-".to_string(),
+            (true, false) => p,
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}.{p}"),
         };
         err(line, field, e.into_inner().to_string())
+    })
+}
+
+/// serde loses the field path inside adjacently-tagged `args`; recover it from the message:
+/// `missing/unknown field `x``, or the quoted offending value.
+fn locate_arg(args: &Json, msg: &str) -> String {
+    for pat in ["missing field `", "unknown field `"] {
+        if let Some(rest) = msg.split(pat).nth(1) {
+            if let Some(name) = rest.split('`').next() {
+                return format!("args.{name}");
+            }
+        }
+    }
+    fn find(v: &Json, path: &str, msg: &str) -> Option<String> {
+        match v {
+            Json::String(s) if msg.contains(&format!("'{s}'")) => Some(path.to_string()),
+            Json::Object(m) => m
+                .iter()
+                .find_map(|(k, x)| find(x, &format!("{path}.{k}"), msg)),
+            Json::Array(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| find(x, &format!("{path}[{i}]"), msg)),
+            _ => None,
+        }
+    }
+    find(args, "args", msg).unwrap_or_else(|| "args".to_string())
+}
+
+/// Deserialises `{"fn", "args"}` into a call enum, naming `fn` or the argument at fault.
+fn typed_call<T: serde::de::DeserializeOwned>(line: usize, call: Json) -> Result<T, ScriptError> {
+    let args = call.get("args").cloned().unwrap_or(Json::Null);
+    typed::<T>(line, call, "").map_err(|mut e| {
+        if e.field == "-" && !e.message.contains("unknown variant") {
+            e.field = locate_arg(&args, &e.message);
+        } else if e.message.contains("unknown variant") {
+            e.field = "fn".to_string();
+        }
+        e
     })
 }
 
@@ -224,9 +271,9 @@ fn parse_call(line: usize, kind: &str, to: Address, call: Json) -> Result<Call, 
         first: impl FnOnce(A) -> Call,
         second: impl FnOnce(B) -> Call,
     ) -> Result<Call, ScriptError> {
-        match typed::<A>(line, call.clone(), "fn") {
+        match typed_call::<A>(line, call.clone()) {
             Ok(a) => Ok(first(a)),
-            Err(e1) => match typed::<B>(line, call, "fn") {
+            Err(e1) => match typed_call::<B>(line, call) {
                 Ok(b) => Ok(second(b)),
                 Err(e2) if e1.message.contains("unknown variant") => {
                     Err(if e2.message.contains("unknown variant") {
@@ -239,33 +286,26 @@ fn parse_call(line: usize, kind: &str, to: Address, call: Json) -> Result<Call, 
             },
         }
     }
-    let fix = |mut e: ScriptError| {
-        // serde reports the adjacently-tagged content as field "args" already; keep "fn" for tags.
-        if e.field == "fn.args" || e.field.starts_with("fn.args.") {
-            e.field = e.field.trim_start_matches("fn.").to_string();
-        }
-        e
-    };
     let r = match kind {
-        "erc20" => typed(line, call, "fn").map(|c| Call::Erc20(to, c)),
+        "erc20" => typed_call(line, call).map(|c| Call::Erc20(to, c)),
         "savings" => with_fallback(
             line,
             call,
             |c| Call::Savings(to, c),
             |t| Call::Savings(to, SavingsCall::Token(t)),
         ),
-        "vat" => typed(line, call, "fn").map(|c| Call::Vat(to, c)),
-        "jug" => typed(line, call, "fn").map(|c| Call::Jug(to, c)),
-        "join" => typed(line, call, "fn").map(|c| Call::Join(to, c)),
-        "ilk-vault" => typed(line, call, "fn").map(|c| Call::IlkVault(to, c)),
-        "buffer" => typed(line, call, "fn").map(|c| Call::Buffer(to, c)),
+        "vat" => typed_call(line, call).map(|c| Call::Vat(to, c)),
+        "jug" => typed_call(line, call).map(|c| Call::Jug(to, c)),
+        "join" => typed_call(line, call).map(|c| Call::Join(to, c)),
+        "ilk-vault" => typed_call(line, call).map(|c| Call::IlkVault(to, c)),
+        "buffer" => typed_call(line, call).map(|c| Call::Buffer(to, c)),
         "rate-limits" => with_fallback(
             line,
             call,
             |c| Call::RateLimits(to, c),
             |a| Call::RateLimits(to, RateLimitsCall::Access(a)),
         ),
-        "alm-proxy" => typed(line, call, "fn").map(|c| Call::AlmProxy(to, c)),
+        "alm-proxy" => typed_call(line, call).map(|c| Call::AlmProxy(to, c)),
         "controller" => with_fallback(
             line,
             call,
@@ -278,7 +318,7 @@ fn parse_call(line: usize, kind: &str, to: Address, call: Json) -> Result<Call, 
             format!("contract kind '{other}' takes no calls"),
         )),
     };
-    r.map_err(fix)
+    r
 }
 
 /// Validates a whole script. Nothing runs.
@@ -388,10 +428,7 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
                 p.resolve_args(line, "args", &mut a)?;
                 call["args"] = a;
             }
-            let view: View = typed(line, call, "fn").map_err(|mut e| {
-                e.field = e.field.trim_start_matches("fn.").to_string();
-                e
-            })?;
+            let view: View = typed_call(line, call)?;
             let _ = kind;
             steps.push(Step::View {
                 line,
@@ -521,6 +558,19 @@ pub struct RunOutput {
 }
 
 impl Script {
+    /// The address a name resolves to (accounts and deployments).
+    pub fn address(&self, name: &str) -> Option<Address> {
+        self.names
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(a, _)| *a)
+    }
+
+    /// The block time of the script's first transaction.
+    pub fn genesis(&self) -> Timestamp {
+        self.genesis
+    }
+
     fn name_of(&self, a: Address) -> String {
         self.names.get(&a).cloned().unwrap_or_else(|| a.to_string())
     }
