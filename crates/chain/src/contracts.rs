@@ -7,6 +7,7 @@
 use alloy_primitives::{Address, B256, U256};
 use laniakea_units::Timestamp;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A short ASCII symbol stored inline (no heap), e.g. `USDS`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -77,7 +78,8 @@ pub struct Vat {
     pub vice: U256,
     /// global ceiling [rad]
     pub line_total: U256,
-    pub ilks: BTreeMap<B256, Ilk>,
+    /// shared until written (`Arc::make_mut`), so journalling the Vat does not copy the ilks
+    pub ilks: Arc<BTreeMap<B256, Ilk>>,
 }
 
 /// An MCD collateral type.
@@ -101,7 +103,7 @@ pub struct Jug {
     pub vow: Address,
     /// global base rate [ray per second], added to every ilk's duty
     pub base: U256,
-    pub ilks: BTreeMap<B256, JugIlk>,
+    pub ilks: Arc<BTreeMap<B256, JugIlk>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -157,7 +159,7 @@ pub struct Controller {
     pub buffer: Address,
     pub usds: Address,
     /// vault → max exchange rate, `1e36·assets/shares`; 0 (absent) means the vault is closed.
-    pub max_exchange_rates: BTreeMap<Address, U256>,
+    pub max_exchange_rates: Arc<BTreeMap<Address, U256>>,
 }
 
 /// Every contract kind the engine runs.
@@ -251,12 +253,11 @@ impl crate::state::State {
 
     /// Mutable access (journalled) to the contract at `a` as kind `K`.
     pub(crate) fn get_mut<K: Kind>(&mut self, a: Address) -> crate::error::CallResult<&mut K> {
-        let actual = self.contract(a)?.kind();
         let c = self.contract_mut(a)?;
-        K::from_contract_mut(c).ok_or(crate::error::Revert::WrongContractKind {
-            contract: a,
-            expected: K::LABEL,
-            actual,
-        })
+        let actual = c.kind();
+        if K::from_contract(c).is_none() {
+            return Err(crate::error::Revert::WrongContractKind { contract: a, expected: K::LABEL, actual });
+        }
+        K::from_contract_mut(c).ok_or(crate::error::Revert::WrongContractKind { contract: a, expected: K::LABEL, actual })
     }
 }

@@ -16,6 +16,7 @@ use crate::rate_limits::{address_key, address_pair_key, limit_id, names};
 use crate::roles::{controller_role, freezer_role, relayer_role, ADMIN_ROLE};
 use crate::state::State;
 use alloy_primitives::{Address, U256};
+use std::sync::Arc;
 use laniakea_units::{math, Wad};
 
 /// `1e36`, the exchange-rate precision.
@@ -38,13 +39,25 @@ pub fn exchange_rate(shares: U256, assets: U256) -> CallResult<U256> {
     )?)
 }
 
+/// The addresses a controller action needs (copied out, so the action can mutate state).
+#[derive(Clone, Copy)]
+struct Pau {
+    controller: Address,
+    proxy: Address,
+    rate_limits: Address,
+    ilk_vault: Address,
+    buffer: Address,
+    usds: Address,
+}
+
 impl State {
-    fn relayer_ctx(&self, controller: Address, caller: Address) -> CallResult<Controller> {
-        let c = self.get::<Controller>(controller)?.clone();
+    fn relayer_ctx(&self, controller: Address, caller: Address) -> CallResult<Pau> {
+        let c = self.get::<Controller>(controller)?;
+        let pau = Pau { controller, proxy: c.proxy, rate_limits: c.rate_limits, ilk_vault: c.ilk_vault, buffer: c.buffer, usds: c.usds };
         self.require_role(controller, relayer_role(), caller)?;
         // The proxy only moves funds for its controller.
         self.require_role(c.proxy, controller_role(), controller)?;
-        Ok(c)
+        Ok(pau)
     }
 
     /// `removeRelayer(relayer)`: FREEZER only; revokes RELAYER at once.
@@ -83,9 +96,9 @@ impl State {
         let rate = math::mul_div_floor(max_expected_assets, exchange_rate_precision(), shares)?;
         let c = self.get_mut::<Controller>(controller)?;
         if rate.is_zero() {
-            c.max_exchange_rates.remove(&vault);
+            Arc::make_mut(&mut c.max_exchange_rates).remove(&vault);
         } else {
-            c.max_exchange_rates.insert(vault, rate);
+            Arc::make_mut(&mut c.max_exchange_rates).insert(vault, rate);
         }
         self.emit(
             controller,
@@ -123,17 +136,8 @@ impl State {
         self.ilk_vault_wipe(c.ilk_vault, c.proxy, wad)
     }
 
-    fn check_exchange_rate(
-        c: &Controller,
-        vault: Address,
-        shares: U256,
-        assets: U256,
-    ) -> CallResult<()> {
-        let max = c
-            .max_exchange_rates
-            .get(&vault)
-            .copied()
-            .unwrap_or_default();
+    fn check_exchange_rate(&self, c: &Pau, vault: Address, shares: U256, assets: U256) -> CallResult<()> {
+        let max = self.get::<Controller>(c.controller)?.max_exchange_rates.get(&vault).copied().unwrap_or_default();
         let rate = exchange_rate(shares, assets)?;
         if rate > max {
             return Err(Revert::ExchangeRateTooHigh { rate, max });
@@ -166,7 +170,7 @@ impl State {
                 min: min_shares_out,
             });
         }
-        Self::check_exchange_rate(&c, vault, shares, assets)?;
+        self.check_exchange_rate(&c, vault, shares, assets)?;
         Ok(shares)
     }
 

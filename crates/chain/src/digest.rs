@@ -118,7 +118,7 @@ fn encode_contract(e: &mut Enc, c: &Contract) {
             e.u(v.vice);
             e.u(v.line_total);
             e.n(v.ilks.len() as u64);
-            for (id, i) in &v.ilks {
+            for (id, i) in v.ilks.iter() {
                 e.b(*id);
                 e.u(i.art_total);
                 e.u(i.rate);
@@ -132,7 +132,7 @@ fn encode_contract(e: &mut Enc, c: &Contract) {
             e.a(j.vow);
             e.u(j.base);
             e.n(j.ilks.len() as u64);
-            for (id, i) in &j.ilks {
+            for (id, i) in j.ilks.iter() {
                 e.b(*id);
                 e.u(i.duty);
                 e.n(i.rho.0);
@@ -161,7 +161,7 @@ fn encode_contract(e: &mut Enc, c: &Contract) {
             e.a(c.buffer);
             e.a(c.usds);
             e.n(c.max_exchange_rates.len() as u64);
-            for (v, r) in &c.max_exchange_rates {
+            for (v, r) in c.max_exchange_rates.iter() {
                 e.a(*v);
                 e.u(*r);
             }

@@ -6,6 +6,7 @@
 //! 2. every ilk vault: `art·rate ≥ (USDS it drew − USDS it wiped)·RAY`, the residual favouring the
 //!    system (via its urn and the join's backing);
 //! 4. every rate-limit entry: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
+//!
 //! (Flow-by-flow limit compliance of invariant 4 is checked against a reference model in the
 //! property tests, since it is a property of transitions, not of a single state.)
 

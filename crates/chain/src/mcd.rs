@@ -13,6 +13,7 @@ use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
 use crate::state::{State, Urn};
 use alloy_primitives::{Address, B256, U256};
+use std::sync::Arc;
 use laniakea_units::{math, Rad, Ray, Wad, RAY, WAD};
 
 /// Ink locked by an ilk vault at deployment (dss-allocator locks a fixed, non-binding amount):
@@ -47,7 +48,7 @@ impl State {
     pub(crate) fn vat_init(&mut self, vat: Address, caller: Address, ilk: B256) -> CallResult<()> {
         self.require_ward(vat, caller)?;
         let v = self.get_mut::<Vat>(vat)?;
-        let entry = v.ilks.entry(ilk).or_default();
+        let entry = Arc::make_mut(&mut v.ilks).entry(ilk).or_default();
         if !entry.rate.is_zero() {
             return Err(Revert::IlkAlreadyInit(ilk));
         }
@@ -70,8 +71,7 @@ impl State {
         match (ilk, what) {
             (None, "Line") => v.line_total = data,
             (Some(i), w @ ("spot" | "line" | "dust")) => {
-                let il = v
-                    .ilks
+                let il = Arc::make_mut(&mut v.ilks)
                     .get_mut(&i)
                     .filter(|x| !x.rate.is_zero())
                     .ok_or(Revert::IlkNotInit(i))?;
@@ -158,7 +158,7 @@ impl State {
         };
         let v = self.get_mut::<Vat>(vat_addr)?;
         v.debt = debt;
-        if let Some(x) = v.ilks.get_mut(&ilk) {
+        if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
             x.art_total = art_total;
         }
         self.set_urn(ilk, urn_addr, urn);
@@ -187,7 +187,7 @@ impl State {
         let dai = math::add(self.dai(u), rad)?;
         let v = self.get_mut::<Vat>(vat_addr)?;
         v.debt = debt;
-        if let Some(x) = v.ilks.get_mut(&ilk) {
+        if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
             x.rate = rate;
         }
         self.set_dai(u, dai);
@@ -288,7 +288,7 @@ impl State {
         self.require_ward(jug, caller)?;
         let now = self.now;
         let j = self.get_mut::<Jug>(jug)?;
-        let e = j.ilks.entry(ilk).or_default();
+        let e = Arc::make_mut(&mut j.ilks).entry(ilk).or_default();
         if !e.duty.is_zero() {
             return Err(Revert::IlkAlreadyInit(ilk));
         }
@@ -313,7 +313,7 @@ impl State {
         let j = self.get_mut::<Jug>(jug)?;
         match ilk {
             Some(i) => {
-                let e = j.ilks.get_mut(&i).ok_or(Revert::IlkNotInit(i))?;
+                let e = Arc::make_mut(&mut j.ilks).get_mut(&i).ok_or(Revert::IlkNotInit(i))?;
                 if e.rho != now {
                     return Err(Revert::JugRhoNotUpdated { rho: e.rho, now });
                 }
@@ -351,7 +351,7 @@ impl State {
         let rate = math::mul_div_floor(factor, prev, RAY)?;
         let delta = math::sub(rate, prev)?;
         self.vat_fold(ilk, vow, delta)?;
-        if let Some(e) = self.get_mut::<Jug>(jug)?.ilks.get_mut(&ilk) {
+        if let Some(e) = Arc::make_mut(&mut self.get_mut::<Jug>(jug)?.ilks).get_mut(&ilk) {
             e.rho = now;
         }
         self.emit(

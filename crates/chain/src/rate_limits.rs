@@ -12,18 +12,40 @@ use crate::roles::{controller_role, ADMIN_ROLE};
 use crate::state::{RateLimitData, State};
 use alloy_primitives::{keccak256, Address, B256, U256};
 use laniakea_units::{math, Timestamp, Wad};
+use std::sync::LazyLock;
 
-/// Base key id: `keccak256("LIMIT_…")` of the ASCII name.
+/// Base key id: `keccak256("LIMIT_…")` of the ASCII name (the PAU's own names are cached).
 pub fn limit_id(name: &str) -> B256 {
-    keccak256(name.as_bytes())
+    static KNOWN: LazyLock<[(&str, B256); 6]> = LazyLock::new(|| {
+        [names::USDS_MINT, names::DEPOSIT_4626, names::WITHDRAW_4626, names::ASSET_TRANSFER, names::VAULT_DRAW, names::VAULT_REPAY]
+            .map(|n| (n, keccak256(n.as_bytes())))
+    });
+    KNOWN.iter().find(|(n, _)| *n == name).map(|(_, k)| *k).unwrap_or_else(|| keccak256(name.as_bytes()))
 }
 
 /// `keccak256(abi.encode(id, a))` (spark `makeAssetKey`/`makeAddressKey`).
+///
+/// Memoised per thread (a pure function of its inputs, so the cache never changes a result);
+/// the controller derives the same few keys on every action.
 pub fn address_key(id: B256, a: Address) -> B256 {
-    let mut buf = [0u8; 64];
-    buf[..32].copy_from_slice(id.as_slice());
-    buf[44..64].copy_from_slice(a.as_slice());
-    keccak256(buf)
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<(B256, Address), B256>> = Default::default();
+    }
+    CACHE.with(|c| {
+        if let Some(k) = c.borrow().get(&(id, a)) {
+            return *k;
+        }
+        let mut buf = [0u8; 64];
+        buf[..32].copy_from_slice(id.as_slice());
+        buf[44..64].copy_from_slice(a.as_slice());
+        let k = keccak256(buf);
+        let mut m = c.borrow_mut();
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.insert((id, a), k);
+        k
+    })
 }
 
 /// `keccak256(abi.encode(id, a, b))` (spark `makeAssetDestinationKey`).

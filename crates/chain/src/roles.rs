@@ -8,6 +8,7 @@ use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
 use crate::state::State;
 use alloy_primitives::{keccak256, Address, B256};
+use std::sync::LazyLock;
 
 /// `DEFAULT_ADMIN_ROLE` (`0x00`); also MCD `wards`.
 pub const ADMIN_ROLE: B256 = B256::ZERO;
@@ -17,14 +18,18 @@ pub fn role_id(name: &str) -> B256 {
     keccak256(name.as_bytes())
 }
 
+static RELAYER: LazyLock<B256> = LazyLock::new(|| role_id("RELAYER"));
+static FREEZER: LazyLock<B256> = LazyLock::new(|| role_id("FREEZER"));
+static CONTROLLER: LazyLock<B256> = LazyLock::new(|| role_id("CONTROLLER"));
+
 pub fn relayer_role() -> B256 {
-    role_id("RELAYER")
+    *RELAYER
 }
 pub fn freezer_role() -> B256 {
-    role_id("FREEZER")
+    *FREEZER
 }
 pub fn controller_role() -> B256 {
-    role_id("CONTROLLER")
+    *CONTROLLER
 }
 
 /// Parses a role given by name (`ADMIN`/`DEFAULT_ADMIN_ROLE`, `RELAYER`, `FREEZER`,

@@ -32,7 +32,7 @@ pub struct Urn {
 
 #[derive(Debug)]
 enum Undo {
-    Contract(Address, Option<Box<Contract>>),
+    Contract(Address, Option<Contract>),
     Balance(Address, Address, U256),
     Allowance(Address, Address, Address, U256),
     Role(Address, B256, Address, bool),
@@ -91,7 +91,7 @@ impl State {
             match u {
                 Undo::Contract(a, old) => match old {
                     Some(c) => {
-                        self.contracts.insert(a, *c);
+                        self.contracts.insert(a, c);
                     }
                     None => {
                         self.contracts.remove(&a);
@@ -156,14 +156,14 @@ impl State {
     }
 
     pub(crate) fn insert_contract(&mut self, a: Address, c: Contract) {
-        let old = self.contracts.insert(a, c).map(Box::new);
+        let old = self.contracts.insert(a, c);
         self.journal.push(Undo::Contract(a, old));
     }
 
     /// Mutable access to a contract, journalling its previous value first.
     pub(crate) fn contract_mut(&mut self, a: Address) -> CallResult<&mut Contract> {
         let old = self.contracts.get(&a).ok_or(Revert::NoContract(a))?.clone();
-        self.journal.push(Undo::Contract(a, Some(Box::new(old))));
+        self.journal.push(Undo::Contract(a, Some(old)));
         self.contracts.get_mut(&a).ok_or(Revert::NoContract(a))
     }
 

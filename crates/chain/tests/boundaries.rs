@@ -1,10 +1,10 @@
 //! Boundary pairs: for every limit and check, exactly at the limit passes and one wei over
 //! fails with the right error (SPEC §4; spark's test style).
 
+#![allow(clippy::unwrap_used)]
 mod common;
 use common::*;
 use laniakea_chain::call::*;
-use laniakea_chain::Revert;
 use laniakea_units::{Rad, Ray, Wad, RAY, U256, WAD};
 
 const ONE: U256 = U256::from_limbs([1, 0, 0, 0]);

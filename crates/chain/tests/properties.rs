@@ -2,6 +2,7 @@
 //! transaction (the fixture asserts 1, 2 and the state part of 4 on every tx), the flow part of
 //! invariant 4 against a reference model of the rate limits, and rounding directions.
 
+#![allow(clippy::unwrap_used)]
 mod common;
 use common::*;
 use laniakea_chain::call::*;

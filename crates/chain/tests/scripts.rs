@@ -1,5 +1,6 @@
 //! The transaction-script interface: determinism, expectations and input errors.
 
+#![allow(clippy::unwrap_used)]
 mod common;
 use common::EXAMPLE;
 use laniakea_chain::script::parse;

@@ -138,7 +138,7 @@ pub fn rpow(x: U256, n: u64, b: U256) -> MathResult<U256> {
         return Ok(if n == 0 { b } else { U256::ZERO });
     }
     let half = b / U256::from(2u8);
-    let mut z = if n % 2 == 0 { b } else { x };
+    let mut z = if n.is_multiple_of(2) { b } else { x };
     let mut x = x;
     let mut n = n / 2;
     while n > 0 {

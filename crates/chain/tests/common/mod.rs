@@ -1,5 +1,6 @@
 //! Shared fixture: the PAU deployment of `examples/pau-basic.jsonl` (everything before the
 //! relayer's first action), plus typed helpers to drive it from Rust.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use alloy_primitives::{Address, B256};
