@@ -6,17 +6,20 @@
 //! Also prints bytes per stored event.
 
 #![allow(clippy::unwrap_used)]
+use alloy_primitives::Address;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use laniakea_chain::call::*;
 use laniakea_chain::script;
 use laniakea_chain::{Engine, Event};
 use laniakea_units::{Timestamp, Wad, U256, WAD};
-use alloy_primitives::Address;
 
 const EXAMPLE: &str = include_str!("../../../examples/pau-basic.jsonl");
 
 fn setup() -> (Engine, script::Script) {
-    let text: Vec<&str> = EXAMPLE.lines().take_while(|l| !l.contains("\"from\": \"relayer\"")).collect();
+    let text: Vec<&str> = EXAMPLE
+        .lines()
+        .take_while(|l| !l.contains("\"from\": \"relayer\""))
+        .collect();
     let s = script::parse(&text.join("\n")).unwrap();
     let mut e = Engine::new(s.genesis());
     s.run_on(&mut e);
@@ -26,14 +29,35 @@ fn setup() -> (Engine, script::Script) {
 fn funded_token(accounts: usize) -> (Engine, Address, Vec<Address>) {
     let admin = Address::repeat_byte(1);
     let mut e = Engine::new(Timestamp(1));
-    let r = e.execute(Tx { from: admin, at: Timestamp(1), call: Call::Deploy(Deploy::Erc20 { symbol: "TST".into() }) }).unwrap();
+    let r = e
+        .execute(Tx {
+            from: admin,
+            at: Timestamp(1),
+            call: Call::Deploy(Deploy::Erc20 {
+                symbol: "TST".into(),
+            }),
+        })
+        .unwrap();
     let token = match r.outcome.unwrap().get("address") {
         Some(Value::Address(a)) => *a,
         _ => unreachable!(),
     };
-    let holders: Vec<Address> = (0..accounts as u64).map(|i| Address::left_padding_from(&(i + 100).to_be_bytes())).collect();
+    let holders: Vec<Address> = (0..accounts as u64)
+        .map(|i| Address::left_padding_from(&(i + 100).to_be_bytes()))
+        .collect();
     for h in &holders {
-        e.execute(Tx { from: admin, at: Timestamp(1), call: Call::Erc20(token, Erc20Call::Mint { to: *h, amount: Wad(U256::from(1_000_000u64) * WAD) }) }).unwrap();
+        e.execute(Tx {
+            from: admin,
+            at: Timestamp(1),
+            call: Call::Erc20(
+                token,
+                Erc20Call::Mint {
+                    to: *h,
+                    amount: Wad(U256::from(1_000_000u64) * WAD),
+                },
+            ),
+        })
+        .unwrap();
     }
     (e, token, holders)
 }
@@ -49,7 +73,19 @@ fn transfers(c: &mut Criterion) {
                 for i in 0..N as usize {
                     let from = holders[i % holders.len()];
                     let to = holders[(i * 7 + 3) % holders.len()];
-                    let r = e.execute(Tx { from, at: Timestamp(2), call: Call::Erc20(token, Erc20Call::Transfer { to, amount: Wad(U256::from(1u8)) }) }).unwrap();
+                    let r = e
+                        .execute(Tx {
+                            from,
+                            at: Timestamp(2),
+                            call: Call::Erc20(
+                                token,
+                                Erc20Call::Transfer {
+                                    to,
+                                    amount: Wad(U256::from(1u8)),
+                                },
+                            ),
+                        })
+                        .unwrap();
                     debug_assert!(r.is_ok());
                 }
                 e
@@ -67,7 +103,17 @@ fn deposit_withdraw(c: &mut Criterion) {
     let ctrl = s.address("gen_ctrl").unwrap();
     let susds = s.address("susds").unwrap();
     let now = base.now();
-    base.execute(Tx { from: relayer, at: now, call: Call::Controller(ctrl, ControllerCall::MintUsds { amount: Wad(U256::from(100_000u64) * WAD) }) }).unwrap();
+    base.execute(Tx {
+        from: relayer,
+        at: now,
+        call: Call::Controller(
+            ctrl,
+            ControllerCall::MintUsds {
+                amount: Wad(U256::from(100_000u64) * WAD),
+            },
+        ),
+    })
+    .unwrap();
     let mut g = c.benchmark_group("controller");
     g.throughput(Throughput::Elements(N));
     g.bench_function("deposit+withdraw pair", |b| {
@@ -75,15 +121,51 @@ fn deposit_withdraw(c: &mut Criterion) {
             || {
                 // Fresh engine per batch (cloning the set-up state by replaying the script).
                 let (mut e, _) = setup();
-                e.execute(Tx { from: relayer, at: now, call: Call::Controller(ctrl, ControllerCall::MintUsds { amount: Wad(U256::from(100_000u64) * WAD) }) }).unwrap();
+                e.execute(Tx {
+                    from: relayer,
+                    at: now,
+                    call: Call::Controller(
+                        ctrl,
+                        ControllerCall::MintUsds {
+                            amount: Wad(U256::from(100_000u64) * WAD),
+                        },
+                    ),
+                })
+                .unwrap();
                 e
             },
             |mut e| {
                 for i in 0..N {
                     let at = Timestamp(now.0 + i);
-                    let d = e.execute(Tx { from: relayer, at, call: Call::Controller(ctrl, ControllerCall::Deposit4626 { vault: susds, assets: Wad(U256::from(10u64) * WAD), min_shares_out: Wad(U256::ZERO) }) }).unwrap();
+                    let d = e
+                        .execute(Tx {
+                            from: relayer,
+                            at,
+                            call: Call::Controller(
+                                ctrl,
+                                ControllerCall::Deposit4626 {
+                                    vault: susds,
+                                    assets: Wad(U256::from(10u64) * WAD),
+                                    min_shares_out: Wad(U256::ZERO),
+                                },
+                            ),
+                        })
+                        .unwrap();
                     assert!(d.is_ok(), "{:?}", d.outcome);
-                    let w = e.execute(Tx { from: relayer, at, call: Call::Controller(ctrl, ControllerCall::Withdraw4626 { vault: susds, assets: Wad(U256::from(999u64) * WAD / U256::from(100u64)), max_shares_in: Wad(U256::MAX) }) }).unwrap();
+                    let w = e
+                        .execute(Tx {
+                            from: relayer,
+                            at,
+                            call: Call::Controller(
+                                ctrl,
+                                ControllerCall::Withdraw4626 {
+                                    vault: susds,
+                                    assets: Wad(U256::from(999u64) * WAD / U256::from(100u64)),
+                                    max_shares_in: Wad(U256::MAX),
+                                },
+                            ),
+                        })
+                        .unwrap();
                     assert!(w.is_ok(), "{:?}", w.outcome);
                 }
                 e

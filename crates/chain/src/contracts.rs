@@ -256,8 +256,16 @@ impl crate::state::State {
         let c = self.contract_mut(a)?;
         let actual = c.kind();
         if K::from_contract(c).is_none() {
-            return Err(crate::error::Revert::WrongContractKind { contract: a, expected: K::LABEL, actual });
+            return Err(crate::error::Revert::WrongContractKind {
+                contract: a,
+                expected: K::LABEL,
+                actual,
+            });
         }
-        K::from_contract_mut(c).ok_or(crate::error::Revert::WrongContractKind { contract: a, expected: K::LABEL, actual })
+        K::from_contract_mut(c).ok_or(crate::error::Revert::WrongContractKind {
+            contract: a,
+            expected: K::LABEL,
+            actual,
+        })
     }
 }

@@ -16,8 +16,8 @@ use crate::rate_limits::{address_key, address_pair_key, limit_id, names};
 use crate::roles::{controller_role, freezer_role, relayer_role, ADMIN_ROLE};
 use crate::state::State;
 use alloy_primitives::{Address, U256};
-use std::sync::Arc;
 use laniakea_units::{math, Wad};
+use std::sync::Arc;
 
 /// `1e36`, the exchange-rate precision.
 pub fn exchange_rate_precision() -> U256 {
@@ -53,7 +53,14 @@ struct Pau {
 impl State {
     fn relayer_ctx(&self, controller: Address, caller: Address) -> CallResult<Pau> {
         let c = self.get::<Controller>(controller)?;
-        let pau = Pau { controller, proxy: c.proxy, rate_limits: c.rate_limits, ilk_vault: c.ilk_vault, buffer: c.buffer, usds: c.usds };
+        let pau = Pau {
+            controller,
+            proxy: c.proxy,
+            rate_limits: c.rate_limits,
+            ilk_vault: c.ilk_vault,
+            buffer: c.buffer,
+            usds: c.usds,
+        };
         self.require_role(controller, relayer_role(), caller)?;
         // The proxy only moves funds for its controller.
         self.require_role(c.proxy, controller_role(), controller)?;
@@ -136,8 +143,19 @@ impl State {
         self.ilk_vault_wipe(c.ilk_vault, c.proxy, wad)
     }
 
-    fn check_exchange_rate(&self, c: &Pau, vault: Address, shares: U256, assets: U256) -> CallResult<()> {
-        let max = self.get::<Controller>(c.controller)?.max_exchange_rates.get(&vault).copied().unwrap_or_default();
+    fn check_exchange_rate(
+        &self,
+        c: &Pau,
+        vault: Address,
+        shares: U256,
+        assets: U256,
+    ) -> CallResult<()> {
+        let max = self
+            .get::<Controller>(c.controller)?
+            .max_exchange_rates
+            .get(&vault)
+            .copied()
+            .unwrap_or_default();
         let rate = exchange_rate(shares, assets)?;
         if rate > max {
             return Err(Revert::ExchangeRateTooHigh { rate, max });

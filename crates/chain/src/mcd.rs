@@ -13,8 +13,8 @@ use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
 use crate::state::{State, Urn};
 use alloy_primitives::{Address, B256, U256};
-use std::sync::Arc;
 use laniakea_units::{math, Rad, Ray, Wad, RAY, WAD};
+use std::sync::Arc;
 
 /// Ink locked by an ilk vault at deployment (dss-allocator locks a fixed, non-binding amount):
 /// 10^12 wad. With `spot` = 1 ray the collateral bound is 10^12 USDS, far above any ceiling.
@@ -313,7 +313,9 @@ impl State {
         let j = self.get_mut::<Jug>(jug)?;
         match ilk {
             Some(i) => {
-                let e = Arc::make_mut(&mut j.ilks).get_mut(&i).ok_or(Revert::IlkNotInit(i))?;
+                let e = Arc::make_mut(&mut j.ilks)
+                    .get_mut(&i)
+                    .ok_or(Revert::IlkNotInit(i))?;
                 if e.rho != now {
                     return Err(Revert::JugRhoNotUpdated { rho: e.rho, now });
                 }

@@ -17,10 +17,21 @@ use std::sync::LazyLock;
 /// Base key id: `keccak256("LIMIT_…")` of the ASCII name (the PAU's own names are cached).
 pub fn limit_id(name: &str) -> B256 {
     static KNOWN: LazyLock<[(&str, B256); 6]> = LazyLock::new(|| {
-        [names::USDS_MINT, names::DEPOSIT_4626, names::WITHDRAW_4626, names::ASSET_TRANSFER, names::VAULT_DRAW, names::VAULT_REPAY]
-            .map(|n| (n, keccak256(n.as_bytes())))
+        [
+            names::USDS_MINT,
+            names::DEPOSIT_4626,
+            names::WITHDRAW_4626,
+            names::ASSET_TRANSFER,
+            names::VAULT_DRAW,
+            names::VAULT_REPAY,
+        ]
+        .map(|n| (n, keccak256(n.as_bytes())))
     });
-    KNOWN.iter().find(|(n, _)| *n == name).map(|(_, k)| *k).unwrap_or_else(|| keccak256(name.as_bytes()))
+    KNOWN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, k)| *k)
+        .unwrap_or_else(|| keccak256(name.as_bytes()))
 }
 
 /// `keccak256(abi.encode(id, a))` (spark `makeAssetKey`/`makeAddressKey`).

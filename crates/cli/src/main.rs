@@ -30,6 +30,21 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Compute every Prime's settlement statement and the distributions for one epoch from an
+    /// inputs file (JSON; see docs/settlement-inputs.md). Prints a table, or JSON with --json.
+    Settle {
+        /// The inputs file.
+        inputs: PathBuf,
+        /// Bulk balance histories to merge in (.lnkh binary or .jsonl JSON lines).
+        #[arg(long)]
+        histories: Option<PathBuf>,
+        /// Only this Prime's statement.
+        #[arg(long)]
+        prime: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +77,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("expectation not met: line {line}: expected {exp}, got {got}");
                 }
                 return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Settle {
+            inputs,
+            histories,
+            prime,
+            json,
+        } => {
+            use laniakea_settlement::{histories as h, inputs as si};
+            let text = std::fs::read_to_string(&inputs)
+                .with_context(|| format!("cannot read inputs {}", inputs.display()))?;
+            let mut parsed = si::parse(&text)
+                .map_err(|e| anyhow::anyhow!("invalid inputs {}: {e}", inputs.display()))?;
+            if let Some(path) = histories {
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read histories {}", path.display()))?;
+                let records = if bytes.starts_with(h::MAGIC) {
+                    h::parse_binary(&bytes)
+                } else {
+                    h::parse_json_lines(std::str::from_utf8(&bytes).map_err(|_| {
+                        anyhow::anyhow!(
+                            "invalid histories {}: neither LNKH1 binary nor UTF-8 JSON lines",
+                            path.display()
+                        )
+                    })?)
+                }
+                .map_err(|e| anyhow::anyhow!("invalid histories {}: {e}", path.display()))?;
+                h::apply(&mut parsed, records);
+            }
+            if let Some(p) = &prime {
+                if !parsed.primes.iter().any(|x| &x.prime == p) {
+                    anyhow::bail!(
+                        "invalid --prime: '{p}' is not a Prime in {}",
+                        inputs.display()
+                    );
+                }
+                parsed.primes.retain(|x| &x.prime == p);
+                parsed.tags.retain(|t| &t.prime == p);
+            }
+            let result = parsed
+                .compute()
+                .map_err(|e| anyhow::anyhow!("cannot compute {}: {e}", inputs.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", si::render_table(&result));
             }
             Ok(ExitCode::SUCCESS)
         }

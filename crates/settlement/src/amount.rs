@@ -15,13 +15,22 @@ pub struct SignedWad {
 }
 
 impl SignedWad {
-    pub const ZERO: SignedWad = SignedWad { negative: false, magnitude: U256::ZERO };
+    pub const ZERO: SignedWad = SignedWad {
+        negative: false,
+        magnitude: U256::ZERO,
+    };
 
     pub fn positive(m: U256) -> SignedWad {
-        SignedWad { negative: false, magnitude: m }
+        SignedWad {
+            negative: false,
+            magnitude: m,
+        }
     }
     pub fn negative(m: U256) -> SignedWad {
-        SignedWad { negative: !m.is_zero(), magnitude: m }
+        SignedWad {
+            negative: !m.is_zero(),
+            magnitude: m,
+        }
     }
     pub fn is_negative(&self) -> bool {
         self.negative
@@ -32,7 +41,7 @@ impl SignedWad {
     pub fn magnitude(&self) -> U256 {
         self.magnitude
     }
-    pub fn neg(self) -> SignedWad {
+    pub fn negated(self) -> SignedWad {
         if self.negative {
             SignedWad::positive(self.magnitude)
         } else {
@@ -42,19 +51,30 @@ impl SignedWad {
     pub fn checked_add(self, o: SignedWad) -> Option<SignedWad> {
         if self.negative == o.negative {
             let m = self.magnitude.checked_add(o.magnitude)?;
-            return Some(if self.negative { SignedWad::negative(m) } else { SignedWad::positive(m) });
+            return Some(if self.negative {
+                SignedWad::negative(m)
+            } else {
+                SignedWad::positive(m)
+            });
         }
         // Opposite signs: subtract magnitudes; the larger one's sign wins.
         Some(match self.magnitude.cmp(&o.magnitude) {
-            Ordering::Less => SignedWad { negative: o.negative, magnitude: o.magnitude - self.magnitude },
+            Ordering::Less => SignedWad {
+                negative: o.negative,
+                magnitude: o.magnitude - self.magnitude,
+            },
             _ => {
                 let m = self.magnitude - o.magnitude;
-                if self.negative { SignedWad::negative(m) } else { SignedWad::positive(m) }
+                if self.negative {
+                    SignedWad::negative(m)
+                } else {
+                    SignedWad::positive(m)
+                }
             }
         })
     }
     pub fn checked_sub(self, o: SignedWad) -> Option<SignedWad> {
-        self.checked_add(o.neg())
+        self.checked_add(o.negated())
     }
 }
 
@@ -83,12 +103,28 @@ mod tests {
 
     #[test]
     fn signed_arithmetic() {
-        assert_eq!(p(5).checked_sub(p(7)).unwrap(), SignedWad::negative(U256::from(2u8)));
+        assert_eq!(
+            p(5).checked_sub(p(7)).unwrap(),
+            SignedWad::negative(U256::from(2u8))
+        );
         assert_eq!(p(5).checked_sub(p(5)).unwrap(), SignedWad::ZERO);
         assert!(!p(5).checked_sub(p(5)).unwrap().is_negative());
-        assert_eq!(SignedWad::negative(U256::from(3u8)).checked_add(p(10)).unwrap(), p(7));
-        assert_eq!(SignedWad::negative(U256::from(3u8)).checked_add(SignedWad::negative(U256::from(4u8))).unwrap(), SignedWad::negative(U256::from(7u8)));
+        assert_eq!(
+            SignedWad::negative(U256::from(3u8))
+                .checked_add(p(10))
+                .unwrap(),
+            p(7)
+        );
+        assert_eq!(
+            SignedWad::negative(U256::from(3u8))
+                .checked_add(SignedWad::negative(U256::from(4u8)))
+                .unwrap(),
+            SignedWad::negative(U256::from(7u8))
+        );
         assert_eq!(SignedWad::negative(U256::ZERO), SignedWad::ZERO);
-        assert_eq!(SignedWad::negative(U256::from(1500000000000000000u64)).to_string(), "-1.5");
+        assert_eq!(
+            SignedWad::negative(U256::from(1500000000000000000u64)).to_string(),
+            "-1.5"
+        );
     }
 }

@@ -45,17 +45,23 @@ impl EpochId {
         if s.len() != 10 {
             return Err(CalendarError::BadEpochId(s.to_string()));
         }
-        s.parse::<Date>().map(EpochId).map_err(|_| CalendarError::BadEpochId(s.to_string()))
+        s.parse::<Date>()
+            .map(EpochId)
+            .map_err(|_| CalendarError::BadEpochId(s.to_string()))
     }
 
     /// Days since 1970-01-01.
     fn day_number(self) -> i64 {
         // The civil date at midnight UTC, in whole days.
-        self.0.to_zoned(TimeZone::UTC).map(|z| z.timestamp().as_second().div_euclid(86_400)).unwrap_or(0)
+        self.0
+            .to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp().as_second().div_euclid(86_400))
+            .unwrap_or(0)
     }
 
     fn from_day_number(n: i64) -> Result<EpochId, CalendarError> {
-        let ts = jiff::Timestamp::from_second(n.saturating_mul(86_400)).map_err(|_| CalendarError::OutOfRange(0))?;
+        let ts = jiff::Timestamp::from_second(n.saturating_mul(86_400))
+            .map_err(|_| CalendarError::OutOfRange(0))?;
         Ok(EpochId(ts.to_zoned(TimeZone::UTC).date()))
     }
 
@@ -155,14 +161,25 @@ pub struct Calendar {
 
 impl Calendar {
     /// The first epoch is the first whose lock is strictly after the deployment start.
-    pub fn new(start: Timestamp, skips: impl IntoIterator<Item = EpochId>) -> Result<Calendar, CalendarError> {
+    pub fn new(
+        start: Timestamp,
+        skips: impl IntoIterator<Item = EpochId>,
+    ) -> Result<Calendar, CalendarError> {
         let day = EpochId::date_of(start)?;
-        let first = if start < day.lock()? { day } else { day.next()? };
+        let first = if start < day.lock()? {
+            day
+        } else {
+            day.next()?
+        };
         let skips: BTreeSet<EpochId> = skips.into_iter().collect();
         if let Some(s) = skips.iter().find(|s| **s < first) {
             return Err(CalendarError::SkipBeforeFirst { skip: *s, first });
         }
-        Ok(Calendar { start, first, skips })
+        Ok(Calendar {
+            start,
+            first,
+            skips,
+        })
     }
 
     pub fn start(&self) -> Timestamp {
@@ -180,7 +197,10 @@ impl Calendar {
     /// 1-based sequence number: calendar days since the first epoch, plus one.
     pub fn seq(&self, e: EpochId) -> Result<u64, CalendarError> {
         if e < self.first {
-            return Err(CalendarError::BeforeFirstEpoch { epoch: e, first: self.first });
+            return Err(CalendarError::BeforeFirstEpoch {
+                epoch: e,
+                first: self.first,
+            });
         }
         Ok((e.day_number() - self.first.day_number()) as u64 + 1)
     }
@@ -212,7 +232,10 @@ impl Calendar {
     /// the deployment start) to this epoch's lock.
     pub fn window(&self, e: EpochId) -> Result<Window, CalendarError> {
         if e < self.first {
-            return Err(CalendarError::BeforeFirstEpoch { epoch: e, first: self.first });
+            return Err(CalendarError::BeforeFirstEpoch {
+                epoch: e,
+                first: self.first,
+            });
         }
         if self.is_skipped(e) {
             return Err(CalendarError::Skipped(e));
@@ -221,7 +244,10 @@ impl Calendar {
             Some(p) => p.lock()?,
             None => self.start,
         };
-        Ok(Window { start, end: e.lock()? })
+        Ok(Window {
+            start,
+            end: e.lock()?,
+        })
     }
 
     pub fn info(&self, e: EpochId) -> Result<EpochInfo, CalendarError> {
@@ -249,7 +275,10 @@ impl Calendar {
         let measuring = self.measuring_epoch(t)?;
         let in_lock_hours = t >= day.lock()? && t < day.moment()?;
         if in_lock_hours && day >= self.first && !self.is_skipped(day) {
-            Ok(Phase::Processing { epoch: day, measuring })
+            Ok(Phase::Processing {
+                epoch: day,
+                measuring,
+            })
         } else {
             Ok(Phase::Active { measuring })
         }
@@ -301,7 +330,13 @@ mod tests {
     fn first_epoch_depends_on_whether_the_start_is_before_lock() {
         let c = Calendar::new(Timestamp(JAN1 + 12 * 3600), []).unwrap();
         assert_eq!(c.first_epoch(), e("2026-01-01"));
-        assert_eq!(c.window(e("2026-01-01")).unwrap(), Window { start: Timestamp(JAN1 + 12 * 3600), end: Timestamp(JAN1 + 13 * 3600) });
+        assert_eq!(
+            c.window(e("2026-01-01")).unwrap(),
+            Window {
+                start: Timestamp(JAN1 + 12 * 3600),
+                end: Timestamp(JAN1 + 13 * 3600)
+            }
+        );
         let c = Calendar::new(Timestamp(JAN1 + 13 * 3600), []).unwrap();
         assert_eq!(c.first_epoch(), e("2026-01-02"));
         assert_eq!(c.seq(e("2026-01-02")).unwrap(), 1);
@@ -318,7 +353,10 @@ mod tests {
         // Monday's window starts at Friday's lock: 3 days = 259,200 s.
         assert_eq!(mon.start, fri.end);
         assert_eq!(mon.duration_s(), 3 * 86_400);
-        assert_eq!(c.window(e("2026-01-03")), Err(CalendarError::Skipped(e("2026-01-03"))));
+        assert_eq!(
+            c.window(e("2026-01-03")),
+            Err(CalendarError::Skipped(e("2026-01-03")))
+        );
         // Sequence numbers are not shifted by skips.
         assert_eq!(c.seq(e("2026-01-05")).unwrap(), 5);
     }
@@ -326,13 +364,41 @@ mod tests {
     #[test]
     fn phase_classification() {
         let c = Calendar::new(Timestamp(JAN1), [e("2026-01-03")]).unwrap();
-        let at = |d: &str, h: u64, s: u64| Timestamp(e(d).lock().unwrap().0 - 13 * 3600 + h * 3600 + s);
-        assert_eq!(c.phase(at("2026-01-02", 12, 3599)).unwrap(), Phase::Active { measuring: e("2026-01-02") });
-        assert_eq!(c.phase(at("2026-01-02", 13, 0)).unwrap(), Phase::Processing { epoch: e("2026-01-02"), measuring: e("2026-01-04") });
-        assert_eq!(c.phase(at("2026-01-02", 15, 3599)).unwrap(), Phase::Processing { epoch: e("2026-01-02"), measuring: e("2026-01-04") });
-        assert_eq!(c.phase(at("2026-01-02", 16, 0)).unwrap(), Phase::Active { measuring: e("2026-01-04") });
+        let at =
+            |d: &str, h: u64, s: u64| Timestamp(e(d).lock().unwrap().0 - 13 * 3600 + h * 3600 + s);
+        assert_eq!(
+            c.phase(at("2026-01-02", 12, 3599)).unwrap(),
+            Phase::Active {
+                measuring: e("2026-01-02")
+            }
+        );
+        assert_eq!(
+            c.phase(at("2026-01-02", 13, 0)).unwrap(),
+            Phase::Processing {
+                epoch: e("2026-01-02"),
+                measuring: e("2026-01-04")
+            }
+        );
+        assert_eq!(
+            c.phase(at("2026-01-02", 15, 3599)).unwrap(),
+            Phase::Processing {
+                epoch: e("2026-01-02"),
+                measuring: e("2026-01-04")
+            }
+        );
+        assert_eq!(
+            c.phase(at("2026-01-02", 16, 0)).unwrap(),
+            Phase::Active {
+                measuring: e("2026-01-04")
+            }
+        );
         // A skipped day's 13:00–16:00 is Active: there is no lock.
-        assert_eq!(c.phase(at("2026-01-03", 14, 0)).unwrap(), Phase::Active { measuring: e("2026-01-04") });
+        assert_eq!(
+            c.phase(at("2026-01-03", 14, 0)).unwrap(),
+            Phase::Active {
+                measuring: e("2026-01-04")
+            }
+        );
     }
 
     #[test]
@@ -343,12 +409,17 @@ mod tests {
         assert_eq!(ids, ["2026-01-03", "2026-01-04", "2026-01-05"]);
         assert!(v[0].skipped && v[0].window.is_none());
         // One second before the moment: that epoch is still next.
-        let v = c.next_epochs(Timestamp(e("2026-01-02").moment().unwrap().0 - 1), 1).unwrap();
+        let v = c
+            .next_epochs(Timestamp(e("2026-01-02").moment().unwrap().0 - 1), 1)
+            .unwrap();
         assert_eq!(v[0].id, e("2026-01-02"));
     }
 
     #[test]
     fn skips_before_first_epoch_are_refused() {
-        assert!(matches!(Calendar::new(Timestamp(JAN1 + 86_400 * 3), [e("2026-01-01")]), Err(CalendarError::SkipBeforeFirst { .. })));
+        assert!(matches!(
+            Calendar::new(Timestamp(JAN1 + 86_400 * 3), [e("2026-01-01")]),
+            Err(CalendarError::SkipBeforeFirst { .. })
+        ));
     }
 }

@@ -19,7 +19,10 @@ pub enum DistributionError {
     #[error("tier {tier}: {bps} bps is above 10,000 (100% APR)")]
     RateTooHigh { tier: usize, bps: u32 },
     #[error("tag {address}: {source}")]
-    History { address: Address, source: HistoryError },
+    History {
+        address: Address,
+        source: HistoryError,
+    },
     #[error("arithmetic overflow")]
     Overflow,
 }
@@ -71,29 +74,48 @@ pub struct DistributionLine {
     pub tier: u8,
     pub prime: String,
     pub tier_bps: u32,
-    pub balance_wad_s: U256,
+    pub balance_wad_s: Wad,
     /// `false` when the tag was recorded in this epoch or later (it earns nothing yet).
     pub eligible: bool,
     pub reward_wad: Wad,
 }
 
 /// Rewards of every tag for one executed epoch's window.
-pub fn distributions(epoch: EpochId, window: Window, tiers: &TierTable, tags: &[Tag]) -> Result<Vec<DistributionLine>, DistributionError> {
+pub fn distributions(
+    epoch: EpochId,
+    window: Window,
+    tiers: &TierTable,
+    tags: &[Tag],
+) -> Result<Vec<DistributionLine>, DistributionError> {
     tiers.validate()?;
     let den = U256::from(SECONDS_PER_YEAR) * U256::from(10_000u32);
     tags.iter()
         .map(|t| {
-            let bps = *tiers.0.get(t.tier as usize).ok_or(DistributionError::BadTier(t.tier))?;
+            let bps = *tiers
+                .0
+                .get(t.tier as usize)
+                .ok_or(DistributionError::BadTier(t.tier))?;
             let eligible = epoch > t.tagged_from;
-            let s = t.balance.integral(window).map_err(|source| DistributionError::History { address: t.address, source })?;
-            let reward = if eligible { math::mul_div_floor(s, U256::from(bps), den).map_err(|_| DistributionError::Overflow)? } else { U256::ZERO };
+            let s = t
+                .balance
+                .integral(window)
+                .map_err(|source| DistributionError::History {
+                    address: t.address,
+                    source,
+                })?;
+            let reward = if eligible {
+                math::mul_div_floor(s, U256::from(bps), den)
+                    .map_err(|_| DistributionError::Overflow)?
+            } else {
+                U256::ZERO
+            };
             Ok(DistributionLine {
                 address: t.address,
                 asset: t.asset,
                 tier: t.tier,
                 prime: t.prime.clone(),
                 tier_bps: bps,
-                balance_wad_s: s,
+                balance_wad_s: Wad(s),
                 eligible,
                 reward_wad: Wad(reward),
             })

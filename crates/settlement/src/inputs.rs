@@ -9,7 +9,10 @@
 use crate::calendar::{Calendar, EpochId, EpochInfo, Window};
 use crate::distribution::{distributions, Asset, DistributionLine, Tag, TierTable};
 use crate::integral::BalanceHistory;
-use crate::statement::{self, CarriedPenalty, Convention, IdleLocation, PrimeInputs, Provenance, Rates, SkyDirect, Statement};
+use crate::statement::{
+    self, CarriedPenalty, Convention, IdleLocation, PrimeInputs, Provenance, Rates, SkyDirect,
+    Statement,
+};
 use alloy_primitives::{Address, B256};
 use laniakea_units::{Apr, Timestamp, Wad};
 use serde::{Deserialize, Serialize};
@@ -30,7 +33,10 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 fn ierr(field: impl Into<String>, message: impl fmt::Display) -> InputError {
-    InputError { field: field.into(), message: message.to_string() }
+    InputError {
+        field: field.into(),
+        message: message.to_string(),
+    }
 }
 
 /// A time given as Unix seconds or an RFC 3339 UTC string (`"2026-01-05T13:00:00Z"`).
@@ -48,8 +54,14 @@ impl<'de> Deserialize<'de> for Time {
         match Raw::deserialize(d)? {
             Raw::Secs(s) => Ok(Time(Timestamp(s))),
             Raw::Text(t) => {
-                let ts: jiff::Timestamp = t.parse().map_err(|_| serde::de::Error::custom(format!("'{t}' is not Unix seconds or an RFC 3339 time")))?;
-                u64::try_from(ts.as_second()).map(|s| Time(Timestamp(s))).map_err(|_| serde::de::Error::custom(format!("'{t}' is before 1970")))
+                let ts: jiff::Timestamp = t.parse().map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "'{t}' is not Unix seconds or an RFC 3339 time"
+                    ))
+                })?;
+                u64::try_from(ts.as_second())
+                    .map(|s| Time(Timestamp(s)))
+                    .map_err(|_| serde::de::Error::custom(format!("'{t}' is before 1970")))
             }
         }
     }
@@ -167,8 +179,17 @@ pub struct EpochInputs {
 }
 
 fn history(field: &str, h: RawHistory) -> Result<BalanceHistory, InputError> {
-    BalanceHistory::new(h.initial.0, h.changes.into_iter().map(|c| (c.at.0, c.balance.0)).collect()).map_err(|e| match e {
-        crate::integral::HistoryError::Unsorted { index, .. } => ierr(format!("{field}.changes[{index}].at"), e),
+    BalanceHistory::new(
+        h.initial.0,
+        h.changes
+            .into_iter()
+            .map(|c| (c.at.0, c.balance.0))
+            .collect(),
+    )
+    .map_err(|e| match e {
+        crate::integral::HistoryError::Unsorted { index, .. } => {
+            ierr(format!("{field}.changes[{index}].at"), e)
+        }
         other => ierr(field, other),
     })
 }
@@ -180,7 +201,8 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
         let p = e.path().to_string();
         ierr(if p == "." { "-".to_string() } else { p }, e.into_inner())
     })?;
-    let calendar = Calendar::new(raw.deployment_start.0, raw.skips.iter().copied()).map_err(|e| ierr("skips", e))?;
+    let calendar = Calendar::new(raw.deployment_start.0, raw.skips.iter().copied())
+        .map_err(|e| ierr("skips", e))?;
     let window = calendar.window(raw.epoch).map_err(|e| ierr("epoch", e))?;
     let epoch = calendar.info(raw.epoch).map_err(|e| ierr("epoch", e))?;
     let rates = Rates::new(raw.rates.base_rate_apr, raw.rates.ssr_apr).map_err(|e| match &e {
@@ -194,9 +216,13 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
     for (i, p) in raw.primes.into_iter().enumerate() {
         let f = |x: &str| format!("primes[{i}].{x}");
         if !seen.insert(p.prime.clone()) {
-            return Err(ierr(f("prime"), format!("prime '{}' appears twice", p.prime)));
+            return Err(ierr(
+                f("prime"),
+                format!("prime '{}' appears twice", p.prime),
+            ));
         }
-        statement::check_rate("osrc_rate_apr", p.osrc_rate_apr).map_err(|e| ierr(f("osrc_rate_apr"), e))?;
+        statement::check_rate("osrc_rate_apr", p.osrc_rate_apr)
+            .map_err(|e| ierr(f("osrc_rate_apr"), e))?;
         primes.push(PrimeInputs {
             prime: p.prime,
             provenance: p.provenance,
@@ -206,7 +232,12 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
                 .idle_usds
                 .into_iter()
                 .enumerate()
-                .map(|(k, l)| Ok(IdleLocation { location: l.location, balance: history(&f(&format!("idle_usds[{k}].balance")), l.balance)? }))
+                .map(|(k, l)| {
+                    Ok(IdleLocation {
+                        location: l.location,
+                        balance: history(&f(&format!("idle_usds[{k}].balance")), l.balance)?,
+                    })
+                })
                 .collect::<Result<_, InputError>>()?,
             idle_susds_value: history(&f("idle_susds_value"), p.idle_susds_value)?,
             sky_direct: p
@@ -214,22 +245,52 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
                 .into_iter()
                 .enumerate()
                 .map(|(k, a)| {
-                    Ok(SkyDirect { allocation: a.allocation, exposure: history(&f(&format!("sky_direct[{k}].exposure")), a.exposure)?, actual_profit: a.actual_profit })
+                    Ok(SkyDirect {
+                        allocation: a.allocation,
+                        exposure: history(&f(&format!("sky_direct[{k}].exposure")), a.exposure)?,
+                        actual_profit: a.actual_profit,
+                    })
                 })
                 .collect::<Result<_, InputError>>()?,
             osrc_allocation: history(&f("osrc_allocation"), p.osrc_allocation)?,
             osrc_rate_apr: p.osrc_rate_apr,
-            carried_penalties: p.carried_penalties.into_iter().map(|c| CarriedPenalty { penalty_id: c.penalty_id, amount_wad: c.amount }).collect(),
+            carried_penalties: p
+                .carried_penalties
+                .into_iter()
+                .map(|c| CarriedPenalty {
+                    penalty_id: c.penalty_id,
+                    amount_wad: c.amount,
+                })
+                .collect(),
         });
     }
     let mut tags = Vec::with_capacity(raw.tags.len());
     for (i, t) in raw.tags.into_iter().enumerate() {
         if t.tier > 4 {
-            return Err(ierr(format!("tags[{i}].tier"), format!("tier {} is outside 0–4", t.tier)));
+            return Err(ierr(
+                format!("tags[{i}].tier"),
+                format!("tier {} is outside 0–4", t.tier),
+            ));
         }
-        tags.push(Tag { address: t.address, asset: t.asset, tier: t.tier, prime: t.prime, tagged_from: t.tagged_from, balance: history(&format!("tags[{i}].balance"), t.balance)? });
+        tags.push(Tag {
+            address: t.address,
+            asset: t.asset,
+            tier: t.tier,
+            prime: t.prime,
+            tagged_from: t.tagged_from,
+            balance: history(&format!("tags[{i}].balance"), t.balance)?,
+        });
     }
-    Ok(EpochInputs { calendar, epoch, window, convention: raw.convention, rates, tiers, primes, tags })
+    Ok(EpochInputs {
+        calendar,
+        epoch,
+        window,
+        convention: raw.convention,
+        rates,
+        tiers,
+        primes,
+        tags,
+    })
 }
 
 /// Every Prime's statement and every tag's distribution for the epoch.
@@ -254,9 +315,20 @@ impl EpochInputs {
             .primes
             .iter()
             .enumerate()
-            .map(|(i, p)| statement::compute(self.epoch.id, self.epoch.seq, self.window, self.rates, self.convention, p).map_err(|e| ierr(format!("primes[{i}]"), e)))
+            .map(|(i, p)| {
+                statement::compute(
+                    self.epoch.id,
+                    self.epoch.seq,
+                    self.window,
+                    self.rates,
+                    self.convention,
+                    p,
+                )
+                .map_err(|e| ierr(format!("primes[{i}]"), e))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let distributions = distributions(self.epoch.id, self.window, &self.tiers, &self.tags).map_err(|e| ierr("tags", e))?;
+        let distributions = distributions(self.epoch.id, self.window, &self.tiers, &self.tags)
+            .map_err(|e| ierr("tags", e))?;
         let mut all = Vec::with_capacity(32 * statements.len());
         for s in &statements {
             all.extend_from_slice(s.input_digest.as_slice());
@@ -294,7 +366,15 @@ pub fn render_table(r: &EpochResult) -> String {
     ));
     out.push_str(&format!(
         "{:<12} {:>24} {:>24} {:>24} {:>24} {:>24} {:>24} {:>24}  {}\n",
-        "prime", "F debt fees", "I idle reimb.", "P sUSDS spread", "D sky direct", "N net", "R OSRC prem.", "total", "direction"
+        "prime",
+        "F debt fees",
+        "I idle reimb.",
+        "P sUSDS spread",
+        "D sky direct",
+        "N net",
+        "R OSRC prem.",
+        "total",
+        "direction"
     ));
     for s in &r.statements {
         out.push_str(&format!(
@@ -307,15 +387,33 @@ pub fn render_table(r: &EpochResult) -> String {
             s.net_wad.to_string(),
             s.osrc_premium_wad.to_string(),
             s.total_wad.to_string(),
-            serde_json::to_value(s.direction).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            serde_json::to_value(s.direction)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         ));
     }
     if !r.distributions.is_empty() {
         out.push_str("distributions (Generator → Prime, USDS):\n");
         for d in &r.distributions {
-            out.push_str(&format!("  {} tier {} ({} bps) {:<10} {:>24}{}\n", d.address, d.tier, d.tier_bps, d.prime, d.reward_wad.to_string(), if d.eligible { "" } else { "  (tagged this epoch: earns from the next)" }));
+            out.push_str(&format!(
+                "  {} tier {} ({} bps) {:<10} {:>24}{}\n",
+                d.address,
+                d.tier,
+                d.tier_bps,
+                d.prime,
+                d.reward_wad.to_string(),
+                if d.eligible {
+                    ""
+                } else {
+                    "  (tagged this epoch: earns from the next)"
+                }
+            ));
         }
     }
-    out.push_str(&format!("amounts in USDS (wad, exact); epoch input digest {}\n", r.epoch_input_digest));
+    out.push_str(&format!(
+        "amounts in USDS (wad, exact); epoch input digest {}\n",
+        r.epoch_input_digest
+    ));
     out
 }

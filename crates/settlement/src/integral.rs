@@ -36,10 +36,17 @@ pub struct BalanceHistory {
 }
 
 impl BalanceHistory {
-    pub fn new(initial: U256, changes: Vec<(Timestamp, U256)>) -> Result<BalanceHistory, HistoryError> {
+    pub fn new(
+        initial: U256,
+        changes: Vec<(Timestamp, U256)>,
+    ) -> Result<BalanceHistory, HistoryError> {
         for (i, w) in changes.windows(2).enumerate() {
             if w[1].0 <= w[0].0 {
-                return Err(HistoryError::Unsorted { index: i + 1, at: w[1].0 .0, prev: w[0].0 .0 });
+                return Err(HistoryError::Unsorted {
+                    index: i + 1,
+                    at: w[1].0 .0,
+                    prev: w[0].0 .0,
+                });
             }
         }
         Ok(BalanceHistory { initial, changes })
@@ -47,7 +54,10 @@ impl BalanceHistory {
 
     /// A balance that never changes.
     pub fn constant(v: U256) -> BalanceHistory {
-        BalanceHistory { initial: v, changes: Vec::new() }
+        BalanceHistory {
+            initial: v,
+            changes: Vec::new(),
+        }
     }
 
     pub fn changes(&self) -> &[(Timestamp, U256)] {
@@ -70,7 +80,11 @@ impl BalanceHistory {
             return Ok(U256::ZERO);
         }
         let first = self.changes.partition_point(|(at, _)| *at <= w.start);
-        let mut bal = if first == 0 { self.initial } else { self.changes[first - 1].1 };
+        let mut bal = if first == 0 {
+            self.initial
+        } else {
+            self.changes[first - 1].1
+        };
         let mut t = w.start.0;
         let mut acc = U256::ZERO;
         for &(at, next) in &self.changes[first..] {
@@ -87,8 +101,12 @@ impl BalanceHistory {
 }
 
 /// Σ of several histories' integrals (e.g. debt = legacy ilk + vault principal).
-pub fn integral_sum<'a>(hs: impl IntoIterator<Item = &'a BalanceHistory>, w: Window) -> Result<U256, HistoryError> {
-    hs.into_iter().try_fold(U256::ZERO, |acc, h| Ok(math::add(acc, h.integral(w)?)?))
+pub fn integral_sum<'a>(
+    hs: impl IntoIterator<Item = &'a BalanceHistory>,
+    w: Window,
+) -> Result<U256, HistoryError> {
+    hs.into_iter()
+        .try_fold(U256::ZERO, |acc, h| Ok(math::add(acc, h.integral(w)?)?))
 }
 
 #[cfg(test)]
@@ -97,14 +115,24 @@ mod tests {
     use proptest::prelude::*;
 
     fn w(a: u64, b: u64) -> Window {
-        Window { start: Timestamp(a), end: Timestamp(b) }
+        Window {
+            start: Timestamp(a),
+            end: Timestamp(b),
+        }
     }
 
     #[test]
     fn balance_changing_inside_the_window() {
         // 100 from the start, 250 from t=40, 0 from t=90; window [10, 100):
         //   100·(40−10) + 250·(90−40) + 0·(100−90) = 3000 + 12500 + 0 = 15500.
-        let h = BalanceHistory::new(U256::from(100u8), vec![(Timestamp(40), U256::from(250u16)), (Timestamp(90), U256::ZERO)]).unwrap();
+        let h = BalanceHistory::new(
+            U256::from(100u8),
+            vec![
+                (Timestamp(40), U256::from(250u16)),
+                (Timestamp(90), U256::ZERO),
+            ],
+        )
+        .unwrap();
         assert_eq!(h.integral(w(10, 100)).unwrap(), U256::from(15_500u32));
         // A change before the window sets the opening balance: [50, 60) → 250·10.
         assert_eq!(h.integral(w(50, 60)).unwrap(), U256::from(2_500u32));
@@ -116,15 +144,45 @@ mod tests {
 
     #[test]
     fn unsorted_or_duplicate_times_are_refused() {
-        let e = BalanceHistory::new(U256::ZERO, vec![(Timestamp(5), U256::from(1u8)), (Timestamp(5), U256::from(2u8))]);
-        assert_eq!(e, Err(HistoryError::Unsorted { index: 1, at: 5, prev: 5 }));
-        assert!(BalanceHistory::new(U256::ZERO, vec![(Timestamp(6), U256::from(1u8)), (Timestamp(5), U256::from(2u8))]).is_err());
+        let e = BalanceHistory::new(
+            U256::ZERO,
+            vec![
+                (Timestamp(5), U256::from(1u8)),
+                (Timestamp(5), U256::from(2u8)),
+            ],
+        );
+        assert_eq!(
+            e,
+            Err(HistoryError::Unsorted {
+                index: 1,
+                at: 5,
+                prev: 5
+            })
+        );
+        assert!(BalanceHistory::new(
+            U256::ZERO,
+            vec![
+                (Timestamp(6), U256::from(1u8)),
+                (Timestamp(5), U256::from(2u8))
+            ]
+        )
+        .is_err());
     }
 
     fn history() -> impl Strategy<Value = BalanceHistory> {
-        (any::<u64>(), proptest::collection::btree_map(0u64..1_000_000, any::<u128>(), 0..50)).prop_map(|(init, m)| {
-            BalanceHistory::new(U256::from(init), m.into_iter().map(|(t, v)| (Timestamp(t), U256::from(v))).collect()).unwrap()
-        })
+        (
+            any::<u64>(),
+            proptest::collection::btree_map(0u64..1_000_000, any::<u128>(), 0..50),
+        )
+            .prop_map(|(init, m)| {
+                BalanceHistory::new(
+                    U256::from(init),
+                    m.into_iter()
+                        .map(|(t, v)| (Timestamp(t), U256::from(v)))
+                        .collect(),
+                )
+                .unwrap()
+            })
     }
 
     proptest! {

@@ -25,8 +25,14 @@ pub type ObligationId = u64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LedgerError {
-    #[error("payment of {amount} by {payer:?} exceeds the open obligations of that payer ({open})")]
-    Overpayment { payer: Payer, amount: Wad, open: Wad },
+    #[error(
+        "payment of {amount} by {payer:?} exceeds the open obligations of that payer ({open})"
+    )]
+    Overpayment {
+        payer: Payer,
+        amount: Wad,
+        open: Wad,
+    },
     #[error("event at {at} is before the ledger's latest event at {latest}; events must be in time order")]
     OutOfOrder { at: Timestamp, latest: Timestamp },
     #[error("no obligation {0}")]
@@ -34,7 +40,11 @@ pub enum LedgerError {
     #[error("obligation {0} is not a penalty; only penalties can be forgiven")]
     NotAPenalty(ObligationId),
     #[error("forgiving {amount} of penalty {id} exceeds its open amount {open}")]
-    ForgiveTooMuch { id: ObligationId, amount: Wad, open: Wad },
+    ForgiveTooMuch {
+        id: ObligationId,
+        amount: Wad,
+        open: Wad,
+    },
     #[error("forgiveness needs a rationale")]
     NoRationale,
     #[error("a zero amount is not a payment or forgiveness")]
@@ -58,7 +68,11 @@ pub enum Payer {
 pub enum ObligationKind {
     Statement,
     /// Penalty on `source` accrued over `[from, to)`.
-    Penalty { source: ObligationId, from: Timestamp, to: Timestamp },
+    Penalty {
+        source: ObligationId,
+        from: Timestamp,
+        to: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,7 +99,8 @@ impl Obligation {
     }
     fn unpaid_history(&self) -> BalanceHistory {
         // Times are strictly increasing by construction (same-second changes are merged).
-        BalanceHistory::new(self.amount_wad.0, self.unpaid.clone()).unwrap_or_else(|_| BalanceHistory::constant(self.open_wad().0))
+        BalanceHistory::new(self.amount_wad.0, self.unpaid.clone())
+            .unwrap_or_else(|_| BalanceHistory::constant(self.open_wad().0))
     }
     fn set_unpaid(&mut self, at: Timestamp) {
         let open = self.open_wad().0;
@@ -122,7 +137,10 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { restrict_after_s: 24 * 3600, review_after_s: 72 * 3600 }
+        Thresholds {
+            restrict_after_s: 24 * 3600,
+            review_after_s: 72 * 3600,
+        }
     }
 }
 
@@ -130,10 +148,19 @@ impl Default for Thresholds {
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Escalation {
     Current,
-    Late { obligation: ObligationId, late_s: u64 },
+    Late {
+        obligation: ObligationId,
+        late_s: u64,
+    },
     /// Alert plus restriction: the Prime's vault draw limit goes to 0 until paid.
-    Restricted { obligation: ObligationId, late_s: u64 },
-    GovernanceReview { obligation: ObligationId, late_s: u64 },
+    Restricted {
+        obligation: ObligationId,
+        late_s: u64,
+    },
+    GovernanceReview {
+        obligation: ObligationId,
+        late_s: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -157,22 +184,44 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new(prime: impl Into<String>, penalty_rate_per_hour_wad: Wad, thresholds: Thresholds) -> Result<Ledger, LedgerError> {
+    pub fn new(
+        prime: impl Into<String>,
+        penalty_rate_per_hour_wad: Wad,
+        thresholds: Thresholds,
+    ) -> Result<Ledger, LedgerError> {
         if penalty_rate_per_hour_wad.0 > WAD {
             return Err(LedgerError::RateTooHigh(penalty_rate_per_hour_wad));
         }
-        Ok(Ledger { prime: prime.into(), penalty_rate_per_hour_wad, thresholds, obligations: Vec::new(), payments: Vec::new(), forgiveness: Vec::new(), latest: Timestamp(0) })
+        Ok(Ledger {
+            prime: prime.into(),
+            penalty_rate_per_hour_wad,
+            thresholds,
+            obligations: Vec::new(),
+            payments: Vec::new(),
+            forgiveness: Vec::new(),
+            latest: Timestamp(0),
+        })
     }
 
     fn advance(&mut self, at: Timestamp) -> Result<(), LedgerError> {
         if at < self.latest {
-            return Err(LedgerError::OutOfOrder { at, latest: self.latest });
+            return Err(LedgerError::OutOfOrder {
+                at,
+                latest: self.latest,
+            });
         }
         self.latest = at;
         Ok(())
     }
 
-    fn push(&mut self, epoch: EpochId, kind: ObligationKind, payer: Payer, due: Timestamp, amount: Wad) -> ObligationId {
+    fn push(
+        &mut self,
+        epoch: EpochId,
+        kind: ObligationKind,
+        payer: Payer,
+        due: Timestamp,
+        amount: Wad,
+    ) -> ObligationId {
         let id = self.obligations.len() as ObligationId + 1;
         self.obligations.push(Obligation {
             id,
@@ -190,18 +239,29 @@ impl Ledger {
     }
 
     /// Records a statement's obligation (posted at `posted_at`, due at `due`).
-    pub fn add_obligation(&mut self, posted_at: Timestamp, epoch: EpochId, payer: Payer, due: Timestamp, amount: Wad) -> Result<ObligationId, LedgerError> {
+    pub fn add_obligation(
+        &mut self,
+        posted_at: Timestamp,
+        epoch: EpochId,
+        payer: Payer,
+        due: Timestamp,
+        amount: Wad,
+    ) -> Result<ObligationId, LedgerError> {
         self.advance(posted_at)?;
         Ok(self.push(epoch, ObligationKind::Statement, payer, due, amount))
     }
 
     pub fn obligation(&self, id: ObligationId) -> Result<&Obligation, LedgerError> {
-        self.obligations.get((id as usize).wrapping_sub(1)).ok_or(LedgerError::UnknownObligation(id))
+        self.obligations
+            .get((id as usize).wrapping_sub(1))
+            .ok_or(LedgerError::UnknownObligation(id))
     }
 
     fn open_order(&self, payer: Payer) -> Vec<usize> {
         let mut v: Vec<usize> = (0..self.obligations.len())
-            .filter(|i| self.obligations[*i].payer == payer && !self.obligations[*i].open_wad().is_zero())
+            .filter(|i| {
+                self.obligations[*i].payer == payer && !self.obligations[*i].open_wad().is_zero()
+            })
             .collect();
         v.sort_by_key(|i| (self.obligations[*i].due, self.obligations[*i].id));
         v
@@ -209,14 +269,28 @@ impl Ledger {
 
     /// Applies a payment to the payer's oldest open obligations. Refused whole if it exceeds
     /// what is open.
-    pub fn pay(&mut self, at: Timestamp, payer: Payer, amount: Wad) -> Result<Vec<(ObligationId, Wad)>, LedgerError> {
+    pub fn pay(
+        &mut self,
+        at: Timestamp,
+        payer: Payer,
+        amount: Wad,
+    ) -> Result<Vec<(ObligationId, Wad)>, LedgerError> {
         if amount.is_zero() {
             return Err(LedgerError::ZeroAmount);
         }
         let order = self.open_order(payer);
-        let open = order.iter().try_fold(U256::ZERO, |a, i| math::add(a, self.obligations[*i].open_wad().0)).map_err(|_| LedgerError::Overflow)?;
+        let open = order
+            .iter()
+            .try_fold(U256::ZERO, |a, i| {
+                math::add(a, self.obligations[*i].open_wad().0)
+            })
+            .map_err(|_| LedgerError::Overflow)?;
         if amount.0 > open {
-            return Err(LedgerError::Overpayment { payer, amount, open: Wad(open) });
+            return Err(LedgerError::Overpayment {
+                payer,
+                amount,
+                open: Wad(open),
+            });
         }
         self.advance(at)?;
         let mut left = amount.0;
@@ -232,7 +306,12 @@ impl Ledger {
             left -= take;
             applied.push((o.id, Wad(take)));
         }
-        self.payments.push(Payment { at, payer, amount_wad: amount, applied: applied.clone() });
+        self.payments.push(Payment {
+            at,
+            payer,
+            amount_wad: amount,
+            applied: applied.clone(),
+        });
         Ok(applied)
     }
 
@@ -244,14 +323,30 @@ impl Ledger {
         if as_of <= from {
             return Ok(Wad::ZERO);
         }
-        let exact = o.unpaid_history().integral(crate::calendar::Window { start: from, end: as_of }).map_err(|_| LedgerError::Overflow)?;
+        let exact = o
+            .unpaid_history()
+            .integral(crate::calendar::Window {
+                start: from,
+                end: as_of,
+            })
+            .map_err(|_| LedgerError::Overflow)?;
         let den = U256::from(3600u32) * WAD;
-        Ok(Wad(math::mul_div_floor(exact, self.penalty_rate_per_hour_wad.0, den).map_err(|_| LedgerError::Overflow)?))
+        Ok(Wad(math::mul_div_floor(
+            exact,
+            self.penalty_rate_per_hour_wad.0,
+            den,
+        )
+        .map_err(|_| LedgerError::Overflow)?))
     }
 
     /// Turns every penalty accrued up to `as_of` into penalty obligations owed in `carry_epoch`
     /// (due at `carry_due`). Returns the new penalty obligations' ids. Idempotent per instant.
-    pub fn crystallize_penalties(&mut self, as_of: Timestamp, carry_epoch: EpochId, carry_due: Timestamp) -> Result<Vec<ObligationId>, LedgerError> {
+    pub fn crystallize_penalties(
+        &mut self,
+        as_of: Timestamp,
+        carry_epoch: EpochId,
+        carry_due: Timestamp,
+    ) -> Result<Vec<ObligationId>, LedgerError> {
         self.advance(as_of)?;
         let mut created = Vec::new();
         for i in 0..self.obligations.len() {
@@ -265,14 +360,30 @@ impl Ledger {
             let p = self.penalty_accrued(id, as_of)?;
             self.obligations[i].accrued_until = as_of;
             if !p.is_zero() {
-                created.push(self.push(carry_epoch, ObligationKind::Penalty { source: id, from, to: as_of }, payer, carry_due, p));
+                created.push(self.push(
+                    carry_epoch,
+                    ObligationKind::Penalty {
+                        source: id,
+                        from,
+                        to: as_of,
+                    },
+                    payer,
+                    carry_due,
+                    p,
+                ));
             }
         }
         Ok(created)
     }
 
     /// Core Council forgiveness of (part of) a penalty obligation.
-    pub fn forgive(&mut self, at: Timestamp, penalty: ObligationId, amount: Wad, rationale: &str) -> Result<(), LedgerError> {
+    pub fn forgive(
+        &mut self,
+        at: Timestamp,
+        penalty: ObligationId,
+        amount: Wad,
+        rationale: &str,
+    ) -> Result<(), LedgerError> {
         if rationale.trim().is_empty() {
             return Err(LedgerError::NoRationale);
         }
@@ -284,13 +395,22 @@ impl Ledger {
             return Err(LedgerError::NotAPenalty(penalty));
         }
         if amount > o.open_wad() {
-            return Err(LedgerError::ForgiveTooMuch { id: penalty, amount, open: o.open_wad() });
+            return Err(LedgerError::ForgiveTooMuch {
+                id: penalty,
+                amount,
+                open: o.open_wad(),
+            });
         }
         self.advance(at)?;
         let o = &mut self.obligations[(penalty - 1) as usize];
         o.forgiven_wad = Wad(o.forgiven_wad.0 + amount.0);
         o.set_unpaid(at);
-        self.forgiveness.push(Forgiveness { at, penalty, amount_wad: amount, rationale: rationale.to_string() });
+        self.forgiveness.push(Forgiveness {
+            at,
+            penalty,
+            amount_wad: amount,
+            rationale: rationale.to_string(),
+        });
         Ok(())
     }
 
@@ -321,7 +441,11 @@ impl Ledger {
     pub fn open_penalties(&self, payer: Payer) -> Vec<(ObligationId, Wad)> {
         self.obligations
             .iter()
-            .filter(|o| o.payer == payer && matches!(o.kind, ObligationKind::Penalty { .. }) && !o.open_wad().is_zero())
+            .filter(|o| {
+                o.payer == payer
+                    && matches!(o.kind, ObligationKind::Penalty { .. })
+                    && !o.open_wad().is_zero()
+            })
             .map(|o| (o.id, o.open_wad()))
             .collect()
     }
@@ -332,7 +456,13 @@ impl Ledger {
             a.0 = math::add(a.0, b.0).map_err(|_| LedgerError::Overflow)?;
             Ok(())
         };
-        let mut t = Totals { obligations_wad: Wad::ZERO, penalties_wad: Wad::ZERO, payments_wad: Wad::ZERO, open_wad: Wad::ZERO, forgiven_wad: Wad::ZERO };
+        let mut t = Totals {
+            obligations_wad: Wad::ZERO,
+            penalties_wad: Wad::ZERO,
+            payments_wad: Wad::ZERO,
+            open_wad: Wad::ZERO,
+            forgiven_wad: Wad::ZERO,
+        };
         for o in &self.obligations {
             match o.kind {
                 ObligationKind::Statement => add(&mut t.obligations_wad, o.amount_wad)?,
@@ -352,7 +482,11 @@ impl Ledger {
     /// SPEC §8.9: `Σ payments + open + forgiven = Σ obligations + Σ penalties`.
     pub fn check_invariant_9(&self) -> Result<(), String> {
         let t = self.totals().map_err(|e| e.to_string())?;
-        let lhs = t.payments_wad.0.checked_add(t.open_wad.0).and_then(|x| x.checked_add(t.forgiven_wad.0));
+        let lhs = t
+            .payments_wad
+            .0
+            .checked_add(t.open_wad.0)
+            .and_then(|x| x.checked_add(t.forgiven_wad.0));
         let rhs = t.obligations_wad.0.checked_add(t.penalties_wad.0);
         if lhs.is_some() && lhs == rhs {
             Ok(())

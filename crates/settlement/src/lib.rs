@@ -7,6 +7,7 @@
 pub mod amount;
 pub mod calendar;
 pub mod distribution;
+pub mod histories;
 pub mod inputs;
 pub mod integral;
 pub mod ledger;

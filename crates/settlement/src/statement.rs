@@ -69,7 +69,10 @@ impl Rates {
     pub fn new(base_rate_apr: Apr, ssr_apr: Apr) -> Result<Rates, StatementError> {
         check_rate("base_rate_apr", base_rate_apr)?;
         check_rate("ssr_apr", ssr_apr)?;
-        Ok(Rates { base_rate_apr, ssr_apr })
+        Ok(Rates {
+            base_rate_apr,
+            ssr_apr,
+        })
     }
 }
 
@@ -128,7 +131,7 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkyDirectLine {
     pub allocation: String,
-    pub exposure_wad_s: U256,
+    pub exposure_wad_s: Wad,
     pub base_on_exposure_wad: Wad,
     pub actual_profit_wad: Wad,
     pub reimbursement_wad: Wad,
@@ -148,13 +151,13 @@ pub struct Statement {
     pub base_rate_apr: Apr,
     pub ssr_apr: Apr,
     pub osrc_rate_apr: Apr,
-    /// Integrals [wad·s].
-    pub debt_wad_s: U256,
-    pub debt_legacy_wad_s: U256,
-    pub debt_vault_wad_s: U256,
-    pub idle_usds_wad_s: U256,
-    pub idle_susds_value_wad_s: U256,
-    pub osrc_allocation_wad_s: U256,
+    /// Integrals [wad·s]: printed as decimal token-seconds.
+    pub debt_wad_s: Wad,
+    pub debt_legacy_wad_s: Wad,
+    pub debt_vault_wad_s: Wad,
+    pub idle_usds_wad_s: Wad,
+    pub idle_susds_value_wad_s: Wad,
+    pub osrc_allocation_wad_s: Wad,
     /// Line items [wad].
     pub max_debt_fees_wad: Wad,
     pub idle_usds_reimbursement_wad: Wad,
@@ -182,12 +185,20 @@ fn denominator(convention: Convention, window_s: u64) -> Result<U256, MathError>
 }
 
 /// One line item: `⌊S·rate / den⌋` with one exact 512-bit product.
-fn accrue(s_wad_s: U256, rate: U256, convention: Convention, window_s: u64) -> Result<U256, MathError> {
+fn accrue(
+    s_wad_s: U256,
+    rate: U256,
+    convention: Convention,
+    window_s: u64,
+) -> Result<U256, MathError> {
     math::mul_div_floor(s_wad_s, rate, denominator(convention, window_s)?)
 }
 
 fn hist(field: &str, h: &BalanceHistory, w: Window) -> Result<U256, StatementError> {
-    h.integral(w).map_err(|source| StatementError::History { field: field.to_string(), source })
+    h.integral(w).map_err(|source| StatementError::History {
+        field: field.to_string(),
+        source,
+    })
 }
 
 fn ovf(what: &'static str) -> impl Fn(MathError) -> StatementError {
@@ -195,7 +206,14 @@ fn ovf(what: &'static str) -> impl Fn(MathError) -> StatementError {
 }
 
 /// Computes one Prime's statement for an executed epoch over its window.
-pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, convention: Convention, inp: &PrimeInputs) -> Result<Statement, StatementError> {
+pub fn compute(
+    epoch: EpochId,
+    seq: u64,
+    window: Window,
+    rates: Rates,
+    convention: Convention,
+    inp: &PrimeInputs,
+) -> Result<Statement, StatementError> {
     check_rate("osrc_rate_apr", inp.osrc_rate_apr)?;
     let t = window.duration_s();
     if convention == Convention::Monthly && t == 0 {
@@ -205,8 +223,13 @@ pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, conventio
     let s_legacy = hist("debt_legacy", &inp.debt_legacy, window)?;
     let s_vault = hist("debt_vault", &inp.debt_vault, window)?;
     let s_debt = math::add(s_legacy, s_vault).map_err(ovf("debt integral"))?;
-    let s_idle = integral_sum(inp.idle_usds.iter().map(|l| &l.balance), window)
-        .map_err(|source| StatementError::History { field: "idle_usds".into(), source })?;
+    let s_idle =
+        integral_sum(inp.idle_usds.iter().map(|l| &l.balance), window).map_err(|source| {
+            StatementError::History {
+                field: "idle_usds".into(),
+                source,
+            }
+        })?;
     let s_susds = hist("idle_susds_value", &inp.idle_susds_value, window)?;
     let s_osrc = hist("osrc_allocation", &inp.osrc_allocation, window)?;
 
@@ -217,11 +240,15 @@ pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, conventio
     // 3. P = S·(ssr − base)/Y, signed, floored toward −∞.
     let ssr = rates.ssr_apr.raw();
     let p = if ssr >= base {
-        SignedWad::positive(accrue(s_susds, ssr - base, convention, t).map_err(ovf("sUSDS spread"))?)
+        SignedWad::positive(
+            accrue(s_susds, ssr - base, convention, t).map_err(ovf("sUSDS spread"))?,
+        )
     } else {
         // −⌈S·(base − ssr)/den⌉ = ⌊−S·(base − ssr)/den⌋
         let den = denominator(convention, t).map_err(ovf("sUSDS spread"))?;
-        SignedWad::negative(math::mul_div_ceil(s_susds, base - ssr, den).map_err(ovf("sUSDS spread"))?)
+        SignedWad::negative(
+            math::mul_div_ceil(s_susds, base - ssr, den).map_err(ovf("sUSDS spread"))?,
+        )
     };
     // 4. D
     let mut d = U256::ZERO;
@@ -233,15 +260,19 @@ pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, conventio
         d = math::add(d, r).map_err(ovf("sky direct"))?;
         sky.push(SkyDirectLine {
             allocation: a.allocation.clone(),
-            exposure_wad_s: s,
+            exposure_wad_s: Wad(s),
             base_on_exposure_wad: Wad(owed),
             actual_profit_wad: a.actual_profit,
             reimbursement_wad: Wad(r),
         });
     }
     // 5. N = F − (I + P + D); R; carried penalties.
-    let credits = SignedWad::positive(math::add(i, d).map_err(ovf("credits"))?).checked_add(p).ok_or(StatementError::Overflow("credits"))?;
-    let n = SignedWad::positive(f).checked_sub(credits).ok_or(StatementError::Overflow("net"))?;
+    let credits = SignedWad::positive(math::add(i, d).map_err(ovf("credits"))?)
+        .checked_add(p)
+        .ok_or(StatementError::Overflow("credits"))?;
+    let n = SignedWad::positive(f)
+        .checked_sub(credits)
+        .ok_or(StatementError::Overflow("net"))?;
     let r = accrue(s_osrc, inp.osrc_rate_apr.raw(), convention, t).map_err(ovf("OSRC premium"))?;
     let carried = inp
         .carried_penalties
@@ -249,7 +280,9 @@ pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, conventio
         .try_fold(U256::ZERO, |acc, c| math::add(acc, c.amount_wad.raw()))
         .map_err(ovf("carried penalties"))?;
     let total = n
-        .checked_add(SignedWad::positive(math::add(r, carried).map_err(ovf("total"))?))
+        .checked_add(SignedWad::positive(
+            math::add(r, carried).map_err(ovf("total"))?,
+        ))
         .ok_or(StatementError::Overflow("total"))?;
     let direction = if total.is_zero() {
         Direction::Nothing
@@ -270,12 +303,12 @@ pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, conventio
         base_rate_apr: rates.base_rate_apr,
         ssr_apr: rates.ssr_apr,
         osrc_rate_apr: inp.osrc_rate_apr,
-        debt_wad_s: s_debt,
-        debt_legacy_wad_s: s_legacy,
-        debt_vault_wad_s: s_vault,
-        idle_usds_wad_s: s_idle,
-        idle_susds_value_wad_s: s_susds,
-        osrc_allocation_wad_s: s_osrc,
+        debt_wad_s: Wad(s_debt),
+        debt_legacy_wad_s: Wad(s_legacy),
+        debt_vault_wad_s: Wad(s_vault),
+        idle_usds_wad_s: Wad(s_idle),
+        idle_susds_value_wad_s: Wad(s_susds),
+        osrc_allocation_wad_s: Wad(s_osrc),
         max_debt_fees_wad: Wad(f),
         idle_usds_reimbursement_wad: Wad(i),
         susds_spread_profit_wad: p,
@@ -294,7 +327,13 @@ pub fn compute(epoch: EpochId, seq: u64, window: Window, rates: Rates, conventio
 
 /// keccak-256 over a canonical, length-prefixed binary encoding of every input, so any change
 /// to any input (and nothing else, e.g. JSON formatting) changes the digest.
-pub fn input_digest(epoch: EpochId, window: Window, rates: Rates, convention: Convention, inp: &PrimeInputs) -> B256 {
+pub fn input_digest(
+    epoch: EpochId,
+    window: Window,
+    rates: Rates,
+    convention: Convention,
+    inp: &PrimeInputs,
+) -> B256 {
     let mut b: Vec<u8> = Vec::with_capacity(256);
     let s = |b: &mut Vec<u8>, x: &str| {
         b.extend_from_slice(&(x.len() as u64).to_be_bytes());
@@ -316,15 +355,21 @@ pub fn input_digest(epoch: EpochId, window: Window, rates: Rates, convention: Co
     n(&mut b, window.end.0);
     u(&mut b, rates.base_rate_apr.raw());
     u(&mut b, rates.ssr_apr.raw());
-    s(&mut b, match convention {
-        Convention::Actual365 => "actual/365",
-        Convention::Monthly => "monthly/12",
-    });
+    s(
+        &mut b,
+        match convention {
+            Convention::Actual365 => "actual/365",
+            Convention::Monthly => "monthly/12",
+        },
+    );
     s(&mut b, &inp.prime);
-    s(&mut b, match inp.provenance {
-        Provenance::SystemDerived => "system-derived",
-        Provenance::GovernanceDirected => "governance-directed",
-    });
+    s(
+        &mut b,
+        match inp.provenance {
+            Provenance::SystemDerived => "system-derived",
+            Provenance::GovernanceDirected => "governance-directed",
+        },
+    );
     h(&mut b, &inp.debt_legacy);
     h(&mut b, &inp.debt_vault);
     n(&mut b, inp.idle_usds.len() as u64);

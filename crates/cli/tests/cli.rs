@@ -1,0 +1,99 @@
+//! The binary end to end: output is deterministic, bad input exits 1 naming the input.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+fn laniakea(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_laniakea"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn exec_example_is_deterministic_and_checks_pass() {
+    let a = laniakea(&["exec", "examples/pau-basic.jsonl", "--check"]);
+    let b = laniakea(&["exec", "examples/pau-basic.jsonl", "--check"]);
+    assert_eq!(a.0, 0, "{}", a.2);
+    assert_eq!(a.1, b.1);
+    assert!(a.1.contains("\"state_digest\""));
+}
+
+#[test]
+fn exec_bad_script_exits_1_with_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.jsonl");
+    std::fs::write(&p, "{\"accounts\": [\"a\"]}\n{\"at\": 1, \"from\": \"a\", \"deploy\": {\"kind\": \"erc20\", \"symbol\": \"X\"}, \"as\": \"x\"}\n{\"from\": \"a\", \"to\": \"x\", \"fn\": \"mint\", \"args\": {\"to\": \"@a\", \"amount\": \"0.0000000000000000001\"}}\n").unwrap();
+    let (code, out, err) = laniakea(&["exec", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "nothing ran");
+    assert!(
+        err.contains("line 3") && err.contains("args.amount"),
+        "{err}"
+    );
+}
+
+#[test]
+fn exec_unmet_expectation_exits_3_with_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("exp.jsonl");
+    std::fs::write(&p, "{\"accounts\": [\"a\"]}\n{\"at\": 1, \"from\": \"a\", \"deploy\": {\"kind\": \"erc20\", \"symbol\": \"X\"}, \"as\": \"x\"}\n{\"from\": \"a\", \"to\": \"x\", \"fn\": \"transfer\", \"args\": {\"to\": \"@a\", \"amount\": \"1\"}, \"expect\": \"ok\"}\n").unwrap();
+    let (code, _, err) = laniakea(&["exec", p.to_str().unwrap(), "--check"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("ERC20/insufficient-balance"), "{err}");
+    assert_eq!(
+        laniakea(&["exec", p.to_str().unwrap()]).0,
+        0,
+        "without --check a revert is just a result"
+    );
+}
+
+#[test]
+fn settle_example_table_and_json_are_deterministic() {
+    let t1 = laniakea(&["settle", "examples/settlement-inputs.json"]);
+    let t2 = laniakea(&["settle", "examples/settlement-inputs.json"]);
+    assert_eq!(t1.0, 0, "{}", t1.2);
+    assert_eq!(t1.1, t2.1);
+    assert!(t1.1.contains("505.609589041095890411"));
+    let j = laniakea(&[
+        "settle",
+        "examples/settlement-inputs.json",
+        "--json",
+        "--prime",
+        "grove",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&j.1).unwrap();
+    assert_eq!(v["statements"].as_array().unwrap().len(), 1);
+    assert_eq!(v["statements"][0]["total_wad"], "-160.273972602739726028");
+}
+
+#[test]
+fn settle_bad_inputs_exit_1_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/settlement-inputs.json"
+    ))
+    .unwrap()
+    .replace("\"tier\": 4", "\"tier\": 7");
+    std::fs::write(&p, text).unwrap();
+    let (code, out, err) = laniakea(&["settle", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("tags[0].tier"), "{err}");
+    let (code, _, err) = laniakea(&[
+        "settle",
+        "examples/settlement-inputs.json",
+        "--prime",
+        "nobody",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--prime"), "{err}");
+}
