@@ -20,7 +20,7 @@
 use crate::amount::SignedWad;
 use crate::calendar::{EpochId, Window};
 use crate::integral::{integral_sum, BalanceHistory, HistoryError};
-use alloy_primitives::{keccak256, B256, U256};
+use alloy_primitives::{Keccak256, B256, U256};
 use laniakea_units::{math, Apr, MathError, Wad, SECONDS_PER_YEAR, WAD};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -327,6 +327,13 @@ pub fn compute(
 
 /// keccak-256 over a canonical, length-prefixed binary encoding of every input, so any change
 /// to any input (and nothing else, e.g. JSON formatting) changes the digest.
+///
+/// Encoding (version tag `laniakea-statement-inputs-v3`): strings as u64 length + UTF-8; u64 and
+/// counts big-endian; an amount as one length byte then its minimal big-endian bytes (zero is
+/// length 0); a history as initial, count, then per change the LEB128 varint of the time since
+/// the previous change (the first: since 0) and the amount; fields in the order of
+/// [`PrimeInputs`], preceded by epoch, window, rates and convention. Every value has exactly one
+/// encoding, so the digest is canonical.
 pub fn input_digest(
     epoch: EpochId,
     window: Window,
@@ -334,62 +341,113 @@ pub fn input_digest(
     convention: Convention,
     inp: &PrimeInputs,
 ) -> B256 {
-    let mut b: Vec<u8> = Vec::with_capacity(256);
-    let s = |b: &mut Vec<u8>, x: &str| {
-        b.extend_from_slice(&(x.len() as u64).to_be_bytes());
-        b.extend_from_slice(x.as_bytes());
+    let mut e = Enc {
+        h: Keccak256::new(),
+        buf: Vec::with_capacity(8192),
     };
-    let u = |b: &mut Vec<u8>, x: U256| b.extend_from_slice(&x.to_be_bytes::<32>());
-    let n = |b: &mut Vec<u8>, x: u64| b.extend_from_slice(&x.to_be_bytes());
-    fn h(b: &mut Vec<u8>, x: &BalanceHistory) {
-        b.extend_from_slice(&x.initial.to_be_bytes::<32>());
-        b.extend_from_slice(&(x.changes().len() as u64).to_be_bytes());
-        for (t, v) in x.changes() {
-            b.extend_from_slice(&t.0.to_be_bytes());
-            b.extend_from_slice(&v.to_be_bytes::<32>());
+    e.raw(b"laniakea-statement-inputs-v3");
+    e.str(&epoch.to_string());
+    e.n(window.start.0);
+    e.n(window.end.0);
+    e.u(rates.base_rate_apr.raw());
+    e.u(rates.ssr_apr.raw());
+    e.str(match convention {
+        Convention::Actual365 => "actual/365",
+        Convention::Monthly => "monthly/12",
+    });
+    e.str(&inp.prime);
+    e.str(match inp.provenance {
+        Provenance::SystemDerived => "system-derived",
+        Provenance::GovernanceDirected => "governance-directed",
+    });
+    e.hist(&inp.debt_legacy);
+    e.hist(&inp.debt_vault);
+    e.n(inp.idle_usds.len() as u64);
+    for l in &inp.idle_usds {
+        e.str(&l.location);
+        e.hist(&l.balance);
+    }
+    e.hist(&inp.idle_susds_value);
+    e.n(inp.sky_direct.len() as u64);
+    for a in &inp.sky_direct {
+        e.str(&a.allocation);
+        e.hist(&a.exposure);
+        e.u(a.actual_profit.raw());
+    }
+    e.hist(&inp.osrc_allocation);
+    e.u(inp.osrc_rate_apr.raw());
+    e.n(inp.carried_penalties.len() as u64);
+    for c in &inp.carried_penalties {
+        e.str(&c.penalty_id);
+        e.u(c.amount_wad.raw());
+    }
+    e.finish()
+}
+
+/// One length byte, then the minimal big-endian bytes of `x`.
+fn push_amount(buf: &mut Vec<u8>, x: U256) {
+    let n = x.bit_len().div_ceil(8);
+    buf.push(n as u8);
+    if let Ok(small) = u128::try_from(x) {
+        buf.extend_from_slice(&small.to_be_bytes()[16 - n..]);
+    } else {
+        buf.extend_from_slice(&x.to_be_bytes::<32>()[32 - n..]);
+    }
+}
+
+/// Streaming encoder: buffers bytes and feeds the hasher in blocks.
+struct Enc {
+    h: Keccak256,
+    buf: Vec<u8>,
+}
+
+impl Enc {
+    fn raw(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= 8192 {
+            self.h.update(&self.buf);
+            self.buf.clear();
         }
     }
-    b.extend_from_slice(b"laniakea-statement-inputs-v1");
-    s(&mut b, &epoch.to_string());
-    n(&mut b, window.start.0);
-    n(&mut b, window.end.0);
-    u(&mut b, rates.base_rate_apr.raw());
-    u(&mut b, rates.ssr_apr.raw());
-    s(
-        &mut b,
-        match convention {
-            Convention::Actual365 => "actual/365",
-            Convention::Monthly => "monthly/12",
-        },
-    );
-    s(&mut b, &inp.prime);
-    s(
-        &mut b,
-        match inp.provenance {
-            Provenance::SystemDerived => "system-derived",
-            Provenance::GovernanceDirected => "governance-directed",
-        },
-    );
-    h(&mut b, &inp.debt_legacy);
-    h(&mut b, &inp.debt_vault);
-    n(&mut b, inp.idle_usds.len() as u64);
-    for l in &inp.idle_usds {
-        s(&mut b, &l.location);
-        h(&mut b, &l.balance);
+    fn n(&mut self, x: u64) {
+        self.raw(&x.to_be_bytes());
     }
-    h(&mut b, &inp.idle_susds_value);
-    n(&mut b, inp.sky_direct.len() as u64);
-    for a in &inp.sky_direct {
-        s(&mut b, &a.allocation);
-        h(&mut b, &a.exposure);
-        u(&mut b, a.actual_profit.raw());
+    fn str(&mut self, s: &str) {
+        self.n(s.len() as u64);
+        self.raw(s.as_bytes());
     }
-    h(&mut b, &inp.osrc_allocation);
-    u(&mut b, inp.osrc_rate_apr.raw());
-    n(&mut b, inp.carried_penalties.len() as u64);
-    for c in &inp.carried_penalties {
-        s(&mut b, &c.penalty_id);
-        u(&mut b, c.amount_wad.raw());
+    fn u(&mut self, x: U256) {
+        push_amount(&mut self.buf, x);
+        self.flush_if_full();
     }
-    keccak256(&b)
+    fn flush_if_full(&mut self) {
+        if self.buf.len() >= 8192 {
+            self.h.update(&self.buf);
+            self.buf.clear();
+        }
+    }
+    fn hist(&mut self, h: &BalanceHistory) {
+        self.u(h.initial);
+        self.n(h.changes().len() as u64);
+        let mut prev = 0u64;
+        for (t, v) in h.changes() {
+            let mut d = t.0.wrapping_sub(prev);
+            prev = t.0;
+            loop {
+                let b = (d & 0x7f) as u8;
+                d >>= 7;
+                if d == 0 {
+                    self.buf.push(b);
+                    break;
+                }
+                self.buf.push(b | 0x80);
+            }
+            push_amount(&mut self.buf, *v);
+            self.flush_if_full();
+        }
+    }
+    fn finish(mut self) -> B256 {
+        self.h.update(&self.buf);
+        self.h.finalize()
+    }
 }
