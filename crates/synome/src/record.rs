@@ -1,0 +1,476 @@
+//! Records: kinds, typed payloads, canonical content, ids and signatures (SPEC §6).
+//!
+//! Contract: a record's *content* is every field but `id` and `signature`; its canonical form is
+//! RFC 8785 JSON of that content (addresses and hashes lowercase 0x-hex, `null` for absent
+//! optional fields); `id = keccak256(canonical content)`; the signature is EIP-191 over `id`.
+//! Each kind has a typed payload (unknown fields refused) and a schema version; records are
+//! immutable: corrections are new records that `supersede` old ones.
+
+use crate::canonical::{to_canonical, CanonicalError};
+use crate::keys::{recover, Sig, Signer};
+use alloy_primitives::{keccak256, Address, B256};
+use laniakea_settlement::EpochId;
+use laniakea_units::{Apr, Timestamp, Wad};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::fmt;
+use thiserror::Error;
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name { $($variant),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown {} '{}'", stringify!($name), s)))
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a record is.
+    Kind {
+        Genesis => "genesis",
+        RoleGrant => "role-grant",
+        RoleRevoke => "role-revoke",
+        ParameterSet => "parameter-set",
+        Skip => "skip",
+        MigrationPlan => "migration-plan",
+        MigrationStep => "migration-step",
+        Incident => "incident",
+        SettlementStatement => "settlement-statement",
+        PaymentReceipt => "payment-receipt",
+        Distribution => "distribution",
+        PenaltyEvent => "penalty-event",
+        Forgiveness => "forgiveness",
+        VerificationReport => "verification-report",
+        PrimeReport => "prime-report",
+        LctsSettlement => "lcts-settlement",
+        Escalation => "escalation",
+    }
+);
+
+string_enum!(
+    /// The capacity in which an author writes.
+    Role {
+        CoreCouncil => "core-council",
+        Operator => "operator",
+        Checker => "checker",
+        Reporter => "reporter",
+        LphaLcts => "lpha-lcts",
+        GovOps => "govops",
+    }
+);
+
+string_enum!(
+    Provenance {
+        SystemDerived => "system-derived",
+        GovernanceDirected => "governance-directed",
+    }
+);
+
+impl Role {
+    /// The kinds each role may write (SPEC §6; `docs/synome.md`).
+    pub fn allowed_kinds(&self) -> &'static [Kind] {
+        use Kind::*;
+        match self {
+            Role::CoreCouncil => &[
+                Genesis,
+                RoleGrant,
+                RoleRevoke,
+                ParameterSet,
+                Skip,
+                MigrationPlan,
+                Forgiveness,
+                Incident,
+            ],
+            Role::Operator => &[
+                SettlementStatement,
+                PaymentReceipt,
+                Distribution,
+                PenaltyEvent,
+                Escalation,
+            ],
+            Role::Checker => &[VerificationReport],
+            Role::Reporter => &[PrimeReport],
+            Role::LphaLcts => &[LctsSettlement],
+            Role::GovOps => &[MigrationStep, Incident, Escalation],
+        }
+    }
+}
+
+impl Kind {
+    /// Current schema version of each kind's payload.
+    pub fn schema_version(&self) -> u32 {
+        1
+    }
+}
+
+// ---- typed payloads ---------------------------------------------------------------------------
+
+pub mod payload {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Genesis {
+        pub core_council: Address,
+        pub deployment: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RoleChange {
+        pub role: Role,
+        pub address: Address,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct OsrcAllocation {
+        pub prime: String,
+        pub allocation_wad: Wad,
+        pub rate_apr: Apr,
+    }
+
+    /// Governance parameters taking effect at `effective_epoch`'s Moment of Settlement.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ParameterSet {
+        pub effective_epoch: EpochId,
+        #[serde(default)]
+        pub base_rate_apr: Option<Apr>,
+        #[serde(default)]
+        pub ssr_apr: Option<Apr>,
+        #[serde(default)]
+        pub penalty_rate_per_hour_wad: Option<Wad>,
+        #[serde(default)]
+        pub restrict_after_s: Option<u64>,
+        #[serde(default)]
+        pub review_after_s: Option<u64>,
+        #[serde(default)]
+        pub tiers_bps: Option<[u32; 5]>,
+        #[serde(default)]
+        pub osrc: Vec<OsrcAllocation>,
+        #[serde(default)]
+        pub srusds_premium_apr: Option<Apr>,
+        #[serde(default)]
+        pub srusds_target_spread_apr: Option<Apr>,
+        #[serde(default)]
+        pub redemption_limit_wad: Option<Wad>,
+        #[serde(default)]
+        pub generator_buffer_min_wad: Option<Wad>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Skip {
+        pub epoch: EpochId,
+        pub reason: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Tranche {
+        pub epoch: EpochId,
+        pub amount_wad: Wad,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct MigrationPlan {
+        pub prime: String,
+        pub legacy_ilk: String,
+        pub cutover_epoch: EpochId,
+        pub tranches: Vec<Tranche>,
+        pub initial_min_idle_bps: u32,
+        #[serde(default)]
+        pub buffer_schedule: Vec<Tranche>,
+        #[serde(default)]
+        pub temporary_rate_limits: BTreeMap<String, Wad>,
+        pub rollback_steps: Vec<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct MigrationStep {
+        pub prime: String,
+        pub step: String,
+        pub amount_wad: Wad,
+        #[serde(default)]
+        pub tx: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Incident {
+        pub kind: String,
+        pub description: String,
+        #[serde(default)]
+        pub vault: Option<Address>,
+        #[serde(default)]
+        pub until: Option<Timestamp>,
+    }
+
+    /// A signed settlement statement: the full statement JSON plus the fields every reader needs.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SettlementStatement {
+        pub prime: String,
+        pub total_wad: String,
+        pub direction: String,
+        pub input_digest: B256,
+        pub statement: Value,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PaymentReceipt {
+        pub prime: String,
+        pub payer: String,
+        pub tx: String,
+        pub amount_wad: Wad,
+        pub paid_at: Timestamp,
+        pub obligation: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Distribution {
+        pub prime: String,
+        pub address: Address,
+        pub tier: u8,
+        pub reward_wad: Wad,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PenaltyEvent {
+        pub prime: String,
+        pub obligation: String,
+        pub amount_wad: Wad,
+        pub from: Timestamp,
+        pub to: Timestamp,
+    }
+
+    /// Names the penalty event (by record id) and gives a rationale; never alters it.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Forgiveness {
+        pub penalty: B256,
+        pub amount_wad: Wad,
+        pub rationale: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Finding {
+        pub check: String,
+        pub status: String,
+        #[serde(default)]
+        pub subject: Option<String>,
+        #[serde(default)]
+        pub detail: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct VerificationReport {
+        pub findings: Vec<Finding>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PrimeReport {
+        pub prime: String,
+        pub summary: BTreeMap<String, Value>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LctsSettlement {
+        pub queue: String,
+        pub fallback: Option<String>,
+        pub rate_before: String,
+        pub rate_after: String,
+        pub converted_wad: Wad,
+        #[serde(default)]
+        pub inputs: BTreeMap<String, Value>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Escalation {
+        pub prime: String,
+        pub state: String,
+        pub obligation: String,
+        pub late_s: u64,
+    }
+}
+
+/// Checks a payload against its kind's schema; returns the reason if it does not fit.
+pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
+    use payload::*;
+    fn check<T: serde::de::DeserializeOwned>(v: &Value) -> Result<(), String> {
+        serde_path_to_error::deserialize::<_, T>(v.clone())
+            .map(|_| ())
+            .map_err(|e| {
+                let p = e.path().to_string();
+                if p == "." {
+                    e.into_inner().to_string()
+                } else {
+                    format!("payload.{p}: {}", e.into_inner())
+                }
+            })
+    }
+    match kind {
+        Kind::Genesis => check::<Genesis>(v),
+        Kind::RoleGrant | Kind::RoleRevoke => check::<RoleChange>(v),
+        Kind::ParameterSet => check::<ParameterSet>(v),
+        Kind::Skip => check::<Skip>(v),
+        Kind::MigrationPlan => check::<MigrationPlan>(v),
+        Kind::MigrationStep => check::<MigrationStep>(v),
+        Kind::Incident => check::<Incident>(v),
+        Kind::SettlementStatement => check::<SettlementStatement>(v),
+        Kind::PaymentReceipt => check::<PaymentReceipt>(v),
+        Kind::Distribution => check::<Distribution>(v),
+        Kind::PenaltyEvent => check::<PenaltyEvent>(v),
+        Kind::Forgiveness => check::<Forgiveness>(v),
+        Kind::VerificationReport => check::<VerificationReport>(v),
+        Kind::PrimeReport => check::<PrimeReport>(v),
+        Kind::LctsSettlement => check::<LctsSettlement>(v),
+        Kind::Escalation => check::<Escalation>(v),
+    }
+}
+
+/// `generator`, `global`, or `prime:<id>` (id: lowercase letters, digits, `-`, `_`).
+pub fn valid_subject(s: &str) -> bool {
+    match s {
+        "generator" | "global" => true,
+        _ => s.strip_prefix("prime:").is_some_and(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        }),
+    }
+}
+
+/// A record's content: everything that is hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub kind: Kind,
+    pub schema_version: u32,
+    pub epoch: Option<EpochId>,
+    pub subject: String,
+    pub author: Address,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub provenance: Provenance,
+    pub payload: Value,
+    /// The author's previous record id (zero for their first).
+    pub prev: B256,
+    pub supersedes: Option<B256>,
+}
+
+fn lower(a: Address) -> String {
+    format!("{a:#x}")
+}
+
+impl Content {
+    /// The JSON object that is canonicalised and hashed.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "kind": self.kind.as_str(),
+            "schema_version": self.schema_version,
+            "epoch": self.epoch.map(|e| e.to_string()),
+            "subject": self.subject,
+            "author": lower(self.author),
+            "role": self.role.as_str(),
+            "created_at": self.created_at.0,
+            "provenance": self.provenance.as_str(),
+            "payload": self.payload,
+            "prev": self.prev.to_string(),
+            "supersedes": self.supersedes.map(|s| s.to_string()),
+        })
+    }
+
+    pub fn canonical(&self) -> Result<String, CanonicalError> {
+        to_canonical(&self.to_json())
+    }
+
+    /// `keccak256(canonical content)`.
+    pub fn id(&self) -> Result<B256, CanonicalError> {
+        Ok(keccak256(self.canonical()?.as_bytes()))
+    }
+
+    /// Hashes and signs. The signer must be the author.
+    pub fn sign(self, signer: &Signer) -> Result<SignedRecord, RecordError> {
+        if signer.address() != self.author {
+            return Err(RecordError::AuthorNotSigner {
+                author: self.author,
+                signer: signer.address(),
+            });
+        }
+        let id = self.id()?;
+        let signature = signer.sign(id);
+        Ok(SignedRecord {
+            id,
+            content: self,
+            signature,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
+    #[error("the author {author} is not the signer {signer}")]
+    AuthorNotSigner { author: Address, signer: Address },
+}
+
+/// A sealed record: content, id and signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRecord {
+    pub id: B256,
+    pub content: Content,
+    pub signature: Sig,
+}
+
+impl SignedRecord {
+    /// The address recovered from the signature over the *stored* id.
+    pub fn recovered_signer(&self) -> Option<Address> {
+        recover(self.id, &self.signature)
+    }
+
+    /// The full record as JSON (export format): content plus `id` and `signature`.
+    pub fn to_json(&self) -> Value {
+        let mut v = self.content.to_json();
+        if let Some(m) = v.as_object_mut() {
+            m.insert("id".into(), json!(self.id.to_string()));
+            m.insert("signature".into(), json!(self.signature.to_hex()));
+        }
+        v
+    }
+}
