@@ -4,8 +4,11 @@
 //! validated in full before anything runs. Exit codes: 0 success; 1 invalid input (the message
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap).
 
+mod demo;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,6 +48,203 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The Synome: signed settlement records (see docs/synome.md).
+    Synome {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: SynomeCmd,
+    },
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// SQLite file (the default store; created if missing).
+    #[arg(long, default_value = "laniakea-synome.db", global = true)]
+    db: PathBuf,
+    /// Use PostgreSQL at this URL instead of SQLite.
+    #[arg(long, global = true)]
+    postgres: Option<String>,
+    /// PostgreSQL schema.
+    #[arg(long, default_value = "public", global = true)]
+    pg_schema: String,
+}
+
+#[derive(Subcommand)]
+enum SynomeCmd {
+    /// Re-hash every record, check every signature, chain and authorisation; exit 4 on the
+    /// first bad record.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every record (storage order) as JSON lines or CSV.
+    Export {
+        #[arg(long, value_parser = ["jsonl", "csv"], default_value = "jsonl")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List records, filtered, one page at a time (JSON lines; the last line gives the cursor).
+    List {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long)]
+        epoch: Option<String>,
+        /// created_at ≥ FROM (Unix seconds)
+        #[arg(long)]
+        from: Option<u64>,
+        /// created_at < TO (Unix seconds)
+        #[arg(long)]
+        to: Option<u64>,
+        /// Resume after this cursor.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// One record by id.
+    Get { id: String },
+    /// The latest record of a kind for a subject.
+    Latest { kind: String, subject: String },
+    /// Every record about a subject, oldest first.
+    History { subject: String },
+    /// Write a small demonstration Synome (genesis, role grants, the example epoch's statements,
+    /// a receipt, a penalty and a forgiveness) signed with DEMO keys.
+    Demo,
+}
+
+fn open_store(a: &StoreArgs) -> anyhow::Result<Box<dyn laniakea_synome::Store>> {
+    Ok(match &a.postgres {
+        Some(url) => Box::new(
+            laniakea_synome::postgres::PgStore::connect(url, &a.pg_schema)
+                .map_err(|e| anyhow::anyhow!("cannot open --postgres store: {e}"))?,
+        ),
+        None => {
+            let p =
+                a.db.to_str()
+                    .ok_or_else(|| anyhow::anyhow!("--db path is not UTF-8"))?;
+            Box::new(
+                laniakea_synome::sqlite::SqliteStore::open(p)
+                    .map_err(|e| anyhow::anyhow!("cannot open --db {p}: {e}"))?,
+            )
+        }
+    })
+}
+
+fn parse_kind(k: &str) -> anyhow::Result<laniakea_synome::Kind> {
+    laniakea_synome::Kind::parse(k).ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid --kind '{k}': one of {}",
+            laniakea_synome::Kind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
+    use laniakea_synome::{Query, Synome};
+    let mut db = Synome::new(open_store(&store)?);
+    match cmd {
+        SynomeCmd::Verify { json } => {
+            let r = db.verify()?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                match &r.first_bad {
+                    None => println!("ok: {} records verified (hashes, signatures, author chains, authorisation, references)", r.records),
+                    Some(b) => println!("BAD record seq {} id {}: {}\n({} records before it verified)", b.seq, b.id, b.reason, r.records),
+                }
+            }
+            Ok(if r.first_bad.is_some() {
+                ExitCode::from(4)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        SynomeCmd::Export { format, out } => {
+            let mut w: Box<dyn std::io::Write> = match &out {
+                Some(p) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("cannot create {}", p.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            };
+            let n = if format == "csv" {
+                db.export_csv(&mut w)?
+            } else {
+                db.export_jsonl(&mut w)?
+            };
+            w.flush()?;
+            eprintln!("exported {n} records");
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::List {
+            kind,
+            subject,
+            epoch,
+            from,
+            to,
+            after,
+            limit,
+        } => {
+            let q = Query {
+                kind: kind.as_deref().map(parse_kind).transpose()?,
+                subject,
+                epoch: epoch
+                    .as_deref()
+                    .map(|e| {
+                        laniakea_settlement::EpochId::parse(e)
+                            .map_err(|e| anyhow::anyhow!("invalid --epoch: {e}"))
+                    })
+                    .transpose()?,
+                from: from.map(laniakea_units::Timestamp),
+                to: to.map(laniakea_units::Timestamp),
+                after,
+                limit,
+            };
+            let (recs, next) = db.list(&q)?;
+            for r in &recs {
+                println!("{}", serde_json::to_string(&r.to_json())?);
+            }
+            println!("{}", serde_json::json!({"next": next}));
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::Get { id } => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("invalid id '{id}': expected 0x + 64 hex digits"))?;
+            match db.get(id)? {
+                Some(r) => println!("{}", serde_json::to_string_pretty(&r.to_json())?),
+                None => anyhow::bail!("no record {id}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::Latest { kind, subject } => {
+            match db.latest(parse_kind(&kind)?, &subject)? {
+                Some(r) => println!("{}", serde_json::to_string_pretty(&r.to_json())?),
+                None => anyhow::bail!("no {kind} record for {subject}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::History { subject } => {
+            for r in db.history(&subject)? {
+                println!("{}", serde_json::to_string(&r.to_json())?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::Demo => {
+            let n = demo::write(&mut db)?;
+            println!("wrote {n} demo records to {} (signed with DEMO keys derived from public seeds: not secrets)", db.store().describe());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -127,5 +327,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Synome { store, cmd } => synome_cmd(store, cmd),
     }
 }

@@ -105,7 +105,7 @@ impl PgStore {
     }
 }
 
-struct Tx<'a>(postgres::Transaction<'a>);
+struct Tx<'a>(postgres::Transaction<'a>, Option<postgres::Statement>);
 
 fn head(c: &mut impl postgres::GenericClient, author: Address) -> Result<Option<B256>, StoreError> {
     let r = c
@@ -152,9 +152,33 @@ impl StoreTx for Tx<'_> {
     }
     fn insert(&mut self, r: &RawRow) -> Result<i64, StoreError> {
         // A violation aborts the transaction; the caller drops it (rolls back) with the error.
+        if self.1.is_none() {
+            let st = self
+                .0
+                .prepare("INSERT INTO records (id, kind, schema_version, epoch, subject, author, role, created_at, provenance, payload, prev, supersedes, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq")
+                .map_err(db)?;
+            self.1 = Some(st);
+        }
+        let Some(st) = self.1.clone() else {
+            return Err(StoreError::Db("insert statement not prepared".into()));
+        };
         let res = self.0.query_one(
-            "INSERT INTO records (id, kind, schema_version, epoch, subject, author, role, created_at, provenance, payload, prev, supersedes, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq",
-            &[&r.id, &r.kind, &r.schema_version, &r.epoch, &r.subject, &r.author, &r.role, &r.created_at, &r.provenance, &r.payload, &r.prev, &r.supersedes, &r.signature],
+            &st,
+            &[
+                &r.id,
+                &r.kind,
+                &r.schema_version,
+                &r.epoch,
+                &r.subject,
+                &r.author,
+                &r.role,
+                &r.created_at,
+                &r.provenance,
+                &r.payload,
+                &r.prev,
+                &r.supersedes,
+                &r.signature,
+            ],
         );
         match res {
             Ok(row) => Ok(row.get(0)),
@@ -184,7 +208,7 @@ impl StoreTx for Tx<'_> {
 impl Store for PgStore {
     fn begin(&mut self) -> Result<Box<dyn StoreTx + '_>, StoreError> {
         let tx = self.client.transaction().map_err(db)?;
-        Ok(Box::new(Tx(tx)))
+        Ok(Box::new(Tx(tx, None)))
     }
     fn get(&mut self, id: B256) -> Result<Option<RawRow>, StoreError> {
         Ok(self

@@ -155,6 +155,16 @@ pub struct Page {
 /// Work done inside one write transaction. Dropping it without `commit` rolls back.
 pub trait StoreTx {
     fn contains(&mut self, id: B256) -> Result<bool, StoreError>;
+    /// Which of `ids` are already stored.
+    fn existing(&mut self, ids: &[B256]) -> Result<std::collections::HashSet<B256>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for id in ids {
+            if self.contains(*id)? {
+                out.insert(*id);
+            }
+        }
+        Ok(out)
+    }
     fn kind_of(&mut self, id: B256) -> Result<Option<Kind>, StoreError>;
     fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError>;
     fn is_empty(&mut self) -> Result<bool, StoreError>;

@@ -255,22 +255,30 @@ pub fn check_sealed(r: &SignedRecord) -> Result<(), SynomeError> {
 
 /// Runs `check_sealed` over many records on all cores; results in input order.
 pub fn check_sealed_all(rs: &[SignedRecord]) -> Vec<Result<(), SynomeError>> {
+    par_map(rs, check_sealed)
+}
+
+/// Maps `f` over `items` on all cores (scoped threads), results in input order. Pure work only
+/// (hashing, signing, signature recovery), so the result never depends on scheduling. A panic
+/// in a worker is re-raised, never turned into a missing result.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    if rs.len() < 64 || threads < 2 {
-        return rs.iter().map(check_sealed).collect();
+    if items.len() < 64 || threads < 2 {
+        return items.iter().map(&f).collect();
     }
-    let chunk = rs.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = rs
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(check_sealed).collect::<Vec<_>>()))
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }
@@ -370,10 +378,12 @@ impl<S: Store> Synome<S> {
         decode_auth(tx.auth_rows_since(auth_seq)?, &mut auth, &mut auth_seq)?;
         let mut heads: HashMap<Address, B256> = HashMap::new();
         let mut batch_kinds: HashMap<B256, Kind> = HashMap::new();
+        let ids: Vec<B256> = rs.iter().map(|r| r.id).collect();
+        let existing = tx.existing(&ids)?;
         let mut out = Vec::with_capacity(rs.len());
         for (r, row) in rs.iter().zip(&rows) {
             let c = &r.content;
-            if batch_kinds.contains_key(&r.id) || tx.contains(r.id)? {
+            if batch_kinds.contains_key(&r.id) || existing.contains(&r.id) {
                 out.push(Appended::AlreadyStored);
                 continue;
             }
@@ -717,6 +727,57 @@ impl Writer {
             })?;
         self.prev = r.id;
         Ok(r)
+    }
+
+    /// Builds and signs many records at once: ids are chained in order, signatures are computed
+    /// on all cores. `drafts` are `(kind, epoch, subject, created_at, provenance, payload,
+    /// supersedes)`.
+    #[allow(clippy::type_complexity)]
+    pub fn record_batch(
+        &mut self,
+        drafts: Vec<(
+            Kind,
+            Option<EpochId>,
+            String,
+            Timestamp,
+            Provenance,
+            Value,
+            Option<B256>,
+        )>,
+    ) -> Result<Vec<SignedRecord>, SynomeError> {
+        let mut sealed = Vec::with_capacity(drafts.len());
+        for (kind, epoch, subject, created_at, provenance, payload, supersedes) in drafts {
+            let content = Content {
+                kind,
+                schema_version: kind.schema_version(),
+                epoch,
+                subject,
+                author: self.signer.address(),
+                role: self.role,
+                created_at,
+                provenance,
+                payload,
+                prev: self.prev,
+                supersedes,
+            };
+            let id = content.id().map_err(|e| SynomeError::Invalid {
+                id: B256::ZERO,
+                reason: e.to_string(),
+            })?;
+            self.prev = id;
+            sealed.push((id, content));
+        }
+        let signer = &self.signer;
+        let sigs = par_map(&sealed, |(id, _)| signer.sign(*id));
+        Ok(sealed
+            .into_iter()
+            .zip(sigs)
+            .map(|((id, content), signature)| SignedRecord {
+                id,
+                content,
+                signature,
+            })
+            .collect())
     }
 
     /// Re-reads the head after a lost race.
