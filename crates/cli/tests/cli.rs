@@ -111,13 +111,29 @@ fn synome_demo_verify_tamper_export() {
     assert!(out.starts_with("ok: 11 records verified"), "{out}");
     let (code, out, _) = laniakea(&["synome", "--db", db, "export", "--format", "csv"]);
     assert_eq!(code, 0);
-    assert_eq!(csv::Reader::from_reader(out.as_bytes()).records().count(), 11);
-    let (_, out, _) = laniakea(&["synome", "--db", db, "latest", "settlement-statement", "prime:grove"]);
+    assert_eq!(
+        csv::Reader::from_reader(out.as_bytes()).records().count(),
+        11
+    );
+    let (_, out, _) = laniakea(&[
+        "synome",
+        "--db",
+        db,
+        "latest",
+        "settlement-statement",
+        "prime:grove",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["payload"]["total_wad"], "-160.273972602739726028");
     // Tamper with one byte of a stored signature, outside the tool.
     let c = rusqlite::Connection::open(db).unwrap();
-    let id: String = c.query_row("SELECT id FROM records WHERE kind = 'payment-receipt'", [], |r| r.get(0)).unwrap();
+    let id: String = c
+        .query_row(
+            "SELECT id FROM records WHERE kind = 'payment-receipt'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     c.execute("UPDATE records SET signature = substr(signature, 1, 9) || (CASE WHEN substr(signature, 10, 1) = 'f' THEN 'e' ELSE 'f' END) || substr(signature, 11) WHERE id = ?1", [&id]).unwrap();
     drop(c);
     let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
@@ -125,5 +141,8 @@ fn synome_demo_verify_tamper_export() {
     assert!(out.contains(&id), "names the record: {out}");
     let (code, _, err) = laniakea(&["synome", "--db", db, "list", "--kind", "statement"]);
     assert_eq!(code, 1);
-    assert!(err.contains("invalid --kind 'statement'") && err.contains("settlement-statement"), "{err}");
+    assert!(
+        err.contains("invalid --kind 'statement'") && err.contains("settlement-statement"),
+        "{err}"
+    );
 }
