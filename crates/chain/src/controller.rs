@@ -192,6 +192,16 @@ impl State {
         Ok(shares)
     }
 
+    /// spark's coupling for assets leaving a vault: decrease `LIMIT_4626_WITHDRAW⊕vault` and give
+    /// the same amount back to `LIMIT_4626_DEPOSIT⊕vault`.
+    fn withdraw_4626_limits(&mut self, c: &Pau, vault: Address, assets: U256) -> CallResult<()> {
+        let withdraw = address_key(limit_id(names::WITHDRAW_4626), vault);
+        let deposit = address_key(limit_id(names::DEPOSIT_4626), vault);
+        self.rl_decrease(c.rate_limits, c.controller, withdraw, assets)?;
+        self.rl_increase(c.rate_limits, c.controller, deposit, assets)?;
+        Ok(())
+    }
+
     /// `withdrawERC4626(vault, assets, maxSharesIn)`; returns shares burned.
     pub(crate) fn controller_withdraw_4626(
         &mut self,
@@ -202,18 +212,7 @@ impl State {
         max_shares_in: U256,
     ) -> CallResult<U256> {
         let c = self.relayer_ctx(controller, caller)?;
-        self.rl_decrease(
-            c.rate_limits,
-            controller,
-            address_key(limit_id(names::WITHDRAW_4626), vault),
-            assets,
-        )?;
-        self.rl_increase(
-            c.rate_limits,
-            controller,
-            address_key(limit_id(names::DEPOSIT_4626), vault),
-            assets,
-        )?;
+        self.withdraw_4626_limits(&c, vault, assets)?;
         let shares = self.vault_withdraw(vault, c.proxy, assets, c.proxy, c.proxy)?;
         if shares > max_shares_in {
             return Err(Revert::SharesBurnedTooHigh {
@@ -241,18 +240,7 @@ impl State {
                 min: min_assets_out,
             });
         }
-        self.rl_decrease(
-            c.rate_limits,
-            controller,
-            address_key(limit_id(names::WITHDRAW_4626), vault),
-            assets,
-        )?;
-        self.rl_increase(
-            c.rate_limits,
-            controller,
-            address_key(limit_id(names::DEPOSIT_4626), vault),
-            assets,
-        )?;
+        self.withdraw_4626_limits(&c, vault, assets)?;
         Ok(assets)
     }
 

@@ -163,6 +163,25 @@ impl State {
         self.rl_set_max_slope(rl, caller, key, U256::MAX, U256::ZERO)
     }
 
+    /// What both triggers check first: the CONTROLLER role, then a configured key. `None` for an
+    /// unlimited key (triggers write nothing); otherwise the entry and its current amount.
+    fn rl_trigger_state(
+        &self,
+        rl: Address,
+        caller: Address,
+        key: B256,
+    ) -> CallResult<Option<(RateLimitData, U256)>> {
+        self.require_role(rl, controller_role(), caller)?;
+        let d = self.rate_limit_data(rl, key);
+        if d.max_amount.is_zero() {
+            return Err(Revert::ZeroMaxAmount { key });
+        }
+        if d.max_amount == U256::MAX {
+            return Ok(None);
+        }
+        Ok(Some((d, current_amount(&d, self.now)?)))
+    }
+
     /// `triggerRateLimitDecrease` (CONTROLLER role); returns the new current amount.
     pub(crate) fn rl_decrease(
         &mut self,
@@ -171,15 +190,9 @@ impl State {
         key: B256,
         amount: U256,
     ) -> CallResult<U256> {
-        self.require_role(rl, controller_role(), caller)?;
-        let d = self.rate_limit_data(rl, key);
-        if d.max_amount.is_zero() {
-            return Err(Revert::ZeroMaxAmount { key });
-        }
-        if d.max_amount == U256::MAX {
+        let Some((d, current)) = self.rl_trigger_state(rl, caller, key)? else {
             return Ok(U256::MAX);
-        }
-        let current = current_amount(&d, self.now)?;
+        };
         if amount > current {
             return Err(Revert::RateLimitExceeded {
                 key,
@@ -217,15 +230,9 @@ impl State {
         key: B256,
         amount: U256,
     ) -> CallResult<U256> {
-        self.require_role(rl, controller_role(), caller)?;
-        let d = self.rate_limit_data(rl, key);
-        if d.max_amount.is_zero() {
-            return Err(Revert::ZeroMaxAmount { key });
-        }
-        if d.max_amount == U256::MAX {
+        let Some((d, current)) = self.rl_trigger_state(rl, caller, key)? else {
             return Ok(U256::MAX);
-        }
-        let current = current_amount(&d, self.now)?;
+        };
         let new = math::add(current, amount)?.min(d.max_amount);
         self.set_rate_limit_data(
             rl,

@@ -706,27 +706,19 @@ impl Writer {
         payload: Value,
         supersedes: Option<B256>,
     ) -> Result<SignedRecord, SynomeError> {
-        let content = Content {
+        let mut v = self.record_batch(vec![(
             kind,
-            schema_version: kind.schema_version(),
             epoch,
-            subject: subject.to_string(),
-            author: self.signer.address(),
-            role: self.role,
+            subject.to_string(),
             created_at,
             provenance,
             payload,
-            prev: self.prev,
             supersedes,
-        };
-        let r = content
-            .sign(&self.signer)
-            .map_err(|e| SynomeError::Invalid {
-                id: B256::ZERO,
-                reason: e.to_string(),
-            })?;
-        self.prev = r.id;
-        Ok(r)
+        )])?;
+        v.pop().ok_or(SynomeError::Invalid {
+            id: B256::ZERO,
+            reason: "no record built".into(),
+        })
     }
 
     /// Builds and signs many records at once: ids are chained in order, signatures are computed
