@@ -34,8 +34,6 @@ pub enum Revert {
         account: Address,
         role: B256,
     },
-    #[error("{role_name}: only the holder of this role may call it")]
-    RoleNameMissing { role_name: &'static str },
 
     // ERC-20
     #[error("balance of {account} is {balance}, needs {needed}")]
@@ -147,7 +145,7 @@ impl Revert {
             NoContract(_) => "Engine/no-contract",
             WrongContractKind { .. } => "Engine/wrong-contract-kind",
             NotAuthorized { .. } => "Auth/not-authorized",
-            MissingRole { .. } | RoleNameMissing { .. } => "AccessControl/unauthorized-account",
+            MissingRole { .. } => "AccessControl/unauthorized-account",
             InsufficientBalance { .. } => "ERC20/insufficient-balance",
             InsufficientAllowance { .. } => "ERC20/insufficient-allowance",
             InvalidRecipient => "ERC20/invalid-address",

@@ -347,18 +347,28 @@ impl Ledger {
         carry_epoch: EpochId,
         carry_due: Timestamp,
     ) -> Result<Vec<ObligationId>, LedgerError> {
-        self.advance(as_of)?;
-        let mut created = Vec::new();
-        for i in 0..self.obligations.len() {
-            let (id, from, payer, due) = {
-                let o = &self.obligations[i];
-                (o.id, o.accrued_until.max(o.due), o.payer, o.due)
-            };
-            if as_of <= due {
-                continue;
+        if as_of < self.latest {
+            return Err(LedgerError::OutOfOrder {
+                at: as_of,
+                latest: self.latest,
+            });
+        }
+        // Compute every penalty first, then apply: an error leaves the ledger untouched.
+        let mut due_now = Vec::new();
+        for o in &self.obligations {
+            if as_of > o.due {
+                due_now.push((
+                    o.id,
+                    o.accrued_until.max(o.due),
+                    o.payer,
+                    self.penalty_accrued(o.id, as_of)?,
+                ));
             }
-            let p = self.penalty_accrued(id, as_of)?;
-            self.obligations[i].accrued_until = as_of;
+        }
+        self.latest = as_of;
+        let mut created = Vec::new();
+        for (id, from, payer, p) in due_now {
+            self.obligations[(id - 1) as usize].accrued_until = as_of;
             if !p.is_zero() {
                 created.push(self.push(
                     carry_epoch,
