@@ -146,3 +146,31 @@ fn synome_demo_verify_tamper_export() {
         "{err}"
     );
 }
+
+/// Compares with a checked-in golden file; `UPDATE_GOLDEN=1 cargo test` rewrites it.
+fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden {name}: run with UPDATE_GOLDEN=1"));
+    assert!(expected == actual, "{name} drifted from its golden file; if intended, regenerate with UPDATE_GOLDEN=1 and review the diff");
+}
+
+#[test]
+fn golden_exec_output() {
+    let (code, out, _) = laniakea(&["exec", "examples/pau-basic.jsonl"]);
+    assert_eq!(code, 0);
+    golden("pau-basic.out.jsonl", &out);
+}
+
+#[test]
+fn golden_settle_outputs() {
+    let (_, table, _) = laniakea(&["settle", "examples/settlement-inputs.json"]);
+    golden("settlement-inputs.table.txt", &table);
+    let (_, json, _) = laniakea(&["settle", "examples/settlement-inputs.json", "--json"]);
+    golden("settlement-inputs.out.json", &json);
+}
