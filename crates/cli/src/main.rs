@@ -112,6 +112,38 @@ enum SynomeCmd {
     Latest { kind: String, subject: String },
     /// Every record about a subject, oldest first.
     History { subject: String },
+    /// Sign a record with a key and append it (the author's chain head is read from the store).
+    Append {
+        #[arg(long)]
+        kind: String,
+        /// generator, global or prime:<id>
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        epoch: Option<String>,
+        /// The role to write in (core-council, operator, checker, reporter, lpha-lcts, govops).
+        #[arg(long)]
+        role: String,
+        /// Chain time of the record (Unix seconds).
+        #[arg(long)]
+        created_at: u64,
+        #[arg(long, default_value = "system-derived", value_parser = ["system-derived", "governance-directed"])]
+        provenance: String,
+        /// The payload JSON file (`-` for standard input).
+        #[arg(long)]
+        payload: PathBuf,
+        #[arg(long)]
+        supersedes: Option<String>,
+        /// Secret key file (0x-hex).
+        #[arg(long, group = "key")]
+        key_file: Option<PathBuf>,
+        /// Environment variable holding the secret key (0x-hex).
+        #[arg(long, group = "key")]
+        key_env: Option<String>,
+        /// A DEMO key derived from a public label (testing only: not a secret).
+        #[arg(long, group = "key")]
+        demo_key: Option<String>,
+    },
     /// Write a small demonstration Synome (genesis, role grants, the example epoch's statements,
     /// a receipt, a penalty and a forgiveness) signed with DEMO keys.
     Demo,
@@ -237,6 +269,80 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             for r in db.history(&subject)? {
                 println!("{}", serde_json::to_string(&r.to_json())?);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::Append {
+            kind,
+            subject,
+            epoch,
+            role,
+            created_at,
+            provenance,
+            payload,
+            supersedes,
+            key_file,
+            key_env,
+            demo_key,
+        } => {
+            use laniakea_synome::{Provenance, Role, Signer, Writer};
+            let signer = match (key_file, key_env, demo_key) {
+                (Some(f), _, _) => Signer::from_file(&f)?,
+                (_, Some(v), _) => Signer::from_env(&v)?,
+                (_, _, Some(l)) => Signer::demo(&l),
+                _ => anyhow::bail!("invalid key: give --key-file, --key-env or --demo-key"),
+            };
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "invalid --role '{role}': one of {}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            let text = if payload.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&payload)
+                    .with_context(|| format!("cannot read --payload {}", payload.display()))?
+            };
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("invalid --payload {}: not JSON: {e}", payload.display())
+            })?;
+            let epoch = epoch
+                .as_deref()
+                .map(|e| {
+                    laniakea_settlement::EpochId::parse(e)
+                        .map_err(|e| anyhow::anyhow!("invalid --epoch: {e}"))
+                })
+                .transpose()?;
+            let supersedes = supersedes
+                .as_deref()
+                .map(|s| {
+                    s.parse().map_err(|_| {
+                        anyhow::anyhow!("invalid --supersedes '{s}': expected 0x + 64 hex digits")
+                    })
+                })
+                .transpose()?;
+            let provenance = Provenance::parse(&provenance)
+                .ok_or_else(|| anyhow::anyhow!("invalid --provenance"))?;
+            eprintln!("signing as {signer}");
+            let mut w = Writer::new(&mut db, signer, role)?;
+            let r = w.record(
+                parse_kind(&kind)?,
+                epoch,
+                &subject,
+                laniakea_units::Timestamp(created_at),
+                provenance,
+                value,
+                supersedes,
+            )?;
+            let outcome = db.append(&r)?;
+            println!(
+                "{}",
+                serde_json::json!({"id": r.id.to_string(), "outcome": outcome})
+            );
             Ok(ExitCode::SUCCESS)
         }
         SynomeCmd::Demo => {

@@ -174,3 +174,87 @@ fn golden_settle_outputs() {
     let (_, json, _) = laniakea(&["settle", "examples/settlement-inputs.json", "--json"]);
     golden("settlement-inputs.out.json", &json);
 }
+
+#[test]
+fn synome_append_with_keys_from_file_env_and_rejections() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db = db.to_str().unwrap();
+    assert_eq!(laniakea(&["synome", "--db", db, "demo"]).0, 0);
+    let payload = dir.path().join("skip.json");
+    std::fs::write(
+        &payload,
+        r#"{"epoch": "2026-01-12", "reason": "incident drill"}"#,
+    )
+    .unwrap();
+    let p = payload.to_str().unwrap();
+    let base = [
+        "synome",
+        "--db",
+        db,
+        "append",
+        "--kind",
+        "skip",
+        "--subject",
+        "global",
+        "--epoch",
+        "2026-01-12",
+        "--created-at",
+        "1767900000",
+        "--payload",
+        p,
+    ];
+    // The Core Council (demo key) may write a skip.
+    let mut args = base.to_vec();
+    args.extend([
+        "--role",
+        "core-council",
+        "--demo-key",
+        "core-council",
+        "--provenance",
+        "governance-directed",
+    ]);
+    let (code, out, err) = laniakea(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"stored\""), "{out}");
+    assert!(err.contains("DEMO KEY"), "demo keys are labelled: {err}");
+    // A key from a file that holds no role is refused, and nothing is stored.
+    let keyfile = dir.path().join("key.hex");
+    std::fs::write(
+        &keyfile,
+        "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n",
+    )
+    .unwrap();
+    let mut args = base.to_vec();
+    args.extend([
+        "--role",
+        "core-council",
+        "--key-file",
+        keyfile.to_str().unwrap(),
+    ]);
+    let (code, _, err) = laniakea(&args);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown signer"), "{err}");
+    // A key from the environment, in a role that may not write the kind.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_laniakea"))
+        .args(base)
+        .args(["--role", "operator", "--key-env", "LANIAKEA_TEST_KEY"])
+        .env(
+            "LANIAKEA_TEST_KEY",
+            format!(
+                "{:#x}",
+                alloy_primitives::keccak256(b"laniakea demo key:settlement-operator")
+            ),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("may not write skip"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ok: 12 records"), "{out}");
+}
