@@ -53,7 +53,7 @@ enum Cmd {
         #[command(flatten)]
         store: StoreArgs,
         #[command(subcommand)]
-        cmd: SynomeCmd,
+        cmd: Box<SynomeCmd>,
     },
 }
 
@@ -433,6 +433,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Synome { store, cmd } => synome_cmd(store, cmd),
+        Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),
     }
 }
