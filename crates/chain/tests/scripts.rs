@@ -125,3 +125,27 @@ fn a_revert_is_a_result_not_an_error() {
     assert_eq!(out.lines[1]["code"], "Auth/not-authorized");
     assert!(out.unmet_expectations.is_empty());
 }
+
+mod robustness {
+    use super::EXAMPLE;
+    use laniakea_chain::script::parse;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+        /// Any single-character corruption of the example is either refused with a line number
+        /// or runs to the end: never a panic.
+        #[test]
+        fn corrupted_scripts_never_panic(pos in 0usize..100_000, byte in proptest::sample::select(vec!['"', '{', '}', ',', ':', '0', '9', '-', '.', 'x', '@', ' '])) {
+            let mut chars: Vec<char> = EXAMPLE.chars().collect();
+            let i = pos % chars.len();
+            chars[i] = byte;
+            let text: String = chars.into_iter().collect();
+            match parse(&text) {
+                Ok(s) => { let _ = s.run(); }
+                Err(e) => prop_assert!(e.line >= 1),
+            }
+        }
+    }
+}

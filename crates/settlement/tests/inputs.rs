@@ -121,3 +121,27 @@ fn too_many_decimals_and_unknown_fields_are_refused() {
     assert!(field.starts_with("primes[0]"), "{field}");
     assert!(msg.contains("osrc_rate"), "{msg}");
 }
+
+mod robustness {
+    use super::EXAMPLE;
+    use laniakea_settlement::inputs::parse;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+        /// Any single-character corruption of the example inputs is refused with a field, or
+        /// computes: never a panic.
+        #[test]
+        fn corrupted_inputs_never_panic(pos in 0usize..100_000, byte in proptest::sample::select(vec!['"', '{', '}', ',', ':', '0', '9', '-', '.', 'x', ' ', '5'])) {
+            let mut chars: Vec<char> = EXAMPLE.chars().collect();
+            let i = pos % chars.len();
+            chars[i] = byte;
+            let text: String = chars.into_iter().collect();
+            match parse(&text) {
+                Ok(inp) => { let _ = inp.compute(); }
+                Err(e) => prop_assert!(!e.field.is_empty()),
+            }
+        }
+    }
+}

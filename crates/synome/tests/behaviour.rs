@@ -688,3 +688,16 @@ both!(concurrent_writers, |b: &common::Backend| {
     );
     assert_eq!(c2, 0, "a writer with its own key never conflicts");
 });
+
+both!(tamper_unparseable_row, |b: &common::Backend| {
+    tamper_case(
+        b,
+        "UPDATE records SET payload = '{' WHERE id = '{ID}'",
+        "not JSON",
+    );
+});
+
+both!(tamper_author_column, |b: &common::Backend| {
+    // Re-attributing a record to another address breaks its hash and its signature.
+    tamper_case(b, "UPDATE records SET author = '0x0000000000000000000000000000000000000001' WHERE id = '{ID}'", "does not match the hash");
+});
