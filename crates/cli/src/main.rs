@@ -143,6 +143,10 @@ enum SynomeCmd {
         /// A DEMO key derived from a public label (testing only: not a secret).
         #[arg(long, group = "key")]
         demo_key: Option<String>,
+        /// On a retryable refusal (another writer extended this author's chain first), re-read
+        /// the chain head, re-sign and try again, up to this many times.
+        #[arg(long, default_value_t = 0)]
+        retries: u32,
     },
     /// Write a small demonstration Synome (genesis, role grants, the example epoch's statements,
     /// a receipt, a penalty and a forgiveness) signed with DEMO keys.
@@ -283,6 +287,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             key_file,
             key_env,
             demo_key,
+            retries,
         } => {
             use laniakea_synome::{Provenance, Role, Signer, Writer};
             let signer = match (key_file, key_env, demo_key) {
@@ -328,22 +333,35 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             let provenance = Provenance::parse(&provenance)
                 .ok_or_else(|| anyhow::anyhow!("invalid --provenance"))?;
             eprintln!("signing as {signer}");
+            let kind = parse_kind(&kind)?;
             let mut w = Writer::new(&mut db, signer, role)?;
-            let r = w.record(
-                parse_kind(&kind)?,
-                epoch,
-                &subject,
-                laniakea_units::Timestamp(created_at),
-                provenance,
-                value,
-                supersedes,
-            )?;
-            let outcome = db.append(&r)?;
-            println!(
-                "{}",
-                serde_json::json!({"id": r.id.to_string(), "outcome": outcome})
-            );
-            Ok(ExitCode::SUCCESS)
+            let mut attempt = 0;
+            loop {
+                let r = w.record(
+                    kind,
+                    epoch,
+                    &subject,
+                    laniakea_units::Timestamp(created_at),
+                    provenance,
+                    value.clone(),
+                    supersedes,
+                )?;
+                match db.append(&r) {
+                    Ok(outcome) => {
+                        println!(
+                            "{}",
+                            serde_json::json!({"id": r.id.to_string(), "outcome": outcome, "retries": attempt})
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    Err(e) if e.is_retryable() && attempt < retries => {
+                        attempt += 1;
+                        eprintln!("retrying ({attempt}/{retries}): {e}");
+                        w.resync(&mut db)?;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         SynomeCmd::Demo => {
             let n = demo::write(&mut db)?;

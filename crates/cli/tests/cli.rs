@@ -258,3 +258,96 @@ fn synome_append_with_keys_from_file_env_and_rejections() {
     assert_eq!(code, 0);
     assert!(out.starts_with("ok: 12 records"), "{out}");
 }
+
+/// Two OS processes with the same key append to one PostgreSQL Synome at the same time: one
+/// wins each race, the other gets a retryable refusal and retries; the chain stays intact.
+#[test]
+fn synome_two_processes_same_key_on_postgres() {
+    let url = match std::env::var("DATABASE_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: DATABASE_URL is not set, two-process PostgreSQL test not executed"
+            );
+            return;
+        }
+    };
+    let schema = format!("cli_procs_{}", std::process::id());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+    c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .unwrap();
+    let store = [
+        "synome",
+        "--postgres",
+        url.as_str(),
+        "--pg-schema",
+        schema.as_str(),
+    ];
+    let (code, _, err) = laniakea(&[&store[..], &["demo"]].concat());
+    assert_eq!(code, 0, "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let per = 12;
+    let spawn = |tag: &str| {
+        let mut children = Vec::new();
+        for i in 0..per {
+            let payload = dir.path().join(format!("{tag}-{i}.json"));
+            std::fs::write(&payload, format!(r#"{{"prime": "spark", "state": "late", "obligation": "{tag}-{i}", "late_s": {i}}}"#)).unwrap();
+            children.push(payload);
+        }
+        children
+    };
+    let run = |payloads: Vec<std::path::PathBuf>| {
+        let mut retried = 0;
+        for p in payloads {
+            let out = Command::new(env!("CARGO_BIN_EXE_laniakea"))
+                .args(store)
+                .args([
+                    "append",
+                    "--kind",
+                    "escalation",
+                    "--subject",
+                    "prime:spark",
+                    "--role",
+                    "operator",
+                    "--created-at",
+                    "1767700000",
+                    "--demo-key",
+                    "settlement-operator",
+                    "--retries",
+                    "50",
+                    "--payload",
+                ])
+                .arg(&p)
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            retried += String::from_utf8_lossy(&out.stderr)
+                .matches("retrying")
+                .count();
+        }
+        retried
+    };
+    let (a, b) = (spawn("a"), spawn("b"));
+    let (ra, rb) = std::thread::scope(|s| {
+        let x = s.spawn(|| run(a));
+        let y = s.spawn(|| run(b));
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    let (code, out, _) = laniakea(&[&store[..], &["verify"]].concat());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with(&format!("ok: {} records", 11 + 2 * per)),
+        "{out}"
+    );
+    eprintln!("retries after lost races: {}", ra + rb);
+    c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .unwrap();
+}
