@@ -199,7 +199,14 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let raw: RawFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let p = e.path().to_string();
-        ierr(if p == "." { "-".to_string() } else { p }, e.into_inner())
+        ierr(
+            if p == "." || p.is_empty() {
+                "-".to_string()
+            } else {
+                p
+            },
+            e.into_inner(),
+        )
     })?;
     let calendar = Calendar::new(raw.deployment_start.0, raw.skips.iter().copied())
         .map_err(|e| ierr("skips", e))?;

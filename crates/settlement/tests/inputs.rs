@@ -145,3 +145,14 @@ mod robustness {
         }
     }
 }
+
+/// Regression (found by `corrupted_inputs_never_panic`): a JSON syntax error before any field
+/// was reported with an empty field name; it must name the whole file (`-`).
+#[test]
+fn syntax_error_names_the_file() {
+    let e = parse(&EXAMPLE[..EXAMPLE.len() / 2]).unwrap_err();
+    assert!(!e.field.is_empty());
+    let e = parse("{\"deployment_start\": 0,, }").unwrap_err();
+    assert!(!e.field.is_empty(), "{e}");
+    assert!(e.message.contains("line 1"), "{e}");
+}

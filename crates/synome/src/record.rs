@@ -335,7 +335,7 @@ pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| {
                 let p = e.path().to_string();
-                if p == "." {
+                if p == "." || p.is_empty() {
                     e.into_inner().to_string()
                 } else {
                     format!("payload.{p}: {}", e.into_inner())
