@@ -11,31 +11,6 @@ use alloy_primitives::{Address, B256};
 use postgres::error::SqlState;
 use postgres::{Client, NoTls};
 
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-  seq BIGSERIAL PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  kind TEXT NOT NULL,
-  schema_version BIGINT NOT NULL,
-  epoch TEXT,
-  subject TEXT NOT NULL,
-  author TEXT NOT NULL,
-  role TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  provenance TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  prev TEXT NOT NULL,
-  supersedes TEXT,
-  signature TEXT NOT NULL,
-  CONSTRAINT author_chain UNIQUE (author, prev)
-);
-CREATE INDEX IF NOT EXISTS records_kind_subject ON records (kind, subject, seq);
-CREATE INDEX IF NOT EXISTS records_subject ON records (subject, seq);
-CREATE INDEX IF NOT EXISTS records_epoch ON records (epoch, seq);
-CREATE INDEX IF NOT EXISTS records_created ON records (created_at, seq);
-CREATE INDEX IF NOT EXISTS records_author ON records (author, seq);
-";
-
 pub struct PgStore {
     client: Client,
     schema: String,
@@ -92,7 +67,9 @@ impl PgStore {
                 "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema};"
             ))
             .map_err(db)?;
-        client.batch_execute(SCHEMA).map_err(db)?;
+        client
+            .batch_execute(&schema_sql("BIGSERIAL PRIMARY KEY"))
+            .map_err(db)?;
         Ok(PgStore {
             client,
             schema: schema.to_string(),

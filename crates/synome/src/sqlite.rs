@@ -9,31 +9,6 @@ use crate::store::*;
 use alloy_primitives::{Address, B256};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  kind TEXT NOT NULL,
-  schema_version INTEGER NOT NULL,
-  epoch TEXT,
-  subject TEXT NOT NULL,
-  author TEXT NOT NULL,
-  role TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  provenance TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  prev TEXT NOT NULL,
-  supersedes TEXT,
-  signature TEXT NOT NULL,
-  CONSTRAINT author_chain UNIQUE (author, prev)
-);
-CREATE INDEX IF NOT EXISTS records_kind_subject ON records (kind, subject, seq);
-CREATE INDEX IF NOT EXISTS records_subject ON records (subject, seq);
-CREATE INDEX IF NOT EXISTS records_epoch ON records (epoch, seq);
-CREATE INDEX IF NOT EXISTS records_created ON records (created_at, seq);
-CREATE INDEX IF NOT EXISTS records_author ON records (author, seq);
-";
-
 pub struct SqliteStore {
     conn: Connection,
     path: String,
@@ -79,7 +54,8 @@ impl SqliteStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
         .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.execute_batch(&schema_sql("INTEGER PRIMARY KEY AUTOINCREMENT"))
+            .map_err(db)?;
         Ok(SqliteStore {
             conn,
             path: path.to_string(),

@@ -59,6 +59,36 @@ pub struct RawRow {
     pub signature: String,
 }
 
+/// The one table both backends use; `seq_column` is the backend's auto-increment key type.
+/// `UNIQUE(author, prev)` is what turns a race on one author chain into a conflict.
+pub fn schema_sql(seq_column: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS records (
+  seq {seq_column},
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  schema_version BIGINT NOT NULL,
+  epoch TEXT,
+  subject TEXT NOT NULL,
+  author TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  provenance TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  prev TEXT NOT NULL,
+  supersedes TEXT,
+  signature TEXT NOT NULL,
+  CONSTRAINT author_chain UNIQUE (author, prev)
+);
+CREATE INDEX IF NOT EXISTS records_kind_subject ON records (kind, subject, seq);
+CREATE INDEX IF NOT EXISTS records_subject ON records (subject, seq);
+CREATE INDEX IF NOT EXISTS records_epoch ON records (epoch, seq);
+CREATE INDEX IF NOT EXISTS records_created ON records (created_at, seq);
+CREATE INDEX IF NOT EXISTS records_author ON records (author, seq);
+"
+    )
+}
+
 pub const COLUMNS: &str = "seq, id, kind, schema_version, epoch, subject, author, role, created_at, provenance, payload, prev, supersedes, signature";
 
 impl RawRow {
