@@ -5,7 +5,8 @@ mod common;
 use alloy_primitives::B256;
 use laniakea_settlement::EpochId;
 use laniakea_synome::{
-    Appended, Kind, Provenance, Query, Role, Signer, Store, Synome, SynomeError, Writer,
+    Appended, Kind, Provenance, Query, Role, SignedRecord, Signer, Store, Synome, SynomeError,
+    Writer,
 };
 use laniakea_units::Timestamp;
 use serde_json::json;
@@ -77,6 +78,25 @@ fn world(db: &mut Db) -> World {
     }
 }
 
+/// The operator's settlement statement for `prime` in `epoch` at `t(at)`.
+fn stmt(
+    w: &mut Writer,
+    epoch: &str,
+    prime: &str,
+    at: u64,
+    supersedes: Option<B256>,
+) -> Result<SignedRecord, SynomeError> {
+    w.record(
+        Kind::SettlementStatement,
+        e(epoch),
+        &format!("prime:{prime}"),
+        t(at),
+        Provenance::SystemDerived,
+        statement_payload(prime),
+        supersedes,
+    )
+}
+
 fn count(db: &mut Db) -> u64 {
     db.store().count().unwrap()
 }
@@ -84,42 +104,9 @@ fn count(db: &mut Db) -> u64 {
 both!(appends_and_queries, |b: &common::Backend| {
     let mut db = b.synome();
     let mut w = world(&mut db);
-    let s1 = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(10),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
-    let s2 = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:grove",
-            t(11),
-            Provenance::SystemDerived,
-            statement_payload("grove"),
-            None,
-        )
-        .unwrap();
-    let s3 = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-06"),
-            "prime:spark",
-            t(90_000),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            Some(s1.id),
-        )
-        .unwrap();
+    let s1 = stmt(&mut w.operator, "2026-01-05", "spark", 10, None).unwrap();
+    let s2 = stmt(&mut w.operator, "2026-01-05", "grove", 11, None).unwrap();
+    let s3 = stmt(&mut w.operator, "2026-01-06", "spark", 90_000, Some(s1.id)).unwrap();
     let r = db
         .append_batch(&[s1.clone(), s2.clone(), s3.clone()])
         .unwrap();
@@ -205,18 +192,7 @@ both!(appends_and_queries, |b: &common::Backend| {
 both!(idempotent_append, |b: &common::Backend| {
     let mut db = b.synome();
     let mut w = world(&mut db);
-    let s = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(10),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
+    let s = stmt(&mut w.operator, "2026-01-05", "spark", 10, None).unwrap();
     assert!(matches!(db.append(&s).unwrap(), Appended::Stored { .. }));
     assert_eq!(db.append(&s).unwrap(), Appended::AlreadyStored);
     assert_eq!(
@@ -232,17 +208,7 @@ both!(rejected_writes_store_nothing, |b: &common::Backend| {
     let n = count(&mut db);
     // unknown signer
     let mut stranger = Writer::at(Signer::demo("stranger"), Role::Operator, B256::ZERO);
-    let r = stranger
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(5),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
+    let r = stmt(&mut stranger, "2026-01-05", "spark", 5, None).unwrap();
     assert!(
         matches!(db.append(&r), Err(SynomeError::UnknownSigner { .. })),
         "{:?}",
@@ -286,18 +252,7 @@ both!(rejected_writes_store_nothing, |b: &common::Backend| {
     assert!(err.to_string().contains("may not write skip"), "{err}");
     w.operator.resync(&mut db).unwrap();
     // bad signature
-    let mut r = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(5),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
+    let mut r = stmt(&mut w.operator, "2026-01-05", "spark", 5, None).unwrap();
     r.signature.0[10] ^= 1;
     assert!(matches!(
         db.append(&r),
@@ -305,18 +260,7 @@ both!(rejected_writes_store_nothing, |b: &common::Backend| {
     ));
     w.operator.resync(&mut db).unwrap();
     // content edited after signing → id mismatch
-    let mut r = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(5),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
+    let mut r = stmt(&mut w.operator, "2026-01-05", "spark", 5, None).unwrap();
     r.content.created_at = t(6);
     assert!(matches!(db.append(&r), Err(SynomeError::IdMismatch { .. })));
     // broken chain: a prev that is not the author's head
@@ -325,17 +269,7 @@ both!(rejected_writes_store_nothing, |b: &common::Backend| {
         Role::Operator,
         B256::repeat_byte(9),
     );
-    let r = forked
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(5),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
+    let r = stmt(&mut forked, "2026-01-05", "spark", 5, None).unwrap();
     assert!(matches!(
         db.append(&r),
         Err(SynomeError::BrokenChain { .. })
@@ -382,29 +316,8 @@ both!(rejected_writes_store_nothing, |b: &common::Backend| {
     ));
     // a batch with one bad record stores none of it
     w.operator.resync(&mut db).unwrap();
-    let good = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(5),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
-    let bad = stranger
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(5),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
+    let good = stmt(&mut w.operator, "2026-01-05", "spark", 5, None).unwrap();
+    let bad = stmt(&mut stranger, "2026-01-05", "spark", 5, None).unwrap();
     assert!(db.append_batch(&[good, bad]).is_err());
     assert_eq!(count(&mut db), n, "nothing stored by any rejected write");
     assert_eq!(db.verify().unwrap().first_bad, None);
@@ -415,31 +328,10 @@ both!(
     |b: &common::Backend| {
         let mut db = b.synome();
         let mut op = Writer::at(Signer::demo("operator"), Role::Operator, B256::ZERO);
-        let r = op
-            .record(
-                Kind::SettlementStatement,
-                e("2026-01-05"),
-                "prime:spark",
-                t(5),
-                Provenance::SystemDerived,
-                statement_payload("spark"),
-                None,
-            )
-            .unwrap();
+        let r = stmt(&mut op, "2026-01-05", "spark", 5, None).unwrap();
         assert!(matches!(db.append(&r), Err(SynomeError::NoGenesis { .. })));
         let mut w = world(&mut db);
-        let s = w
-            .operator
-            .record(
-                Kind::SettlementStatement,
-                e("2026-01-05"),
-                "prime:spark",
-                t(5),
-                Provenance::SystemDerived,
-                statement_payload("spark"),
-                None,
-            )
-            .unwrap();
+        let s = stmt(&mut w.operator, "2026-01-05", "spark", 5, None).unwrap();
         db.append(&s).unwrap();
         let rev = w
             .council
@@ -454,18 +346,7 @@ both!(
             )
             .unwrap();
         db.append(&rev).unwrap();
-        let s = w
-            .operator
-            .record(
-                Kind::SettlementStatement,
-                e("2026-01-05"),
-                "prime:spark",
-                t(7),
-                Provenance::SystemDerived,
-                statement_payload("spark"),
-                None,
-            )
-            .unwrap();
+        let s = stmt(&mut w.operator, "2026-01-05", "spark", 7, None).unwrap();
         assert!(matches!(
             db.append(&s),
             Err(SynomeError::UnknownSigner { .. })
@@ -495,30 +376,8 @@ both!(
 fn tamper_case(b: &common::Backend, sql: &str, expect: &str) {
     let mut db = b.synome();
     let mut w = world(&mut db);
-    let s = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:spark",
-            t(10),
-            Provenance::SystemDerived,
-            statement_payload("spark"),
-            None,
-        )
-        .unwrap();
-    let s2 = w
-        .operator
-        .record(
-            Kind::SettlementStatement,
-            e("2026-01-05"),
-            "prime:grove",
-            t(11),
-            Provenance::SystemDerived,
-            statement_payload("grove"),
-            None,
-        )
-        .unwrap();
+    let s = stmt(&mut w.operator, "2026-01-05", "spark", 10, None).unwrap();
+    let s2 = stmt(&mut w.operator, "2026-01-05", "grove", 11, None).unwrap();
     db.append_batch(&[s.clone(), s2]).unwrap();
     assert_eq!(db.verify().unwrap().first_bad, None);
     b.exec(&sql.replace("{ID}", &s.id.to_string()));
