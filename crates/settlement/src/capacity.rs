@@ -400,104 +400,120 @@ fn net(inputs: &CapacityInputs) -> Result<Netting, SrusdsError> {
     })
 }
 
+/// Subscribe capacity after netting (module doc, rules 2 and 4) and the settle it implies.
+fn subscribe_side(
+    inputs: &CapacityInputs,
+    governance: Option<(&GovernanceInputs, &str)>,
+    matched_susds: U256,
+) -> Result<SubscribeCapacity, SrusdsError> {
+    let holding = inputs.holding_susds_wad.raw();
+    let mut side = SubscribeCapacity {
+        osrc_capacity_susds_wad: None,
+        osrc_premium_per_year_usds_wad: None,
+        target_spread_max_backing_susds_wad: None,
+        target_spread_headroom_susds_wad: None,
+        capacity_after_netting_susds_wad: Wad::ZERO,
+        bound: SubscribeBound::NettingOnly,
+        settle_capacity_susds_wad: Wad::ZERO,
+        converted_susds_wad: Wad::ZERO,
+        waiting_after_susds_wad: Wad::ZERO,
+    };
+    if let Some((g, path)) = governance {
+        let p = g.premium_per_year_e36(path)?;
+        let t = g.target_spread_apr.raw();
+        let max_backing = if t.is_zero() {
+            None
+        } else {
+            let overflow = SrusdsError::overflow("susds_chi_ray");
+            let den = math::mul(t, inputs.susds_chi_ray.raw()).map_err(&overflow)?;
+            Some(math::mul_div_floor(p, RAY, den).map_err(&overflow)?)
+        };
+        let headroom = max_backing.map(|b| b.saturating_sub(holding));
+        let osrc = g.osrc_capacity_susds_wad.raw();
+        let (cap, bound) = match headroom {
+            Some(h) if h < osrc => (h, SubscribeBound::TargetSpread),
+            _ => (osrc, SubscribeBound::OsrcCapacity),
+        };
+        side.osrc_capacity_susds_wad = Some(g.osrc_capacity_susds_wad);
+        side.osrc_premium_per_year_usds_wad = Some(Wad(p / WAD));
+        side.target_spread_max_backing_susds_wad = max_backing.map(Wad);
+        side.target_spread_headroom_susds_wad = headroom.map(Wad);
+        side.capacity_after_netting_susds_wad = Wad(cap);
+        side.bound = bound;
+    }
+    let queue = inputs.subscribe_queue_susds_wad.raw();
+    let settle = math::add(matched_susds, side.capacity_after_netting_susds_wad.raw())
+        .map_err(SrusdsError::overflow("subscribe_queue_susds_wad"))?;
+    let converted = settle.min(queue);
+    side.settle_capacity_susds_wad = Wad(settle);
+    side.converted_susds_wad = Wad(converted);
+    side.waiting_after_susds_wad = Wad(queue - converted);
+    Ok(side)
+}
+
+/// Redeem capacity after netting (module doc, rules 3 and 4) and the settle it implies.
+fn redeem_side(
+    inputs: &CapacityInputs,
+    governance: Option<&GovernanceInputs>,
+    matched_srusds: U256,
+) -> Result<RedeemCapacity, SrusdsError> {
+    let holding_payable = math::mul_div_floor(
+        inputs.holding_susds_wad.raw(),
+        WAD,
+        inputs.exchange_rate_wad.raw(),
+    )
+    .map_err(SrusdsError::overflow("holding_susds_wad"))?;
+    let (limit, cap, bound) = match governance {
+        None => (None, U256::ZERO, RedeemBound::NettingOnly),
+        Some(g) => {
+            let limit = g.redemption_limit_srusds_wad.raw();
+            if limit <= holding_payable {
+                (Some(g.redemption_limit_srusds_wad), limit, RedeemBound::RedemptionLimit)
+            } else {
+                (
+                    Some(g.redemption_limit_srusds_wad),
+                    holding_payable,
+                    RedeemBound::HoldingSystem,
+                )
+            }
+        }
+    };
+    let queue = inputs.redeem_queue_srusds_wad.raw();
+    let settle = math::add(matched_srusds, cap)
+        .map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
+    let converted = settle.min(queue);
+    Ok(RedeemCapacity {
+        redemption_limit_srusds_wad: limit,
+        holding_payable_srusds_wad: Wad(holding_payable),
+        capacity_after_netting_srusds_wad: Wad(cap),
+        bound,
+        settle_capacity_srusds_wad: Wad(settle),
+        converted_srusds_wad: Wad(converted),
+        waiting_after_srusds_wad: Wad(queue - converted),
+    })
+}
+
 /// Computes one epoch's capacities (module doc for the rules).
 pub fn compute(inputs: &CapacityInputs) -> Result<CapacityRecord, SrusdsError> {
     inputs.validate()?;
-    let xr = inputs.exchange_rate_wad.raw();
-    let holding = inputs.holding_susds_wad.raw();
     let netting = net(inputs)?;
-
-    let (fallback, governance, gov_path) = match (&inputs.governance, &inputs.previous_governance)
-    {
-        (Some(g), _) => (Fallback::None, Some(g), "governance"),
-        (None, Some(g)) => (
-            Fallback::PreviousEpochInputs,
-            Some(g),
-            "previous_governance",
-        ),
-        (None, None) => (Fallback::NettingOnly, None, ""),
+    let (fallback, governance) = match (&inputs.governance, &inputs.previous_governance) {
+        (Some(g), _) => (Fallback::None, Some((g, "governance"))),
+        (None, Some(g)) => (Fallback::PreviousEpochInputs, Some((g, "previous_governance"))),
+        (None, None) => (Fallback::NettingOnly, None),
     };
-
-    let holding_payable = math::mul_div_floor(holding, WAD, xr)
-        .map_err(SrusdsError::overflow("holding_susds_wad"))?;
-
-    let (subscribe_fields, redeem_fields) = match governance {
-        None => (
-            (None, None, None, None, U256::ZERO, SubscribeBound::NettingOnly),
-            (None, U256::ZERO, RedeemBound::NettingOnly),
-        ),
-        Some(g) => {
-            let p = g.premium_per_year_e36(gov_path)?;
-            let t = g.target_spread_apr.raw();
-            let max_backing = if t.is_zero() {
-                None
-            } else {
-                let chi_field = "susds_chi_ray";
-                let den = math::mul(t, inputs.susds_chi_ray.raw())
-                    .map_err(SrusdsError::overflow(chi_field))?;
-                Some(math::mul_div_floor(p, RAY, den).map_err(SrusdsError::overflow(chi_field))?)
-            };
-            let headroom = max_backing.map(|b| b.saturating_sub(holding));
-            let osrc = g.osrc_capacity_susds_wad.raw();
-            let (cap, bound) = match headroom {
-                Some(h) if h < osrc => (h, SubscribeBound::TargetSpread),
-                _ => (osrc, SubscribeBound::OsrcCapacity),
-            };
-            let limit = g.redemption_limit_srusds_wad.raw();
-            let (rcap, rbound) = if limit <= holding_payable {
-                (limit, RedeemBound::RedemptionLimit)
-            } else {
-                (holding_payable, RedeemBound::HoldingSystem)
-            };
-            (
-                (
-                    Some(g.osrc_capacity_susds_wad),
-                    Some(Wad(p / WAD)),
-                    max_backing.map(Wad),
-                    headroom.map(Wad),
-                    cap,
-                    bound,
-                ),
-                (Some(g.redemption_limit_srusds_wad), rcap, rbound),
-            )
-        }
-    };
-    let (osrc, premium, max_backing, headroom, sub_cap, sub_bound) = subscribe_fields;
-    let (limit, red_cap, red_bound) = redeem_fields;
-
-    let s = inputs.subscribe_queue_susds_wad.raw();
-    let sub_settle = math::add(netting.matched_susds_wad.raw(), sub_cap)
-        .map_err(SrusdsError::overflow("subscribe_queue_susds_wad"))?;
-    let sub_converted = sub_settle.min(s);
-    let r = inputs.redeem_queue_srusds_wad.raw();
-    let red_settle = math::add(netting.matched_srusds_wad.raw(), red_cap)
-        .map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
-    let red_converted = red_settle.min(r);
-
+    let subscribe = subscribe_side(inputs, governance, netting.matched_susds_wad.raw())?;
+    let redeem = redeem_side(
+        inputs,
+        governance.map(|(g, _)| g),
+        netting.matched_srusds_wad.raw(),
+    )?;
     Ok(CapacityRecord {
         inputs: inputs.clone(),
         fallback,
-        governance_epoch: governance.map(|g| g.epoch),
+        governance_epoch: governance.map(|(g, _)| g.epoch),
         netting,
-        subscribe: SubscribeCapacity {
-            osrc_capacity_susds_wad: osrc,
-            osrc_premium_per_year_usds_wad: premium,
-            target_spread_max_backing_susds_wad: max_backing,
-            target_spread_headroom_susds_wad: headroom,
-            capacity_after_netting_susds_wad: Wad(sub_cap),
-            bound: sub_bound,
-            settle_capacity_susds_wad: Wad(sub_settle),
-            converted_susds_wad: Wad(sub_converted),
-            waiting_after_susds_wad: Wad(s - sub_converted),
-        },
-        redeem: RedeemCapacity {
-            redemption_limit_srusds_wad: limit,
-            holding_payable_srusds_wad: Wad(holding_payable),
-            capacity_after_netting_srusds_wad: Wad(red_cap),
-            bound: red_bound,
-            settle_capacity_srusds_wad: Wad(red_settle),
-            converted_srusds_wad: Wad(red_converted),
-            waiting_after_srusds_wad: Wad(r - red_converted),
-        },
+        subscribe,
+        redeem,
     })
 }
