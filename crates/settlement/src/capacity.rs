@@ -321,10 +321,7 @@ impl CapacityInputs {
     /// previous ones for an earlier epoch.
     pub fn validate(&self) -> Result<(), SrusdsError> {
         if self.exchange_rate_wad.is_zero() {
-            return Err(SrusdsError::new(
-                "exchange_rate_wad",
-                SrusdsErrorKind::Zero,
-            ));
+            return Err(SrusdsError::new("exchange_rate_wad", SrusdsErrorKind::Zero));
         }
         if self.susds_chi_ray.is_zero() {
             return Err(SrusdsError::new("susds_chi_ray", SrusdsErrorKind::Zero));
@@ -468,7 +465,11 @@ fn redeem_side(
         Some(g) => {
             let limit = g.redemption_limit_srusds_wad.raw();
             if limit <= holding_payable {
-                (Some(g.redemption_limit_srusds_wad), limit, RedeemBound::RedemptionLimit)
+                (
+                    Some(g.redemption_limit_srusds_wad),
+                    limit,
+                    RedeemBound::RedemptionLimit,
+                )
             } else {
                 (
                     Some(g.redemption_limit_srusds_wad),
@@ -479,8 +480,8 @@ fn redeem_side(
         }
     };
     let queue = inputs.redeem_queue_srusds_wad.raw();
-    let settle = math::add(matched_srusds, cap)
-        .map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
+    let settle =
+        math::add(matched_srusds, cap).map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
     let converted = settle.min(queue);
     Ok(RedeemCapacity {
         redemption_limit_srusds_wad: limit,
@@ -499,7 +500,10 @@ pub fn compute(inputs: &CapacityInputs) -> Result<CapacityRecord, SrusdsError> {
     let netting = net(inputs)?;
     let (fallback, governance) = match (&inputs.governance, &inputs.previous_governance) {
         (Some(g), _) => (Fallback::None, Some((g, "governance"))),
-        (None, Some(g)) => (Fallback::PreviousEpochInputs, Some((g, "previous_governance"))),
+        (None, Some(g)) => (
+            Fallback::PreviousEpochInputs,
+            Some((g, "previous_governance")),
+        ),
         (None, None) => (Fallback::NettingOnly, None),
     };
     let subscribe = subscribe_side(inputs, governance, netting.matched_susds_wad.raw())?;

@@ -216,7 +216,12 @@ impl<'a> JsonObject<'a> {
         match v {
             Value::Number(n) => n.as_u64().ok_or_else(|| {
                 if n.as_f64().is_some_and(|x| x < 0.0) {
-                    SrusdsError::new(path, SrusdsErrorKind::Negative { text: n.to_string() })
+                    SrusdsError::new(
+                        path,
+                        SrusdsErrorKind::Negative {
+                            text: n.to_string(),
+                        },
+                    )
                 } else {
                     SrusdsError::new(
                         path,
@@ -266,7 +271,9 @@ fn decimal(path: &str, v: &Value, decimals: u8) -> Result<U256, SrusdsError> {
             return Err(SrusdsError::new(
                 path,
                 if n.as_f64().is_some_and(|x| x < 0.0) {
-                    SrusdsErrorKind::Negative { text: n.to_string() }
+                    SrusdsErrorKind::Negative {
+                        text: n.to_string(),
+                    }
                 } else {
                     SrusdsErrorKind::InvalidAmount {
                         reason: format!(

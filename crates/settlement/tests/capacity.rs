@@ -22,7 +22,11 @@ fn epoch(s: &str) -> EpochId {
 }
 /// The stable serialised name of a rule enum.
 fn name<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).unwrap().as_str().unwrap().to_string()
+    serde_json::to_value(v)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn governance(e: &str, osrc: &str, spread: &str, limit: &str) -> GovernanceInputs {
@@ -121,7 +125,10 @@ fn netting_a_dust_subscription_that_buys_zero_srusds_matches_nothing() {
     assert_eq!(name(rec.netting.limit), "dust");
     assert_eq!(rec.netting.matched_susds_wad, Wad::ZERO);
     assert_eq!(rec.netting.matched_srusds_wad, Wad::ZERO);
-    assert_eq!(rec.netting.subscribe_waiting_susds_wad, Wad(U256::from(1u8)));
+    assert_eq!(
+        rec.netting.subscribe_waiting_susds_wad,
+        Wad(U256::from(1u8))
+    );
 }
 
 #[test]
@@ -147,7 +154,10 @@ fn netting_with_an_empty_queue_matches_nothing() {
 fn subscribe_capacity_is_the_osrc_capacity_when_the_spread_bound_is_looser() {
     let rec = compute(&inputs("100000000", "0", "1", "25000000", "0")).unwrap();
     assert_eq!(name(rec.subscribe.bound), "osrc-capacity");
-    assert_eq!(rec.subscribe.capacity_after_netting_susds_wad, w("25000000"));
+    assert_eq!(
+        rec.subscribe.capacity_after_netting_susds_wad,
+        w("25000000")
+    );
     assert_eq!(rec.subscribe.settle_capacity_susds_wad, w("25000000"));
     assert_eq!(rec.subscribe.converted_susds_wad, w("25000000"));
     assert_eq!(rec.subscribe.waiting_after_susds_wad, w("75000000"));
@@ -168,14 +178,23 @@ fn spread_inputs() -> CapacityInputs {
 #[test]
 fn subscribe_capacity_is_bound_by_the_target_spread() {
     let rec = compute(&spread_inputs()).unwrap();
-    assert_eq!(rec.subscribe.osrc_premium_per_year_usds_wad, Some(w("4000000")));
+    assert_eq!(
+        rec.subscribe.osrc_premium_per_year_usds_wad,
+        Some(w("4000000"))
+    );
     assert_eq!(
         rec.subscribe.target_spread_max_backing_susds_wad,
         Some(w("320000000"))
     );
-    assert_eq!(rec.subscribe.target_spread_headroom_susds_wad, Some(w("20000000")));
+    assert_eq!(
+        rec.subscribe.target_spread_headroom_susds_wad,
+        Some(w("20000000"))
+    );
     assert_eq!(name(rec.subscribe.bound), "target-spread");
-    assert_eq!(rec.subscribe.capacity_after_netting_susds_wad, w("20000000"));
+    assert_eq!(
+        rec.subscribe.capacity_after_netting_susds_wad,
+        w("20000000")
+    );
 }
 
 #[test]
@@ -185,12 +204,17 @@ fn target_spread_bound_is_the_largest_backing_that_still_earns_the_target() {
     let mut i = spread_inputs();
     i.susds_chi_ray = Ray(RAY + U256::from(7u8));
     let rec = compute(&i).unwrap();
-    let b = rec.subscribe.target_spread_max_backing_susds_wad.unwrap().raw();
+    let b = rec
+        .subscribe
+        .target_spread_max_backing_susds_wad
+        .unwrap()
+        .raw();
     let p = U256::from(4_000_000u64) * WAD * WAD; // Σ allocation·rate, exact
     let t = apr("0.01").raw();
     let chi = i.susds_chi_ray.raw();
     let lhs = |b: U256| {
-        alloy_primitives::U512::from(b) * alloy_primitives::U512::from(chi)
+        alloy_primitives::U512::from(b)
+            * alloy_primitives::U512::from(chi)
             * alloy_primitives::U512::from(t)
     };
     let rhs = alloy_primitives::U512::from(p) * alloy_primitives::U512::from(RAY);
@@ -203,7 +227,10 @@ fn subscribe_capacity_is_zero_when_backing_already_exceeds_the_spread_bound() {
     let mut i = spread_inputs();
     i.holding_susds_wad = w("400000000");
     let rec = compute(&i).unwrap();
-    assert_eq!(rec.subscribe.target_spread_headroom_susds_wad, Some(Wad::ZERO));
+    assert_eq!(
+        rec.subscribe.target_spread_headroom_susds_wad,
+        Some(Wad::ZERO)
+    );
     assert_eq!(name(rec.subscribe.bound), "target-spread");
     assert_eq!(rec.subscribe.converted_susds_wad, Wad::ZERO);
     assert_eq!(rec.subscribe.waiting_after_susds_wad, w("100000000"));
@@ -256,7 +283,10 @@ fn missing_governance_inputs_fall_back_to_the_previous_epochs_and_the_record_say
     let rec = compute(&i).unwrap();
     assert_eq!(name(rec.fallback), "previous-epoch-inputs");
     assert_eq!(rec.governance_epoch, Some(epoch("2026-11-22")));
-    assert_eq!(rec.subscribe.capacity_after_netting_susds_wad, w("15000000"));
+    assert_eq!(
+        rec.subscribe.capacity_after_netting_susds_wad,
+        w("15000000")
+    );
     let json = serde_json::to_value(&rec).unwrap();
     assert_eq!(json["fallback"], "previous-epoch-inputs");
     assert_eq!(json["governance_epoch"], "2026-11-22");
@@ -306,7 +336,10 @@ fn record_lists_every_input_as_exact_decimal_strings_and_inputs_round_trip() {
         json["inputs"]["governance"]["osrc_premiums"][1]["osrc_allocation_usds_wad"],
         "50000000"
     );
-    assert_eq!(json["subscribe"]["capacity_after_netting_susds_wad"], "20000000");
+    assert_eq!(
+        json["subscribe"]["capacity_after_netting_susds_wad"],
+        "20000000"
+    );
     let text = serde_json::to_string(&rec.inputs).unwrap();
     assert_eq!(CapacityInputs::from_json(&text).unwrap(), i);
     // Deterministic: the same inputs give the same bytes.
@@ -319,7 +352,13 @@ fn record_lists_every_input_as_exact_decimal_strings_and_inputs_round_trip() {
 // ---------------------------------------------------------------------------------------------
 // Exchange-rate step.
 
-fn xr_inputs(xr: &str, premium: &str, elapsed_s: u64, holding: &str, supply: &str) -> ExchangeRateInputs {
+fn xr_inputs(
+    xr: &str,
+    premium: &str,
+    elapsed_s: u64,
+    holding: &str,
+    supply: &str,
+) -> ExchangeRateInputs {
     ExchangeRateInputs {
         exchange_rate_wad: w(xr),
         premium_apr: apr(premium),
@@ -358,7 +397,10 @@ fn exchange_rate_is_not_lowered_by_the_backing_cap_only_by_a_haircut() {
     let step = exchange_rate_step(&xr_inputs("1.05", "0.05", YEAR_S, "1000", "1000")).unwrap();
     assert_eq!(step.exchange_rate_after_wad, w("1.05"));
     assert_eq!(name(step.raise_bound), "holding-backing");
-    assert!(!step.backed_after, "under-backed without a haircut is reported");
+    assert!(
+        !step.backed_after,
+        "under-backed without a haircut is reported"
+    );
 }
 
 #[test]
@@ -386,7 +428,10 @@ fn haircut_lowers_the_rate_at_once_and_records_the_reason() {
         fraction_wad: w("1"),
         reason: "total loss".into(),
     });
-    assert_eq!(exchange_rate_step(&i).unwrap().exchange_rate_after_wad, Wad::ZERO);
+    assert_eq!(
+        exchange_rate_step(&i).unwrap().exchange_rate_after_wad,
+        Wad::ZERO
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,14 +530,19 @@ fn bad_capacity_inputs_are_refused_with_a_code_naming_the_field() {
             "governance.target_spread_apr",
         ),
         (
-            edit(|v| v["governance"]["osrc_premiums"][0]["osrc_rate_apr"] = json!("1.000000000000000001")),
+            edit(|v| {
+                v["governance"]["osrc_premiums"][0]["osrc_rate_apr"] = json!("1.000000000000000001")
+            }),
             "srUSDS/above-100-percent",
             "governance.osrc_premiums[0].osrc_rate_apr",
         ),
         (
             edit(|v| {
                 let p = v["governance"]["osrc_premiums"][0].clone();
-                v["governance"]["osrc_premiums"].as_array_mut().unwrap().push(p);
+                v["governance"]["osrc_premiums"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(p);
             }),
             "srUSDS/duplicate-prime",
             "governance.osrc_premiums[1].prime",
@@ -534,7 +584,10 @@ fn bad_capacity_inputs_are_refused_with_a_code_naming_the_field() {
     for (text, code, field) in cases {
         let e = CapacityInputs::from_json(&text).unwrap_err();
         assert_eq!((e.code(), e.field.as_str()), (code, field), "{e}");
-        assert!(e.to_string().contains(field), "message names the field: {e}");
+        assert!(
+            e.to_string().contains(field),
+            "message names the field: {e}"
+        );
     }
 }
 
@@ -553,12 +606,18 @@ fn capacity_overflow_is_an_error_naming_the_input_not_a_panic() {
     }
     let e = compute(&i).unwrap_err();
     assert_eq!(e.code(), "srUSDS/overflow");
-    assert_eq!(e.field, "governance.osrc_premiums[1].osrc_allocation_usds_wad");
+    assert_eq!(
+        e.field,
+        "governance.osrc_premiums[1].osrc_allocation_usds_wad"
+    );
     // The exchange-rate step: xr·premium·elapsed/year pushes xr past 256 bits.
     let mut x = xr_inputs("1", "1", YEAR_S, "0", "0");
     x.exchange_rate_wad = Wad(U256::MAX);
     let e = exchange_rate_step(&x).unwrap_err();
-    assert_eq!((e.code(), e.field.as_str()), ("srUSDS/overflow", "exchange_rate_wad"));
+    assert_eq!(
+        (e.code(), e.field.as_str()),
+        ("srUSDS/overflow", "exchange_rate_wad")
+    );
 }
 
 #[test]
@@ -568,14 +627,45 @@ fn bad_exchange_rate_inputs_are_refused_with_a_code_naming_the_field() {
         "haircut":{"fraction_wad":"0.1","reason":"loss"}}"#;
     assert!(ExchangeRateInputs::from_json(good).is_ok());
     let cases = [
-        (good.replace("\"0.1\"", "\"1.01\""), "srUSDS/above-100-percent", "haircut.fraction_wad"),
-        (good.replace("\"0.1\"", "\"0\""), "srUSDS/zero", "haircut.fraction_wad"),
-        (good.replace("\"loss\"", "\"  \""), "srUSDS/reason-missing", "haircut.reason"),
-        (good.replace("\"0.05\"", "\"2\""), "srUSDS/above-100-percent", "premium_apr"),
+        (
+            good.replace("\"0.1\"", "\"1.01\""),
+            "srUSDS/above-100-percent",
+            "haircut.fraction_wad",
+        ),
+        (
+            good.replace("\"0.1\"", "\"0\""),
+            "srUSDS/zero",
+            "haircut.fraction_wad",
+        ),
+        (
+            good.replace("\"loss\"", "\"  \""),
+            "srUSDS/reason-missing",
+            "haircut.reason",
+        ),
+        (
+            good.replace("\"0.05\"", "\"2\""),
+            "srUSDS/above-100-percent",
+            "premium_apr",
+        ),
         (good.replace("86400", "-1"), "srUSDS/negative", "elapsed_s"),
-        (good.replace("\"holding_susds_wad\":\"10\"", "\"holding_susds_wad\":\"-10\""), "srUSDS/negative", "holding_susds_wad"),
-        (good.replace("\"srusds_supply_wad\":\"10\",", ""), "srUSDS/missing-field", "srusds_supply_wad"),
-        (good.replace(",\"reason\":\"loss\"", ""), "srUSDS/missing-field", "haircut.reason"),
+        (
+            good.replace(
+                "\"holding_susds_wad\":\"10\"",
+                "\"holding_susds_wad\":\"-10\"",
+            ),
+            "srUSDS/negative",
+            "holding_susds_wad",
+        ),
+        (
+            good.replace("\"srusds_supply_wad\":\"10\",", ""),
+            "srUSDS/missing-field",
+            "srusds_supply_wad",
+        ),
+        (
+            good.replace(",\"reason\":\"loss\"", ""),
+            "srUSDS/missing-field",
+            "haircut.reason",
+        ),
     ];
     for (text, code, field) in cases {
         let e = ExchangeRateInputs::from_json(&text).unwrap_err();
@@ -587,7 +677,10 @@ fn bad_exchange_rate_inputs_are_refused_with_a_code_naming_the_field() {
         fraction_wad: w("1.5"),
         reason: "x".into(),
     });
-    assert_eq!(exchange_rate_step(&i).unwrap_err().code(), "srUSDS/above-100-percent");
+    assert_eq!(
+        exchange_rate_step(&i).unwrap_err().code(),
+        "srUSDS/above-100-percent"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -783,7 +876,8 @@ fn capacity_inputs() -> impl Strategy<Value = CapacityInputs> {
             (WAD.to::<u64>() / 2..WAD.to::<u64>() * 3).prop_map(U256::from),
         ],
         amount(),
-        (0u64..1_000_000_000).prop_map(|x| RAY + U256::from(x) * U256::from(1_000_000_000_000_000u64)),
+        (0u64..1_000_000_000)
+            .prop_map(|x| RAY + U256::from(x) * U256::from(1_000_000_000_000_000u64)),
         prop::option::of(governance_strategy("2026-11-23")),
         prop::option::of(governance_strategy("2026-11-22")),
     )
@@ -848,14 +942,16 @@ fn op() -> impl Strategy<Value = Op> {
             amount(),
             amount()
         )
-            .prop_map(|(elapsed_s, premium, subscribe, redeem_permille, osrc, limit)| Op::Settle {
-                elapsed_s,
-                premium,
-                subscribe,
-                redeem_permille,
-                osrc,
-                limit,
-            }),
+            .prop_map(
+                |(elapsed_s, premium, subscribe, redeem_permille, osrc, limit)| Op::Settle {
+                    elapsed_s,
+                    premium,
+                    subscribe,
+                    redeem_permille,
+                    osrc,
+                    limit,
+                }
+            ),
     ]
 }
 
