@@ -251,7 +251,8 @@ impl<'a> JsonObject<'a> {
         })
     }
     pub(crate) fn finish(self) -> Result<(), SrusdsError> {
-        // BTreeMap-ordered keys (serde_json default), so the first unknown field is stable.
+        // The map iterates in a fixed order (sorted keys by default), so the field reported
+        // for several unknown ones is deterministic.
         match self.map.keys().find(|k| !self.taken.contains(&k.as_str())) {
             Some(k) => Err(SrusdsError::new(
                 join_path(&self.path, k),

@@ -1014,3 +1014,164 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The exchange-rate step against an independent reference (SPEC §4.9 wording, 512-bit, the
+// backing cap found by search), and histories with losses where only a recorded haircut may
+// leave the backing short.
+
+fn reference_step(i: &ExchangeRateInputs) -> (U256, &'static str) {
+    use alloy_primitives::U512;
+    let b = |x: U256| U512::from(x);
+    let year = b(U256::from(YEAR_S)) * b(WAD);
+    let xr = b(i.exchange_rate_wad.raw());
+    // Raised by premium_apr × elapsed / year …
+    let target = xr + xr * b(i.premium_apr.raw()) * b(U256::from(i.elapsed_s)) / year;
+    // … only as far as the Holding System covers: the largest rate r with r·supply ≤ H·1e18.
+    let supply = b(i.srusds_supply_wad.raw());
+    let h = b(i.holding_susds_wad.raw());
+    let covers = |r: U512| r * supply <= h * b(WAD);
+    let (raised, bound) = if covers(target) {
+        (target, "premium-apr")
+    } else {
+        let (mut lo, mut hi) = (U512::ZERO, target);
+        while hi - lo > U512::from(1u8) {
+            let mid = (lo + hi) >> 1;
+            if covers(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo.max(xr), "holding-backing")
+    };
+    let after = match &i.haircut {
+        None => raised,
+        Some(h) => raised * (b(WAD) - b(h.fraction_wad.raw())) / b(WAD),
+    };
+    (after.to::<U256>(), bound)
+}
+
+fn xr_step_inputs() -> impl Strategy<Value = ExchangeRateInputs> {
+    (
+        prop_oneof![
+            Just(WAD),
+            (0u128..10_000_000_000_000_000_000).prop_map(U256::from)
+        ],
+        rate(),
+        prop_oneof![Just(86_400u64), 0u64..10 * YEAR_S],
+        amount(),
+        amount(),
+        prop::option::of((1u64..=1_000_000_000_000_000_000).prop_map(|f| Haircut {
+            fraction_wad: Wad(U256::from(f)),
+            reason: "loss".into(),
+        })),
+    )
+        .prop_map(
+            |(xr, premium_apr, elapsed_s, h, supply, haircut)| ExchangeRateInputs {
+                exchange_rate_wad: Wad(xr),
+                premium_apr,
+                elapsed_s,
+                holding_susds_wad: h,
+                srusds_supply_wad: supply,
+                haircut,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn exchange_rate_step_matches_the_independent_reference_to_the_wei(i in xr_step_inputs()) {
+        let step = exchange_rate_step(&i).unwrap();
+        let (after, bound) = reference_step(&i);
+        prop_assert_eq!(step.exchange_rate_after_wad.raw(), after);
+        prop_assert_eq!(name(step.raise_bound), bound);
+    }
+}
+
+#[derive(Debug, Clone)]
+enum HistoryOp {
+    /// The Generator tops up the Holding System.
+    Fund(Wad),
+    /// The Holding System loses this many per-mille of its sUSDS.
+    Loss(u16),
+    /// A daily settlement at `premium`; governance haircuts if the backing is short.
+    Settle(Apr),
+    /// A subscription of this many sUSDS at the current rate.
+    Subscribe(Wad),
+}
+
+fn history_op() -> impl Strategy<Value = HistoryOp> {
+    prop_oneof![
+        amount().prop_map(HistoryOp::Fund),
+        (1u16..=1000).prop_map(HistoryOp::Loss),
+        rate().prop_map(HistoryOp::Settle),
+        amount().prop_map(HistoryOp::Subscribe),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn backing_is_short_only_between_a_loss_and_its_recorded_haircut(
+        ops in prop::collection::vec(history_op(), 1..200)
+    ) {
+        use alloy_primitives::U512;
+        let backed = |xr: U256, supply: U256, h: U256| {
+            U512::from(xr) * U512::from(supply) <= U512::from(h) * U512::from(WAD)
+        };
+        let (mut xr, mut holding, mut supply) = (WAD, U256::ZERO, U256::ZERO);
+        let mut short_since_loss = false;
+        for o in ops {
+            match o {
+                HistoryOp::Fund(a) => {
+                    holding += a.raw();
+                    short_since_loss &= !backed(xr, supply, holding);
+                }
+                HistoryOp::Loss(permille) => {
+                    holding -= holding * U256::from(permille) / U256::from(1000u16);
+                    short_since_loss = !backed(xr, supply, holding);
+                }
+                HistoryOp::Subscribe(a) => {
+                    if !xr.is_zero() {
+                        supply += a.raw() * WAD / xr;
+                        holding += a.raw();
+                    }
+                    short_since_loss &= !backed(xr, supply, holding);
+                }
+                HistoryOp::Settle(premium) => {
+                    let mut i = ExchangeRateInputs {
+                        exchange_rate_wad: Wad(xr),
+                        premium_apr: premium,
+                        elapsed_s: 86_400,
+                        holding_susds_wad: Wad(holding),
+                        srusds_supply_wad: Wad(supply),
+                        haircut: None,
+                    };
+                    let step = exchange_rate_step(&i).unwrap();
+                    if !step.backed_after {
+                        // Governance haircuts to the backing: keep = ⌊cap·1e18/raised⌋.
+                        let cap = step.backing_cap_wad.unwrap().raw();
+                        let raised = step.raised_wad.raw();
+                        i.haircut = Some(Haircut {
+                            fraction_wad: Wad(WAD - cap * WAD / raised),
+                            reason: "recognise the Holding System loss".into(),
+                        });
+                    }
+                    let step = exchange_rate_step(&i).unwrap();
+                    prop_assert!(step.backed_after);
+                    prop_assert_eq!(step.haircut.is_some(), short_since_loss);
+                    xr = step.exchange_rate_after_wad.raw();
+                    short_since_loss = false;
+                }
+            }
+            prop_assert!(
+                backed(xr, supply, holding) || short_since_loss,
+                "short backing outside a loss awaiting its haircut"
+            );
+        }
+    }
+}
