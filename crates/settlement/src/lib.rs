@@ -6,11 +6,13 @@
 
 pub mod amount;
 pub mod calendar;
+pub mod capacity;
 pub mod distribution;
 pub mod histories;
 pub mod inputs;
 pub mod integral;
 pub mod ledger;
+pub mod srusds;
 pub mod statement;
 
 pub use amount::SignedWad;
