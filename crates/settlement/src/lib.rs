@@ -6,6 +6,7 @@
 
 pub mod amount;
 pub mod calendar;
+mod digest;
 pub mod distribution;
 pub mod histories;
 pub mod inputs;

@@ -44,7 +44,7 @@ proptest! {
     #[test]
     fn penalty_zero_at_due_monotone_and_linear(amount in 1u64..1_000_000_000, k in 1u64..1000, t1 in 0u64..400_000, dt in 0u64..400_000) {
         let e = EpochId::parse("2026-01-05").unwrap();
-        let due = e.moment().unwrap();
+        let due = e.moment();
         let mut a = Ledger::new("a", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
         let mut b = Ledger::new("b", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
         let x = U256::from(amount) * U256::from(1_000_000_007u64);
@@ -64,7 +64,7 @@ proptest! {
     fn invariant_9_for_random_payments_and_forgiveness(ops in proptest::collection::vec((0u8..4, 1u64..10_000, 1u64..20_000), 1..40)) {
         let mut l = Ledger::new("p", Wad(WAD / U256::from(100u32)), Thresholds::default()).unwrap();
         let mut e = EpochId::parse("2026-01-05").unwrap();
-        let mut now = e.lock().unwrap();
+        let mut now = e.lock();
         for (kind, amt, step) in ops {
             now = Timestamp(now.0 + step);
             let a = Wad(U256::from(amt) * U256::from(1_000_000_000_000_000u64));
@@ -73,7 +73,7 @@ proptest! {
                 1 => { let _ = l.pay(now, Payer::Prime, a); }
                 2 => {
                     e = e.next().unwrap();
-                    let due = e.moment().unwrap();
+                    let due = e.moment();
                     let _ = l.crystallize_penalties(now, e, due);
                 }
                 _ => {
