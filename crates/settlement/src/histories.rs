@@ -77,6 +77,12 @@ struct Reader<'a> {
     pos: usize,
 }
 
+/// `take(N)` returned exactly N bytes, so the conversion to `[u8; N]` cannot fail.
+fn exact<const N: usize>(b: &[u8]) -> [u8; N] {
+    b.try_into()
+        .unwrap_or_else(|_| panic!("bug: take({N}) returned {} bytes", b.len()))
+}
+
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize, rec: usize) -> Result<&'a [u8], InputError> {
         let end = self
@@ -89,24 +95,16 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
     fn u16(&mut self, r: usize) -> Result<u16, InputError> {
-        Ok(u16::from_le_bytes(
-            self.take(2, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u16::from_le_bytes(exact(self.take(2, r)?)))
     }
     fn u32(&mut self, r: usize) -> Result<u32, InputError> {
-        Ok(u32::from_le_bytes(
-            self.take(4, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u32::from_le_bytes(exact(self.take(4, r)?)))
     }
     fn u64(&mut self, r: usize) -> Result<u64, InputError> {
-        Ok(u64::from_le_bytes(
-            self.take(8, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u64::from_le_bytes(exact(self.take(8, r)?)))
     }
     fn u128(&mut self, r: usize) -> Result<u128, InputError> {
-        Ok(u128::from_le_bytes(
-            self.take(16, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u128::from_le_bytes(exact(self.take(16, r)?)))
     }
 }
 

@@ -288,10 +288,13 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
     let raw: RawFile = serde_path_to_error::deserialize(de).map_err(json_error)?;
     let calendar =
         Calendar::new(raw.deployment_start.0, raw.skips.iter().copied()).map_err(|e| match &e {
-            CalendarError::SkipBeforeFirst { skip, .. } => {
-                let i = raw.skips.iter().position(|s| s == skip).unwrap_or(0);
-                ierr(format!("skips[{i}]"), &e)
-            }
+            CalendarError::SkipBeforeFirst { skip, .. } => ierr(
+                raw.skips
+                    .iter()
+                    .position(|s| s == skip)
+                    .map_or_else(|| "skips".to_string(), |i| format!("skips[{i}]")),
+                &e,
+            ),
             _ => ierr("deployment_start", &e),
         })?;
     let window = calendar.window(raw.epoch).map_err(|e| ierr("epoch", e))?;

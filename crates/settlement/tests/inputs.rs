@@ -324,3 +324,13 @@ fn retain_prime_keeps_one_prime_and_the_tags_it_owns() {
     );
     assert_eq!(inp.primes.len(), 2, "a refused filter changes nothing");
 }
+
+#[test]
+fn skip_before_the_first_epoch_names_the_skip() {
+    let (field, msg) = field_of(&EXAMPLE.replace(
+        r#""skips": ["2026-01-03", "2026-01-04"]"#,
+        r#""skips": ["2026-01-03", "2025-12-30"]"#,
+    ));
+    assert_eq!(field, "skips[1]");
+    assert!(msg.contains("before the deployment's first epoch"), "{msg}");
+}
