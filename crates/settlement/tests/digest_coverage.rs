@@ -201,7 +201,15 @@ fn leaf_variants(v: &Value) -> Vec<Value> {
                 let flipped = if s.ends_with('f') { "e" } else { "f" };
                 return vec![json!(format!("{}{flipped}", &s[..41]))];
             }
-            vec![json!(format!("{s}x"))]
+            // A name: renamed, and (for the two Primes) swapped, which moves a tag to the
+            // other Prime.
+            let mut out = vec![json!(format!("{s}x"))];
+            match s.as_str() {
+                "spark" => out.push(json!("grove")),
+                "grove" => out.push(json!("spark")),
+                _ => {}
+            }
+            out
         }
         _ => Vec::new(),
     }
