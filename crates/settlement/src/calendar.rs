@@ -6,7 +6,9 @@
 //! from the deployment start: no second is measured twice or never. A skipped epoch has no window;
 //! its time is measured by the next executed epoch. Sequence numbers count calendar days from the
 //! deployment's first epoch (1-based), skipped or not, so adding a skip never renumbers epochs.
-//! Pure: no clock, the instant is always an argument.
+//! Pure: no clock, the instant is always an argument. [`EpochId`] and the supported time range
+//! live in `laniakea_units::time` (so the Synome need not depend on this crate for them) and are
+//! re-exported here.
 
 pub use laniakea_units::time::{LOCK_OFFSET_S, MOMENT_OFFSET_S, SECONDS_PER_DAY};
 use laniakea_units::Timestamp;

@@ -15,6 +15,6 @@ pub mod ledger;
 pub mod statement;
 
 pub use amount::SignedWad;
-pub use calendar::{Calendar, CalendarError, EpochId, EpochInfo, Phase, Window};
+pub use calendar::{Calendar, CalendarError, EpochId, EpochInfo, Phase, TimeError, Window};
 pub use integral::{BalanceHistory, HistoryError};
 pub use statement::{compute, Convention, Direction, PrimeInputs, Provenance, Rates, Statement};
