@@ -70,7 +70,8 @@ pub enum Payer {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ObligationKind {
     Statement,
-    /// Penalty on `source` accrued over `[from, to)`.
+    /// Penalty on `source` booked for `[from, to)`: `⌊cumulative at to⌋ − ⌊cumulative at from⌋`,
+    /// so it includes any sub-wei remainder accrued before `from` and not yet booked.
     Penalty {
         source: ObligationId,
         from: Timestamp,
