@@ -5,6 +5,7 @@
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap).
 
 mod demo;
+mod settle;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -432,14 +433,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 h::apply(&mut parsed, records);
             }
             if let Some(p) = &prime {
-                if !parsed.primes.iter().any(|x| &x.prime == p) {
-                    anyhow::bail!(
-                        "invalid --prime: '{p}' is not a Prime in {}",
-                        inputs.display()
-                    );
-                }
-                parsed.primes.retain(|x| &x.prime == p);
-                parsed.tags.retain(|t| &t.prime == p);
+                parsed
+                    .retain_prime(p)
+                    .map_err(|e| anyhow::anyhow!("invalid --prime: {e} ({})", inputs.display()))?;
             }
             let result = parsed
                 .compute()
@@ -447,7 +443,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&result)?);
             } else {
-                print!("{}", si::render_table(&result));
+                print!("{}", settle::render_table(&result));
             }
             Ok(ExitCode::SUCCESS)
         }

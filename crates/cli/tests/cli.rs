@@ -351,3 +351,59 @@ fn synome_two_processes_same_key_on_postgres() {
     c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .unwrap();
 }
+
+/// Issue 9: the table is for people (UTC date-times, amounts grouped in thousands, exact);
+/// `--json` keeps the machine forms (Unix seconds, ungrouped exact decimals).
+#[test]
+fn settle_table_shows_utc_date_times_and_grouped_amounts_json_stays_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/settlement-inputs.json"
+    ))
+    .unwrap()
+    .replace(
+        r#""debt_legacy": { "initial": "1000000" }"#,
+        r#""debt_legacy": { "initial": "1000000000" }"#,
+    );
+    std::fs::write(&p, text).unwrap();
+    let (code, table, err) = laniakea(&["settle", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("window 2026-01-02 13:00 UTC → 2026-01-05 13:00 UTC (259,200 s)"),
+        "{table}"
+    );
+    assert!(table.contains("due 2026-01-05 16:00 UTC"), "{table}");
+    assert!(!table.contains("1767358800"), "no Unix seconds: {table}");
+    // F = (1,000,000,000·259,200 + 500,000·172,800)·0.05/31,536,000
+    //   = 12,964,320,000,000/31,536,000 = 411,095.890410958904109589|04… → floor; grouped.
+    assert!(table.contains("411,095.890410958904109589"), "{table}");
+    let (_, json, _) = laniakea(&["settle", p.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["window_start"], 1_767_358_800u64);
+    assert_eq!(
+        v["statements"][0]["max_debt_fees_wad"],
+        "411095.890410958904109589"
+    );
+}
+
+#[test]
+fn settle_syntax_error_names_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("comma.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/settlement-inputs.json"
+    ))
+    .unwrap()
+    .replace(r#""ssr_apr": "0.04" }"#, r#""ssr_apr": "0.04", }"#);
+    std::fs::write(&p, text).unwrap();
+    let (code, out, err) = laniakea(&["settle", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("comma.json: line 6, column 58: trailing comma"),
+        "{err}"
+    );
+}

@@ -6,111 +6,29 @@
 //! from the deployment start: no second is measured twice or never. A skipped epoch has no window;
 //! its time is measured by the next executed epoch. Sequence numbers count calendar days from the
 //! deployment's first epoch (1-based), skipped or not, so adding a skip never renumbers epochs.
-//! Pure: no clock, the instant is always an argument.
+//! Pure: no clock, the instant is always an argument. [`EpochId`] and the supported time range
+//! live in `laniakea_units::time` (so the Synome need not depend on this crate for them) and are
+//! re-exported here.
 
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
+pub use laniakea_units::time::{LOCK_OFFSET_S, MOMENT_OFFSET_S, SECONDS_PER_DAY};
 use laniakea_units::Timestamp;
-use serde::{Deserialize, Serialize};
+pub use laniakea_units::{EpochId, TimeError};
+use serde::Serialize;
 use std::collections::BTreeSet;
-use std::fmt;
 use thiserror::Error;
-
-pub const SECONDS_PER_DAY: u64 = 86_400;
-/// 13:00 UTC.
-pub const LOCK_OFFSET_S: u64 = 13 * 3600;
-/// 16:00 UTC.
-pub const MOMENT_OFFSET_S: u64 = 16 * 3600;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CalendarError {
-    #[error("'{0}' is not an epoch id (YYYY-MM-DD)")]
-    BadEpochId(String),
     #[error("epoch {epoch} is before the deployment's first epoch {first}")]
     BeforeFirstEpoch { epoch: EpochId, first: EpochId },
     #[error("epoch {0} is skipped: it has no window and no settlement")]
     Skipped(EpochId),
     #[error("skip {skip} is before the deployment's first epoch {first}")]
     SkipBeforeFirst { skip: EpochId, first: EpochId },
-    #[error("time {0} is out of the supported range")]
-    OutOfRange(u64),
-}
-
-/// An epoch, named by the UTC date of its Moment of Settlement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EpochId(pub Date);
-
-impl EpochId {
-    pub fn parse(s: &str) -> Result<EpochId, CalendarError> {
-        if s.len() != 10 {
-            return Err(CalendarError::BadEpochId(s.to_string()));
-        }
-        s.parse::<Date>()
-            .map(EpochId)
-            .map_err(|_| CalendarError::BadEpochId(s.to_string()))
-    }
-
-    /// Days since 1970-01-01.
-    fn day_number(self) -> i64 {
-        // The civil date at midnight UTC, in whole days.
-        self.0
-            .to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp().as_second().div_euclid(86_400))
-            .unwrap_or(0)
-    }
-
-    fn from_day_number(n: i64) -> Result<EpochId, CalendarError> {
-        let ts = jiff::Timestamp::from_second(n.saturating_mul(86_400))
-            .map_err(|_| CalendarError::OutOfRange(0))?;
-        Ok(EpochId(ts.to_zoned(TimeZone::UTC).date()))
-    }
-
-    fn midnight_s(self) -> Result<u64, CalendarError> {
-        u64::try_from(self.day_number() * 86_400).map_err(|_| CalendarError::OutOfRange(0))
-    }
-
-    /// 13:00 UTC of the epoch's date.
-    pub fn lock(self) -> Result<Timestamp, CalendarError> {
-        Ok(Timestamp(self.midnight_s()? + LOCK_OFFSET_S))
-    }
-
-    /// 16:00 UTC of the epoch's date: Moment of Settlement and due time.
-    pub fn moment(self) -> Result<Timestamp, CalendarError> {
-        Ok(Timestamp(self.midnight_s()? + MOMENT_OFFSET_S))
-    }
-
-    pub fn next(self) -> Result<EpochId, CalendarError> {
-        Self::from_day_number(self.day_number() + 1)
-    }
-
-    pub fn prev(self) -> Result<EpochId, CalendarError> {
-        Self::from_day_number(self.day_number() - 1)
-    }
-
-    /// The date (UTC) an instant falls on.
-    pub fn date_of(t: Timestamp) -> Result<EpochId, CalendarError> {
-        let n = i64::try_from(t.0 / SECONDS_PER_DAY).map_err(|_| CalendarError::OutOfRange(t.0))?;
-        Self::from_day_number(n)
-    }
-}
-
-impl fmt::Display for EpochId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl Serialize for EpochId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for EpochId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        EpochId::parse(&s).map_err(serde::de::Error::custom)
-    }
+    #[error("the deployment start {start} is after the last supported epoch's lock (9999-12-31 13:00 UTC)")]
+    StartAfterLastEpoch { start: Timestamp },
+    #[error(transparent)]
+    Time(#[from] TimeError),
 }
 
 /// A half-open interval `[start, end)` of chain time.
@@ -166,10 +84,11 @@ impl Calendar {
         skips: impl IntoIterator<Item = EpochId>,
     ) -> Result<Calendar, CalendarError> {
         let day = EpochId::date_of(start)?;
-        let first = if start < day.lock()? {
+        let first = if start < day.lock() {
             day
         } else {
-            day.next()?
+            day.next()
+                .map_err(|_| CalendarError::StartAfterLastEpoch { start })?
         };
         let skips: BTreeSet<EpochId> = skips.into_iter().collect();
         if let Some(s) = skips.iter().find(|s| **s < first) {
@@ -202,7 +121,7 @@ impl Calendar {
                 first: self.first,
             });
         }
-        Ok((e.day_number() - self.first.day_number()) as u64 + 1)
+        Ok(e.day_number() - self.first.day_number() + 1)
     }
 
     /// The last executed epoch strictly before `e`, if any.
@@ -241,12 +160,12 @@ impl Calendar {
             return Err(CalendarError::Skipped(e));
         }
         let start = match self.previous_executed(e)? {
-            Some(p) => p.lock()?,
+            Some(p) => p.lock(),
             None => self.start,
         };
         Ok(Window {
             start,
-            end: e.lock()?,
+            end: e.lock(),
         })
     }
 
@@ -256,8 +175,8 @@ impl Calendar {
             id: e,
             seq: self.seq(e)?,
             skipped,
-            lock: e.lock()?,
-            moment: e.moment()?,
+            lock: e.lock(),
+            moment: e.moment(),
             window: if skipped { None } else { Some(self.window(e)?) },
         })
     }
@@ -265,7 +184,7 @@ impl Calendar {
     /// The executed epoch whose measurement window contains `t` (`t` ≥ deployment start).
     pub fn measuring_epoch(&self, t: Timestamp) -> Result<EpochId, CalendarError> {
         let day = EpochId::date_of(t)?;
-        let candidate = if t < day.lock()? { day } else { day.next()? };
+        let candidate = if t < day.lock() { day } else { day.next()? };
         self.next_executed(candidate)
     }
 
@@ -273,7 +192,7 @@ impl Calendar {
     pub fn phase(&self, t: Timestamp) -> Result<Phase, CalendarError> {
         let day = EpochId::date_of(t)?;
         let measuring = self.measuring_epoch(t)?;
-        let in_lock_hours = t >= day.lock()? && t < day.moment()?;
+        let in_lock_hours = t >= day.lock() && t < day.moment();
         if in_lock_hours && day >= self.first && !self.is_skipped(day) {
             Ok(Phase::Processing {
                 epoch: day,
@@ -288,7 +207,7 @@ impl Calendar {
     /// after `t`.
     pub fn next_epochs(&self, t: Timestamp, n: usize) -> Result<Vec<EpochInfo>, CalendarError> {
         let day = EpochId::date_of(t)?;
-        let mut d = if t < day.moment()? { day } else { day.next()? };
+        let mut d = if t < day.moment() { day } else { day.next()? };
         d = d.max(self.first);
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
@@ -313,8 +232,8 @@ mod tests {
     #[test]
     fn instants_of_an_epoch() {
         let d = e("2026-01-01");
-        assert_eq!(d.lock().unwrap(), Timestamp(JAN1 + 13 * 3600));
-        assert_eq!(d.moment().unwrap(), Timestamp(JAN1 + 16 * 3600));
+        assert_eq!(d.lock(), Timestamp(JAN1 + 13 * 3600));
+        assert_eq!(d.moment(), Timestamp(JAN1 + 16 * 3600));
         assert_eq!(d.next().unwrap(), e("2026-01-02"));
         assert_eq!(e("2026-03-01").prev().unwrap(), e("2026-02-28"));
     }
@@ -349,7 +268,7 @@ mod tests {
         let c = Calendar::new(Timestamp(JAN1), [e("2026-01-03"), e("2026-01-04")]).unwrap();
         let fri = c.window(e("2026-01-02")).unwrap();
         let mon = c.window(e("2026-01-05")).unwrap();
-        assert_eq!(fri.end, e("2026-01-02").lock().unwrap());
+        assert_eq!(fri.end, e("2026-01-02").lock());
         // Monday's window starts at Friday's lock: 3 days = 259,200 s.
         assert_eq!(mon.start, fri.end);
         assert_eq!(mon.duration_s(), 3 * 86_400);
@@ -364,8 +283,7 @@ mod tests {
     #[test]
     fn phase_classification() {
         let c = Calendar::new(Timestamp(JAN1), [e("2026-01-03")]).unwrap();
-        let at =
-            |d: &str, h: u64, s: u64| Timestamp(e(d).lock().unwrap().0 - 13 * 3600 + h * 3600 + s);
+        let at = |d: &str, h: u64, s: u64| Timestamp(e(d).lock().0 - 13 * 3600 + h * 3600 + s);
         assert_eq!(
             c.phase(at("2026-01-02", 12, 3599)).unwrap(),
             Phase::Active {
@@ -404,13 +322,13 @@ mod tests {
     #[test]
     fn next_epochs_from_an_instant() {
         let c = Calendar::new(Timestamp(JAN1), [e("2026-01-03")]).unwrap();
-        let v = c.next_epochs(e("2026-01-02").moment().unwrap(), 3).unwrap();
+        let v = c.next_epochs(e("2026-01-02").moment(), 3).unwrap();
         let ids: Vec<String> = v.iter().map(|i| i.id.to_string()).collect();
         assert_eq!(ids, ["2026-01-03", "2026-01-04", "2026-01-05"]);
         assert!(v[0].skipped && v[0].window.is_none());
         // One second before the moment: that epoch is still next.
         let v = c
-            .next_epochs(Timestamp(e("2026-01-02").moment().unwrap().0 - 1), 1)
+            .next_epochs(Timestamp(e("2026-01-02").moment().0 - 1), 1)
             .unwrap();
         assert_eq!(v[0].id, e("2026-01-02"));
     }

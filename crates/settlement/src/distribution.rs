@@ -3,12 +3,14 @@
 //! Contract: a tag (address, asset, tier 0–4, owning Prime, tagged-from epoch) earns
 //! `⌊S[balance]·tier_bps / (Y·10,000)⌋` [wad] in every executed epoch *after* the one it was
 //! recorded in. Tiers default to 0, 0, 10, 20, 50 bps (SPEC §11.11, no minimum balance). For an
-//! sUSDS tag the history is its USDS value.
+//! sUSDS tag the history is its USDS value. [`input_digest`] covers every input that can change a
+//! distribution line (the tier table, every tag field, the epoch and its window).
 
 use crate::calendar::{EpochId, Window};
+use crate::digest::Encoder;
 use crate::integral::{BalanceHistory, HistoryError};
-use alloy_primitives::{Address, U256};
-use laniakea_units::{math, Wad, SECONDS_PER_YEAR};
+use alloy_primitives::{Address, B256, U256};
+use laniakea_units::{math, Wad, WadSeconds, SECONDS_PER_YEAR};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -48,11 +50,15 @@ impl TierTable {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::Display,
+)]
 pub enum Asset {
     #[serde(rename = "USDS")]
+    #[strum(serialize = "USDS")]
     Usds,
     #[serde(rename = "sUSDS")]
+    #[strum(serialize = "sUSDS")]
     Susds,
 }
 
@@ -74,7 +80,7 @@ pub struct DistributionLine {
     pub tier: u8,
     pub prime: String,
     pub tier_bps: u32,
-    pub balance_wad_s: Wad,
+    pub balance_wad_s: WadSeconds,
     /// `false` when the tag was recorded in this epoch or later (it earns nothing yet).
     pub eligible: bool,
     pub reward_wad: Wad,
@@ -104,7 +110,7 @@ pub fn distributions(
                     source,
                 })?;
             let reward = if eligible {
-                math::mul_div_floor(s, U256::from(bps), den)
+                math::mul_div_floor(s.raw(), U256::from(bps), den)
                     .map_err(|_| DistributionError::Overflow)?
             } else {
                 U256::ZERO
@@ -115,10 +121,41 @@ pub fn distributions(
                 tier: t.tier,
                 prime: t.prime.clone(),
                 tier_bps: bps,
-                balance_wad_s: Wad(s),
+                balance_wad_s: s,
                 eligible,
                 reward_wad: Wad(reward),
             })
         })
         .collect()
+}
+
+/// keccak-256 over the canonical encoding ([`crate::digest`]) of every input of an epoch's
+/// distributions: version tag `laniakea-distribution-inputs-v1`, epoch id, sequence number,
+/// window start and end, the five tier rates (bps), the tag count, then per tag its address
+/// (20 bytes), asset name, tier, owning Prime, tagged-from epoch and balance history.
+pub fn input_digest(
+    epoch: EpochId,
+    seq: u64,
+    window: Window,
+    tiers: &TierTable,
+    tags: &[Tag],
+) -> B256 {
+    let mut e = Encoder::new(b"laniakea-distribution-inputs-v1");
+    e.epoch(epoch);
+    e.n(seq);
+    e.time(window.start);
+    e.time(window.end);
+    for bps in tiers.0 {
+        e.n(u64::from(bps));
+    }
+    e.n(tags.len() as u64);
+    for t in tags {
+        e.address(t.address);
+        e.str(t.asset.into());
+        e.n(u64::from(t.tier));
+        e.str(&t.prime);
+        e.epoch(t.tagged_from);
+        e.history(&t.balance);
+    }
+    e.finish()
 }

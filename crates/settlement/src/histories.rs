@@ -23,13 +23,27 @@ use std::collections::BTreeSet;
 
 pub const MAGIC: &[u8; 6] = b"LNKH1\n";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A Prime's balance series; its name (snake_case) and code are the file formats' identifiers.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::FromRepr,
+)]
+#[strum(serialize_all = "snake_case")]
+#[repr(u8)]
 pub enum Series {
-    DebtLegacy,
-    DebtVault,
-    IdleUsds,
-    IdleSusdsValue,
-    OsrcAllocation,
+    DebtLegacy = 0,
+    DebtVault = 1,
+    IdleUsds = 2,
+    IdleSusdsValue = 3,
+    OsrcAllocation = 4,
 }
 
 impl Series {
@@ -37,27 +51,13 @@ impl Series {
         self as u8
     }
     pub fn from_code(c: u8) -> Option<Series> {
-        [
-            Series::DebtLegacy,
-            Series::DebtVault,
-            Series::IdleUsds,
-            Series::IdleSusdsValue,
-            Series::OsrcAllocation,
-        ]
-        .get(c as usize)
-        .copied()
+        Series::from_repr(c)
     }
     pub fn name(self) -> &'static str {
-        [
-            "debt_legacy",
-            "debt_vault",
-            "idle_usds",
-            "idle_susds_value",
-            "osrc_allocation",
-        ][self as usize]
+        self.into()
     }
     fn from_name(n: &str) -> Option<Series> {
-        (0..5).filter_map(Series::from_code).find(|s| s.name() == n)
+        n.parse().ok()
     }
 }
 
@@ -69,15 +69,18 @@ pub struct Record {
 }
 
 fn bad(where_: String, msg: impl std::fmt::Display) -> InputError {
-    InputError {
-        field: where_,
-        message: msg.to_string(),
-    }
+    crate::inputs::ierr(where_, msg)
 }
 
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
+}
+
+/// `take(N)` returned exactly N bytes, so the conversion to `[u8; N]` cannot fail.
+fn exact<const N: usize>(b: &[u8]) -> [u8; N] {
+    b.try_into()
+        .unwrap_or_else(|_| panic!("bug: take({N}) returned {} bytes", b.len()))
 }
 
 impl<'a> Reader<'a> {
@@ -92,24 +95,16 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
     fn u16(&mut self, r: usize) -> Result<u16, InputError> {
-        Ok(u16::from_le_bytes(
-            self.take(2, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u16::from_le_bytes(exact(self.take(2, r)?)))
     }
     fn u32(&mut self, r: usize) -> Result<u32, InputError> {
-        Ok(u32::from_le_bytes(
-            self.take(4, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u32::from_le_bytes(exact(self.take(4, r)?)))
     }
     fn u64(&mut self, r: usize) -> Result<u64, InputError> {
-        Ok(u64::from_le_bytes(
-            self.take(8, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u64::from_le_bytes(exact(self.take(8, r)?)))
     }
     fn u128(&mut self, r: usize) -> Result<u128, InputError> {
-        Ok(u128::from_le_bytes(
-            self.take(16, r)?.try_into().unwrap_or_default(),
-        ))
+        Ok(u128::from_le_bytes(exact(self.take(16, r)?)))
     }
 }
 

@@ -8,14 +8,18 @@
 
 use crate::calendar::Window;
 use alloy_primitives::U256;
-use laniakea_units::{math, MathError, Timestamp};
+use laniakea_units::{math, MathError, Timestamp, WadSeconds};
 use serde::Serialize;
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum HistoryError {
     #[error("change {index} at {at} is not after the previous change at {prev}: changes must be sorted and distinct in time")]
-    Unsorted { index: usize, at: u64, prev: u64 },
+    Unsorted {
+        index: usize,
+        at: Timestamp,
+        prev: Timestamp,
+    },
     #[error("integral overflows 256 bits")]
     Overflow,
 }
@@ -44,8 +48,8 @@ impl BalanceHistory {
             if w[1].0 <= w[0].0 {
                 return Err(HistoryError::Unsorted {
                     index: i + 1,
-                    at: w[1].0 .0,
-                    prev: w[0].0 .0,
+                    at: w[1].0,
+                    prev: w[0].0,
                 });
             }
         }
@@ -57,6 +61,20 @@ impl BalanceHistory {
         BalanceHistory {
             initial: v,
             changes: Vec::new(),
+        }
+    }
+
+    /// Sets the balance from `at` on, replacing a change at the same instant. Changes are appended
+    /// in time order by their only caller (the ledger, whose events are time-ordered), so an
+    /// earlier `at` is a bug, not an input error.
+    pub(crate) fn set_from(&mut self, at: Timestamp, balance: U256) {
+        match self.changes.last_mut() {
+            Some((t, v)) if *t == at => *v = balance,
+            Some((t, _)) => {
+                assert!(*t < at, "balance change at {at} before the last one at {t}");
+                self.changes.push((at, balance));
+            }
+            None => self.changes.push((at, balance)),
         }
     }
 
@@ -75,9 +93,9 @@ impl BalanceHistory {
     }
 
     /// `∫ balance dt` over `[w.start, w.end)` [wad·s], exact.
-    pub fn integral(&self, w: Window) -> Result<U256, HistoryError> {
+    pub fn integral(&self, w: Window) -> Result<WadSeconds, HistoryError> {
         if w.end <= w.start {
-            return Ok(U256::ZERO);
+            return Ok(WadSeconds::ZERO);
         }
         let first = self.changes.partition_point(|(at, _)| *at <= w.start);
         let mut bal = if first == 0 {
@@ -96,7 +114,7 @@ impl BalanceHistory {
             bal = next;
         }
         acc = math::add(acc, math::mul(bal, U256::from(w.end.0 - t))?)?;
-        Ok(acc)
+        Ok(WadSeconds(acc))
     }
 }
 
@@ -104,9 +122,10 @@ impl BalanceHistory {
 pub fn integral_sum<'a>(
     hs: impl IntoIterator<Item = &'a BalanceHistory>,
     w: Window,
-) -> Result<U256, HistoryError> {
-    hs.into_iter()
-        .try_fold(U256::ZERO, |acc, h| Ok(math::add(acc, h.integral(w)?)?))
+) -> Result<WadSeconds, HistoryError> {
+    hs.into_iter().try_fold(WadSeconds::ZERO, |acc, h| {
+        Ok(acc.checked_add(h.integral(w)?)?)
+    })
 }
 
 #[cfg(test)]
@@ -133,11 +152,20 @@ mod tests {
             ],
         )
         .unwrap();
-        assert_eq!(h.integral(w(10, 100)).unwrap(), U256::from(15_500u32));
+        assert_eq!(
+            h.integral(w(10, 100)).unwrap(),
+            WadSeconds(U256::from(15_500u32))
+        );
         // A change before the window sets the opening balance: [50, 60) → 250·10.
-        assert_eq!(h.integral(w(50, 60)).unwrap(), U256::from(2_500u32));
+        assert_eq!(
+            h.integral(w(50, 60)).unwrap(),
+            WadSeconds(U256::from(2_500u32))
+        );
         // A change exactly at the window end does not count.
-        assert_eq!(h.integral(w(10, 40)).unwrap(), U256::from(3_000u32));
+        assert_eq!(
+            h.integral(w(10, 40)).unwrap(),
+            WadSeconds(U256::from(3_000u32))
+        );
         assert_eq!(h.at(Timestamp(40)), U256::from(250u16));
         assert_eq!(h.at(Timestamp(39)), U256::from(100u16));
     }
@@ -155,8 +183,8 @@ mod tests {
             e,
             Err(HistoryError::Unsorted {
                 index: 1,
-                at: 5,
-                prev: 5
+                at: Timestamp(5),
+                prev: Timestamp(5)
             })
         );
         assert!(BalanceHistory::new(
@@ -190,8 +218,8 @@ mod tests {
         fn splitting_a_window_adds_up(h in history(), a in 0u64..1_000_000, len in 0u64..1_000_000, cut in 0u64..1_000_000) {
             let b = a + len;
             let c = a + cut % (len + 1);
-            let whole = h.integral(w(a, b)).unwrap();
-            let parts = h.integral(w(a, c)).unwrap() + h.integral(w(c, b)).unwrap();
+            let whole = h.integral(w(a, b)).unwrap().raw();
+            let parts = h.integral(w(a, c)).unwrap().raw() + h.integral(w(c, b)).unwrap().raw();
             prop_assert_eq!(whole, parts);
         }
 
@@ -201,7 +229,7 @@ mod tests {
             for t in a..a + len {
                 sum += h.at(Timestamp(t));
             }
-            prop_assert_eq!(h.integral(w(a, a + len)).unwrap(), sum);
+            prop_assert_eq!(h.integral(w(a, a + len)).unwrap().raw(), sum);
         }
     }
 }

@@ -6,7 +6,10 @@
 //!   paying more than is open is refused (nothing recorded), never silently kept.
 //! - A payment at the due instant is on time; from the next second the unpaid remainder accrues
 //!   a penalty continuously: `⌊Σ unpaid·rate_per_hour·seconds / 3600⌋` over each interval between
-//!   partial payments, floored once per crystallisation. Crystallised penalties become penalty
+//!   partial payments. The exact integral `∫ unpaid dt` [wad·s] since the due time is kept and
+//!   only the cumulative total is floored (SPEC §5.4 "floored at the end"): a crystallisation
+//!   books `⌊cumulative⌋ − already booked`, so any schedule of crystallisations books the same
+//!   total, to the wei, as one crystallisation at the end. Crystallised penalties become penalty
 //!   obligations of the same payer, owed to the counterparty and carried into a later statement.
 //! - Forgiveness (Core Council) names a penalty obligation and an amount ≤ its open part; the
 //!   penalty record itself is never changed.
@@ -14,10 +17,10 @@
 //!   [`Ledger::check_invariant_9`] from the records alone.
 //! - Events are applied in non-decreasing time; an earlier one is refused.
 
-use crate::calendar::EpochId;
+use crate::calendar::{EpochId, Window};
 use crate::integral::BalanceHistory;
 use alloy_primitives::U256;
-use laniakea_units::{math, Timestamp, Wad, WAD};
+use laniakea_units::{math, Timestamp, Wad, WadSeconds, WAD};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -67,7 +70,8 @@ pub enum Payer {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ObligationKind {
     Statement,
-    /// Penalty on `source` accrued over `[from, to)`.
+    /// Penalty on `source` booked for `[from, to)`: `⌊cumulative at to⌋ − ⌊cumulative at from⌋`,
+    /// so it includes any sub-wei remainder accrued before `from` and not yet booked.
     Penalty {
         source: ObligationId,
         from: Timestamp,
@@ -88,27 +92,36 @@ pub struct Obligation {
     /// Penalty has been crystallised up to here (starts at `due`).
     #[serde(skip)]
     accrued_until: Timestamp,
+    /// Exact `∫ unpaid dt` over `[due, accrued_until)` [wad·s]: the penalty's numerator, kept
+    /// unrounded so only the cumulative total is ever floored.
+    #[serde(skip)]
+    penalty_integral: WadSeconds,
+    /// Σ of the penalty obligations booked on this obligation so far [wad].
+    #[serde(skip)]
+    penalty_booked: U256,
     /// Unpaid amount over time (changes at each payment/forgiveness).
     #[serde(skip)]
-    unpaid: Vec<(Timestamp, U256)>,
+    unpaid: BalanceHistory,
 }
 
 impl Obligation {
     pub fn open_wad(&self) -> Wad {
         Wad(self.amount_wad.0 - self.paid_wad.0 - self.forgiven_wad.0)
     }
-    fn unpaid_history(&self) -> BalanceHistory {
-        // Times are strictly increasing by construction (same-second changes are merged).
-        BalanceHistory::new(self.amount_wad.0, self.unpaid.clone())
-            .unwrap_or_else(|_| BalanceHistory::constant(self.open_wad().0))
-    }
     fn set_unpaid(&mut self, at: Timestamp) {
         let open = self.open_wad().0;
-        match self.unpaid.last_mut() {
-            Some((t, v)) if *t == at => *v = open,
-            _ => self.unpaid.push((at, open)),
-        }
+        self.unpaid.set_from(at, open);
     }
+}
+
+/// What crystallising an obligation's penalty at some instant gives.
+struct Accrual {
+    /// Exact `∫ unpaid dt` over `[due, as_of)`.
+    integral: WadSeconds,
+    /// `⌊integral·rate / (3600·1e18)⌋`: everything booked once this accrual is.
+    total: U256,
+    /// `total − already booked`.
+    new_penalty: U256,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -233,7 +246,9 @@ impl Ledger {
             paid_wad: Wad::ZERO,
             forgiven_wad: Wad::ZERO,
             accrued_until: due,
-            unpaid: Vec::new(),
+            penalty_integral: WadSeconds::ZERO,
+            penalty_booked: U256::ZERO,
+            unpaid: BalanceHistory::constant(amount.0),
         });
         id
     }
@@ -315,32 +330,51 @@ impl Ledger {
         Ok(applied)
     }
 
-    /// Penalty accrued on obligation `id` over `[accrued_until, as_of)` (not yet crystallised):
-    /// `⌊∫ unpaid dt · rate_per_hour / (3600·1e18)⌋`. Zero at or before the due instant.
+    /// The exact penalty numerator of `o` up to `as_of` and the penalty not yet booked.
+    fn accrual(&self, o: &Obligation, as_of: Timestamp) -> Result<Accrual, LedgerError> {
+        let from = o.accrued_until.max(o.due);
+        let integral = if as_of <= from {
+            o.penalty_integral
+        } else {
+            let more = o
+                .unpaid
+                .integral(Window {
+                    start: from,
+                    end: as_of,
+                })
+                .map_err(|_| LedgerError::Overflow)?;
+            o.penalty_integral
+                .checked_add(more)
+                .map_err(|_| LedgerError::Overflow)?
+        };
+        let den = U256::from(3600u32) * WAD;
+        let total = math::mul_div_floor(integral.raw(), self.penalty_rate_per_hour_wad.0, den)
+            .map_err(|_| LedgerError::Overflow)?;
+        assert!(
+            total >= o.penalty_booked,
+            "penalty of obligation {} went down: {} booked, {} cumulative",
+            o.id,
+            o.penalty_booked,
+            total
+        );
+        Ok(Accrual {
+            integral,
+            total,
+            new_penalty: total - o.penalty_booked,
+        })
+    }
+
+    /// Penalty accrued on obligation `id` up to `as_of` and not yet crystallised:
+    /// `⌊∫ unpaid dt · rate_per_hour / (3600·1e18)⌋` over `[due, as_of)`, minus what earlier
+    /// crystallisations booked. Zero at or before the due instant.
     pub fn penalty_accrued(&self, id: ObligationId, as_of: Timestamp) -> Result<Wad, LedgerError> {
         let o = self.obligation(id)?;
-        let from = o.accrued_until.max(o.due);
-        if as_of <= from {
-            return Ok(Wad::ZERO);
-        }
-        let exact = o
-            .unpaid_history()
-            .integral(crate::calendar::Window {
-                start: from,
-                end: as_of,
-            })
-            .map_err(|_| LedgerError::Overflow)?;
-        let den = U256::from(3600u32) * WAD;
-        Ok(Wad(math::mul_div_floor(
-            exact,
-            self.penalty_rate_per_hour_wad.0,
-            den,
-        )
-        .map_err(|_| LedgerError::Overflow)?))
+        Ok(Wad(self.accrual(o, as_of)?.new_penalty))
     }
 
     /// Turns every penalty accrued up to `as_of` into penalty obligations owed in `carry_epoch`
-    /// (due at `carry_due`). Returns the new penalty obligations' ids. Idempotent per instant.
+    /// (due at `carry_due`). Returns the new penalty obligations' ids. Idempotent per instant;
+    /// the total booked does not depend on how often this is called.
     pub fn crystallize_penalties(
         &mut self,
         as_of: Timestamp,
@@ -361,15 +395,18 @@ impl Ledger {
                     o.id,
                     o.accrued_until.max(o.due),
                     o.payer,
-                    self.penalty_accrued(o.id, as_of)?,
+                    self.accrual(o, as_of)?,
                 ));
             }
         }
         self.latest = as_of;
         let mut created = Vec::new();
-        for (id, from, payer, p) in due_now {
-            self.obligations[(id - 1) as usize].accrued_until = as_of;
-            if !p.is_zero() {
+        for (id, from, payer, a) in due_now {
+            let o = &mut self.obligations[(id - 1) as usize];
+            o.accrued_until = as_of;
+            o.penalty_integral = a.integral;
+            o.penalty_booked = a.total;
+            if !a.new_penalty.is_zero() {
                 created.push(self.push(
                     carry_epoch,
                     ObligationKind::Penalty {
@@ -379,7 +416,7 @@ impl Ledger {
                     },
                     payer,
                     carry_due,
-                    p,
+                    Wad(a.new_penalty),
                 ));
             }
         }

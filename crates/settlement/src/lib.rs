@@ -7,6 +7,7 @@
 pub mod amount;
 pub mod calendar;
 pub mod capacity;
+mod digest;
 pub mod distribution;
 pub mod histories;
 pub mod inputs;
@@ -16,6 +17,6 @@ pub mod srusds;
 pub mod statement;
 
 pub use amount::SignedWad;
-pub use calendar::{Calendar, CalendarError, EpochId, EpochInfo, Phase, Window};
+pub use calendar::{Calendar, CalendarError, EpochId, EpochInfo, Phase, TimeError, Window};
 pub use integral::{BalanceHistory, HistoryError};
 pub use statement::{compute, Convention, Direction, PrimeInputs, Provenance, Rates, Statement};

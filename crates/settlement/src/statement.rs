@@ -19,9 +19,10 @@
 
 use crate::amount::SignedWad;
 use crate::calendar::{EpochId, Window};
+use crate::digest::Encoder;
 use crate::integral::{integral_sum, BalanceHistory, HistoryError};
-use alloy_primitives::{Keccak256, B256, U256};
-use laniakea_units::{math, Apr, MathError, Wad, SECONDS_PER_YEAR, WAD};
+use alloy_primitives::{B256, U256};
+use laniakea_units::{math, Apr, MathError, Timestamp, Wad, WadSeconds, SECONDS_PER_YEAR, WAD};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -37,21 +38,47 @@ pub enum StatementError {
     EmptyWindow,
 }
 
-/// Day-count convention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// Day-count convention. Its name (`"actual/365"`, `"monthly/12"`) is the same in JSON, tables
+/// and digests (`<&str>::from(convention)`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 pub enum Convention {
     /// Exact seconds over a 365-day year (the settlement default, SPEC §11.2).
     #[default]
     #[serde(rename = "actual/365")]
+    #[strum(serialize = "actual/365")]
     Actual365,
     /// `rate/12` on the time-weighted average (reconciliation with monthly statements).
     #[serde(rename = "monthly/12")]
+    #[strum(serialize = "monthly/12")]
     Monthly,
 }
 
 /// Whether a figure came from the published formulas or from a governance decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Provenance {
     #[default]
     SystemDerived,
@@ -120,8 +147,9 @@ pub struct PrimeInputs {
 }
 
 /// Who pays the statement's total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::Display)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Direction {
     PrimePaysGenerator,
     GeneratorPaysPrime,
@@ -131,7 +159,7 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkyDirectLine {
     pub allocation: String,
-    pub exposure_wad_s: Wad,
+    pub exposure_wad_s: WadSeconds,
     pub base_on_exposure_wad: Wad,
     pub actual_profit_wad: Wad,
     pub reimbursement_wad: Wad,
@@ -145,19 +173,19 @@ pub struct Statement {
     pub prime: String,
     pub provenance: Provenance,
     pub convention: Convention,
-    pub window_start: u64,
-    pub window_end: u64,
+    pub window_start: Timestamp,
+    pub window_end: Timestamp,
     pub window_s: u64,
     pub base_rate_apr: Apr,
     pub ssr_apr: Apr,
     pub osrc_rate_apr: Apr,
     /// Integrals [wad·s]: printed as decimal token-seconds.
-    pub debt_wad_s: Wad,
-    pub debt_legacy_wad_s: Wad,
-    pub debt_vault_wad_s: Wad,
-    pub idle_usds_wad_s: Wad,
-    pub idle_susds_value_wad_s: Wad,
-    pub osrc_allocation_wad_s: Wad,
+    pub debt_wad_s: WadSeconds,
+    pub debt_legacy_wad_s: WadSeconds,
+    pub debt_vault_wad_s: WadSeconds,
+    pub idle_usds_wad_s: WadSeconds,
+    pub idle_susds_value_wad_s: WadSeconds,
+    pub osrc_allocation_wad_s: WadSeconds,
     /// Line items [wad].
     pub max_debt_fees_wad: Wad,
     pub idle_usds_reimbursement_wad: Wad,
@@ -172,7 +200,7 @@ pub struct Statement {
     pub direction: Direction,
     /// |total| [wad].
     pub amount_due_wad: Wad,
-    /// keccak-256 of the canonical encoding of every input.
+    /// keccak-256 of the canonical encoding of every input ([`input_digest`]).
     pub input_digest: B256,
 }
 
@@ -186,15 +214,15 @@ fn denominator(convention: Convention, window_s: u64) -> Result<U256, MathError>
 
 /// One line item: `⌊S·rate / den⌋` with one exact 512-bit product.
 fn accrue(
-    s_wad_s: U256,
+    s_wad_s: WadSeconds,
     rate: U256,
     convention: Convention,
     window_s: u64,
 ) -> Result<U256, MathError> {
-    math::mul_div_floor(s_wad_s, rate, denominator(convention, window_s)?)
+    math::mul_div_floor(s_wad_s.raw(), rate, denominator(convention, window_s)?)
 }
 
-fn hist(field: &str, h: &BalanceHistory, w: Window) -> Result<U256, StatementError> {
+fn hist(field: &str, h: &BalanceHistory, w: Window) -> Result<WadSeconds, StatementError> {
     h.integral(w).map_err(|source| StatementError::History {
         field: field.to_string(),
         source,
@@ -222,7 +250,9 @@ pub fn compute(
     let base = rates.base_rate_apr.raw();
     let s_legacy = hist("debt_legacy", &inp.debt_legacy, window)?;
     let s_vault = hist("debt_vault", &inp.debt_vault, window)?;
-    let s_debt = math::add(s_legacy, s_vault).map_err(ovf("debt integral"))?;
+    let s_debt = s_legacy
+        .checked_add(s_vault)
+        .map_err(ovf("debt integral"))?;
     let s_idle =
         integral_sum(inp.idle_usds.iter().map(|l| &l.balance), window).map_err(|source| {
             StatementError::History {
@@ -247,7 +277,7 @@ pub fn compute(
         // −⌈S·(base − ssr)/den⌉ = ⌊−S·(base − ssr)/den⌋
         let den = denominator(convention, t).map_err(ovf("sUSDS spread"))?;
         SignedWad::negative(
-            math::mul_div_ceil(s_susds, base - ssr, den).map_err(ovf("sUSDS spread"))?,
+            math::mul_div_ceil(s_susds.raw(), base - ssr, den).map_err(ovf("sUSDS spread"))?,
         )
     };
     // 4. D
@@ -260,7 +290,7 @@ pub fn compute(
         d = math::add(d, r).map_err(ovf("sky direct"))?;
         sky.push(SkyDirectLine {
             allocation: a.allocation.clone(),
-            exposure_wad_s: Wad(s),
+            exposure_wad_s: s,
             base_on_exposure_wad: Wad(owed),
             actual_profit_wad: a.actual_profit,
             reimbursement_wad: Wad(r),
@@ -297,18 +327,18 @@ pub fn compute(
         prime: inp.prime.clone(),
         provenance: inp.provenance,
         convention,
-        window_start: window.start.0,
-        window_end: window.end.0,
+        window_start: window.start,
+        window_end: window.end,
         window_s: t,
         base_rate_apr: rates.base_rate_apr,
         ssr_apr: rates.ssr_apr,
         osrc_rate_apr: inp.osrc_rate_apr,
-        debt_wad_s: Wad(s_debt),
-        debt_legacy_wad_s: Wad(s_legacy),
-        debt_vault_wad_s: Wad(s_vault),
-        idle_usds_wad_s: Wad(s_idle),
-        idle_susds_value_wad_s: Wad(s_susds),
-        osrc_allocation_wad_s: Wad(s_osrc),
+        debt_wad_s: s_debt,
+        debt_legacy_wad_s: s_legacy,
+        debt_vault_wad_s: s_vault,
+        idle_usds_wad_s: s_idle,
+        idle_susds_value_wad_s: s_susds,
+        osrc_allocation_wad_s: s_osrc,
         max_debt_fees_wad: Wad(f),
         idle_usds_reimbursement_wad: Wad(i),
         susds_spread_profit_wad: p,
@@ -321,133 +351,58 @@ pub fn compute(
         total_wad: total,
         direction,
         amount_due_wad: Wad(total.magnitude()),
-        input_digest: input_digest(epoch, window, rates, convention, inp),
+        input_digest: input_digest(epoch, seq, window, rates, convention, inp),
     })
 }
 
-/// keccak-256 over a canonical, length-prefixed binary encoding of every input, so any change
-/// to any input (and nothing else, e.g. JSON formatting) changes the digest.
+/// keccak-256 over the canonical binary encoding ([`crate::digest`]) of every input of one
+/// statement, so any change to any input that can change the statement (and nothing else, e.g.
+/// JSON formatting) changes the digest.
 ///
-/// Encoding (version tag `laniakea-statement-inputs-v3`): strings as u64 length + UTF-8; u64 and
-/// counts big-endian; an amount as one length byte then its minimal big-endian bytes (zero is
-/// length 0); a history as initial, count, then per change the LEB128 varint of the time since
-/// the previous change (the first: since 0) and the amount; fields in the order of
-/// [`PrimeInputs`], preceded by epoch, window, rates and convention. Every value has exactly one
-/// encoding, so the digest is canonical.
+/// Fields (version tag `laniakea-statement-inputs-v4`): epoch id, sequence number, window start
+/// and end, base rate, SSR, convention name, then the fields of [`PrimeInputs`] in order — prime,
+/// provenance name, debt_legacy, debt_vault, idle_usds (count, then location and history each),
+/// idle_susds_value, sky_direct (count, then allocation, exposure history and actual profit
+/// each), osrc_allocation, osrc_rate_apr, carried_penalties (count, then id and amount each).
+/// v4 added the sequence number (v3 left it out though the statement prints it).
 pub fn input_digest(
     epoch: EpochId,
+    seq: u64,
     window: Window,
     rates: Rates,
     convention: Convention,
     inp: &PrimeInputs,
 ) -> B256 {
-    let mut e = Enc {
-        h: Keccak256::new(),
-        buf: Vec::with_capacity(8192),
-    };
-    e.raw(b"laniakea-statement-inputs-v3");
-    e.str(&epoch.to_string());
-    e.n(window.start.0);
-    e.n(window.end.0);
-    e.u(rates.base_rate_apr.raw());
-    e.u(rates.ssr_apr.raw());
-    e.str(match convention {
-        Convention::Actual365 => "actual/365",
-        Convention::Monthly => "monthly/12",
-    });
+    let mut e = Encoder::new(b"laniakea-statement-inputs-v4");
+    e.epoch(epoch);
+    e.n(seq);
+    e.time(window.start);
+    e.time(window.end);
+    e.amount(rates.base_rate_apr.raw());
+    e.amount(rates.ssr_apr.raw());
+    e.str(convention.into());
     e.str(&inp.prime);
-    e.str(match inp.provenance {
-        Provenance::SystemDerived => "system-derived",
-        Provenance::GovernanceDirected => "governance-directed",
-    });
-    e.hist(&inp.debt_legacy);
-    e.hist(&inp.debt_vault);
+    e.str(inp.provenance.into());
+    e.history(&inp.debt_legacy);
+    e.history(&inp.debt_vault);
     e.n(inp.idle_usds.len() as u64);
     for l in &inp.idle_usds {
         e.str(&l.location);
-        e.hist(&l.balance);
+        e.history(&l.balance);
     }
-    e.hist(&inp.idle_susds_value);
+    e.history(&inp.idle_susds_value);
     e.n(inp.sky_direct.len() as u64);
     for a in &inp.sky_direct {
         e.str(&a.allocation);
-        e.hist(&a.exposure);
-        e.u(a.actual_profit.raw());
+        e.history(&a.exposure);
+        e.amount(a.actual_profit.raw());
     }
-    e.hist(&inp.osrc_allocation);
-    e.u(inp.osrc_rate_apr.raw());
+    e.history(&inp.osrc_allocation);
+    e.amount(inp.osrc_rate_apr.raw());
     e.n(inp.carried_penalties.len() as u64);
     for c in &inp.carried_penalties {
         e.str(&c.penalty_id);
-        e.u(c.amount_wad.raw());
+        e.amount(c.amount_wad.raw());
     }
     e.finish()
-}
-
-/// One length byte, then the minimal big-endian bytes of `x`.
-fn push_amount(buf: &mut Vec<u8>, x: U256) {
-    let n = x.bit_len().div_ceil(8);
-    buf.push(n as u8);
-    if let Ok(small) = u128::try_from(x) {
-        buf.extend_from_slice(&small.to_be_bytes()[16 - n..]);
-    } else {
-        buf.extend_from_slice(&x.to_be_bytes::<32>()[32 - n..]);
-    }
-}
-
-/// Streaming encoder: buffers bytes and feeds the hasher in blocks.
-struct Enc {
-    h: Keccak256,
-    buf: Vec<u8>,
-}
-
-impl Enc {
-    fn raw(&mut self, b: &[u8]) {
-        self.buf.extend_from_slice(b);
-        if self.buf.len() >= 8192 {
-            self.h.update(&self.buf);
-            self.buf.clear();
-        }
-    }
-    fn n(&mut self, x: u64) {
-        self.raw(&x.to_be_bytes());
-    }
-    fn str(&mut self, s: &str) {
-        self.n(s.len() as u64);
-        self.raw(s.as_bytes());
-    }
-    fn u(&mut self, x: U256) {
-        push_amount(&mut self.buf, x);
-        self.flush_if_full();
-    }
-    fn flush_if_full(&mut self) {
-        if self.buf.len() >= 8192 {
-            self.h.update(&self.buf);
-            self.buf.clear();
-        }
-    }
-    fn hist(&mut self, h: &BalanceHistory) {
-        self.u(h.initial);
-        self.n(h.changes().len() as u64);
-        let mut prev = 0u64;
-        for (t, v) in h.changes() {
-            let mut d = t.0.wrapping_sub(prev);
-            prev = t.0;
-            loop {
-                let b = (d & 0x7f) as u8;
-                d >>= 7;
-                if d == 0 {
-                    self.buf.push(b);
-                    break;
-                }
-                self.buf.push(b | 0x80);
-            }
-            push_amount(&mut self.buf, *v);
-            self.flush_if_full();
-        }
-    }
-    fn finish(mut self) -> B256 {
-        self.h.update(&self.buf);
-        self.h.finalize()
-    }
 }

@@ -39,7 +39,7 @@ fn binary_roundtrip_and_json_lines_agree() {
 fn truncated_or_bad_binary_is_refused_with_the_record() {
     let bin = write_binary(&[rec("spark", Series::DebtVault, &[(10, 5), (20, 6)])]).unwrap();
     let e = parse_binary(&bin[..bin.len() - 1]).unwrap_err();
-    assert!(e.field.starts_with("record 0"), "{e}");
+    assert!(e.field().unwrap().starts_with("record 0"), "{e}");
     assert!(e.message.contains("truncated"));
     assert!(parse_binary(b"NOPE").is_err());
     let mut bad_series = bin.clone();
@@ -51,8 +51,8 @@ fn truncated_or_bad_binary_is_refused_with_the_record() {
     let unsorted =
         "{\"prime\":\"spark\",\"series\":\"debt_vault\",\"changes\":[[20,\"5\"],[10,\"6\"]]}\n";
     assert_eq!(
-        parse_json_lines(unsorted).unwrap_err().field,
-        "line 1.changes"
+        parse_json_lines(unsorted).unwrap_err().field(),
+        Some("line 1.changes")
     );
     let dup = "{\"prime\":\"a\",\"series\":\"debt_vault\"}\n{\"prime\":\"a\",\"series\":\"debt_vault\"}\n";
     assert!(parse_json_lines(dup).unwrap_err().message.contains("twice"));

@@ -3,7 +3,7 @@
 //! payment/forgiveness sequences.
 #![allow(clippy::unwrap_used)]
 
-use laniakea_settlement::ledger::{Ledger, Payer, Thresholds};
+use laniakea_settlement::ledger::{Ledger, ObligationKind, Payer, Thresholds};
 use laniakea_settlement::{Calendar, EpochId};
 use laniakea_units::{Timestamp, Wad, U256, WAD};
 use proptest::prelude::*;
@@ -44,7 +44,7 @@ proptest! {
     #[test]
     fn penalty_zero_at_due_monotone_and_linear(amount in 1u64..1_000_000_000, k in 1u64..1000, t1 in 0u64..400_000, dt in 0u64..400_000) {
         let e = EpochId::parse("2026-01-05").unwrap();
-        let due = e.moment().unwrap();
+        let due = e.moment();
         let mut a = Ledger::new("a", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
         let mut b = Ledger::new("b", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
         let x = U256::from(amount) * U256::from(1_000_000_007u64);
@@ -64,7 +64,7 @@ proptest! {
     fn invariant_9_for_random_payments_and_forgiveness(ops in proptest::collection::vec((0u8..4, 1u64..10_000, 1u64..20_000), 1..40)) {
         let mut l = Ledger::new("p", Wad(WAD / U256::from(100u32)), Thresholds::default()).unwrap();
         let mut e = EpochId::parse("2026-01-05").unwrap();
-        let mut now = e.lock().unwrap();
+        let mut now = e.lock();
         for (kind, amt, step) in ops {
             now = Timestamp(now.0 + step);
             let a = Wad(U256::from(amt) * U256::from(1_000_000_000_000_000u64));
@@ -73,7 +73,7 @@ proptest! {
                 1 => { let _ = l.pay(now, Payer::Prime, a); }
                 2 => {
                     e = e.next().unwrap();
-                    let due = e.moment().unwrap();
+                    let due = e.moment();
                     let _ = l.crystallize_penalties(now, e, due);
                 }
                 _ => {
@@ -86,4 +86,100 @@ proptest! {
             prop_assert!(l.check_invariant_9().is_ok(), "{:?}", l.check_invariant_9());
         }
     }
+}
+
+/// Σ of the penalty obligations booked on obligation `source`.
+fn penalties_on(l: &Ledger, source: u64) -> U256 {
+    l.obligations
+        .iter()
+        .filter(|o| matches!(o.kind, ObligationKind::Penalty { source: s, .. } if s == source))
+        .fold(U256::ZERO, |a, o| a + o.amount_wad.0)
+}
+
+proptest! {
+    /// SPEC §5.4 floors the penalty at the end: crystallising at any set of instants books the
+    /// same total, to the wei, as crystallising once at the end, which equals the exact formula
+    /// `⌊Σ unpaid·rate·seconds / 3600⌋` computed here independently.
+    #[test]
+    fn penalty_total_is_independent_of_the_crystallisation_schedule(
+        amount_wei in 1u128..10u128.pow(24),
+        rate_wei in 1u64..10u64.pow(16),
+        payments in proptest::collection::vec((0u64..300_000, 1u64..100), 0..5),
+        cuts in proptest::collection::btree_set(0u64..300_000, 0..10),
+        end in 300_000u64..400_000,
+    ) {
+        let e = EpochId::parse("2026-01-05").unwrap();
+        let due = e.moment();
+        let later = EpochId::parse("2026-03-01").unwrap();
+        let rate = Wad(U256::from(rate_wei));
+        let mut split = Ledger::new("split", rate, Thresholds::default()).unwrap();
+        let mut once = Ledger::new("once", rate, Thresholds::default()).unwrap();
+        let amount = Wad(U256::from(amount_wei));
+        let os = split.add_obligation(due, e, Payer::Prime, due, amount).unwrap();
+        let oo = once.add_obligation(due, e, Payer::Prime, due, amount).unwrap();
+        // Events in time order: payments (a percentage of what is open) and crystallisations.
+        let mut events: Vec<(u64, Option<u64>)> = payments.iter().map(|(t, pct)| (*t, Some(*pct))).collect();
+        events.extend(cuts.iter().map(|t| (*t, None)));
+        events.sort();
+        let mut open = U256::from(amount_wei);
+        let mut unpaid_steps = vec![(0u64, open)];
+        for (dt, what) in events {
+            let at = Timestamp(due.0 + dt);
+            match what {
+                Some(pct) => {
+                    let pay = open * U256::from(pct) / U256::from(100u8);
+                    if pay.is_zero() {
+                        continue;
+                    }
+                    split.pay(at, Payer::Prime, Wad(pay)).unwrap();
+                    once.pay(at, Payer::Prime, Wad(pay)).unwrap();
+                    open -= pay;
+                    unpaid_steps.push((dt, open));
+                }
+                None => {
+                    split.crystallize_penalties(at, later, later.moment()).unwrap();
+                }
+            }
+        }
+        let end_at = Timestamp(due.0 + end);
+        split.crystallize_penalties(end_at, later, later.moment()).unwrap();
+        once.crystallize_penalties(end_at, later, later.moment()).unwrap();
+        // Reference: the exact integral of the unpaid amount, floored once.
+        let mut integral = U256::ZERO;
+        for (k, (t, v)) in unpaid_steps.iter().enumerate() {
+            let next = unpaid_steps.get(k + 1).map_or(end, |s| s.0);
+            integral += *v * U256::from(next - t);
+        }
+        let expected = integral * rate.0 / (U256::from(3600u32) * WAD);
+        prop_assert_eq!(penalties_on(&once, oo), expected);
+        prop_assert_eq!(penalties_on(&split, os), expected, "schedule {:?}", cuts);
+    }
+}
+
+/// Regression (issue 9): 1 wei unpaid at 100% per hour for one hour is 1 wei of penalty whether
+/// crystallised once at 60 minutes or at 30 and at 60 minutes (it was 0 wei in the second case).
+#[test]
+fn penalty_crystallised_at_30_and_60_minutes_equals_once_at_60() {
+    let e = EpochId::parse("2026-01-05").unwrap();
+    let due = e.moment();
+    let next = e.next().unwrap();
+    let mut twice = Ledger::new("twice", Wad(WAD), Thresholds::default()).unwrap();
+    let mut once = Ledger::new("once", Wad(WAD), Thresholds::default()).unwrap();
+    let a = twice
+        .add_obligation(due, e, Payer::Prime, due, Wad(U256::from(1u8)))
+        .unwrap();
+    let b = once
+        .add_obligation(due, e, Payer::Prime, due, Wad(U256::from(1u8)))
+        .unwrap();
+    assert!(twice
+        .crystallize_penalties(Timestamp(due.0 + 1800), next, next.moment())
+        .unwrap()
+        .is_empty());
+    twice
+        .crystallize_penalties(Timestamp(due.0 + 3600), next, next.moment())
+        .unwrap();
+    once.crystallize_penalties(Timestamp(due.0 + 3600), next, next.moment())
+        .unwrap();
+    assert_eq!(penalties_on(&once, b), U256::from(1u8));
+    assert_eq!(penalties_on(&twice, a), U256::from(1u8));
 }

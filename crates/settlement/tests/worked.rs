@@ -4,7 +4,7 @@
 use laniakea_settlement::inputs;
 use laniakea_settlement::ledger::{Escalation, Ledger, Payer, Thresholds};
 use laniakea_settlement::{Direction, EpochId};
-use laniakea_units::{Timestamp, Wad};
+use laniakea_units::{Timestamp, Wad, WadSeconds};
 
 const EXAMPLE: &str = include_str!("../../../examples/settlement-inputs.json");
 
@@ -28,7 +28,7 @@ fn five_step_statement_over_a_skipped_weekend() {
     // Debt: legacy 1,000,000 for 259,200 s; vault 0 until Sat 13:00 then 500,000 for 172,800 s
     // (the balance changes inside the window):
     //   S[debt] = 1,000,000·259,200 + 500,000·172,800 = 345,600,000,000 USDS·s.
-    assert_eq!(s.debt_wad_s, w("345600000000"));
+    assert_eq!(s.debt_wad_s, WadSeconds::parse("345600000000").unwrap());
     // 1. F = 345,600,000,000·0.05/31,536,000 = 547.945205479452054794|52… → floor
     assert_eq!(s.max_debt_fees_wad, w("547.945205479452054794"));
     // 2. I = 100,000·259,200·0.05/31,536,000 = 41.095890410958904109|58… → floor

@@ -95,6 +95,11 @@ fixed_point!(
     Rad, 45, crate::math::RAD
 );
 fixed_point!(
+    /// Token-seconds: the time integral of a wad balance [wad·s], e.g. 1,000 USDS held for
+    /// 60 s is `"60000"`. The settlement line items are `rate × WadSeconds / year`.
+    WadSeconds, 18, WAD
+);
+fixed_point!(
     /// An annual rate as a wad: 5% = `"0.05"` = 0.05e18. Must be ≤ 100% where a rule says so.
     Apr, 18, WAD
 );
