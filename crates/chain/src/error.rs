@@ -16,6 +16,12 @@ pub enum Revert {
     Math(#[from] MathError),
     #[error("no contract at {0}")]
     NoContract(Address),
+    #[error("a Vat already exists at {existing}; an engine has exactly one")]
+    SecondVat { existing: Address },
+    #[error("no Vat has been deployed yet")]
+    NoVat,
+    #[error("'{0}' is not a token symbol (1–15 letters, digits, - _ .)")]
+    InvalidSymbol(String),
     #[error("{contract} is a {actual}, not a {expected}")]
     WrongContractKind {
         contract: Address,
@@ -144,6 +150,9 @@ impl Revert {
             Math(m) => m.code(),
             NoContract(_) => "Engine/no-contract",
             WrongContractKind { .. } => "Engine/wrong-contract-kind",
+            SecondVat { .. } => "Engine/second-vat",
+            NoVat => "Engine/no-vat",
+            InvalidSymbol(_) => "Token/invalid-symbol",
             NotAuthorized { .. } => "Auth/not-authorized",
             MissingRole { .. } => "AccessControl/unauthorized-account",
             InsufficientBalance { .. } => "ERC20/insufficient-balance",

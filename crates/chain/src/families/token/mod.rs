@@ -5,15 +5,213 @@
 //! zero address or to the token itself revert; mint/burn by wards only (burn of another's
 //! balance spends the allowance).
 
-use crate::contracts::Erc20;
+use crate::call::{Returns, Value};
+use crate::contracts::Symbol;
+use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
+use crate::families::Family;
+use crate::journal::JournaledMap;
 use crate::roles::ADMIN_ROLE;
 use crate::state::State;
 use alloy_primitives::{Address, U256};
 use laniakea_units::{math, Wad};
+use serde::Deserialize;
+
+/// ERC-20 scalar storage (balances/allowances live in [`TokenLedger`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erc20 {
+    pub symbol: Symbol,
+    pub total_supply: U256,
+}
+
+crate::ledger! {
+    /// The ERC-20 mappings of every token-like contract (plain tokens and vault shares).
+    pub struct TokenLedger {
+        /// (token, holder) → balance [token base units]
+        pub balances: JournaledMap<(Address, Address), U256>,
+        /// (token, owner, spender) → allowance [token base units]
+        pub allowances: JournaledMap<(Address, Address, Address), U256>,
+    }
+}
+
+/// `deploy: {"kind": "erc20", "symbol": "USDS"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Erc20Deploy {
+    pub symbol: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum Erc20Call {
+    #[serde(rename = "transfer")]
+    Transfer { to: Address, amount: Wad },
+    #[serde(rename = "transferFrom")]
+    TransferFrom {
+        from: Address,
+        to: Address,
+        amount: Wad,
+    },
+    #[serde(rename = "approve")]
+    Approve { spender: Address, amount: Wad },
+    #[serde(rename = "mint")]
+    Mint { to: Address, amount: Wad },
+    #[serde(rename = "burn")]
+    Burn { from: Address, amount: Wad },
+    #[serde(rename = "rely")]
+    Rely { usr: Address },
+    #[serde(rename = "deny")]
+    Deny { usr: Address },
+}
+
+/// Digest section tags of [`TokenLedger`].
+const TAG_BALANCES: u8 = 2;
+const TAG_ALLOWANCES: u8 = 3;
+
+impl Family for Erc20 {
+    const LABEL: &'static str = "erc20";
+    type Call = Erc20Call;
+    type Deploy = Erc20Deploy;
+    type Ledger = TokenLedger;
+    const LEDGER_TAGS: &'static [u8] = &[TAG_BALANCES, TAG_ALLOWANCES];
+
+    fn validate_deploy(d: &Erc20Deploy) -> Result<(), (&'static str, String)> {
+        Symbol::parse(&d.symbol)
+            .map(|_| ())
+            .map_err(|e| ("symbol", e.to_string()))
+    }
+
+    fn deploy(_s: &mut State, _from: Address, _addr: Address, d: &Erc20Deploy) -> CallResult<Self> {
+        Ok(Erc20 {
+            symbol: Symbol::parse(&d.symbol)?,
+            total_supply: U256::ZERO,
+        })
+    }
+
+    fn call(s: &mut State, to: Address, from: Address, c: Erc20Call) -> CallResult<Returns> {
+        erc20_call(s, to, from, c)
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.bytes(self.symbol.as_str().as_bytes());
+        e.u(self.total_supply);
+    }
+
+    fn encode_ledger(l: &TokenLedger, tag: u8, e: &mut Enc) {
+        match tag {
+            TAG_BALANCES => {
+                // grouped by token: (token, holder count, (holder, balance)…)
+                let mut groups: Vec<(Address, Vec<(Address, U256)>)> = Vec::new();
+                for ((t, who), bal) in l.balances.iter() {
+                    match groups.last_mut() {
+                        Some((last, entries)) if last == t => entries.push((*who, *bal)),
+                        _ => groups.push((*t, vec![(*who, *bal)])),
+                    }
+                }
+                e.tag(TAG_BALANCES, groups.len());
+                for (t, entries) in groups {
+                    e.a(t);
+                    e.n(entries.len() as u64);
+                    for (who, bal) in entries {
+                        e.a(who);
+                        e.u(bal);
+                    }
+                }
+            }
+            TAG_ALLOWANCES => {
+                e.tag(TAG_ALLOWANCES, l.allowances.len());
+                for ((t, o, sp), v) in l.allowances.iter() {
+                    e.a(*t);
+                    e.a(*o);
+                    e.a(*sp);
+                    e.u(*v);
+                }
+            }
+            _ => unreachable!("token ledger has no digest tag {tag}"),
+        }
+    }
+
+    fn erc20(&self) -> Option<&Erc20> {
+        Some(self)
+    }
+    fn erc20_mut(&mut self) -> Option<&mut Erc20> {
+        Some(self)
+    }
+
+    fn check(&self, s: &State, addr: Address, out: &mut Vec<String>) {
+        check_supply(s, addr, self, out);
+    }
+}
+
+/// SPEC §8.1: Σ balances = totalSupply.
+pub(crate) fn check_supply(s: &State, addr: Address, t: &Erc20, out: &mut Vec<String>) {
+    let sum = s
+        .holders(addr)
+        .try_fold(U256::ZERO, |acc, (_, b)| acc.checked_add(b));
+    if sum != Some(t.total_supply) {
+        out.push(format!(
+            "inv1: token {addr}: sum of balances {sum:?} != totalSupply {}",
+            t.total_supply
+        ));
+    }
+}
+
+/// The ERC-20 functions, shared by every token-like family (sUSDS shares too).
+pub(crate) fn erc20_call(
+    s: &mut State,
+    to: Address,
+    from: Address,
+    c: Erc20Call,
+) -> CallResult<Returns> {
+    match c {
+        Erc20Call::Transfer { to: dst, amount } => s.erc20_move(to, from, dst, amount.0)?,
+        Erc20Call::TransferFrom {
+            from: src,
+            to: dst,
+            amount,
+        } => s.erc20_transfer_from(to, from, src, dst, amount.0)?,
+        Erc20Call::Approve { spender, amount } => s.erc20_approve(to, from, spender, amount.0)?,
+        Erc20Call::Mint { to: dst, amount } => s.erc20_mint(to, from, dst, amount.0)?,
+        Erc20Call::Burn { from: src, amount } => s.erc20_burn(to, from, src, amount.0)?,
+        Erc20Call::Rely { usr } => s.rely(to, from, usr)?,
+        Erc20Call::Deny { usr } => s.deny(to, from, usr)?,
+    }
+    Ok(Returns::one("success", Value::Bool(true)))
+}
 
 impl State {
+    pub fn balance_of(&self, token: Address, who: Address) -> U256 {
+        self.ledgers.token.balances.get(&(token, who))
+    }
+
+    pub(crate) fn set_balance(&mut self, token: Address, who: Address, v: U256) {
+        self.ledgers.token.balances.set((token, who), v);
+    }
+
+    pub fn allowance(&self, token: Address, owner: Address, spender: Address) -> U256 {
+        self.ledgers.token.allowances.get(&(token, owner, spender))
+    }
+
+    pub(crate) fn set_allowance(
+        &mut self,
+        token: Address,
+        owner: Address,
+        spender: Address,
+        v: U256,
+    ) {
+        self.ledgers.token.allowances.set((token, owner, spender), v);
+    }
+
+    /// Every holder balance of a token, in address order.
+    pub fn holders(&self, token: Address) -> impl Iterator<Item = (Address, U256)> + '_ {
+        self.ledgers
+            .token
+            .balances
+            .range((token, Address::ZERO)..=(token, Address::repeat_byte(0xff)))
+            .map(|((_, a), b)| (*a, *b))
+    }
+
     /// The ERC-20 view of `token` (plain token or sUSDS shares).
     pub fn erc20(&self, token: Address) -> CallResult<&Erc20> {
         let c = self.contract(token)?;

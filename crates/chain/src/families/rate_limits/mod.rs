@@ -6,13 +6,161 @@
 //! `RateLimits/zero-maxAmount` (keys double as an allow-list). Keys are the keccak-256 values the
 //! Solidity contracts use, so printed keys compare equal to on-chain ones.
 
+use crate::call::{AccessCall, Key, Returns, Value};
+use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
+use crate::families::Family;
+use crate::journal::JournaledMap;
 use crate::roles::{controller_role, ADMIN_ROLE};
-use crate::state::{RateLimitData, State};
+use crate::script::parse_util::{typed_call_with_fallback, ScriptError};
+use crate::state::State;
 use alloy_primitives::{keccak256, Address, B256, U256};
 use laniakea_units::{math, Timestamp, Wad};
+use serde::Deserialize;
+use serde_json::Value as Json;
 use std::sync::LazyLock;
+
+/// spark `RateLimits` (entries live in [`RateLimitsLedger`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RateLimits;
+
+/// One rate-limit entry (spark `RateLimitData`). Units are the limited token's base units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimitData {
+    pub max_amount: U256,
+    /// base units per second
+    pub slope: U256,
+    pub last_amount: U256,
+    pub last_updated: Timestamp,
+}
+
+crate::ledger! {
+    /// Every RateLimits contract's entries.
+    pub struct RateLimitsLedger {
+        /// (RateLimits contract, key) → data
+        pub entries: JournaledMap<(Address, B256), RateLimitData>,
+    }
+}
+
+/// `deploy: {"kind": "rate-limits"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsDeploy {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum RateLimitsCall {
+    /// Full setter.
+    #[serde(rename = "setRateLimitData")]
+    Set {
+        key: Key,
+        max_amount: Wad,
+        slope: Wad,
+        last_amount: Wad,
+        last_updated: Timestamp,
+    },
+    /// `(maxAmount, slope)` setter: refills to full now.
+    #[serde(rename = "setRateLimit")]
+    SetMaxSlope {
+        key: Key,
+        max_amount: Wad,
+        slope: Wad,
+    },
+    #[serde(rename = "setUnlimitedRateLimitData")]
+    SetUnlimited { key: Key },
+    #[serde(rename = "triggerRateLimitDecrease")]
+    Decrease { key: Key, amount: Wad },
+    #[serde(rename = "triggerRateLimitIncrease")]
+    Increase { key: Key, amount: Wad },
+    #[serde(skip)]
+    Access(AccessCall),
+}
+
+const TAG_ENTRIES: u8 = 8;
+
+impl Family for RateLimits {
+    const LABEL: &'static str = "rate-limits";
+    type Call = RateLimitsCall;
+    type Deploy = RateLimitsDeploy;
+    type Ledger = RateLimitsLedger;
+    const LEDGER_TAGS: &'static [u8] = &[TAG_ENTRIES];
+
+    fn deploy(_: &mut State, _: Address, _: Address, _: &RateLimitsDeploy) -> CallResult<Self> {
+        Ok(RateLimits)
+    }
+
+    fn call(s: &mut State, to: Address, from: Address, c: RateLimitsCall) -> CallResult<Returns> {
+        let wad = |name, v| Returns::one(name, Value::Wad(Wad(v)));
+        match c {
+            RateLimitsCall::Set {
+                key,
+                max_amount,
+                slope,
+                last_amount,
+                last_updated,
+            } => s.rl_set(
+                to,
+                from,
+                key.0,
+                RateLimitData {
+                    max_amount: max_amount.0,
+                    slope: slope.0,
+                    last_amount: last_amount.0,
+                    last_updated,
+                },
+            )?,
+            RateLimitsCall::SetMaxSlope {
+                key,
+                max_amount,
+                slope,
+            } => s.rl_set_max_slope(to, from, key.0, max_amount.0, slope.0)?,
+            RateLimitsCall::SetUnlimited { key } => s.rl_set_unlimited(to, from, key.0)?,
+            RateLimitsCall::Decrease { key, amount } => {
+                return Ok(wad("newLimit", s.rl_decrease(to, from, key.0, amount.0)?))
+            }
+            RateLimitsCall::Increase { key, amount } => {
+                return Ok(wad("newLimit", s.rl_increase(to, from, key.0, amount.0)?))
+            }
+            RateLimitsCall::Access(a) => return crate::roles::access(s, to, from, a),
+        }
+        Ok(Returns::none())
+    }
+
+    fn encode(&self, _e: &mut Enc) {}
+
+    fn encode_ledger(l: &RateLimitsLedger, tag: u8, e: &mut Enc) {
+        assert_eq!(tag, TAG_ENTRIES, "rate-limits ledger has one digest section");
+        e.tag(TAG_ENTRIES, l.entries.len());
+        for ((c, k), d) in l.entries.iter() {
+            e.a(*c);
+            e.b(*k);
+            e.u(d.max_amount);
+            e.u(d.slope);
+            e.u(d.last_amount);
+            e.n(d.last_updated.0);
+        }
+    }
+
+    fn parse_call(line: usize, call: Json) -> Result<RateLimitsCall, ScriptError> {
+        typed_call_with_fallback(line, call, |c| c, RateLimitsCall::Access)
+    }
+
+    /// SPEC §8 inv. 4: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
+    fn check_ledger(s: &State, out: &mut Vec<String>) {
+        for ((rl, key), d) in s.ledgers.rate_limits.entries.iter() {
+            if d.max_amount != U256::MAX && d.last_amount > d.max_amount {
+                out.push(format!(
+                    "inv4: {rl} key {key}: lastAmount {} > maxAmount {}",
+                    d.last_amount, d.max_amount
+                ));
+            }
+            if d.last_updated > s.now {
+                out.push(format!("inv4: {rl} key {key}: lastUpdated in the future"));
+            }
+        }
+    }
+}
 
 /// Base key id: `keccak256("LIMIT_…")` of the ASCII name (the PAU's own names are cached).
 pub fn limit_id(name: &str) -> B256 {
@@ -89,6 +237,25 @@ pub fn current_amount(d: &RateLimitData, now: Timestamp) -> CallResult<U256> {
 }
 
 impl State {
+    pub fn rate_limit_data(&self, rate_limits: Address, key: B256) -> RateLimitData {
+        self.ledgers.rate_limits.entries.get(&(rate_limits, key))
+    }
+
+    pub(crate) fn set_rate_limit_data(&mut self, rate_limits: Address, key: B256, d: RateLimitData) {
+        self.ledgers.rate_limits.entries.set((rate_limits, key), d);
+    }
+
+    /// All configured keys of a RateLimits contract, in key order.
+    pub fn rate_limit_keys(&self, rate_limits: Address) -> Vec<(B256, RateLimitData)> {
+        self.ledgers
+            .rate_limits
+            .entries
+            .range((rate_limits, B256::ZERO)..)
+            .take_while(|((c, _), _)| *c == rate_limits)
+            .map(|((_, k), d)| (*k, *d))
+            .collect()
+    }
+
     /// `getCurrentRateLimit(key)`.
     pub fn current_rate_limit(&self, rate_limits: Address, key: B256) -> CallResult<U256> {
         current_amount(&self.rate_limit_data(rate_limits, key), self.now)
@@ -102,7 +269,7 @@ impl State {
         key: B256,
         d: RateLimitData,
     ) -> CallResult<()> {
-        self.get::<crate::contracts::RateLimits>(rl)?;
+        self.get::<RateLimits>(rl)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
         if d.last_amount > d.max_amount {
             return Err(Revert::InvalidLastAmount {

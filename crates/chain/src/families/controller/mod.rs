@@ -9,15 +9,185 @@
 //! Slippage guards (`minSharesOut`, `maxSharesIn`, `minAssetsOut`) and the per-vault max exchange
 //! rate (`1e36·assets/shares`, a vault with none set is closed) are checked after the call.
 
-use crate::contracts::Controller;
+use crate::call::{AccessCall, Returns, Value};
+use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
-use crate::rate_limits::{address_key, address_pair_key, limit_id, names};
+use crate::families::alm_proxy::AlmProxy;
+use crate::families::ilk_vault::IlkVault;
+use crate::families::rate_limits::{address_key, address_pair_key, limit_id, names, RateLimits};
+use crate::families::Family;
+use crate::journal::NoLedger;
 use crate::roles::{controller_role, freezer_role, relayer_role, ADMIN_ROLE};
+use crate::script::parse_util::{typed_call_with_fallback, ScriptError};
 use crate::state::State;
 use alloy_primitives::{Address, U256};
 use laniakea_units::{math, Wad};
+use serde::Deserialize;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// The PAU controller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    pub proxy: Address,
+    pub rate_limits: Address,
+    pub ilk_vault: Address,
+    pub buffer: Address,
+    pub usds: Address,
+    /// vault → max exchange rate, `1e36·assets/shares`; 0 (absent) means the vault is closed.
+    pub max_exchange_rates: Arc<BTreeMap<Address, U256>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerDeploy {
+    pub proxy: Address,
+    pub rate_limits: Address,
+    pub ilk_vault: Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum ControllerCall {
+    #[serde(rename = "mintUSDS")]
+    MintUsds { amount: Wad },
+    #[serde(rename = "burnUSDS")]
+    BurnUsds { amount: Wad },
+    #[serde(rename = "depositERC4626")]
+    Deposit4626 {
+        vault: Address,
+        assets: Wad,
+        min_shares_out: Wad,
+    },
+    #[serde(rename = "withdrawERC4626")]
+    Withdraw4626 {
+        vault: Address,
+        assets: Wad,
+        max_shares_in: Wad,
+    },
+    #[serde(rename = "redeemERC4626")]
+    Redeem4626 {
+        vault: Address,
+        shares: Wad,
+        min_assets_out: Wad,
+    },
+    #[serde(rename = "transferAsset")]
+    TransferAsset {
+        asset: Address,
+        to: Address,
+        amount: Wad,
+    },
+    #[serde(rename = "removeRelayer")]
+    RemoveRelayer { relayer: Address },
+    /// Sets `maxExchangeRates[vault] = maxExpectedAssets·1e36/shares`.
+    #[serde(rename = "setMaxExchangeRate")]
+    SetMaxExchangeRate {
+        vault: Address,
+        shares: Wad,
+        max_expected_assets: Wad,
+    },
+    #[serde(skip)]
+    Access(AccessCall),
+}
+
+impl Family for Controller {
+    const LABEL: &'static str = "controller";
+    type Call = ControllerCall;
+    type Deploy = ControllerDeploy;
+    type Ledger = NoLedger;
+
+    fn deploy(s: &mut State, _: Address, _: Address, d: &ControllerDeploy) -> CallResult<Self> {
+        s.get::<AlmProxy>(d.proxy)?;
+        s.get::<RateLimits>(d.rate_limits)?;
+        let v = s.get::<IlkVault>(d.ilk_vault)?;
+        Ok(Controller {
+            proxy: d.proxy,
+            rate_limits: d.rate_limits,
+            ilk_vault: d.ilk_vault,
+            buffer: v.buffer,
+            usds: v.usds,
+            max_exchange_rates: Default::default(),
+        })
+    }
+
+    fn call(s: &mut State, to: Address, from: Address, c: ControllerCall) -> CallResult<Returns> {
+        let wad = |name, v| Returns::one(name, Value::Wad(Wad(v)));
+        match c {
+            ControllerCall::MintUsds { amount } => s.controller_mint_usds(to, from, amount.0)?,
+            ControllerCall::BurnUsds { amount } => s.controller_burn_usds(to, from, amount.0)?,
+            ControllerCall::Deposit4626 {
+                vault,
+                assets,
+                min_shares_out,
+            } => {
+                return Ok(wad(
+                    "shares",
+                    s.controller_deposit_4626(to, from, vault, assets.0, min_shares_out.0)?,
+                ))
+            }
+            ControllerCall::Withdraw4626 {
+                vault,
+                assets,
+                max_shares_in,
+            } => {
+                return Ok(wad(
+                    "shares",
+                    s.controller_withdraw_4626(to, from, vault, assets.0, max_shares_in.0)?,
+                ))
+            }
+            ControllerCall::Redeem4626 {
+                vault,
+                shares,
+                min_assets_out,
+            } => {
+                return Ok(wad(
+                    "assets",
+                    s.controller_redeem_4626(to, from, vault, shares.0, min_assets_out.0)?,
+                ))
+            }
+            ControllerCall::TransferAsset {
+                asset,
+                to: dst,
+                amount,
+            } => s.controller_transfer_asset(to, from, asset, dst, amount.0)?,
+            ControllerCall::RemoveRelayer { relayer } => {
+                s.controller_remove_relayer(to, from, relayer)?
+            }
+            ControllerCall::SetMaxExchangeRate {
+                vault,
+                shares,
+                max_expected_assets,
+            } => s.controller_set_max_exchange_rate(
+                to,
+                from,
+                vault,
+                shares.0,
+                max_expected_assets.0,
+            )?,
+            ControllerCall::Access(a) => return crate::roles::access(s, to, from, a),
+        }
+        Ok(Returns::none())
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.a(self.proxy);
+        e.a(self.rate_limits);
+        e.a(self.ilk_vault);
+        e.a(self.buffer);
+        e.a(self.usds);
+        e.n(self.max_exchange_rates.len() as u64);
+        for (v, r) in self.max_exchange_rates.iter() {
+            e.a(*v);
+            e.u(*r);
+        }
+    }
+
+    fn parse_call(line: usize, call: Json) -> Result<ControllerCall, ScriptError> {
+        typed_call_with_fallback(line, call, |c| c, ControllerCall::Access)
+    }
+}
 
 /// `1e36`, the exchange-rate precision.
 pub fn exchange_rate_precision() -> U256 {

@@ -1,20 +1,198 @@
-//! The MCD subset: Vat, Jug, the USDS join and dss-allocator style ilk vaults with buffers.
+//! The Vat (MCD core accounting subset): ilks, urns, internal dai and sin.
 //!
 //! Contract (SPEC §4.3): `frob` checks, in order, the ceiling (only when drawing: `Art·rate ≤
 //! line` and `debt ≤ Line`), safety (only when drawing), then dust (`art == 0 || art·rate ≥ dust`,
-//! on every frob). `draw(wad)` adds `divup(wad·RAY, rate)` normalised debt; `wipe(wad)` removes
-//! `floor(wad·RAY/rate)`: rounding always favours the system. Jug `drip` raises `rate` by
-//! `rpow(base + duty, now − rho)` (half-up at each step) and books the fee to the vow. Changing
-//! `duty` needs `rho == now` (accrue before mutate). Vat invariants (SPEC §8.1) are checked by
-//! [`crate::invariants`].
+//! on every frob). One Vat per engine: a second deployment reverts `Engine/second-vat`, an action
+//! that needs the Vat before it exists reverts `Engine/no-vat`. Vat invariants (SPEC §8.1) are
+//! checked in [`Family::check`] / [`Family::check_ledger`].
 
-use crate::contracts::{Buffer, IlkVault, Jug, JugIlk, Vat};
+use crate::call::{Returns};
+use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
-use crate::state::{State, Urn};
+use crate::families::Family;
+use crate::journal::JournaledMap;
+use crate::state::State;
 use alloy_primitives::{Address, B256, U256};
 use laniakea_units::{math, Rad, Ray, Wad, RAY, WAD};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// Vat globals (urns, dai and sin live in [`VatLedger`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Vat {
+    /// total debt [rad]
+    pub debt: U256,
+    /// total unbacked debt [rad]
+    pub vice: U256,
+    /// global ceiling [rad]
+    pub line_total: U256,
+    /// shared until written (`Arc::make_mut`), so journalling the Vat does not copy the ilks
+    pub ilks: Arc<BTreeMap<B256, Ilk>>,
+}
+
+/// An MCD collateral type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ilk {
+    /// total normalised debt [wad]
+    pub art_total: U256,
+    /// accumulated rate [ray]
+    pub rate: U256,
+    /// price with safety margin [ray]
+    pub spot: U256,
+    /// debt ceiling [rad]
+    pub line: U256,
+    /// urn debt floor [rad]
+    pub dust: U256,
+}
+
+/// A Vat urn: `ink` [wad], `art` [wad].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Urn {
+    pub ink: U256,
+    pub art: U256,
+}
+
+crate::ledger! {
+    /// The Vat's mappings.
+    pub struct VatLedger {
+        /// (ilk, urn) → Urn
+        pub urns: JournaledMap<(B256, Address), Urn>,
+        /// internal dai [rad]
+        pub dai: JournaledMap<Address, U256>,
+        /// internal unbacked debt [rad]
+        pub sin: JournaledMap<Address, U256>,
+        /// `()` → the single Vat of this engine, once deployed (not in the digest: derived).
+        pub the_vat: JournaledMap<(), Address>,
+    }
+}
+
+/// `deploy: {"kind": "vat"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VatDeploy {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum VatCall {
+    #[serde(rename = "init")]
+    Init { ilk: crate::call::Ilk },
+    /// `file("Line", rad)`.
+    #[serde(rename = "fileLine")]
+    FileLine { data: Rad },
+    /// `file(ilk, "line", rad)`.
+    #[serde(rename = "fileIlkLine")]
+    FileIlkLine { ilk: crate::call::Ilk, data: Rad },
+    /// `file(ilk, "dust", rad)`.
+    #[serde(rename = "fileDust")]
+    FileDust { ilk: crate::call::Ilk, data: Rad },
+    /// `file(ilk, "spot", ray)`.
+    #[serde(rename = "fileSpot")]
+    FileSpot { ilk: crate::call::Ilk, data: Ray },
+    #[serde(rename = "rely")]
+    Rely { usr: Address },
+    #[serde(rename = "deny")]
+    Deny { usr: Address },
+}
+
+const TAG_URNS: u8 = 5;
+const TAG_DAI: u8 = 6;
+const TAG_SIN: u8 = 7;
+
+impl Family for Vat {
+    const LABEL: &'static str = "vat";
+    type Call = VatCall;
+    type Deploy = VatDeploy;
+    type Ledger = VatLedger;
+    const LEDGER_TAGS: &'static [u8] = &[TAG_URNS, TAG_DAI, TAG_SIN];
+
+    fn deploy(s: &mut State, _: Address, addr: Address, _: &VatDeploy) -> CallResult<Self> {
+        if let Some(existing) = s.ledgers.vat.the_vat.get_ref(&()) {
+            return Err(Revert::SecondVat { existing: *existing });
+        }
+        s.ledgers.vat.the_vat.insert((), addr);
+        Ok(Vat::default())
+    }
+
+    fn call(s: &mut State, to: Address, from: Address, c: VatCall) -> CallResult<Returns> {
+        match c {
+            VatCall::Init { ilk } => s.vat_init(to, from, ilk.0)?,
+            VatCall::FileLine { data } => s.vat_file(to, from, None, "Line", data.0)?,
+            VatCall::FileIlkLine { ilk, data } => s.vat_file(to, from, Some(ilk.0), "line", data.0)?,
+            VatCall::FileDust { ilk, data } => s.vat_file(to, from, Some(ilk.0), "dust", data.0)?,
+            VatCall::FileSpot { ilk, data } => s.vat_file(to, from, Some(ilk.0), "spot", data.0)?,
+            VatCall::Rely { usr } => s.rely(to, from, usr)?,
+            VatCall::Deny { usr } => s.deny(to, from, usr)?,
+        }
+        Ok(Returns::none())
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.u(self.debt);
+        e.u(self.vice);
+        e.u(self.line_total);
+        e.n(self.ilks.len() as u64);
+        for (id, i) in self.ilks.iter() {
+            e.b(*id);
+            e.u(i.art_total);
+            e.u(i.rate);
+            e.u(i.spot);
+            e.u(i.line);
+            e.u(i.dust);
+        }
+    }
+
+    fn encode_ledger(l: &VatLedger, tag: u8, e: &mut Enc) {
+        match tag {
+            TAG_URNS => {
+                e.tag(TAG_URNS, l.urns.len());
+                for ((i, u), urn) in l.urns.iter() {
+                    e.b(*i);
+                    e.a(*u);
+                    e.u(urn.ink);
+                    e.u(urn.art);
+                }
+            }
+            TAG_DAI | TAG_SIN => {
+                let map = if tag == TAG_DAI { &l.dai } else { &l.sin };
+                e.tag(tag, map.len());
+                for (a, v) in map.iter() {
+                    e.a(*a);
+                    e.u(*v);
+                }
+            }
+            _ => unreachable!("vat ledger has no digest tag {tag}"),
+        }
+    }
+
+    /// SPEC §8.1: `debt = Σ Art·rate + vice`, `Σ dai = debt`, `Σ sin = vice`.
+    fn check(&self, s: &State, _addr: Address, out: &mut Vec<String>) {
+        let mut owed = Some(self.vice);
+        for i in self.ilks.values() {
+            owed = owed.and_then(|o| {
+                i.art_total
+                    .checked_mul(i.rate)
+                    .and_then(|x| o.checked_add(x))
+            });
+        }
+        if owed != Some(self.debt) {
+            out.push(format!(
+                "inv1: vat debt {} != sum Art*rate + vice {owed:?}",
+                self.debt
+            ));
+        }
+        let l = &s.ledgers.vat;
+        let dai = l.dai.values().try_fold(U256::ZERO, |a, b| a.checked_add(*b));
+        if dai != Some(self.debt) {
+            out.push(format!("inv1: sum dai {dai:?} != debt {}", self.debt));
+        }
+        let sin = l.sin.values().try_fold(U256::ZERO, |a, b| a.checked_add(*b));
+        if sin != Some(self.vice) {
+            out.push(format!("inv1: sum sin {sin:?} != vice {}", self.vice));
+        }
+    }
+}
 
 /// Ink locked by an ilk vault at deployment (dss-allocator locks a fixed, non-binding amount):
 /// 10^12 wad. With `spot` = 1 ray the collateral bound is 10^12 USDS, far above any ceiling.
@@ -39,8 +217,39 @@ pub fn ilk_name(id: B256) -> String {
 }
 
 impl State {
+    /// The single Vat's address.
+    pub fn vat_address(&self) -> Option<Address> {
+        self.ledgers.vat.the_vat.get_ref(&()).copied()
+    }
+
+    pub fn urn(&self, ilk: B256, who: Address) -> Urn {
+        self.ledgers.vat.urns.get(&(ilk, who))
+    }
+
+    pub(crate) fn set_urn(&mut self, ilk: B256, who: Address, u: Urn) {
+        self.ledgers.vat.urns.set((ilk, who), u);
+    }
+
+    /// Internal dai [rad].
+    pub fn dai(&self, who: Address) -> U256 {
+        self.ledgers.vat.dai.get(&who)
+    }
+
+    pub(crate) fn set_dai(&mut self, who: Address, v: U256) {
+        self.ledgers.vat.dai.set(who, v);
+    }
+
+    /// Internal unbacked debt [rad].
+    pub fn sin(&self, who: Address) -> U256 {
+        self.ledgers.vat.sin.get(&who)
+    }
+
+    pub(crate) fn set_sin(&mut self, who: Address, v: U256) {
+        self.ledgers.vat.sin.set(who, v);
+    }
+
     fn the_vat(&self) -> CallResult<Address> {
-        self.vat.ok_or(Revert::NoContract(Address::ZERO))
+        self.vat_address().ok_or(Revert::NoVat)
     }
 
     // ---- Vat --------------------------------------------------------------------------------
@@ -246,193 +455,6 @@ impl State {
         let to = math::add(self.dai(dst), rad)?;
         self.set_dai(dst, to);
         Ok(())
-    }
-
-    // ---- Join -------------------------------------------------------------------------------
-
-    /// `exit(usr, wad)`: `caller`'s internal dai → `wad` USDS minted to `usr`.
-    pub(crate) fn join_exit(
-        &mut self,
-        join: Address,
-        caller: Address,
-        usr: Address,
-        wad: U256,
-    ) -> CallResult<()> {
-        let j = self.get::<crate::contracts::Join>(join)?.clone();
-        self.vat_move(caller, join, math::mul(wad, RAY)?)?;
-        self.require_ward(j.usds, join)?;
-        self.erc20_mint_unchecked(j.usds, usr, wad)?;
-        self.emit(join, EventKind::Exit { usr, wad: Wad(wad) });
-        Ok(())
-    }
-
-    /// `join(usr, wad)`: burns `wad` USDS of `caller` (spending its allowance to the join) and
-    /// credits `wad·RAY` internal dai to `usr`.
-    pub(crate) fn join_join(
-        &mut self,
-        join: Address,
-        caller: Address,
-        usr: Address,
-        wad: U256,
-    ) -> CallResult<()> {
-        let j = self.get::<crate::contracts::Join>(join)?.clone();
-        self.vat_move(join, usr, math::mul(wad, RAY)?)?;
-        self.erc20_burn(j.usds, join, caller, wad)?;
-        self.emit(join, EventKind::Join { usr, wad: Wad(wad) });
-        Ok(())
-    }
-
-    // ---- Jug --------------------------------------------------------------------------------
-
-    pub(crate) fn jug_init(&mut self, jug: Address, caller: Address, ilk: B256) -> CallResult<()> {
-        self.require_ward(jug, caller)?;
-        let now = self.now;
-        let j = self.get_mut::<Jug>(jug)?;
-        let e = Arc::make_mut(&mut j.ilks).entry(ilk).or_default();
-        if !e.duty.is_zero() {
-            return Err(Revert::IlkAlreadyInit(ilk));
-        }
-        *e = JugIlk {
-            duty: RAY,
-            rho: now,
-        };
-        self.emit(jug, EventKind::Init { ilk });
-        Ok(())
-    }
-
-    /// `file(ilk, "duty", ray)` (needs `rho == now`) or `file("base", ray)`.
-    pub(crate) fn jug_file(
-        &mut self,
-        jug: Address,
-        caller: Address,
-        ilk: Option<B256>,
-        data: U256,
-    ) -> CallResult<()> {
-        self.require_ward(jug, caller)?;
-        let now = self.now;
-        let j = self.get_mut::<Jug>(jug)?;
-        match ilk {
-            Some(i) => {
-                let e = Arc::make_mut(&mut j.ilks)
-                    .get_mut(&i)
-                    .ok_or(Revert::IlkNotInit(i))?;
-                if e.rho != now {
-                    return Err(Revert::JugRhoNotUpdated { rho: e.rho, now });
-                }
-                e.duty = data;
-            }
-            None => j.base = data,
-        }
-        let what = if ilk.is_some() { "duty" } else { "base" };
-        self.emit(
-            jug,
-            EventKind::FileRay {
-                what,
-                ilk,
-                data_ray: Ray(data),
-            },
-        );
-        Ok(())
-    }
-
-    /// `drip(ilk)`: accrue the stability fee; returns the new `rate` [ray].
-    pub(crate) fn jug_drip(&mut self, jug: Address, ilk: B256) -> CallResult<U256> {
-        let now = self.now;
-        let j = self.get::<Jug>(jug)?;
-        let ji = *j.ilks.get(&ilk).ok_or(Revert::IlkNotInit(ilk))?;
-        let (vat_addr, vow, base) = (j.vat, j.vow, j.base);
-        self.require_ward(vat_addr, jug)?;
-        let prev = self
-            .get::<Vat>(vat_addr)?
-            .ilks
-            .get(&ilk)
-            .map(|i| i.rate)
-            .ok_or(Revert::IlkNotInit(ilk))?;
-        let elapsed = now.since(ji.rho).unwrap_or(0);
-        let factor = math::rpow(math::add(base, ji.duty)?, elapsed, RAY)?;
-        let rate = math::mul_div_floor(factor, prev, RAY)?;
-        let delta = math::sub(rate, prev)?;
-        self.vat_fold(ilk, vow, delta)?;
-        if let Some(e) = Arc::make_mut(&mut self.get_mut::<Jug>(jug)?.ilks).get_mut(&ilk) {
-            e.rho = now;
-        }
-        self.emit(
-            jug,
-            EventKind::JugDrip {
-                ilk,
-                rate_ray: Ray(rate),
-            },
-        );
-        Ok(rate)
-    }
-
-    // ---- ilk vault ----------------------------------------------------------------------------
-
-    /// `draw(wad)`: drip, add `divup(wad·RAY, rate)` art, mint `wad` USDS to the buffer.
-    pub(crate) fn ilk_vault_draw(
-        &mut self,
-        vault: Address,
-        caller: Address,
-        wad: U256,
-    ) -> CallResult<()> {
-        self.require_ward(vault, caller)?;
-        let v = self.get::<IlkVault>(vault)?.clone();
-        let rate = self.jug_drip(v.jug, v.ilk)?;
-        let dart = math::div_up(math::mul(wad, RAY)?, rate)?;
-        self.vat_frob(v.ilk, vault, U256::ZERO, dart, U256::ZERO)?;
-        self.join_exit(v.join, vault, v.buffer, wad)?;
-        let drawn = math::add(v.drawn_wad, wad)?;
-        self.get_mut::<IlkVault>(vault)?.drawn_wad = drawn;
-        self.emit(
-            vault,
-            EventKind::Draw {
-                sender: caller,
-                wad: Wad(wad),
-                dart_wad: Wad(dart),
-            },
-        );
-        Ok(())
-    }
-
-    /// `wipe(wad)`: take `wad` USDS from the buffer, burn it, remove `floor(wad·RAY/rate)` art.
-    pub(crate) fn ilk_vault_wipe(
-        &mut self,
-        vault: Address,
-        caller: Address,
-        wad: U256,
-    ) -> CallResult<()> {
-        self.require_ward(vault, caller)?;
-        let v = self.get::<IlkVault>(vault)?.clone();
-        self.erc20_transfer_from(v.usds, vault, v.buffer, vault, wad)?;
-        self.join_join(v.join, vault, vault, wad)?;
-        let rate = self.jug_drip(v.jug, v.ilk)?;
-        let dart = math::mul(wad, RAY)? / rate;
-        self.vat_frob(v.ilk, vault, U256::ZERO, U256::ZERO, dart)?;
-        let wiped = math::add(v.wiped_wad, wad)?;
-        self.get_mut::<IlkVault>(vault)?.wiped_wad = wiped;
-        self.emit(
-            vault,
-            EventKind::Wipe {
-                sender: caller,
-                wad: Wad(wad),
-                dart_wad: Wad(dart),
-            },
-        );
-        Ok(())
-    }
-
-    /// Buffer `approve(asset, spender, amount)`: wards only.
-    pub(crate) fn buffer_approve(
-        &mut self,
-        buffer: Address,
-        caller: Address,
-        asset: Address,
-        spender: Address,
-        amount: U256,
-    ) -> CallResult<()> {
-        self.require_ward(buffer, caller)?;
-        self.get::<Buffer>(buffer)?;
-        self.erc20_approve(asset, buffer, spender, amount)
     }
 
     /// Locks the ilk vault's fixed ink in its urn (deployment step).

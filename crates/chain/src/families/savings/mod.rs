@@ -7,12 +7,171 @@
 //! and fail with the ERC-4626 typed errors. The facade ([`State::vault_deposit`] …) dispatches on
 //! the vault kind so later vault kinds (Prime vaults) plug in without touching the controller.
 
-use crate::contracts::{Contract, Savings};
+use crate::call::{Returns, Value};
+use crate::contracts::{Contract, Symbol};
+use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
+use crate::families::join::Join;
+use crate::families::token::{check_supply, erc20_call, Erc20, Erc20Call};
+use crate::families::Family;
+use crate::journal::NoLedger;
+use crate::script::parse_util::{typed_call_with_fallback, ScriptError};
 use crate::state::State;
 use alloy_primitives::{Address, U256};
-use laniakea_units::{math, Ray, Wad, RAY};
+use laniakea_units::{math, Ray, Timestamp, Wad, RAY};
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+/// sUSDS: an ERC-20 of shares and an ERC-4626 over `asset` (USDS) with the savings accumulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Savings {
+    pub token: Erc20,
+    /// the underlying (USDS)
+    pub asset: Address,
+    pub join: Address,
+    /// surplus/deficit account charged with the yield (`vat.suck(vow, …)`)
+    pub vow: Address,
+    /// [ray]
+    pub chi: U256,
+    /// [s] time of the last drip
+    pub rho: Timestamp,
+    /// [ray per second]
+    pub ssr: U256,
+}
+
+/// sUSDS over `usds`; yield is sucked from `vow` through `join`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavingsDeploy {
+    pub symbol: String,
+    pub usds: Address,
+    pub join: Address,
+    pub vow: Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum SavingsCall {
+    #[serde(rename = "drip")]
+    Drip,
+    #[serde(rename = "deposit")]
+    Deposit { assets: Wad, receiver: Address },
+    #[serde(rename = "mint")]
+    Mint { shares: Wad, receiver: Address },
+    #[serde(rename = "withdraw")]
+    Withdraw {
+        assets: Wad,
+        receiver: Address,
+        owner: Address,
+    },
+    #[serde(rename = "redeem")]
+    Redeem {
+        shares: Wad,
+        receiver: Address,
+        owner: Address,
+    },
+    /// `file("ssr", ray)`.
+    #[serde(rename = "fileSsr")]
+    FileSsr { ssr: Ray },
+    /// Any ERC-20 function on the shares.
+    #[serde(skip)]
+    Token(Erc20Call),
+}
+
+fn wad(name: &'static str, v: U256) -> Returns {
+    Returns::one(name, Value::Wad(Wad(v)))
+}
+
+impl Family for Savings {
+    const LABEL: &'static str = "savings";
+    type Call = SavingsCall;
+    type Deploy = SavingsDeploy;
+    type Ledger = NoLedger;
+
+    fn validate_deploy(d: &SavingsDeploy) -> Result<(), (&'static str, String)> {
+        Symbol::parse(&d.symbol)
+            .map(|_| ())
+            .map_err(|e| ("symbol", e.to_string()))
+    }
+
+    fn deploy(s: &mut State, _from: Address, _addr: Address, d: &SavingsDeploy) -> CallResult<Self> {
+        s.erc20(d.usds)?;
+        s.get::<Join>(d.join)?;
+        Ok(Savings {
+            token: Erc20 {
+                symbol: Symbol::parse(&d.symbol)?,
+                total_supply: U256::ZERO,
+            },
+            asset: d.usds,
+            join: d.join,
+            vow: d.vow,
+            chi: RAY,
+            rho: s.now,
+            ssr: RAY,
+        })
+    }
+
+    fn call(s: &mut State, to: Address, from: Address, c: SavingsCall) -> CallResult<Returns> {
+        match c {
+            SavingsCall::Drip => Ok(Returns::one("chi", Value::Ray(Ray(s.savings_drip(to)?)))),
+            SavingsCall::Deposit { assets, receiver } => Ok(wad(
+                "shares",
+                s.vault_deposit(to, from, assets.0, receiver)?,
+            )),
+            SavingsCall::Mint { shares, receiver } => {
+                Ok(wad("assets", s.vault_mint(to, from, shares.0, receiver)?))
+            }
+            SavingsCall::Withdraw {
+                assets,
+                receiver,
+                owner,
+            } => Ok(wad(
+                "shares",
+                s.vault_withdraw(to, from, assets.0, receiver, owner)?,
+            )),
+            SavingsCall::Redeem {
+                shares,
+                receiver,
+                owner,
+            } => Ok(wad(
+                "assets",
+                s.vault_redeem(to, from, shares.0, receiver, owner)?,
+            )),
+            SavingsCall::FileSsr { ssr } => {
+                s.savings_file_ssr(to, from, ssr.0)?;
+                Ok(Returns::none())
+            }
+            SavingsCall::Token(t) => erc20_call(s, to, from, t),
+        }
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.bytes(self.token.symbol.as_str().as_bytes());
+        e.u(self.token.total_supply);
+        e.a(self.asset);
+        e.a(self.join);
+        e.a(self.vow);
+        e.u(self.chi);
+        e.n(self.rho.0);
+        e.u(self.ssr);
+    }
+
+    fn parse_call(line: usize, call: Json) -> Result<SavingsCall, ScriptError> {
+        typed_call_with_fallback(line, call, |c| c, SavingsCall::Token)
+    }
+
+    fn erc20(&self) -> Option<&Erc20> {
+        Some(&self.token)
+    }
+    fn erc20_mut(&mut self) -> Option<&mut Erc20> {
+        Some(&mut self.token)
+    }
+
+    fn check(&self, s: &State, addr: Address, out: &mut Vec<String>) {
+        check_supply(s, addr, &self.token, out);
+    }
+}
 
 impl State {
     /// `chi` as of now (without writing it).

@@ -6,45 +6,18 @@
 //! returns one JSON value per transaction or view line (a revert is a result, not an error),
 //! plus an optional final summary line. Same script ⇒ byte-identical output.
 
+pub mod parse_util;
+
 use crate::call::*;
 use crate::engine::Engine;
-use crate::mcd::ilk_name;
+use crate::families::vat::ilk_name;
 use alloy_primitives::{keccak256, Address, B256};
 use laniakea_units::{Timestamp, Wad};
+pub use parse_util::ScriptError;
+use parse_util::{err, typed, typed_call};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
-use std::fmt;
-
-/// A script problem, found before anything ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScriptError {
-    /// 1-based line number in the script file.
-    pub line: usize,
-    /// The JSON path of the offending field (`args.amount`), or `-` for the whole line.
-    pub field: String,
-    pub message: String,
-}
-
-impl fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, field `{}`: {}",
-            self.line, self.field, self.message
-        )
-    }
-}
-
-impl std::error::Error for ScriptError {}
-
-fn err(line: usize, field: impl Into<String>, message: impl Into<String>) -> ScriptError {
-    ScriptError {
-        line,
-        field: field.into(),
-        message: message.into(),
-    }
-}
 
 /// Address of a named test account: the last 20 bytes of `keccak256("laniakea:account:" ‖ name)`.
 pub fn account_address(name: &str) -> Address {
@@ -207,120 +180,6 @@ impl Parser {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(
-    line: usize,
-    v: Json,
-    prefix: &str,
-) -> Result<T, ScriptError> {
-    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
-        let p = e.path().to_string();
-        let field = match (prefix.is_empty(), p == "." || p.is_empty()) {
-            (true, true) => "-".to_string(),
-            (true, false) => p,
-            (false, true) => prefix.to_string(),
-            (false, false) => format!("{prefix}.{p}"),
-        };
-        err(line, field, e.into_inner().to_string())
-    })
-}
-
-/// serde loses the field path inside adjacently-tagged `args`; recover it from the message:
-/// `missing/unknown field `x``, or the quoted offending value.
-fn locate_arg(args: &Json, msg: &str) -> String {
-    for pat in ["missing field `", "unknown field `"] {
-        if let Some(rest) = msg.split(pat).nth(1) {
-            if let Some(name) = rest.split('`').next() {
-                return format!("args.{name}");
-            }
-        }
-    }
-    fn find(v: &Json, path: &str, msg: &str) -> Option<String> {
-        match v {
-            Json::String(s) if msg.contains(&format!("'{s}'")) => Some(path.to_string()),
-            Json::Object(m) => m
-                .iter()
-                .find_map(|(k, x)| find(x, &format!("{path}.{k}"), msg)),
-            Json::Array(a) => a
-                .iter()
-                .enumerate()
-                .find_map(|(i, x)| find(x, &format!("{path}[{i}]"), msg)),
-            _ => None,
-        }
-    }
-    find(args, "args", msg).unwrap_or_else(|| "args".to_string())
-}
-
-/// Deserialises `{"fn", "args"}` into a call enum, naming `fn` or the argument at fault.
-fn typed_call<T: serde::de::DeserializeOwned>(line: usize, call: Json) -> Result<T, ScriptError> {
-    let args = call.get("args").cloned().unwrap_or(Json::Null);
-    typed::<T>(line, call, "").map_err(|mut e| {
-        if e.field == "-" && !e.message.contains("unknown variant") {
-            e.field = locate_arg(&args, &e.message);
-        } else if e.message.contains("unknown variant") {
-            e.field = "fn".to_string();
-        }
-        e
-    })
-}
-
-/// Parses a call to a contract of `kind`. `{"fn", "args"}` in `call`.
-fn parse_call(line: usize, kind: &str, to: Address, call: Json) -> Result<Call, ScriptError> {
-    fn with_fallback<A: serde::de::DeserializeOwned, B: serde::de::DeserializeOwned>(
-        line: usize,
-        call: Json,
-        first: impl FnOnce(A) -> Call,
-        second: impl FnOnce(B) -> Call,
-    ) -> Result<Call, ScriptError> {
-        match typed_call::<A>(line, call.clone()) {
-            Ok(a) => Ok(first(a)),
-            Err(e1) => match typed_call::<B>(line, call) {
-                Ok(b) => Ok(second(b)),
-                Err(e2) if e1.message.contains("unknown variant") => {
-                    Err(if e2.message.contains("unknown variant") {
-                        e1
-                    } else {
-                        e2
-                    })
-                }
-                Err(_) => Err(e1),
-            },
-        }
-    }
-    let r = match kind {
-        "erc20" => typed_call(line, call).map(|c| Call::Erc20(to, c)),
-        "savings" => with_fallback(
-            line,
-            call,
-            |c| Call::Savings(to, c),
-            |t| Call::Savings(to, SavingsCall::Token(t)),
-        ),
-        "vat" => typed_call(line, call).map(|c| Call::Vat(to, c)),
-        "jug" => typed_call(line, call).map(|c| Call::Jug(to, c)),
-        "join" => typed_call(line, call).map(|c| Call::Join(to, c)),
-        "ilk-vault" => typed_call(line, call).map(|c| Call::IlkVault(to, c)),
-        "buffer" => typed_call(line, call).map(|c| Call::Buffer(to, c)),
-        "rate-limits" => with_fallback(
-            line,
-            call,
-            |c| Call::RateLimits(to, c),
-            |a| Call::RateLimits(to, RateLimitsCall::Access(a)),
-        ),
-        "alm-proxy" => typed_call(line, call).map(|c| Call::AlmProxy(to, c)),
-        "controller" => with_fallback(
-            line,
-            call,
-            |c| Call::Controller(to, c),
-            |a| Call::Controller(to, ControllerCall::Access(a)),
-        ),
-        other => Err(err(
-            line,
-            "to",
-            format!("contract kind '{other}' takes no calls"),
-        )),
-    };
-    r
-}
-
 /// Validates a whole script. Nothing runs.
 pub fn parse(text: &str) -> Result<Script, ScriptError> {
     let mut p = Parser {
@@ -464,16 +323,7 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
                 return Err(err(line, "deploy", "a deploy line has no \"to\" or \"fn\""));
             }
             p.resolve_args(line, "deploy", &mut d)?;
-            let dep: Deploy = typed(line, d, "deploy")?;
-            if let Deploy::Erc20 { symbol } | Deploy::Savings { symbol, .. } = &dep {
-                if crate::contracts::Symbol::new(symbol).is_none() {
-                    return Err(err(
-                        line,
-                        "deploy.symbol",
-                        format!("'{symbol}' is not a symbol (1–15 letters, digits, - _ .)"),
-                    ));
-                }
-            }
+            let dep: Deploy = crate::families::parse_deploy(line, d)?;
             let addr = from.create(nonce);
             let alias = raw.alias.clone().ok_or_else(|| {
                 err(
@@ -484,10 +334,9 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
             })?;
             p.declare(line, &alias, addr)?;
             p.kinds.insert(addr, dep.kind());
-            if let Deploy::IlkVault { .. } = dep {
-                let buffer = addr.create(1);
-                p.declare(line, &format!("{alias}.buffer"), buffer)?;
-                p.kinds.insert(buffer, "buffer");
+            for (name, a, kind) in crate::families::script_names(dep.kind(), &alias, addr) {
+                p.declare(line, &name, a)?;
+                p.kinds.insert(a, kind);
             }
             let kind = dep.kind().to_string();
             (
@@ -523,7 +372,12 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
                 p.resolve_args(line, "args", &mut a)?;
                 call["args"] = a;
             }
-            (parse_call(line, kind, to, call)?, to_name, func, None)
+            (
+                crate::families::parse_call(line, kind, to, call)?,
+                to_name,
+                func,
+                None,
+            )
         };
         p.nonces.insert(from, nonce + 1);
         steps.push(Step::Tx {
