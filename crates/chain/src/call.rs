@@ -18,7 +18,7 @@ pub use crate::families::savings::{SavingsCall, SavingsDeploy};
 pub use crate::families::token::{Erc20Call, Erc20Deploy};
 use crate::families::vat::ilk_id;
 pub use crate::families::vat::{VatCall, VatDeploy};
-pub use crate::families::{Call, Deploy};
+pub use crate::families::{Answer, Call, CoreView, Deploy, Query};
 use crate::roles::parse_role;
 use alloy_primitives::{Address, B256};
 use laniakea_units::{Rad, Ray, Timestamp, Wad};
@@ -114,52 +114,6 @@ pub enum AccessCall {
     GrantRole { role: Role, account: Address },
     #[serde(rename = "revokeRole")]
     RevokeRole { role: Role, account: Address },
-}
-
-/// Read-only queries (no transaction, no state change).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "fn", content = "args", deny_unknown_fields)]
-pub enum View {
-    #[serde(rename = "balanceOf")]
-    BalanceOf { account: Address },
-    #[serde(rename = "totalSupply")]
-    TotalSupply,
-    #[serde(rename = "allowance")]
-    Allowance { owner: Address, spender: Address },
-    #[serde(rename = "totalAssets")]
-    TotalAssets,
-    #[serde(rename = "chi")]
-    Chi,
-    #[serde(rename = "convertToAssets")]
-    ConvertToAssets { shares: Wad },
-    #[serde(rename = "convertToShares")]
-    ConvertToShares { assets: Wad },
-    #[serde(rename = "previewDeposit")]
-    PreviewDeposit { assets: Wad },
-    #[serde(rename = "previewMint")]
-    PreviewMint { shares: Wad },
-    #[serde(rename = "previewWithdraw")]
-    PreviewWithdraw { assets: Wad },
-    #[serde(rename = "previewRedeem")]
-    PreviewRedeem { shares: Wad },
-    #[serde(rename = "maxWithdraw")]
-    MaxWithdraw { owner: Address },
-    #[serde(rename = "maxRedeem")]
-    MaxRedeem { owner: Address },
-    #[serde(rename = "getCurrentRateLimit")]
-    CurrentRateLimit { key: Key },
-    #[serde(rename = "getRateLimitData")]
-    RateLimitData { key: Key },
-    #[serde(rename = "hasRole")]
-    HasRole { role: Role, account: Address },
-    #[serde(rename = "ilk")]
-    IlkInfo { ilk: Ilk },
-    #[serde(rename = "urn")]
-    UrnInfo { ilk: Ilk, urn: Address },
-    #[serde(rename = "debt")]
-    Debt,
-    #[serde(rename = "dai")]
-    Dai { account: Address },
 }
 
 /// A typed return value.

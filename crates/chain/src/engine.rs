@@ -6,12 +6,12 @@
 //! appended in order. Same transactions in the same order ⇒ same state digest, on any machine.
 
 use crate::call::*;
-use crate::contracts::*;
 use crate::error::{CallResult, EngineError, Revert};
 use crate::event::Event;
+use crate::families::{Answer, Query};
 use crate::state::State;
-use alloy_primitives::{Address, B256, U256};
-use laniakea_units::{Rad, Ray, Timestamp, Wad};
+use alloy_primitives::{Address, B256};
+use laniakea_units::Timestamp;
 use std::ops::Range;
 
 /// The result of one applied transaction.
@@ -128,92 +128,12 @@ impl Engine {
     }
 
     /// A read-only query against contract `to` at the current block time.
-    pub fn view(&self, to: Address, v: &View) -> CallResult<Returns> {
-        view(&self.state, to, v)
+    pub fn view(&self, to: Address, q: &Query) -> CallResult<Answer> {
+        crate::families::view(&self.state, to, q)
     }
 
     /// keccak-256 of the canonical state (see [`crate::digest`]).
     pub fn digest(&self) -> B256 {
         crate::digest::state_digest(&self.state, self.tx_count)
     }
-}
-
-fn wad(name: &'static str, v: U256) -> Returns {
-    Returns::one(name, Value::Wad(Wad(v)))
-}
-
-fn view(s: &State, to: Address, v: &View) -> CallResult<Returns> {
-    Ok(match v {
-        View::BalanceOf { account } => {
-            s.erc20(to)?;
-            wad("balance", s.balance_of(to, *account))
-        }
-        View::TotalSupply => wad("totalSupply", s.total_supply(to)?),
-        View::Allowance { owner, spender } => {
-            s.erc20(to)?;
-            wad("allowance", s.allowance(to, *owner, *spender))
-        }
-        View::TotalAssets => wad("totalAssets", s.vault_total_assets(to)?),
-        View::Chi => Returns::one("chi", Value::Ray(Ray(s.savings_chi(to)?))),
-        View::ConvertToAssets { shares } => wad("assets", s.vault_convert_to_assets(to, shares.0)?),
-        View::ConvertToShares { assets } => wad("shares", s.vault_convert_to_shares(to, assets.0)?),
-        View::PreviewDeposit { assets } => wad("shares", s.vault_preview_deposit(to, assets.0)?),
-        View::PreviewMint { shares } => wad("assets", s.vault_preview_mint(to, shares.0)?),
-        View::PreviewWithdraw { assets } => wad("shares", s.vault_preview_withdraw(to, assets.0)?),
-        View::PreviewRedeem { shares } => wad("assets", s.vault_preview_redeem(to, shares.0)?),
-        View::MaxWithdraw { owner } => wad("maxAssets", s.vault_max_withdraw(to, *owner)?),
-        View::MaxRedeem { owner } => wad("maxShares", s.vault_max_redeem(to, *owner)?),
-        View::CurrentRateLimit { key } => {
-            s.get::<RateLimits>(to)?;
-            wad("currentRateLimit", s.current_rate_limit(to, key.0)?)
-        }
-        View::RateLimitData { key } => {
-            s.get::<RateLimits>(to)?;
-            let d = s.rate_limit_data(to, key.0);
-            Returns(vec![
-                ("maxAmount", Value::Wad(Wad(d.max_amount))),
-                ("slope", Value::Wad(Wad(d.slope))),
-                ("lastAmount", Value::Wad(Wad(d.last_amount))),
-                ("lastUpdated", Value::Time(d.last_updated)),
-            ])
-        }
-        View::HasRole { role, account } => {
-            s.contract(to)?;
-            Returns::one("hasRole", Value::Bool(s.has_role(to, role.0, *account)))
-        }
-        View::IlkInfo { ilk } => {
-            let i = s
-                .get::<Vat>(to)?
-                .ilks
-                .get(&ilk.0)
-                .copied()
-                .unwrap_or_default();
-            Returns(vec![
-                ("Art", Value::Wad(Wad(i.art_total))),
-                ("rate", Value::Ray(Ray(i.rate))),
-                ("spot", Value::Ray(Ray(i.spot))),
-                ("line", Value::Rad(Rad(i.line))),
-                ("dust", Value::Rad(Rad(i.dust))),
-            ])
-        }
-        View::UrnInfo { ilk, urn } => {
-            s.get::<Vat>(to)?;
-            let u = s.urn(ilk.0, *urn);
-            Returns(vec![
-                ("ink", Value::Wad(Wad(u.ink))),
-                ("art", Value::Wad(Wad(u.art))),
-            ])
-        }
-        View::Debt => {
-            let v = s.get::<Vat>(to)?;
-            Returns(vec![
-                ("debt", Value::Rad(Rad(v.debt))),
-                ("vice", Value::Rad(Rad(v.vice))),
-            ])
-        }
-        View::Dai { account } => {
-            s.get::<Vat>(to)?;
-            Returns::one("dai", Value::Rad(Rad(s.dai(*account))))
-        }
-    })
 }

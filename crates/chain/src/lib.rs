@@ -27,7 +27,7 @@ pub mod rate_limits {
     pub use crate::families::rate_limits::*;
 }
 
-pub use call::{Call, Returns, Tx, Value, View};
+pub use call::{Answer, Call, Query, Returns, Tx, Value};
 pub use engine::{Engine, Receipt};
 pub use error::{CallResult, EngineError, Revert};
 pub use event::{Event, EventKind};

@@ -29,6 +29,10 @@ pub trait Family: Sized + Clone + Debug + PartialEq + Eq + 'static {
     type Call: DeserializeOwned + Clone + Debug + PartialEq + Eq;
     /// The deploy arguments (serde form: the `deploy` object without `kind`).
     type Deploy: DeserializeOwned + Clone + Debug + PartialEq + Eq;
+    /// The read-only queries this family answers (serde form `{"fn", "args"}`).
+    type View: DeserializeOwned + Clone + Debug + PartialEq + Eq;
+    /// Typed answers to [`Family::View`] (serialised as `{"name": value}` in script output).
+    type Answer: serde::Serialize + Clone + Debug + PartialEq + Eq;
     /// The family's mappings: a `ledger!` struct (or [`crate::journal::NoLedger`]).
     type Ledger: Journaled + Default + Debug;
 
@@ -50,6 +54,14 @@ pub trait Family: Sized + Clone + Debug + PartialEq + Eq + 'static {
 
     /// One transaction to the contract at `to` (already checked to be of this family).
     fn call(s: &mut State, to: Address, from: Address, c: Self::Call) -> CallResult<Returns>;
+
+    /// One query to the contract at `to` (already checked to be of this family).
+    fn view(s: &State, to: Address, v: &Self::View) -> CallResult<Self::Answer>;
+
+    /// Parses a script view (`{"fn", "args"}`, names already resolved).
+    fn parse_view(line: usize, call: Json) -> Result<Self::View, ScriptError> {
+        typed_call(line, call)
+    }
 
     /// The scalar fields in the digest (after the address and the label).
     fn encode(&self, e: &mut Enc);
@@ -92,6 +104,22 @@ pub trait Kind: Sized {
     const LABEL: &'static str;
     fn from_contract(c: &Contract) -> Option<&Self>;
     fn from_contract_mut(c: &mut Contract) -> Option<&mut Self>;
+}
+
+/// The view type of a family that answers no queries (besides the core `hasRole`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(tag = "fn", content = "args")]
+pub enum NoViews {}
+
+/// Queries every contract answers (AccessControl / wards).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum CoreView {
+    #[serde(rename = "hasRole")]
+    HasRole {
+        role: crate::call::Role,
+        account: Address,
+    },
 }
 
 /// Deploy arguments of a family that is never deployed directly (e.g. the buffer, created by
@@ -156,6 +184,24 @@ macro_rules! registry {
         /// becomes its admin/ward.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum Deploy { $($ty(<$module::$ty as Family>::Deploy)),* }
+
+        /// A read-only query: a core query any contract answers, or one of a family's views.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Query {
+            Core(CoreView),
+            $($ty(<$module::$ty as Family>::View)),*
+        }
+
+        /// The typed answer to a [`Query`] (serialises as the named return values).
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+        #[serde(untagged)]
+        pub enum Answer {
+            HasRole {
+                #[serde(rename = "hasRole")]
+                has_role: bool,
+            },
+            $($ty(<$module::$ty as Family>::Answer)),*
+        }
 
         /// Every family's mappings, one field per family (named after its module).
         #[derive(Debug, Default)]
@@ -240,6 +286,33 @@ macro_rules! registry {
                 }
                 $(Call::$ty(to, c) => call_family::<$module::$ty>(s, to, from, c)),*
             }
+        }
+
+        /// Answers one query against the contract at `to`.
+        pub(crate) fn view(s: &State, to: Address, q: &Query) -> CallResult<Answer> {
+            match q {
+                Query::Core(CoreView::HasRole { role, account }) => {
+                    s.contract(to)?;
+                    Ok(Answer::HasRole { has_role: s.has_role(to, role.0, *account) })
+                }
+                $(Query::$ty(v) => {
+                    s.get::<$module::$ty>(to)?;
+                    <$module::$ty as Family>::view(s, to, v).map(Answer::$ty)
+                }),*
+            }
+        }
+
+        /// Parses a script view to a contract of kind `label` (`hasRole` on any kind).
+        pub(crate) fn parse_view(line: usize, label: &str, call: Json) -> Result<Query, ScriptError> {
+            if call.get("fn").and_then(Json::as_str) == Some("hasRole") {
+                return typed_call(line, call).map(Query::Core);
+            }
+            $(
+                if label == <$module::$ty as Family>::LABEL {
+                    return <$module::$ty as Family>::parse_view(line, call).map(Query::$ty);
+                }
+            )*
+            Err(crate::script::parse_util::err(line, "view", format!("contract kind '{label}' answers no views")))
         }
 
         /// Parses a script call to a contract of kind `label`.

@@ -14,7 +14,7 @@ use crate::families::vat::ilk_name;
 use alloy_primitives::{keccak256, Address, B256};
 use laniakea_units::{Timestamp, Wad};
 pub use parse_util::ScriptError;
-use parse_util::{err, typed, typed_call};
+use parse_util::{err, typed};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
@@ -39,7 +39,7 @@ enum Step {
         to: Address,
         to_name: String,
         func: String,
-        view: View,
+        view: Query,
     },
     Summary {
         line: usize,
@@ -287,8 +287,7 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
                 p.resolve_args(line, "args", &mut a)?;
                 call["args"] = a;
             }
-            let view: View = typed_call(line, call)?;
-            let _ = kind;
+            let view = crate::families::parse_view(line, kind, call)?;
             steps.push(Step::View {
                 line,
                 to,

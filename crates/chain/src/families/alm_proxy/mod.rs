@@ -23,6 +23,8 @@ impl Family for AlmProxy {
     const LABEL: &'static str = "alm-proxy";
     type Call = AccessCall;
     type Deploy = AlmProxyDeploy;
+    type View = crate::families::NoViews;
+    type Answer = crate::families::NoViews;
     type Ledger = NoLedger;
 
     fn deploy(_: &mut State, _: Address, _: Address, _: &AlmProxyDeploy) -> CallResult<Self> {
@@ -31,6 +33,10 @@ impl Family for AlmProxy {
 
     fn call(s: &mut State, to: Address, from: Address, c: AccessCall) -> CallResult<Returns> {
         crate::roles::access(s, to, from, c)
+    }
+
+    fn view(_: &State, _: Address, v: &crate::families::NoViews) -> CallResult<Self::Answer> {
+        match *v {}
     }
 
     fn encode(&self, _e: &mut Enc) {}

@@ -32,6 +32,8 @@ impl Family for Buffer {
     const LABEL: &'static str = "buffer";
     type Call = BufferCall;
     type Deploy = NotDeployable;
+    type View = crate::families::NoViews;
+    type Answer = crate::families::NoViews;
     type Ledger = NoLedger;
 
     fn deploy(_: &mut State, _: Address, _: Address, d: &NotDeployable) -> CallResult<Self> {
@@ -47,6 +49,10 @@ impl Family for Buffer {
             } => s.buffer_approve(to, from, asset, spender, amount.0)?,
         }
         Ok(Returns::none())
+    }
+
+    fn view(_: &State, _: Address, v: &crate::families::NoViews) -> CallResult<Self::Answer> {
+        match *v {}
     }
 
     fn encode(&self, e: &mut Enc) {

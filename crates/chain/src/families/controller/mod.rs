@@ -96,6 +96,8 @@ impl Family for Controller {
     const LABEL: &'static str = "controller";
     type Call = ControllerCall;
     type Deploy = ControllerDeploy;
+    type View = crate::families::NoViews;
+    type Answer = crate::families::NoViews;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &ControllerDeploy) -> CallResult<Self> {
@@ -169,6 +171,10 @@ impl Family for Controller {
             ControllerCall::Access(a) => return crate::roles::access(s, to, from, a),
         }
         Ok(Returns::none())
+    }
+
+    fn view(_: &State, _: Address, v: &crate::families::NoViews) -> CallResult<Self::Answer> {
+        match *v {}
     }
 
     fn encode(&self, e: &mut Enc) {

@@ -65,6 +65,8 @@ impl Family for IlkVault {
     const LABEL: &'static str = "ilk-vault";
     type Call = IlkVaultCall;
     type Deploy = IlkVaultDeploy;
+    type View = crate::families::NoViews;
+    type Answer = crate::families::NoViews;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, from: Address, addr: Address, d: &IlkVaultDeploy) -> CallResult<Self> {
@@ -117,6 +119,10 @@ impl Family for IlkVault {
             IlkVaultCall::Deny { usr } => s.deny(to, from, usr)?,
         }
         Ok(Returns::none())
+    }
+
+    fn view(_: &State, _: Address, v: &crate::families::NoViews) -> CallResult<Self::Answer> {
+        match *v {}
     }
 
     fn encode(&self, e: &mut Enc) {

@@ -43,6 +43,8 @@ impl Family for Join {
     const LABEL: &'static str = "join";
     type Call = JoinCall;
     type Deploy = JoinDeploy;
+    type View = crate::families::NoViews;
+    type Answer = crate::families::NoViews;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &JoinDeploy) -> CallResult<Self> {
@@ -60,6 +62,10 @@ impl Family for Join {
             JoinCall::Exit { usr, wad } => s.join_exit(to, from, usr, wad.0)?,
         }
         Ok(Returns::none())
+    }
+
+    fn view(_: &State, _: Address, v: &crate::families::NoViews) -> CallResult<Self::Answer> {
+        match *v {}
     }
 
     fn encode(&self, e: &mut Enc) {

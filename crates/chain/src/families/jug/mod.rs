@@ -62,6 +62,8 @@ impl Family for Jug {
     const LABEL: &'static str = "jug";
     type Call = JugCall;
     type Deploy = JugDeploy;
+    type View = crate::families::NoViews;
+    type Answer = crate::families::NoViews;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &JugDeploy) -> CallResult<Self> {
@@ -88,6 +90,10 @@ impl Family for Jug {
             JugCall::Rely { usr } => s.rely(to, from, usr)?,
         }
         Ok(Returns::none())
+    }
+
+    fn view(_: &State, _: Address, v: &crate::families::NoViews) -> CallResult<Self::Answer> {
+        match *v {}
     }
 
     fn encode(&self, e: &mut Enc) {

@@ -77,12 +77,39 @@ pub enum RateLimitsCall {
     Access(AccessCall),
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum RateLimitsView {
+    #[serde(rename = "getCurrentRateLimit")]
+    CurrentRateLimit { key: Key },
+    #[serde(rename = "getRateLimitData")]
+    RateLimitData { key: Key },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum RateLimitsAnswer {
+    Current {
+        #[serde(rename = "currentRateLimit")]
+        current_rate_limit: Wad,
+    },
+    #[serde(rename_all = "camelCase")]
+    Data {
+        max_amount: Wad,
+        slope: Wad,
+        last_amount: Wad,
+        last_updated: Timestamp,
+    },
+}
+
 const TAG_ENTRIES: u8 = 8;
 
 impl Family for RateLimits {
     const LABEL: &'static str = "rate-limits";
     type Call = RateLimitsCall;
     type Deploy = RateLimitsDeploy;
+    type View = RateLimitsView;
+    type Answer = RateLimitsAnswer;
     type Ledger = RateLimitsLedger;
     const LEDGER_TAGS: &'static [u8] = &[TAG_ENTRIES];
 
@@ -125,6 +152,23 @@ impl Family for RateLimits {
             RateLimitsCall::Access(a) => return crate::roles::access(s, to, from, a),
         }
         Ok(Returns::none())
+    }
+
+    fn view(s: &State, to: Address, v: &RateLimitsView) -> CallResult<RateLimitsAnswer> {
+        Ok(match v {
+            RateLimitsView::CurrentRateLimit { key } => RateLimitsAnswer::Current {
+                current_rate_limit: Wad(s.current_rate_limit(to, key.0)?),
+            },
+            RateLimitsView::RateLimitData { key } => {
+                let d = s.rate_limit_data(to, key.0);
+                RateLimitsAnswer::Data {
+                    max_amount: Wad(d.max_amount),
+                    slope: Wad(d.slope),
+                    last_amount: Wad(d.last_amount),
+                    last_updated: d.last_updated,
+                }
+            }
+        })
     }
 
     fn encode(&self, _e: &mut Enc) {}

@@ -13,7 +13,9 @@ use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
 use crate::families::join::Join;
-use crate::families::token::{check_supply, erc20_call, Erc20, Erc20Call};
+use crate::families::token::{
+    check_supply, erc20_call, token_view, Erc20, Erc20Call, TokenAnswer, TokenView,
+};
 use crate::families::Family;
 use crate::journal::NoLedger;
 use crate::script::parse_util::{typed_call_with_fallback, ScriptError};
@@ -79,6 +81,61 @@ pub enum SavingsCall {
     Token(Erc20Call),
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum SavingsView {
+    #[serde(rename = "totalAssets")]
+    TotalAssets,
+    #[serde(rename = "chi")]
+    Chi,
+    #[serde(rename = "convertToAssets")]
+    ConvertToAssets { shares: Wad },
+    #[serde(rename = "convertToShares")]
+    ConvertToShares { assets: Wad },
+    #[serde(rename = "previewDeposit")]
+    PreviewDeposit { assets: Wad },
+    #[serde(rename = "previewMint")]
+    PreviewMint { shares: Wad },
+    #[serde(rename = "previewWithdraw")]
+    PreviewWithdraw { assets: Wad },
+    #[serde(rename = "previewRedeem")]
+    PreviewRedeem { shares: Wad },
+    #[serde(rename = "maxWithdraw")]
+    MaxWithdraw { owner: Address },
+    #[serde(rename = "maxRedeem")]
+    MaxRedeem { owner: Address },
+    /// Any ERC-20 view on the shares.
+    #[serde(skip)]
+    Token(TokenView),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum SavingsAnswer {
+    TotalAssets {
+        #[serde(rename = "totalAssets")]
+        total_assets: Wad,
+    },
+    Chi {
+        chi: Ray,
+    },
+    Assets {
+        assets: Wad,
+    },
+    Shares {
+        shares: Wad,
+    },
+    MaxAssets {
+        #[serde(rename = "maxAssets")]
+        max_assets: Wad,
+    },
+    MaxShares {
+        #[serde(rename = "maxShares")]
+        max_shares: Wad,
+    },
+    Token(TokenAnswer),
+}
+
 fn wad(name: &'static str, v: U256) -> Returns {
     Returns::one(name, Value::Wad(Wad(v)))
 }
@@ -87,6 +144,8 @@ impl Family for Savings {
     const LABEL: &'static str = "savings";
     type Call = SavingsCall;
     type Deploy = SavingsDeploy;
+    type View = SavingsView;
+    type Answer = SavingsAnswer;
     type Ledger = NoLedger;
 
     fn validate_deploy(d: &SavingsDeploy) -> Result<(), (&'static str, String)> {
@@ -144,6 +203,47 @@ impl Family for Savings {
             }
             SavingsCall::Token(t) => erc20_call(s, to, from, t),
         }
+    }
+
+    fn view(s: &State, to: Address, v: &SavingsView) -> CallResult<SavingsAnswer> {
+        use SavingsAnswer as A;
+        Ok(match v {
+            SavingsView::TotalAssets => A::TotalAssets {
+                total_assets: Wad(s.vault_total_assets(to)?),
+            },
+            SavingsView::Chi => A::Chi {
+                chi: Ray(s.savings_chi(to)?),
+            },
+            SavingsView::ConvertToAssets { shares } => A::Assets {
+                assets: Wad(s.vault_convert_to_assets(to, shares.0)?),
+            },
+            SavingsView::ConvertToShares { assets } => A::Shares {
+                shares: Wad(s.vault_convert_to_shares(to, assets.0)?),
+            },
+            SavingsView::PreviewDeposit { assets } => A::Shares {
+                shares: Wad(s.vault_preview_deposit(to, assets.0)?),
+            },
+            SavingsView::PreviewMint { shares } => A::Assets {
+                assets: Wad(s.vault_preview_mint(to, shares.0)?),
+            },
+            SavingsView::PreviewWithdraw { assets } => A::Shares {
+                shares: Wad(s.vault_preview_withdraw(to, assets.0)?),
+            },
+            SavingsView::PreviewRedeem { shares } => A::Assets {
+                assets: Wad(s.vault_preview_redeem(to, shares.0)?),
+            },
+            SavingsView::MaxWithdraw { owner } => A::MaxAssets {
+                max_assets: Wad(s.vault_max_withdraw(to, *owner)?),
+            },
+            SavingsView::MaxRedeem { owner } => A::MaxShares {
+                max_shares: Wad(s.vault_max_redeem(to, *owner)?),
+            },
+            SavingsView::Token(t) => A::Token(token_view(s, to, t)?),
+        })
+    }
+
+    fn parse_view(line: usize, call: Json) -> Result<SavingsView, ScriptError> {
+        typed_call_with_fallback(line, call, |v| v, SavingsView::Token)
     }
 
     fn encode(&self, e: &mut Enc) {

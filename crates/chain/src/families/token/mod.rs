@@ -65,6 +65,47 @@ pub enum Erc20Call {
     Deny { usr: Address },
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum TokenView {
+    #[serde(rename = "balanceOf")]
+    BalanceOf { account: Address },
+    #[serde(rename = "totalSupply")]
+    TotalSupply,
+    #[serde(rename = "allowance")]
+    Allowance { owner: Address, spender: Address },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum TokenAnswer {
+    Balance {
+        balance: Wad,
+    },
+    TotalSupply {
+        #[serde(rename = "totalSupply")]
+        total_supply: Wad,
+    },
+    Allowance {
+        allowance: Wad,
+    },
+}
+
+/// The ERC-20 views, shared by every token-like family (sUSDS shares too).
+pub(crate) fn token_view(s: &State, to: Address, v: &TokenView) -> CallResult<TokenAnswer> {
+    Ok(match v {
+        TokenView::BalanceOf { account } => TokenAnswer::Balance {
+            balance: Wad(s.balance_of(to, *account)),
+        },
+        TokenView::TotalSupply => TokenAnswer::TotalSupply {
+            total_supply: Wad(s.total_supply(to)?),
+        },
+        TokenView::Allowance { owner, spender } => TokenAnswer::Allowance {
+            allowance: Wad(s.allowance(to, *owner, *spender)),
+        },
+    })
+}
+
 /// Digest section tags of [`TokenLedger`].
 const TAG_BALANCES: u8 = 2;
 const TAG_ALLOWANCES: u8 = 3;
@@ -73,6 +114,8 @@ impl Family for Erc20 {
     const LABEL: &'static str = "erc20";
     type Call = Erc20Call;
     type Deploy = Erc20Deploy;
+    type View = TokenView;
+    type Answer = TokenAnswer;
     type Ledger = TokenLedger;
     const LEDGER_TAGS: &'static [u8] = &[TAG_BALANCES, TAG_ALLOWANCES];
 
@@ -91,6 +134,10 @@ impl Family for Erc20 {
 
     fn call(s: &mut State, to: Address, from: Address, c: Erc20Call) -> CallResult<Returns> {
         erc20_call(s, to, from, c)
+    }
+
+    fn view(s: &State, to: Address, v: &TokenView) -> CallResult<TokenAnswer> {
+        token_view(s, to, v)
     }
 
     fn encode(&self, e: &mut Enc) {

@@ -96,6 +96,43 @@ pub enum VatCall {
     Deny { usr: Address },
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "fn", content = "args", deny_unknown_fields)]
+pub enum VatView {
+    #[serde(rename = "ilk")]
+    IlkInfo { ilk: crate::call::Ilk },
+    #[serde(rename = "urn")]
+    UrnInfo { ilk: crate::call::Ilk, urn: Address },
+    #[serde(rename = "debt")]
+    Debt,
+    #[serde(rename = "dai")]
+    Dai { account: Address },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum VatAnswer {
+    Ilk {
+        #[serde(rename = "Art")]
+        art_total: Wad,
+        rate: Ray,
+        spot: Ray,
+        line: Rad,
+        dust: Rad,
+    },
+    Urn {
+        ink: Wad,
+        art: Wad,
+    },
+    Debt {
+        debt: Rad,
+        vice: Rad,
+    },
+    Dai {
+        dai: Rad,
+    },
+}
+
 const TAG_URNS: u8 = 5;
 const TAG_DAI: u8 = 6;
 const TAG_SIN: u8 = 7;
@@ -104,6 +141,8 @@ impl Family for Vat {
     const LABEL: &'static str = "vat";
     type Call = VatCall;
     type Deploy = VatDeploy;
+    type View = VatView;
+    type Answer = VatAnswer;
     type Ledger = VatLedger;
     const LEDGER_TAGS: &'static [u8] = &[TAG_URNS, TAG_DAI, TAG_SIN];
 
@@ -126,6 +165,36 @@ impl Family for Vat {
             VatCall::Deny { usr } => s.deny(to, from, usr)?,
         }
         Ok(Returns::none())
+    }
+
+    fn view(s: &State, to: Address, v: &VatView) -> CallResult<VatAnswer> {
+        let vat = s.get::<Vat>(to)?;
+        Ok(match v {
+            VatView::IlkInfo { ilk } => {
+                let i = vat.ilks.get(&ilk.0).copied().unwrap_or_default();
+                VatAnswer::Ilk {
+                    art_total: Wad(i.art_total),
+                    rate: Ray(i.rate),
+                    spot: Ray(i.spot),
+                    line: Rad(i.line),
+                    dust: Rad(i.dust),
+                }
+            }
+            VatView::UrnInfo { ilk, urn } => {
+                let u = s.urn(ilk.0, *urn);
+                VatAnswer::Urn {
+                    ink: Wad(u.ink),
+                    art: Wad(u.art),
+                }
+            }
+            VatView::Debt => VatAnswer::Debt {
+                debt: Rad(vat.debt),
+                vice: Rad(vat.vice),
+            },
+            VatView::Dai { account } => VatAnswer::Dai {
+                dai: Rad(s.dai(*account)),
+            },
+        })
     }
 
     fn encode(&self, e: &mut Enc) {
