@@ -36,6 +36,7 @@ pub struct Engine {
     state: State,
     log: Vec<Event>,
     tx_count: u64,
+    check_invariants: bool,
 }
 
 impl Engine {
@@ -46,8 +47,26 @@ impl Engine {
         e
     }
 
+    /// The whole state, for tests only (other crates read the chain through
+    /// [`crate::seam::Chain`]).
+    #[cfg(any(test, feature = "test-utils"))]
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    pub(crate) fn state_ref(&self) -> &State {
+        &self.state
+    }
+
+    /// Checks the SPEC §8 invariants after every committed transaction (a violation is an
+    /// engine bug: `execute` panics with the list). Off by default; the simulator turns it on.
+    pub fn set_check_invariants(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+
+    /// The SPEC §8 invariants that fail on the current state (empty = all hold).
+    pub fn invariant_violations(&self) -> Vec<String> {
+        crate::invariants::check(&self.state)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -106,6 +125,13 @@ impl Engine {
             }
             Err(_) => self.state.rollback(),
         }
+        if self.check_invariants {
+            let problems = crate::invariants::check(&self.state);
+            assert!(
+                problems.is_empty(),
+                "SPEC §8 invariants violated after tx {tx_index}: {problems:?}"
+            );
+        }
         Ok(Receipt {
             tx_index,
             block_time: tx.at,
@@ -135,5 +161,68 @@ impl Engine {
     /// keccak-256 of the canonical state (see [`crate::digest`]).
     pub fn digest(&self) -> B256 {
         crate::digest::state_digest(&self.state, self.tx_count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::{Call, Deploy, Erc20Call, Erc20Deploy};
+    use laniakea_units::Wad;
+
+    fn token_engine(check: bool) -> (Engine, Address, Address) {
+        let admin = Address::repeat_byte(1);
+        let mut e = Engine::new(Timestamp(1));
+        e.set_check_invariants(check);
+        let call = Call::Deploy(Deploy::Erc20(Erc20Deploy { symbol: "T".into() }));
+        e.execute(Tx {
+            from: admin,
+            at: Timestamp(1),
+            call,
+        })
+        .unwrap();
+        (e, admin, admin.create(0))
+    }
+
+    /// Breaks Σ balances = totalSupply behind the engine's back (only a bug could do this).
+    fn corrupt(e: &mut Engine, token: Address) {
+        e.state.set_balance(
+            token,
+            Address::repeat_byte(9),
+            alloy_primitives::U256::from(1u8),
+        );
+        crate::journal::Journaled::commit(&mut e.state.ledgers);
+    }
+
+    fn mint(e: &mut Engine, admin: Address, token: Address) -> Receipt {
+        let call = Call::Erc20(
+            token,
+            Erc20Call::Mint {
+                to: admin,
+                amount: Wad(alloy_primitives::U256::from(1u8)),
+            },
+        );
+        e.execute(Tx {
+            from: admin,
+            at: Timestamp(2),
+            call,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    #[should_panic(expected = "SPEC §8 invariants violated")]
+    fn invariant_checks_in_execute_catch_a_broken_state() {
+        let (mut e, admin, token) = token_engine(true);
+        corrupt(&mut e, token);
+        mint(&mut e, admin, token);
+    }
+
+    #[test]
+    fn invariant_checks_are_off_by_default() {
+        let (mut e, admin, token) = token_engine(false);
+        corrupt(&mut e, token);
+        assert!(mint(&mut e, admin, token).is_ok());
+        assert!(!e.invariant_violations().is_empty());
     }
 }

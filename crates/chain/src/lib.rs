@@ -17,6 +17,7 @@ pub mod invariants;
 pub mod journal;
 pub mod roles;
 pub mod script;
+pub mod seam;
 pub mod state;
 
 /// Back-compat paths for helpers that moved into family folders.
@@ -32,4 +33,5 @@ pub use engine::{Engine, Receipt};
 pub use error::{CallResult, EngineError, Revert};
 pub use event::{Event, EventKind};
 pub use families::controller::{exchange_rate, exchange_rate_precision};
+pub use seam::Chain;
 pub use state::State;

@@ -543,7 +543,7 @@ impl Script {
                 Step::Summary { line, balances } => {
                     let bals: Vec<Json> = balances
                         .iter()
-                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad(engine.state().balance_of(*t, *a))}))
+                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad(engine.state_ref().balance_of(*t, *a))}))
                         .collect();
                     lines.push(json!({
                         "line": line,
@@ -553,7 +553,7 @@ impl Script {
                             "events": engine.log().len(),
                             "state_digest": engine.digest().to_string(),
                             "balances": bals,
-                            "invariant_violations": crate::invariants::check(engine.state()),
+                            "invariant_violations": engine.invariant_violations(),
                         }
                     }));
                 }
