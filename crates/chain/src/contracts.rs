@@ -45,7 +45,11 @@ impl Symbol {
 
     /// As [`Symbol::new`], with the typed revert `Token/invalid-symbol` for a bad symbol.
     pub fn parse(s: &str) -> CallResult<Symbol> {
-        Symbol::new(s).ok_or_else(|| Revert::InvalidSymbol(s.to_string()))
+        Symbol::new(s).ok_or_else(|| {
+            Revert::Erc20(crate::families::token::TokenRevert::InvalidSymbol(
+                s.to_string(),
+            ))
+        })
     }
 
     pub fn as_str(&self) -> &str {

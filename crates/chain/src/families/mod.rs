@@ -11,12 +11,13 @@
 use crate::call::Returns;
 use crate::digest::Enc;
 use crate::error::CallResult;
-use crate::event::EventKind;
 use crate::journal::Journaled;
 use crate::roles::ADMIN_ROLE;
 use crate::script::parse_util::{typed, typed_call, ScriptError};
 use crate::state::State;
 use alloy_primitives::Address;
+use alloy_primitives::B256;
+use laniakea_units::{MathError, Rad, Ray};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use std::fmt::Debug;
@@ -33,6 +34,10 @@ pub trait Family: Sized + Clone + Debug + PartialEq + Eq + 'static {
     type View: DeserializeOwned + Clone + Debug + PartialEq + Eq;
     /// Typed answers to [`Family::View`] (serialised as `{"name": value}` in script output).
     type Answer: serde::Serialize + Clone + Debug + PartialEq + Eq;
+    /// The family's own revert reasons ([`Nothing`] if none).
+    type Revert: std::error::Error + Clone + Debug + PartialEq + Eq + Named + 'static;
+    /// The family's own events ([`Nothing`] if none).
+    type Event: serde::Serialize + Clone + Debug + PartialEq + Eq + Named;
     /// The family's mappings: a `ledger!` struct (or [`crate::journal::NoLedger`]).
     type Ledger: Journaled + Default + Debug;
 
@@ -98,6 +103,67 @@ pub trait Family: Sized + Clone + Debug + PartialEq + Eq + 'static {
     /// SPEC §8 checks on the family's ledger.
     fn check_ledger(_s: &State, _out: &mut Vec<String>) {}
 }
+
+/// The stable names a family contributes (see `tests/registry.rs`).
+#[derive(Debug, Clone, Copy)]
+pub struct FamilyNames {
+    /// The folder: `families/<module>/`.
+    pub module: &'static str,
+    pub label: &'static str,
+    pub revert_codes: &'static [&'static str],
+    pub event_names: &'static [&'static str],
+    pub ledger_tags: &'static [u8],
+}
+
+/// Revert codes not owned by a family (the `Math` codes come from `laniakea_units`).
+pub const CORE_REVERT_CODES: &[&str] = &[
+    "Engine/no-contract",
+    "Engine/wrong-contract-kind",
+    "Auth/not-authorized",
+    "AccessControl/unauthorized-account",
+    "Engine/file-unrecognized-param",
+];
+/// Event names not owned by a family.
+pub const CORE_EVENT_NAMES: &[&str] = &[
+    "Deployed",
+    "Rely",
+    "Deny",
+    "RoleGranted",
+    "RoleRevoked",
+    "FileRay",
+    "FileRad",
+    "Init",
+];
+
+/// A closed set of stable names: a family's revert codes or event names (derive
+/// `strum::IntoStaticStr` + `strum::VariantNames` and it comes for free).
+pub trait Named {
+    const NAMES: &'static [&'static str];
+    fn name(&self) -> &'static str;
+}
+
+impl<T: strum::VariantNames> Named for T
+where
+    for<'a> &'a T: Into<&'static str>,
+{
+    const NAMES: &'static [&'static str] = T::VARIANTS;
+    fn name(&self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The revert or event type of a family that has none.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    thiserror::Error,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+pub enum Nothing {}
 
 /// Typed access to a contract kind: `state.get::<Vat>(addr)`. Generated for every family.
 pub trait Kind: Sized {
@@ -202,6 +268,119 @@ macro_rules! registry {
             },
             $($ty(<$module::$ty as Family>::Answer)),*
         }
+
+        /// Why a transaction reverted (no state changed): a core reason or a family's own.
+        /// Every variant has a stable [`Revert::code`] (the Solidity-style reason string).
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        pub enum Revert {
+        #[error("{0}")]
+        Math(#[from] MathError),
+        #[error("no contract at {0}")]
+        NoContract(Address),
+        #[error("{contract} is a {actual}, not a {expected}")]
+        WrongContractKind {
+            contract: Address,
+            expected: &'static str,
+            actual: &'static str,
+        },
+        #[error("{who} is not authorised on {contract} ({what})")]
+        NotAuthorized {
+            contract: Address,
+            who: Address,
+            what: &'static str,
+        },
+        #[error("{account} lacks role {role} on {contract}")]
+        MissingRole {
+            contract: Address,
+            account: Address,
+            role: B256,
+        },
+        #[error("unknown parameter '{0}'")]
+        UnknownParameter(&'static str),
+            $(#[error(transparent)] $ty(<$module::$ty as Family>::Revert)),*
+        }
+
+        impl Revert {
+            /// The stable reason code, as the Solidity contract would revert with.
+            pub fn code(&self) -> &'static str {
+                match self {
+                Revert::Math(m) => m.code(),
+                Revert::NoContract(_) => "Engine/no-contract",
+                Revert::WrongContractKind { .. } => "Engine/wrong-contract-kind",
+                Revert::NotAuthorized { .. } => "Auth/not-authorized",
+                Revert::MissingRole { .. } => "AccessControl/unauthorized-account",
+                Revert::UnknownParameter(_) => "Engine/file-unrecognized-param",
+                    $(Revert::$ty(r) => r.name()),*
+                }
+            }
+        }
+
+        /// What happened: a core event or a family's own. JSON `{"event": "<Name>", …}`.
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+        #[serde(tag = "event")]
+        pub enum EventKind {
+        Deployed {
+            kind: &'static str,
+            deployer: Address,
+        },
+        Rely {
+            usr: Address,
+        },
+        Deny {
+            usr: Address,
+        },
+        RoleGranted {
+            role: B256,
+            account: Address,
+            sender: Address,
+        },
+        RoleRevoked {
+            role: B256,
+            account: Address,
+            sender: Address,
+        },
+        FileRay {
+            what: &'static str,
+            ilk: Option<B256>,
+            data_ray: Ray,
+        },
+        FileRad {
+            what: &'static str,
+            ilk: Option<B256>,
+            data_rad: Rad,
+        },
+        Init {
+            ilk: B256,
+        },
+            $(#[serde(untagged)] $ty(<$module::$ty as Family>::Event)),*
+        }
+
+        impl EventKind {
+            /// The event's name, as in the JSON `event` field.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    EventKind::Deployed { .. } => "Deployed",
+                    EventKind::Rely { .. } => "Rely",
+                    EventKind::Deny { .. } => "Deny",
+                    EventKind::RoleGranted { .. } => "RoleGranted",
+                    EventKind::RoleRevoked { .. } => "RoleRevoked",
+                    EventKind::FileRay { .. } => "FileRay",
+                    EventKind::FileRad { .. } => "FileRad",
+                    EventKind::Init { .. } => "Init",
+                    $(EventKind::$ty(e) => e.name()),*
+                }
+            }
+        }
+
+        /// Every family's stable names, in registry order.
+        pub const FAMILY_NAMES: &[FamilyNames] = &[$(FamilyNames {
+            module: stringify!($module),
+            label: <$module::$ty as Family>::LABEL,
+            revert_codes: <<$module::$ty as Family>::Revert as Named>::NAMES,
+            event_names: <<$module::$ty as Family>::Event as Named>::NAMES,
+            ledger_tags: <$module::$ty as Family>::LEDGER_TAGS,
+        }),*];
+
 
         /// Every family's mappings, one field per family (named after its module).
         #[derive(Debug, Default)]

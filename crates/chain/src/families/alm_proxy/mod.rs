@@ -25,6 +25,8 @@ impl Family for AlmProxy {
     type Deploy = AlmProxyDeploy;
     type View = crate::families::NoViews;
     type Answer = crate::families::NoViews;
+    type Revert = crate::families::Nothing;
+    type Event = crate::families::Nothing;
     type Ledger = NoLedger;
 
     fn deploy(_: &mut State, _: Address, _: Address, _: &AlmProxyDeploy) -> CallResult<Self> {

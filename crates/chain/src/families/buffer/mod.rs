@@ -34,6 +34,8 @@ impl Family for Buffer {
     type Deploy = NotDeployable;
     type View = crate::families::NoViews;
     type Answer = crate::families::NoViews;
+    type Revert = crate::families::Nothing;
+    type Event = crate::families::Nothing;
     type Ledger = NoLedger;
 
     fn deploy(_: &mut State, _: Address, _: Address, d: &NotDeployable) -> CallResult<Self> {

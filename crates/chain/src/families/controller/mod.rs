@@ -98,6 +98,8 @@ impl Family for Controller {
     type Deploy = ControllerDeploy;
     type View = crate::families::NoViews;
     type Answer = crate::families::NoViews;
+    type Revert = ControllerRevert;
+    type Event = ControllerEvent;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &ControllerDeploy) -> CallResult<Self> {
@@ -262,7 +264,7 @@ impl State {
                 },
             );
         }
-        self.emit(controller, EventKind::RelayerRemoved { relayer });
+        self.emit(controller, EventKind::Controller(ControllerEvent::RelayerRemoved { relayer }));
         Ok(())
     }
 
@@ -285,10 +287,10 @@ impl State {
         }
         self.emit(
             controller,
-            EventKind::MaxExchangeRateSet {
+            EventKind::Controller(ControllerEvent::MaxExchangeRateSet {
                 vault,
                 max_exchange_rate: Wad(rate),
-            },
+            }),
         );
         Ok(())
     }
@@ -334,7 +336,7 @@ impl State {
             .unwrap_or_default();
         let rate = exchange_rate(shares, assets)?;
         if rate > max {
-            return Err(Revert::ExchangeRateTooHigh { rate, max });
+            return Err(Revert::Controller(ControllerRevert::ExchangeRateTooHigh { rate, max }));
         }
         Ok(())
     }
@@ -359,10 +361,10 @@ impl State {
         self.erc20_approve(asset, c.proxy, vault, assets)?;
         let shares = self.vault_deposit(vault, c.proxy, assets, c.proxy)?;
         if shares < min_shares_out {
-            return Err(Revert::MinSharesOutNotMet {
+            return Err(Revert::Controller(ControllerRevert::MinSharesOutNotMet {
                 shares,
                 min: min_shares_out,
-            });
+            }));
         }
         self.check_exchange_rate(&c, vault, shares, assets)?;
         Ok(shares)
@@ -391,10 +393,10 @@ impl State {
         self.withdraw_4626_limits(&c, vault, assets)?;
         let shares = self.vault_withdraw(vault, c.proxy, assets, c.proxy, c.proxy)?;
         if shares > max_shares_in {
-            return Err(Revert::SharesBurnedTooHigh {
+            return Err(Revert::Controller(ControllerRevert::SharesBurnedTooHigh {
                 shares,
                 max: max_shares_in,
-            });
+            }));
         }
         Ok(shares)
     }
@@ -411,10 +413,10 @@ impl State {
         let c = self.relayer_ctx(controller, caller)?;
         let assets = self.vault_redeem(vault, c.proxy, shares, c.proxy, c.proxy)?;
         if assets < min_assets_out {
-            return Err(Revert::MinAssetsOutNotMet {
+            return Err(Revert::Controller(ControllerRevert::MinAssetsOutNotMet {
                 assets,
                 min: min_assets_out,
-            });
+            }));
         }
         self.withdraw_4626_limits(&c, vault, assets)?;
         Ok(assets)
@@ -438,4 +440,34 @@ impl State {
         )?;
         self.erc20_move(asset, c.proxy, to, amount)
     }
+}
+
+/// This family's revert reasons (codes in `#[strum(serialize)]`, stable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+pub enum ControllerRevert {
+    #[error("shares out {shares} < minSharesOut {min}")]
+    #[strum(serialize = "Controller/min-shares-out-not-met")]
+    MinSharesOutNotMet { shares: U256, min: U256 },
+    #[error("shares burned {shares} > maxSharesIn {max}")]
+    #[strum(serialize = "Controller/shares-burned-too-high")]
+    SharesBurnedTooHigh { shares: U256, max: U256 },
+    #[error("assets out {assets} < minAssetsOut {min}")]
+    #[strum(serialize = "Controller/min-assets-out-not-met")]
+    MinAssetsOutNotMet { assets: U256, min: U256 },
+    #[error("exchange rate {rate} (1e36·assets/shares) > max {max}")]
+    #[strum(serialize = "Controller/exchange-rate-too-high")]
+    ExchangeRateTooHigh { rate: U256, max: U256 },
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum ControllerEvent {
+    MaxExchangeRateSet {
+        vault: Address,
+        max_exchange_rate: Wad,
+    },
+    RelayerRemoved {
+        relayer: Address,
+    },
 }

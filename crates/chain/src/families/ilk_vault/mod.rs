@@ -67,6 +67,8 @@ impl Family for IlkVault {
     type Deploy = IlkVaultDeploy;
     type View = crate::families::NoViews;
     type Answer = crate::families::NoViews;
+    type Revert = crate::families::Nothing;
+    type Event = IlkVaultEvent;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, from: Address, addr: Address, d: &IlkVaultDeploy) -> CallResult<Self> {
@@ -76,7 +78,7 @@ impl Family for IlkVault {
             .get(&d.ilk.0)
             .is_none_or(|i| i.rate.is_zero())
         {
-            return Err(Revert::IlkNotInit(d.ilk.0));
+            return Err(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(d.ilk.0)));
         }
         s.get::<Join>(d.join)?;
         s.erc20(d.usds)?;
@@ -181,11 +183,11 @@ impl State {
         self.get_mut::<IlkVault>(vault)?.drawn_wad = drawn;
         self.emit(
             vault,
-            EventKind::Draw {
+            EventKind::IlkVault(IlkVaultEvent::Draw {
                 sender: caller,
                 wad: Wad(wad),
                 dart_wad: Wad(dart),
-            },
+            }),
         );
         Ok(())
     }
@@ -208,13 +210,30 @@ impl State {
         self.get_mut::<IlkVault>(vault)?.wiped_wad = wiped;
         self.emit(
             vault,
-            EventKind::Wipe {
+            EventKind::IlkVault(IlkVaultEvent::Wipe {
                 sender: caller,
                 wad: Wad(wad),
                 dart_wad: Wad(dart),
-            },
+            }),
         );
         Ok(())
     }
 
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum IlkVaultEvent {
+    /// Ilk vault (dss-allocator style).
+    Draw {
+        sender: Address,
+        wad: Wad,
+        dart_wad: Wad,
+    },
+    Wipe {
+        sender: Address,
+        wad: Wad,
+        dart_wad: Wad,
+    },
 }

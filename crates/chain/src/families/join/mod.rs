@@ -45,6 +45,8 @@ impl Family for Join {
     type Deploy = JoinDeploy;
     type View = crate::families::NoViews;
     type Answer = crate::families::NoViews;
+    type Revert = crate::families::Nothing;
+    type Event = JoinEvent;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &JoinDeploy) -> CallResult<Self> {
@@ -99,7 +101,7 @@ impl State {
         self.vat_move(caller, join, math::mul(wad, RAY)?)?;
         self.require_ward(j.usds, join)?;
         self.erc20_mint_unchecked(j.usds, usr, wad)?;
-        self.emit(join, EventKind::Exit { usr, wad: Wad(wad) });
+        self.emit(join, EventKind::Join(JoinEvent::Exit { usr, wad: Wad(wad) }));
         Ok(())
     }
 
@@ -115,8 +117,22 @@ impl State {
         let j = self.get::<crate::contracts::Join>(join)?.clone();
         self.vat_move(join, usr, math::mul(wad, RAY)?)?;
         self.erc20_burn(j.usds, join, caller, wad)?;
-        self.emit(join, EventKind::Join { usr, wad: Wad(wad) });
+        self.emit(join, EventKind::Join(JoinEvent::Join { usr, wad: Wad(wad) }));
         Ok(())
     }
 
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum JoinEvent {
+    Join {
+        usr: Address,
+        wad: Wad,
+    },
+    Exit {
+        usr: Address,
+        wad: Wad,
+    },
 }

@@ -64,6 +64,8 @@ impl Family for Jug {
     type Deploy = JugDeploy;
     type View = crate::families::NoViews;
     type Answer = crate::families::NoViews;
+    type Revert = JugRevert;
+    type Event = JugEvent;
     type Ledger = NoLedger;
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &JugDeploy) -> CallResult<Self> {
@@ -116,7 +118,7 @@ impl State {
         let j = self.get_mut::<Jug>(jug)?;
         let e = Arc::make_mut(&mut j.ilks).entry(ilk).or_default();
         if !e.duty.is_zero() {
-            return Err(Revert::IlkAlreadyInit(ilk));
+            return Err(Revert::Vat(crate::families::vat::VatRevert::IlkAlreadyInit(ilk)));
         }
         *e = JugIlk {
             duty: RAY,
@@ -141,9 +143,9 @@ impl State {
             Some(i) => {
                 let e = Arc::make_mut(&mut j.ilks)
                     .get_mut(&i)
-                    .ok_or(Revert::IlkNotInit(i))?;
+                    .ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(i)))?;
                 if e.rho != now {
-                    return Err(Revert::JugRhoNotUpdated { rho: e.rho, now });
+                    return Err(Revert::Jug(JugRevert::JugRhoNotUpdated { rho: e.rho, now }));
                 }
                 e.duty = data;
             }
@@ -165,7 +167,7 @@ impl State {
     pub(crate) fn jug_drip(&mut self, jug: Address, ilk: B256) -> CallResult<U256> {
         let now = self.now;
         let j = self.get::<Jug>(jug)?;
-        let ji = *j.ilks.get(&ilk).ok_or(Revert::IlkNotInit(ilk))?;
+        let ji = *j.ilks.get(&ilk).ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
         let (vat_addr, vow, base) = (j.vat, j.vow, j.base);
         self.require_ward(vat_addr, jug)?;
         let prev = self
@@ -173,7 +175,7 @@ impl State {
             .ilks
             .get(&ilk)
             .map(|i| i.rate)
-            .ok_or(Revert::IlkNotInit(ilk))?;
+            .ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
         let elapsed = now.since(ji.rho).unwrap_or(0);
         let factor = math::rpow(math::add(base, ji.duty)?, elapsed, RAY)?;
         let rate = math::mul_div_floor(factor, prev, RAY)?;
@@ -184,12 +186,30 @@ impl State {
         }
         self.emit(
             jug,
-            EventKind::JugDrip {
+            EventKind::Jug(JugEvent::JugDrip {
                 ilk,
                 rate_ray: Ray(rate),
-            },
+            }),
         );
         Ok(rate)
     }
 
+}
+
+/// This family's revert reasons (codes in `#[strum(serialize)]`, stable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+pub enum JugRevert {
+    #[error("duty can only change right after a drip (rho {rho}, now {now})")]
+    #[strum(serialize = "Jug/rho-not-updated")]
+    JugRhoNotUpdated { rho: Timestamp, now: Timestamp },
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum JugEvent {
+    JugDrip {
+        ilk: B256,
+        rate_ray: Ray,
+    },
 }

@@ -110,6 +110,8 @@ impl Family for RateLimits {
     type Deploy = RateLimitsDeploy;
     type View = RateLimitsView;
     type Answer = RateLimitsAnswer;
+    type Revert = RateLimitsRevert;
+    type Event = RateLimitsEvent;
     type Ledger = RateLimitsLedger;
     const LEDGER_TAGS: &'static [u8] = &[TAG_ENTRIES];
 
@@ -316,27 +318,27 @@ impl State {
         self.get::<RateLimits>(rl)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
         if d.last_amount > d.max_amount {
-            return Err(Revert::InvalidLastAmount {
+            return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
                 last_amount: d.last_amount,
                 max_amount: d.max_amount,
-            });
+            }));
         }
         if d.last_updated > self.now {
-            return Err(Revert::InvalidLastUpdated {
+            return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastUpdated {
                 last_updated: d.last_updated,
                 now: self.now,
-            });
+            }));
         }
         self.set_rate_limit_data(rl, key, d);
         self.emit(
             rl,
-            EventKind::RateLimitDataSet {
+            EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet {
                 key,
                 max_amount_wad: Wad(d.max_amount),
                 slope_wad_per_s: Wad(d.slope),
                 last_amount_wad: Wad(d.last_amount),
                 last_updated: d.last_updated,
-            },
+            }),
         );
         Ok(())
     }
@@ -385,7 +387,7 @@ impl State {
         self.require_role(rl, controller_role(), caller)?;
         let d = self.rate_limit_data(rl, key);
         if d.max_amount.is_zero() {
-            return Err(Revert::ZeroMaxAmount { key });
+            return Err(Revert::RateLimits(RateLimitsRevert::ZeroMaxAmount { key }));
         }
         if d.max_amount == U256::MAX {
             return Ok(None);
@@ -405,11 +407,11 @@ impl State {
             return Ok(U256::MAX);
         };
         if amount > current {
-            return Err(Revert::RateLimitExceeded {
+            return Err(Revert::RateLimits(RateLimitsRevert::RateLimitExceeded {
                 key,
                 requested: amount,
                 available: current,
-            });
+            }));
         }
         let new = current - amount;
         self.set_rate_limit_data(
@@ -423,12 +425,12 @@ impl State {
         );
         self.emit(
             rl,
-            EventKind::RateLimitDecreaseTriggered {
+            EventKind::RateLimits(RateLimitsEvent::RateLimitDecreaseTriggered {
                 key,
                 amount_to_decrease_wad: Wad(amount),
                 old_rate_limit_wad: Wad(current),
                 new_rate_limit_wad: Wad(new),
-            },
+            }),
         );
         Ok(new)
     }
@@ -456,12 +458,12 @@ impl State {
         );
         self.emit(
             rl,
-            EventKind::RateLimitIncreaseTriggered {
+            EventKind::RateLimits(RateLimitsEvent::RateLimitIncreaseTriggered {
                 key,
                 amount_to_increase_wad: Wad(amount),
                 old_rate_limit_wad: Wad(current),
                 new_rate_limit_wad: Wad(new),
-            },
+            }),
         );
         Ok(new)
     }
@@ -528,4 +530,53 @@ mod tests {
         };
         assert_eq!(current_amount(&unl, Timestamp(0)).unwrap(), U256::MAX);
     }
+}
+
+/// This family's revert reasons (codes in `#[strum(serialize)]`, stable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+pub enum RateLimitsRevert {
+    #[error("rate limit {key} is not configured (maxAmount 0)")]
+    #[strum(serialize = "RateLimits/zero-maxAmount")]
+    ZeroMaxAmount { key: B256 },
+    #[error("rate limit {key}: requested {requested}, available {available}")]
+    #[strum(serialize = "RateLimits/rate-limit-exceeded")]
+    RateLimitExceeded {
+        key: B256,
+        requested: U256,
+        available: U256,
+    },
+    #[error("lastAmount {last_amount} exceeds maxAmount {max_amount}")]
+    #[strum(serialize = "RateLimits/invalid-lastAmount")]
+    InvalidLastAmount { last_amount: U256, max_amount: U256 },
+    #[error("lastUpdated {last_updated} is in the future (now {now})")]
+    #[strum(serialize = "RateLimits/invalid-lastUpdated")]
+    InvalidLastUpdated {
+        last_updated: Timestamp,
+        now: Timestamp,
+    },
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum RateLimitsEvent {
+    RateLimitDataSet {
+        key: B256,
+        max_amount_wad: Wad,
+        slope_wad_per_s: Wad,
+        last_amount_wad: Wad,
+        last_updated: Timestamp,
+    },
+    RateLimitDecreaseTriggered {
+        key: B256,
+        amount_to_decrease_wad: Wad,
+        old_rate_limit_wad: Wad,
+        new_rate_limit_wad: Wad,
+    },
+    RateLimitIncreaseTriggered {
+        key: B256,
+        amount_to_increase_wad: Wad,
+        old_rate_limit_wad: Wad,
+        new_rate_limit_wad: Wad,
+    },
 }

@@ -146,6 +146,8 @@ impl Family for Savings {
     type Deploy = SavingsDeploy;
     type View = SavingsView;
     type Answer = SavingsAnswer;
+    type Revert = SavingsRevert;
+    type Event = SavingsEvent;
     type Ledger = NoLedger;
 
     fn validate_deploy(d: &SavingsDeploy) -> Result<(), (&'static str, String)> {
@@ -313,10 +315,10 @@ impl State {
         }
         self.emit(
             vault,
-            EventKind::Drip {
+            EventKind::Savings(SavingsEvent::Drip {
                 chi_ray: Ray(chi),
                 diff_wad: Wad(diff),
-            },
+            }),
         );
         Ok(chi)
     }
@@ -332,10 +334,10 @@ impl State {
         let now = self.now;
         let s = self.get_mut::<Savings>(vault)?;
         if s.rho != now {
-            return Err(Revert::SsrChiNotUpdated { rho: s.rho, now });
+            return Err(Revert::Savings(SavingsRevert::SsrChiNotUpdated { rho: s.rho, now }));
         }
         if ssr < RAY {
-            return Err(Revert::SsrBelowRay { ssr });
+            return Err(Revert::Savings(SavingsRevert::SsrBelowRay { ssr }));
         }
         s.ssr = ssr;
         self.emit(
@@ -354,7 +356,7 @@ impl State {
     fn savings(&self, vault: Address) -> CallResult<&Savings> {
         match self.contract(vault)? {
             Contract::Savings(s) => Ok(s),
-            _ => Err(Revert::NotAVault(vault)),
+            _ => Err(Revert::Savings(SavingsRevert::NotAVault(vault))),
         }
     }
 
@@ -428,12 +430,12 @@ impl State {
         self.erc20_mint_unchecked(vault, receiver, shares)?;
         self.emit(
             vault,
-            EventKind::Deposit {
+            EventKind::Savings(SavingsEvent::Deposit {
                 sender: caller,
                 owner: receiver,
                 assets_wad: Wad(assets),
                 shares_wad: Wad(shares),
-            },
+            }),
         );
         Ok(())
     }
@@ -453,13 +455,13 @@ impl State {
         self.erc20_move(asset, vault, receiver, assets)?;
         self.emit(
             vault,
-            EventKind::Withdraw {
+            EventKind::Savings(SavingsEvent::Withdraw {
                 sender: caller,
                 receiver,
                 owner,
                 assets_wad: Wad(assets),
                 shares_wad: Wad(shares),
-            },
+            }),
         );
         Ok(())
     }
@@ -475,11 +477,11 @@ impl State {
         self.savings_drip(vault)?;
         let max = self.vault_max_deposit(vault, receiver)?;
         if assets > max {
-            return Err(Revert::ExceededMaxDeposit {
+            return Err(Revert::Savings(SavingsRevert::ExceededMaxDeposit {
                 receiver,
                 assets,
                 max,
-            });
+            }));
         }
         let shares = self.vault_preview_deposit(vault, assets)?;
         self.vault_enter(vault, caller, receiver, assets, shares)?;
@@ -497,11 +499,11 @@ impl State {
         self.savings_drip(vault)?;
         let max = self.vault_max_mint(vault, receiver)?;
         if shares > max {
-            return Err(Revert::ExceededMaxMint {
+            return Err(Revert::Savings(SavingsRevert::ExceededMaxMint {
                 receiver,
                 shares,
                 max,
-            });
+            }));
         }
         let assets = self.vault_preview_mint(vault, shares)?;
         self.vault_enter(vault, caller, receiver, assets, shares)?;
@@ -520,7 +522,7 @@ impl State {
         self.savings_drip(vault)?;
         let max = self.vault_max_withdraw(vault, owner)?;
         if assets > max {
-            return Err(Revert::ExceededMaxWithdraw { owner, assets, max });
+            return Err(Revert::Savings(SavingsRevert::ExceededMaxWithdraw { owner, assets, max }));
         }
         let shares = self.vault_preview_withdraw(vault, assets)?;
         self.vault_exit(vault, caller, receiver, owner, assets, shares)?;
@@ -539,10 +541,78 @@ impl State {
         self.savings_drip(vault)?;
         let max = self.vault_max_redeem(vault, owner)?;
         if shares > max {
-            return Err(Revert::ExceededMaxRedeem { owner, shares, max });
+            return Err(Revert::Savings(SavingsRevert::ExceededMaxRedeem { owner, shares, max }));
         }
         let assets = self.vault_preview_redeem(vault, shares)?;
         self.vault_exit(vault, caller, receiver, owner, assets, shares)?;
         Ok(assets)
     }
+}
+
+/// This family's revert reasons (codes in `#[strum(serialize)]`, stable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+pub enum SavingsRevert {
+    #[error("deposit of {assets} by {receiver} exceeds maxDeposit {max}")]
+    #[strum(serialize = "ERC4626/exceeded-max-deposit")]
+    ExceededMaxDeposit {
+        receiver: Address,
+        assets: U256,
+        max: U256,
+    },
+    #[error("mint of {shares} by {receiver} exceeds maxMint {max}")]
+    #[strum(serialize = "ERC4626/exceeded-max-mint")]
+    ExceededMaxMint {
+        receiver: Address,
+        shares: U256,
+        max: U256,
+    },
+    #[error("withdraw of {assets} from {owner} exceeds maxWithdraw {max}")]
+    #[strum(serialize = "ERC4626/exceeded-max-withdraw")]
+    ExceededMaxWithdraw {
+        owner: Address,
+        assets: U256,
+        max: U256,
+    },
+    #[error("redeem of {shares} from {owner} exceeds maxRedeem {max}")]
+    #[strum(serialize = "ERC4626/exceeded-max-redeem")]
+    ExceededMaxRedeem {
+        owner: Address,
+        shares: U256,
+        max: U256,
+    },
+    #[error("ssr can only change when rho == now (rho {rho}, now {now})")]
+    #[strum(serialize = "SUsds/chi-not-up-to-date")]
+    SsrChiNotUpdated { rho: Timestamp, now: Timestamp },
+    #[error("ssr {ssr} ray/s is below RAY (a negative rate)")]
+    #[strum(serialize = "SUsds/wrong-ssr-value")]
+    SsrBelowRay { ssr: U256 },
+    #[error("{0} is not an ERC-4626 vault this controller can use")]
+    #[strum(serialize = "Controller/invalid-vault")]
+    NotAVault(Address),
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum SavingsEvent {
+    /// ERC-4626 `Deposit(sender, owner, assets, shares)`.
+    Deposit {
+        sender: Address,
+        owner: Address,
+        assets_wad: Wad,
+        shares_wad: Wad,
+    },
+    /// ERC-4626 `Withdraw(sender, receiver, owner, assets, shares)`.
+    Withdraw {
+        sender: Address,
+        receiver: Address,
+        owner: Address,
+        assets_wad: Wad,
+        shares_wad: Wad,
+    },
+    /// sUSDS accrual: new `chi`, USDS minted into the vault as yield.
+    Drip {
+        chi_ray: Ray,
+        diff_wad: Wad,
+    },
 }

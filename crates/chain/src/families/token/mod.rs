@@ -116,6 +116,8 @@ impl Family for Erc20 {
     type Deploy = Erc20Deploy;
     type View = TokenView;
     type Answer = TokenAnswer;
+    type Revert = TokenRevert;
+    type Event = TokenEvent;
     type Ledger = TokenLedger;
     const LEDGER_TAGS: &'static [u8] = &[TAG_BALANCES, TAG_ALLOWANCES];
 
@@ -283,15 +285,15 @@ impl State {
     ) -> CallResult<()> {
         self.erc20(token)?;
         if to == Address::ZERO || to == token {
-            return Err(Revert::InvalidRecipient);
+            return Err(Revert::Erc20(TokenRevert::InvalidRecipient));
         }
         let bal = self.balance_of(token, from);
         if bal < amount {
-            return Err(Revert::InsufficientBalance {
+            return Err(Revert::Erc20(TokenRevert::InsufficientBalance {
                 account: from,
                 balance: bal,
                 needed: amount,
-            });
+            }));
         }
         if from != to {
             self.set_balance(token, from, bal - amount);
@@ -300,11 +302,11 @@ impl State {
         }
         self.emit(
             token,
-            EventKind::Transfer {
+            EventKind::Erc20(TokenEvent::Transfer {
                 from,
                 to,
                 value_wad: Wad(amount),
-            },
+            }),
         );
         Ok(())
     }
@@ -322,12 +324,12 @@ impl State {
         let allowed = self.allowance(token, owner, spender);
         if allowed != U256::MAX {
             if allowed < amount {
-                return Err(Revert::InsufficientAllowance {
+                return Err(Revert::Erc20(TokenRevert::InsufficientAllowance {
                     owner,
                     spender,
                     allowance: allowed,
                     needed: amount,
-                });
+                }));
             }
             self.set_allowance(token, owner, spender, allowed - amount);
         }
@@ -357,11 +359,11 @@ impl State {
         self.set_allowance(token, owner, spender, amount);
         self.emit(
             token,
-            EventKind::Approval {
+            EventKind::Erc20(TokenEvent::Approval {
                 owner,
                 spender,
                 value_wad: Wad(amount),
-            },
+            }),
         );
         Ok(())
     }
@@ -374,7 +376,7 @@ impl State {
         amount: U256,
     ) -> CallResult<()> {
         if to == Address::ZERO || to == token {
-            return Err(Revert::InvalidRecipient);
+            return Err(Revert::Erc20(TokenRevert::InvalidRecipient));
         }
         let supply = math::add(self.erc20(token)?.total_supply, amount)?;
         let bal = math::add(self.balance_of(token, to), amount)?;
@@ -382,11 +384,11 @@ impl State {
         self.set_balance(token, to, bal);
         self.emit(
             token,
-            EventKind::Transfer {
+            EventKind::Erc20(TokenEvent::Transfer {
                 from: Address::ZERO,
                 to,
                 value_wad: Wad(amount),
-            },
+            }),
         );
         Ok(())
     }
@@ -400,22 +402,22 @@ impl State {
     ) -> CallResult<()> {
         let bal = self.balance_of(token, from);
         if bal < amount {
-            return Err(Revert::InsufficientBalance {
+            return Err(Revert::Erc20(TokenRevert::InsufficientBalance {
                 account: from,
                 balance: bal,
                 needed: amount,
-            });
+            }));
         }
         let supply = math::sub(self.erc20(token)?.total_supply, amount)?;
         self.erc20_set_supply(token, supply)?;
         self.set_balance(token, from, bal - amount);
         self.emit(
             token,
-            EventKind::Transfer {
+            EventKind::Erc20(TokenEvent::Transfer {
                 from,
                 to: Address::ZERO,
                 value_wad: Wad(amount),
-            },
+            }),
         );
         Ok(())
     }
@@ -467,4 +469,46 @@ impl State {
             })
         }
     }
+}
+
+/// This family's revert reasons (codes in `#[strum(serialize)]`, stable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+pub enum TokenRevert {
+    #[error("balance of {account} is {balance}, needs {needed}")]
+    #[strum(serialize = "ERC20/insufficient-balance")]
+    InsufficientBalance {
+        account: Address,
+        balance: U256,
+        needed: U256,
+    },
+    #[error("allowance of {spender} from {owner} is {allowance}, needs {needed}")]
+    #[strum(serialize = "ERC20/insufficient-allowance")]
+    InsufficientAllowance {
+        owner: Address,
+        spender: Address,
+        allowance: U256,
+        needed: U256,
+    },
+    #[error("transfer to the zero address or the token itself")]
+    #[strum(serialize = "ERC20/invalid-address")]
+    InvalidRecipient,
+    #[error("'{0}' is not a token symbol (1–15 letters, digits, - _ .)")]
+    #[strum(serialize = "Token/invalid-symbol")]
+    InvalidSymbol(String),
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum TokenEvent {
+    Transfer {
+        from: Address,
+        to: Address,
+        value_wad: Wad,
+    },
+    Approval {
+        owner: Address,
+        spender: Address,
+        value_wad: Wad,
+    },
 }

@@ -143,12 +143,14 @@ impl Family for Vat {
     type Deploy = VatDeploy;
     type View = VatView;
     type Answer = VatAnswer;
+    type Revert = VatRevert;
+    type Event = VatEvent;
     type Ledger = VatLedger;
     const LEDGER_TAGS: &'static [u8] = &[TAG_URNS, TAG_DAI, TAG_SIN];
 
     fn deploy(s: &mut State, _: Address, addr: Address, _: &VatDeploy) -> CallResult<Self> {
         if let Some(existing) = s.ledgers.vat.the_vat.get_ref(&()) {
-            return Err(Revert::SecondVat { existing: *existing });
+            return Err(Revert::Vat(VatRevert::SecondVat { existing: *existing }));
         }
         s.ledgers.vat.the_vat.insert((), addr);
         Ok(Vat::default())
@@ -318,7 +320,7 @@ impl State {
     }
 
     fn the_vat(&self) -> CallResult<Address> {
-        self.vat_address().ok_or(Revert::NoVat)
+        self.vat_address().ok_or(Revert::Vat(VatRevert::NoVat))
     }
 
     // ---- Vat --------------------------------------------------------------------------------
@@ -328,7 +330,7 @@ impl State {
         let v = self.get_mut::<Vat>(vat)?;
         let entry = Arc::make_mut(&mut v.ilks).entry(ilk).or_default();
         if !entry.rate.is_zero() {
-            return Err(Revert::IlkAlreadyInit(ilk));
+            return Err(Revert::Vat(VatRevert::IlkAlreadyInit(ilk)));
         }
         entry.rate = RAY;
         self.emit(vat, EventKind::Init { ilk });
@@ -352,7 +354,7 @@ impl State {
                 let il = Arc::make_mut(&mut v.ilks)
                     .get_mut(&i)
                     .filter(|x| !x.rate.is_zero())
-                    .ok_or(Revert::IlkNotInit(i))?;
+                    .ok_or(Revert::Vat(VatRevert::IlkNotInit(i)))?;
                 match w {
                     "spot" => il.spot = data,
                     "line" => il.line = data,
@@ -393,7 +395,7 @@ impl State {
             .ilks
             .get(&ilk)
             .filter(|x| !x.rate.is_zero())
-            .ok_or(Revert::IlkNotInit(ilk))?;
+            .ok_or(Revert::Vat(VatRevert::IlkNotInit(ilk)))?;
         let mut urn = self.urn(ilk, urn_addr);
         urn.ink = math::add(urn.ink, dink)?;
         urn.art = math::sub(math::add(urn.art, dart_up)?, dart_down)?;
@@ -405,34 +407,34 @@ impl State {
         if !dart_up.is_zero() {
             let ilk_debt = math::mul(art_total, il.rate)?;
             if ilk_debt > il.line {
-                return Err(Revert::CeilingExceeded {
+                return Err(Revert::Vat(VatRevert::CeilingExceeded {
                     debt: ilk_debt,
                     line: il.line,
-                });
+                }));
             }
             if debt > vat.line_total {
-                return Err(Revert::CeilingExceeded {
+                return Err(Revert::Vat(VatRevert::CeilingExceeded {
                     debt,
                     line: vat.line_total,
-                });
+                }));
             }
             let value = math::mul(urn.ink, il.spot)?;
             if tab > value {
-                return Err(Revert::NotSafe { tab, value });
+                return Err(Revert::Vat(VatRevert::NotSafe { tab, value }));
             }
         }
         if !urn.art.is_zero() && tab < il.dust {
-            return Err(Revert::Dust { tab, dust: il.dust });
+            return Err(Revert::Vat(VatRevert::Dust { tab, dust: il.dust }));
         }
         let dai = self.dai(urn_addr);
         let new_dai = if dtab_down.is_zero() {
             math::add(dai, dtab_up)?
         } else {
-            dai.checked_sub(dtab_down).ok_or(Revert::InsufficientDai {
+            dai.checked_sub(dtab_down).ok_or(Revert::Vat(VatRevert::InsufficientDai {
                 account: urn_addr,
                 balance: dai,
                 needed: dtab_down,
-            })?
+            }))?
         };
         let v = self.get_mut::<Vat>(vat_addr)?;
         v.debt = debt;
@@ -443,13 +445,13 @@ impl State {
         self.set_dai(urn_addr, new_dai);
         self.emit(
             vat_addr,
-            EventKind::Frob {
+            EventKind::Vat(VatEvent::Frob {
                 ilk,
                 urn: urn_addr,
                 dink_wad: Wad(dink),
                 dart_up_wad: Wad(dart_up),
                 dart_down_wad: Wad(dart_down),
-            },
+            }),
         );
         Ok(())
     }
@@ -458,7 +460,7 @@ impl State {
     pub(crate) fn vat_fold(&mut self, ilk: B256, u: Address, delta: U256) -> CallResult<()> {
         let vat_addr = self.the_vat()?;
         let vat = self.get::<Vat>(vat_addr)?;
-        let il = *vat.ilks.get(&ilk).ok_or(Revert::IlkNotInit(ilk))?;
+        let il = *vat.ilks.get(&ilk).ok_or(Revert::Vat(VatRevert::IlkNotInit(ilk)))?;
         let rad = math::mul(il.art_total, delta)?;
         let debt = math::add(vat.debt, rad)?;
         let rate = math::add(il.rate, delta)?;
@@ -471,12 +473,12 @@ impl State {
         self.set_dai(u, dai);
         self.emit(
             vat_addr,
-            EventKind::Fold {
+            EventKind::Vat(VatEvent::Fold {
                 ilk,
                 u,
                 rate_delta_ray: Ray(delta),
                 rad: Rad(rad),
-            },
+            }),
         );
         Ok(())
     }
@@ -503,11 +505,11 @@ impl State {
         self.set_dai(v, dai);
         self.emit(
             vat_addr,
-            EventKind::Suck {
+            EventKind::Vat(VatEvent::Suck {
                 u,
                 v,
                 rad: Rad(rad),
-            },
+            }),
         );
         Ok(())
     }
@@ -515,11 +517,11 @@ impl State {
     /// Vat `move(src, dst, rad)`.
     pub(crate) fn vat_move(&mut self, src: Address, dst: Address, rad: U256) -> CallResult<()> {
         let bal = self.dai(src);
-        let left = bal.checked_sub(rad).ok_or(Revert::InsufficientDai {
+        let left = bal.checked_sub(rad).ok_or(Revert::Vat(VatRevert::InsufficientDai {
             account: src,
             balance: bal,
             needed: rad,
-        })?;
+        }))?;
         self.set_dai(src, left);
         let to = math::add(self.dai(dst), rad)?;
         self.set_dai(dst, to);
@@ -539,4 +541,62 @@ impl State {
         );
         Ok(())
     }
+}
+
+/// This family's revert reasons (codes in `#[strum(serialize)]`, stable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+pub enum VatRevert {
+    #[error("a Vat already exists at {existing}; an engine has exactly one")]
+    #[strum(serialize = "Engine/second-vat")]
+    SecondVat { existing: Address },
+    #[error("no Vat has been deployed yet")]
+    #[strum(serialize = "Engine/no-vat")]
+    NoVat,
+    #[error("ilk {0} is not initialised")]
+    #[strum(serialize = "Vat/ilk-not-init")]
+    IlkNotInit(B256),
+    #[error("ilk {0} is already initialised")]
+    #[strum(serialize = "Vat/ilk-already-init")]
+    IlkAlreadyInit(B256),
+    #[error("debt {debt} rad would exceed the ceiling {line} rad")]
+    #[strum(serialize = "Vat/ceiling-exceeded")]
+    CeilingExceeded { debt: U256, line: U256 },
+    #[error("urn debt {tab} rad would exceed its collateral value {value} rad")]
+    #[strum(serialize = "Vat/not-safe")]
+    NotSafe { tab: U256, value: U256 },
+    #[error("urn debt {tab} rad is below dust {dust} rad and not zero")]
+    #[strum(serialize = "Vat/dust")]
+    Dust { tab: U256, dust: U256 },
+    #[error("internal dai of {account} is {balance} rad, needs {needed} rad")]
+    #[strum(serialize = "Vat/insufficient-dai")]
+    InsufficientDai {
+        account: Address,
+        balance: U256,
+        needed: U256,
+    },
+}
+
+/// This family's events (JSON `{"event": "<Name>", …}`; names stable).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
+#[serde(tag = "event")]
+pub enum VatEvent {
+    /// Vat `frob`: signed changes as (increase, decrease) pairs of non-negative values.
+    Frob {
+        ilk: B256,
+        urn: Address,
+        dink_wad: Wad,
+        dart_up_wad: Wad,
+        dart_down_wad: Wad,
+    },
+    Fold {
+        ilk: B256,
+        u: Address,
+        rate_delta_ray: Ray,
+        rad: Rad,
+    },
+    Suck {
+        u: Address,
+        v: Address,
+        rad: Rad,
+    },
 }
