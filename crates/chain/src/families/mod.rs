@@ -135,6 +135,16 @@ pub const CORE_EVENT_NAMES: &[&str] = &[
     "Init",
 ];
 
+/// Every revert code a transaction can end with (core, math and every family's).
+pub fn all_revert_codes() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = CORE_REVERT_CODES.to_vec();
+    v.extend(MathError::CODES);
+    for f in FAMILY_NAMES {
+        v.extend(f.revert_codes);
+    }
+    v
+}
+
 /// A closed set of stable names: a family's revert codes or event names (derive
 /// `strum::IntoStaticStr` + `strum::VariantNames` and it comes for free).
 pub trait Named {

@@ -224,6 +224,16 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
             continue;
         }
         if let Some(v) = raw.view {
+            if raw.at.is_some() {
+                return Err(err(
+                    line,
+                    "at",
+                    "a view line takes no \"at\": it reads the state left by the previous transaction line",
+                ));
+            }
+            if raw.expect.is_some() {
+                return Err(err(line, "expect", "a view line takes no \"expect\""));
+            }
             let to = p.resolve(line, "view", &v)?;
             let kind = p.kinds.get(&to).ok_or_else(|| {
                 err(
@@ -343,7 +353,25 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
             to_name,
             func,
             alias,
-            expect: raw.expect,
+            expect: match raw.expect {
+                Some(e)
+                    if e == "ok"
+                        || e == "rejected"
+                        || crate::families::all_revert_codes().contains(&e.as_str()) =>
+                {
+                    Some(e)
+                }
+                Some(e) => {
+                    return Err(err(
+                        line,
+                        "expect",
+                        format!(
+                            "'{e}' is not \"ok\", \"rejected\" or a revert code of this engine"
+                        ),
+                    ))
+                }
+                None => None,
+            },
         });
     }
     let names = p.names.iter().map(|(n, a)| (*a, n.clone())).collect();

@@ -175,7 +175,10 @@ impl Family for Savings {
 
     fn call(s: &mut State, to: Address, from: Address, c: SavingsCall) -> CallResult<Returns> {
         match c {
-            SavingsCall::Drip => Ok(Returns::one("chi", Value::Ray(Ray(s.savings_drip(to)?)))),
+            SavingsCall::Drip => Ok(Returns::one(
+                "chi",
+                Value::Ray(Ray(s.savings_drip_public(to)?)),
+            )),
             SavingsCall::Deposit { assets, receiver } => Ok(wad(
                 "shares",
                 s.vault_deposit(to, from, assets.0, receiver)?,
@@ -294,6 +297,25 @@ impl State {
     }
 
     /// `drip()`: accrue, mint the yield into the vault as USDS; returns the new `chi`.
+    /// The public `drip()`: as sUSDS, it emits `Drip(chi, 0)` even when `rho == now` (the
+    /// internal accrual before deposits/withdrawals emits nothing then, as sUSDS only calls
+    /// `drip()` when `block.timestamp > rho`).
+    pub(crate) fn savings_drip_public(&mut self, vault: Address) -> CallResult<U256> {
+        let s = self.get::<Savings>(vault)?;
+        if s.rho == self.now {
+            let chi = s.chi;
+            self.emit(
+                vault,
+                EventKind::Savings(SavingsEvent::Drip {
+                    chi_ray: Ray(chi),
+                    diff_wad: Wad(U256::ZERO),
+                }),
+            );
+            return Ok(chi);
+        }
+        self.savings_drip(vault)
+    }
+
     pub(crate) fn savings_drip(&mut self, vault: Address) -> CallResult<U256> {
         let s = self.get::<Savings>(vault)?.clone();
         let now = self.now;
