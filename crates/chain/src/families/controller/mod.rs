@@ -28,6 +28,35 @@ use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// An ERC-4626 exchange rate in spark's precision: `1e36·assets/shares` (so `1.1e36` is 1.1
+/// assets per share). JSON and `Display` print it as a decimal with 36 places (`"1.1"`), in fields
+/// suffixed `_e36`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct ExchangeRate(U256);
+
+impl ExchangeRate {
+    /// From the raw `1e36`-scaled integer.
+    pub const fn from_e36(raw: U256) -> ExchangeRate {
+        ExchangeRate(raw)
+    }
+    /// The raw `1e36`-scaled integer.
+    pub const fn e36(self) -> U256 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ExchangeRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&laniakea_units::format_decimal(self.0, 36))
+    }
+}
+
+impl serde::Serialize for ExchangeRate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The PAU controller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Controller {
@@ -36,8 +65,8 @@ pub struct Controller {
     pub ilk_vault: Address,
     pub buffer: Address,
     pub usds: Address,
-    /// vault → max exchange rate, `1e36·assets/shares`; 0 (absent) means the vault is closed.
-    pub max_exchange_rates: Arc<BTreeMap<Address, U256>>,
+    /// vault → max exchange rate; 0 (absent) means the vault is closed.
+    pub max_exchange_rates: Arc<BTreeMap<Address, ExchangeRate>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -188,7 +217,7 @@ impl Family for Controller {
         e.n(self.max_exchange_rates.len() as u64);
         for (v, r) in self.max_exchange_rates.iter() {
             e.a(*v);
-            e.u(*r);
+            e.u(r.e36());
         }
     }
 
@@ -283,13 +312,13 @@ impl State {
         if rate.is_zero() {
             Arc::make_mut(&mut c.max_exchange_rates).remove(&vault);
         } else {
-            Arc::make_mut(&mut c.max_exchange_rates).insert(vault, rate);
+            Arc::make_mut(&mut c.max_exchange_rates).insert(vault, ExchangeRate::from_e36(rate));
         }
         self.emit(
             controller,
             EventKind::Controller(ControllerEvent::MaxExchangeRateSet {
                 vault,
-                max_exchange_rate: Wad(rate),
+                max_exchange_rate_e36: ExchangeRate::from_e36(rate),
             }),
         );
         Ok(())
@@ -333,7 +362,8 @@ impl State {
             .max_exchange_rates
             .get(&vault)
             .copied()
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .e36();
         let rate = exchange_rate(shares, assets)?;
         if rate > max {
             return Err(Revert::Controller(ControllerRevert::ExchangeRateTooHigh { rate, max }));
@@ -465,7 +495,7 @@ pub enum ControllerRevert {
 pub enum ControllerEvent {
     MaxExchangeRateSet {
         vault: Address,
-        max_exchange_rate: Wad,
+        max_exchange_rate_e36: ExchangeRate,
     },
     RelayerRemoved {
         relayer: Address,
