@@ -7,6 +7,13 @@ use alloy_primitives::{Address, B256};
 use laniakea_units::{Timestamp, Wad};
 use serde_json::{json, Map, Value as Json};
 
+/// Engine values always serialise (string keys, no floats); a failure is a bug.
+fn to_json<T: serde::Serialize>(v: T) -> Json {
+    let j = serde_json::to_value(v);
+    assert!(j.is_ok(), "engine value failed to serialise: {j:?}");
+    j.unwrap_or(Json::Null)
+}
+
 /// The output of a run.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
@@ -72,18 +79,14 @@ impl Script {
                             match &r.outcome {
                                 Ok(ret) => {
                                     out.insert("status".into(), json!("ok"));
-                                    out.insert(
-                                        "returns".into(),
-                                        serde_json::to_value(ret).unwrap_or(Json::Null),
-                                    );
+                                    out.insert("returns".into(), to_json(ret));
                                     if let Some(a) = alias {
                                         out.insert("as".into(), json!(a));
                                     }
                                     let evs: Vec<Json> = engine.log()[r.events.clone()]
                                         .iter()
                                         .map(|e| {
-                                            let mut v =
-                                                serde_json::to_value(e).unwrap_or(Json::Null);
+                                            let mut v = to_json(e);
                                             if let Some(m) = v.as_object_mut() {
                                                 m.insert(
                                                     "contract".into(),
@@ -134,10 +137,7 @@ impl Script {
                     match engine.view(*to, view) {
                         Ok(r) => {
                             out.insert("status".into(), json!("ok"));
-                            out.insert(
-                                "returns".into(),
-                                serde_json::to_value(&r).unwrap_or(Json::Null),
-                            );
+                            out.insert("returns".into(), to_json(&r));
                         }
                         Err(rev) => {
                             out.insert("status".into(), json!("reverted"));

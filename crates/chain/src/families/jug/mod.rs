@@ -176,7 +176,13 @@ impl State {
             .get(&ilk)
             .map(|i| i.rate)
             .ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
-        let elapsed = now.since(ji.rho).unwrap_or(0);
+        let elapsed = now.since(ji.rho);
+        assert!(
+            elapsed.is_some(),
+            "jug rho {} is after now {now}: block time went backwards",
+            ji.rho
+        );
+        let elapsed = elapsed.unwrap_or_default();
         let factor = math::rpow(math::add(base, ji.duty)?, elapsed, RAY)?;
         let rate = math::mul_div_floor(factor, prev, RAY)?;
         let delta = math::sub(rate, prev)?;
