@@ -549,8 +549,10 @@ macro_rules! registry {
     };
 }
 
-// THE REGISTRY: one line per family (`module::ContractStruct`). Keep it sorted by insertion
-// date, new families at the end, so parallel additions conflict only on adjacent lines.
+// THE REGISTRY: one line per family (`module::ContractStruct`). Add a family's line right under
+// its work stream's slot comment (or a new slot at the end): lines added under different slots
+// merge without conflict. Each slot also owns a range of ledger digest tags (core: 1, 4, 9;
+// existing families: 2–8), so parallel families never pick the same tag.
 registry! {
     token::Erc20,
     savings::Savings,
@@ -562,4 +564,8 @@ registry! {
     rate_limits::RateLimits,
     alm_proxy::AlmProxy,
     controller::Controller,
+    // ---- slot: Prime ERC-4626 vaults, Generator deployment, migration — digest tags 10–19 ----
+    // ---- slot: Configurator timelock and state — digest tags 20–29 ----
+    // ---- slot: LCTS queues, Holding System — digest tags 30–39 ----
+    // ---- slot: next work stream — digest tags 40–49 ----
 }
