@@ -76,7 +76,7 @@ impl Family for IlkVault {
         if s.get::<Vat>(vat)?
             .ilks
             .get(&d.ilk.0)
-            .is_none_or(|i| i.rate.is_zero())
+            .is_none_or(|i| i.rate.0.is_zero())
         {
             return Err(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(d.ilk.0)));
         }
@@ -151,10 +151,10 @@ impl Family for IlkVault {
         let rate = s
             .get::<Vat>(self.vat)
             .ok()
-            .and_then(|x| x.ilks.get(&self.ilk).map(|i| i.rate));
+            .and_then(|x| x.ilks.get(&self.ilk).map(|i| i.rate.0));
         let urn = s.urn(self.ilk, addr);
         if let (Some(rate), Some(net)) = (rate, self.drawn_wad.checked_sub(self.wiped_wad)) {
-            let tab = urn.art.checked_mul(rate);
+            let tab = urn.art.0.checked_mul(rate);
             let issued = net.checked_mul(RAY);
             if tab.is_none() || issued.is_none() || tab < issued {
                 out.push(format!(

@@ -174,7 +174,7 @@ impl State {
             .get::<Vat>(vat_addr)?
             .ilks
             .get(&ilk)
-            .map(|i| i.rate)
+            .map(|i| i.rate.0)
             .ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
         let elapsed = now.since(ji.rho);
         assert!(

@@ -22,12 +22,12 @@ use std::sync::Arc;
 /// Vat globals (urns, dai and sin live in [`VatLedger`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Vat {
-    /// total debt [rad]
-    pub debt: U256,
-    /// total unbacked debt [rad]
-    pub vice: U256,
-    /// global ceiling [rad]
-    pub line_total: U256,
+    /// total debt
+    pub debt: Rad,
+    /// total unbacked debt
+    pub vice: Rad,
+    /// global ceiling (`Line`)
+    pub line_total: Rad,
     /// shared until written (`Arc::make_mut`), so journalling the Vat does not copy the ilks
     pub ilks: Arc<BTreeMap<B256, Ilk>>,
 }
@@ -35,23 +35,25 @@ pub struct Vat {
 /// An MCD collateral type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Ilk {
-    /// total normalised debt [wad]
-    pub art_total: U256,
-    /// accumulated rate [ray]
-    pub rate: U256,
-    /// price with safety margin [ray]
-    pub spot: U256,
-    /// debt ceiling [rad]
-    pub line: U256,
-    /// urn debt floor [rad]
-    pub dust: U256,
+    /// total normalised debt (`Art`)
+    pub art_total: Wad,
+    /// accumulated rate
+    pub rate: Ray,
+    /// price with safety margin
+    pub spot: Ray,
+    /// debt ceiling
+    pub line: Rad,
+    /// urn debt floor
+    pub dust: Rad,
 }
 
-/// A Vat urn: `ink` [wad], `art` [wad].
+/// A Vat urn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Urn {
-    pub ink: U256,
-    pub art: U256,
+    /// locked collateral
+    pub ink: Wad,
+    /// normalised debt
+    pub art: Wad,
 }
 
 crate::ledger! {
@@ -175,23 +177,23 @@ impl Family for Vat {
             VatView::IlkInfo { ilk } => {
                 let i = vat.ilks.get(&ilk.0).copied().unwrap_or_default();
                 VatAnswer::Ilk {
-                    art_total: Wad(i.art_total),
-                    rate: Ray(i.rate),
-                    spot: Ray(i.spot),
-                    line: Rad(i.line),
-                    dust: Rad(i.dust),
+                    art_total: Wad(i.art_total.0),
+                    rate: Ray(i.rate.0),
+                    spot: Ray(i.spot.0),
+                    line: Rad(i.line.0),
+                    dust: Rad(i.dust.0),
                 }
             }
             VatView::UrnInfo { ilk, urn } => {
                 let u = s.urn(ilk.0, *urn);
                 VatAnswer::Urn {
-                    ink: Wad(u.ink),
-                    art: Wad(u.art),
+                    ink: Wad(u.ink.0),
+                    art: Wad(u.art.0),
                 }
             }
             VatView::Debt => VatAnswer::Debt {
-                debt: Rad(vat.debt),
-                vice: Rad(vat.vice),
+                debt: Rad(vat.debt.0),
+                vice: Rad(vat.vice.0),
             },
             VatView::Dai { account } => VatAnswer::Dai {
                 dai: Rad(s.dai(*account)),
@@ -200,17 +202,17 @@ impl Family for Vat {
     }
 
     fn encode(&self, e: &mut Enc) {
-        e.u(self.debt);
-        e.u(self.vice);
-        e.u(self.line_total);
+        e.u(self.debt.0);
+        e.u(self.vice.0);
+        e.u(self.line_total.0);
         e.n(self.ilks.len() as u64);
         for (id, i) in self.ilks.iter() {
             e.b(*id);
-            e.u(i.art_total);
-            e.u(i.rate);
-            e.u(i.spot);
-            e.u(i.line);
-            e.u(i.dust);
+            e.u(i.art_total.0);
+            e.u(i.rate.0);
+            e.u(i.spot.0);
+            e.u(i.line.0);
+            e.u(i.dust.0);
         }
     }
 
@@ -221,8 +223,8 @@ impl Family for Vat {
                 for ((i, u), urn) in l.urns.iter() {
                     e.b(*i);
                     e.a(*u);
-                    e.u(urn.ink);
-                    e.u(urn.art);
+                    e.u(urn.ink.0);
+                    e.u(urn.art.0);
                 }
             }
             TAG_DAI | TAG_SIN => {
@@ -239,28 +241,28 @@ impl Family for Vat {
 
     /// SPEC §8.1: `debt = Σ Art·rate + vice`, `Σ dai = debt`, `Σ sin = vice`.
     fn check(&self, s: &State, _addr: Address, out: &mut Vec<String>) {
-        let mut owed = Some(self.vice);
+        let mut owed = Some(self.vice.0);
         for i in self.ilks.values() {
             owed = owed.and_then(|o| {
-                i.art_total
-                    .checked_mul(i.rate)
+                i.art_total.0
+                    .checked_mul(i.rate.0)
                     .and_then(|x| o.checked_add(x))
             });
         }
-        if owed != Some(self.debt) {
+        if owed != Some(self.debt.0) {
             out.push(format!(
                 "inv1: vat debt {} != sum Art*rate + vice {owed:?}",
-                self.debt
+                self.debt.0
             ));
         }
         let l = &s.ledgers.vat;
         let dai = l.dai.values().try_fold(U256::ZERO, |a, b| a.checked_add(*b));
-        if dai != Some(self.debt) {
-            out.push(format!("inv1: sum dai {dai:?} != debt {}", self.debt));
+        if dai != Some(self.debt.0) {
+            out.push(format!("inv1: sum dai {dai:?} != debt {}", self.debt.0));
         }
         let sin = l.sin.values().try_fold(U256::ZERO, |a, b| a.checked_add(*b));
-        if sin != Some(self.vice) {
-            out.push(format!("inv1: sum sin {sin:?} != vice {}", self.vice));
+        if sin != Some(self.vice.0) {
+            out.push(format!("inv1: sum sin {sin:?} != vice {}", self.vice.0));
         }
     }
 }
@@ -329,10 +331,10 @@ impl State {
         self.require_ward(vat, caller)?;
         let v = self.get_mut::<Vat>(vat)?;
         let entry = Arc::make_mut(&mut v.ilks).entry(ilk).or_default();
-        if !entry.rate.is_zero() {
+        if !entry.rate.0.is_zero() {
             return Err(Revert::Vat(VatRevert::IlkAlreadyInit(ilk)));
         }
-        entry.rate = RAY;
+        entry.rate = Ray(RAY);
         self.emit(vat, EventKind::Init { ilk });
         Ok(())
     }
@@ -349,16 +351,16 @@ impl State {
         self.require_ward(vat, caller)?;
         let v = self.get_mut::<Vat>(vat)?;
         match (ilk, what) {
-            (None, "Line") => v.line_total = data,
+            (None, "Line") => v.line_total = Rad(data),
             (Some(i), w @ ("spot" | "line" | "dust")) => {
                 let il = Arc::make_mut(&mut v.ilks)
                     .get_mut(&i)
-                    .filter(|x| !x.rate.is_zero())
+                    .filter(|x| !x.rate.0.is_zero())
                     .ok_or(Revert::Vat(VatRevert::IlkNotInit(i)))?;
                 match w {
-                    "spot" => il.spot = data,
-                    "line" => il.line = data,
-                    _ => il.dust = data,
+                    "spot" => il.spot = Ray(data),
+                    "line" => il.line = Rad(data),
+                    _ => il.dust = Rad(data),
                 }
             }
             (_, w) => return Err(Revert::UnknownParameter(w)),
@@ -394,37 +396,37 @@ impl State {
         let il = *vat
             .ilks
             .get(&ilk)
-            .filter(|x| !x.rate.is_zero())
+            .filter(|x| !x.rate.0.is_zero())
             .ok_or(Revert::Vat(VatRevert::IlkNotInit(ilk)))?;
         let mut urn = self.urn(ilk, urn_addr);
-        urn.ink = math::add(urn.ink, dink)?;
-        urn.art = math::sub(math::add(urn.art, dart_up)?, dart_down)?;
-        let art_total = math::sub(math::add(il.art_total, dart_up)?, dart_down)?;
-        let dtab_up = math::mul(il.rate, dart_up)?;
-        let dtab_down = math::mul(il.rate, dart_down)?;
-        let debt = math::sub(math::add(vat.debt, dtab_up)?, dtab_down)?;
-        let tab = math::mul(il.rate, urn.art)?;
+        urn.ink = Wad(math::add(urn.ink.0, dink)?);
+        urn.art = Wad(math::sub(math::add(urn.art.0, dart_up)?, dart_down)?);
+        let art_total = math::sub(math::add(il.art_total.0, dart_up)?, dart_down)?;
+        let dtab_up = math::mul(il.rate.0, dart_up)?;
+        let dtab_down = math::mul(il.rate.0, dart_down)?;
+        let debt = math::sub(math::add(vat.debt.0, dtab_up)?, dtab_down)?;
+        let tab = math::mul(il.rate.0, urn.art.0)?;
         if !dart_up.is_zero() {
-            let ilk_debt = math::mul(art_total, il.rate)?;
-            if ilk_debt > il.line {
+            let ilk_debt = math::mul(art_total, il.rate.0)?;
+            if ilk_debt > il.line.0 {
                 return Err(Revert::Vat(VatRevert::CeilingExceeded {
                     debt: ilk_debt,
-                    line: il.line,
+                    line: il.line.0,
                 }));
             }
-            if debt > vat.line_total {
+            if debt > vat.line_total.0 {
                 return Err(Revert::Vat(VatRevert::CeilingExceeded {
                     debt,
-                    line: vat.line_total,
+                    line: vat.line_total.0,
                 }));
             }
-            let value = math::mul(urn.ink, il.spot)?;
+            let value = math::mul(urn.ink.0, il.spot.0)?;
             if tab > value {
                 return Err(Revert::Vat(VatRevert::NotSafe { tab, value }));
             }
         }
-        if !urn.art.is_zero() && tab < il.dust {
-            return Err(Revert::Vat(VatRevert::Dust { tab, dust: il.dust }));
+        if !urn.art.0.is_zero() && tab < il.dust.0 {
+            return Err(Revert::Vat(VatRevert::Dust { tab, dust: il.dust.0 }));
         }
         let dai = self.dai(urn_addr);
         let new_dai = if dtab_down.is_zero() {
@@ -437,9 +439,9 @@ impl State {
             }))?
         };
         let v = self.get_mut::<Vat>(vat_addr)?;
-        v.debt = debt;
+        v.debt = Rad(debt);
         if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
-            x.art_total = art_total;
+            x.art_total = Wad(art_total);
         }
         self.set_urn(ilk, urn_addr, urn);
         self.set_dai(urn_addr, new_dai);
@@ -461,14 +463,14 @@ impl State {
         let vat_addr = self.the_vat()?;
         let vat = self.get::<Vat>(vat_addr)?;
         let il = *vat.ilks.get(&ilk).ok_or(Revert::Vat(VatRevert::IlkNotInit(ilk)))?;
-        let rad = math::mul(il.art_total, delta)?;
-        let debt = math::add(vat.debt, rad)?;
-        let rate = math::add(il.rate, delta)?;
+        let rad = math::mul(il.art_total.0, delta)?;
+        let debt = math::add(vat.debt.0, rad)?;
+        let rate = math::add(il.rate.0, delta)?;
         let dai = math::add(self.dai(u), rad)?;
         let v = self.get_mut::<Vat>(vat_addr)?;
-        v.debt = debt;
+        v.debt = Rad(debt);
         if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
-            x.rate = rate;
+            x.rate = Ray(rate);
         }
         self.set_dai(u, dai);
         self.emit(
@@ -494,13 +496,13 @@ impl State {
         let vat_addr = self.the_vat()?;
         self.require_ward(vat_addr, caller)?;
         let vat = self.get::<Vat>(vat_addr)?;
-        let vice = math::add(vat.vice, rad)?;
-        let debt = math::add(vat.debt, rad)?;
+        let vice = math::add(vat.vice.0, rad)?;
+        let debt = math::add(vat.debt.0, rad)?;
         let sin = math::add(self.sin(u), rad)?;
         let dai = math::add(self.dai(v), rad)?;
         let x = self.get_mut::<Vat>(vat_addr)?;
-        x.vice = vice;
-        x.debt = debt;
+        x.vice = Rad(vice);
+        x.debt = Rad(debt);
         self.set_sin(u, sin);
         self.set_dai(v, dai);
         self.emit(
@@ -535,7 +537,7 @@ impl State {
             ilk,
             vault,
             Urn {
-                ink: math::add(u.ink, ilk_vault_ink())?,
+                ink: Wad(math::add(u.ink.0, ilk_vault_ink())?),
                 art: u.art,
             },
         );
