@@ -32,10 +32,10 @@ pub struct IlkVault {
     pub usds: Address,
     /// where drawn USDS is minted and wiped USDS is taken from
     pub buffer: Address,
-    /// cumulative USDS drawn [wad]
-    pub drawn_wad: U256,
-    /// cumulative USDS wiped [wad]
-    pub wiped_wad: U256,
+    /// cumulative USDS drawn
+    pub drawn_wad: Wad,
+    /// cumulative USDS wiped
+    pub wiped_wad: Wad,
 }
 
 /// Deploys the vault and its buffer (at `CREATE(vault, 1)`); locks the vault's fixed ink.
@@ -99,8 +99,8 @@ impl Family for IlkVault {
             join: d.join,
             usds: d.usds,
             buffer,
-            drawn_wad: U256::ZERO,
-            wiped_wad: U256::ZERO,
+            drawn_wad: Wad::ZERO,
+            wiped_wad: Wad::ZERO,
         })
     }
 
@@ -134,8 +134,8 @@ impl Family for IlkVault {
         e.a(self.join);
         e.a(self.usds);
         e.a(self.buffer);
-        e.u(self.drawn_wad);
-        e.u(self.wiped_wad);
+        e.u(self.drawn_wad.0);
+        e.u(self.wiped_wad.0);
     }
 
     fn script_names(alias: &str, addr: Address) -> Vec<(String, Address, &'static str)> {
@@ -153,7 +153,7 @@ impl Family for IlkVault {
             .ok()
             .and_then(|x| x.ilks.get(&self.ilk).map(|i| i.rate.0));
         let urn = s.urn(self.ilk, addr);
-        if let (Some(rate), Some(net)) = (rate, self.drawn_wad.checked_sub(self.wiped_wad)) {
+        if let (Some(rate), Some(net)) = (rate, self.drawn_wad.0.checked_sub(self.wiped_wad.0)) {
             let tab = urn.art.0.checked_mul(rate);
             let issued = net.checked_mul(RAY);
             if tab.is_none() || issued.is_none() || tab < issued {
@@ -179,8 +179,8 @@ impl State {
         let dart = math::div_up(math::mul(wad, RAY)?, rate)?;
         self.vat_frob(v.ilk, vault, U256::ZERO, dart, U256::ZERO)?;
         self.join_exit(v.join, vault, v.buffer, wad)?;
-        let drawn = math::add(v.drawn_wad, wad)?;
-        self.get_mut::<IlkVault>(vault)?.drawn_wad = drawn;
+        let drawn = math::add(v.drawn_wad.0, wad)?;
+        self.get_mut::<IlkVault>(vault)?.drawn_wad = Wad(drawn);
         self.emit(
             vault,
             EventKind::IlkVault(IlkVaultEvent::Draw {
@@ -206,8 +206,8 @@ impl State {
         let rate = self.jug_drip(v.jug, v.ilk)?;
         let dart = math::mul(wad, RAY)? / rate;
         self.vat_frob(v.ilk, vault, U256::ZERO, U256::ZERO, dart)?;
-        let wiped = math::add(v.wiped_wad, wad)?;
-        self.get_mut::<IlkVault>(vault)?.wiped_wad = wiped;
+        let wiped = math::add(v.wiped_wad.0, wad)?;
+        self.get_mut::<IlkVault>(vault)?.wiped_wad = Wad(wiped);
         self.emit(
             vault,
             EventKind::IlkVault(IlkVaultEvent::Wipe {

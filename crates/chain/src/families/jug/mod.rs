@@ -22,15 +22,15 @@ use std::sync::Arc;
 pub struct Jug {
     pub vat: Address,
     pub vow: Address,
-    /// global base rate [ray per second], added to every ilk's duty
-    pub base: U256,
+    /// global base rate per second, added to every ilk's duty
+    pub base: Ray,
     pub ilks: Arc<BTreeMap<B256, JugIlk>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct JugIlk {
-    /// [ray per second]
-    pub duty: U256,
+    /// stability fee per second
+    pub duty: Ray,
     pub rho: Timestamp,
 }
 
@@ -73,7 +73,7 @@ impl Family for Jug {
         Ok(Jug {
             vat: d.vat,
             vow: d.vow,
-            base: U256::ZERO,
+            base: Ray::ZERO,
             ilks: Default::default(),
         })
     }
@@ -101,11 +101,11 @@ impl Family for Jug {
     fn encode(&self, e: &mut Enc) {
         e.a(self.vat);
         e.a(self.vow);
-        e.u(self.base);
+        e.u(self.base.0);
         e.n(self.ilks.len() as u64);
         for (id, i) in self.ilks.iter() {
             e.b(*id);
-            e.u(i.duty);
+            e.u(i.duty.0);
             e.n(i.rho.0);
         }
     }
@@ -117,11 +117,11 @@ impl State {
         let now = self.now;
         let j = self.get_mut::<Jug>(jug)?;
         let e = Arc::make_mut(&mut j.ilks).entry(ilk).or_default();
-        if !e.duty.is_zero() {
+        if !e.duty.0.is_zero() {
             return Err(Revert::Vat(crate::families::vat::VatRevert::IlkAlreadyInit(ilk)));
         }
         *e = JugIlk {
-            duty: RAY,
+            duty: Ray(RAY),
             rho: now,
         };
         self.emit(jug, EventKind::Init { ilk });
@@ -147,9 +147,9 @@ impl State {
                 if e.rho != now {
                     return Err(Revert::Jug(JugRevert::JugRhoNotUpdated { rho: e.rho, now }));
                 }
-                e.duty = data;
+                e.duty = Ray(data);
             }
-            None => j.base = data,
+            None => j.base = Ray(data),
         }
         let what = if ilk.is_some() { "duty" } else { "base" };
         self.emit(
@@ -168,7 +168,7 @@ impl State {
         let now = self.now;
         let j = self.get::<Jug>(jug)?;
         let ji = *j.ilks.get(&ilk).ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
-        let (vat_addr, vow, base) = (j.vat, j.vow, j.base);
+        let (vat_addr, vow, base) = (j.vat, j.vow, j.base.0);
         self.require_ward(vat_addr, jug)?;
         let prev = self
             .get::<Vat>(vat_addr)?
@@ -183,7 +183,7 @@ impl State {
             ji.rho
         );
         let elapsed = elapsed.unwrap_or_default();
-        let factor = math::rpow(math::add(base, ji.duty)?, elapsed, RAY)?;
+        let factor = math::rpow(math::add(base, ji.duty.0)?, elapsed, RAY)?;
         let rate = math::mul_div_floor(factor, prev, RAY)?;
         let delta = math::sub(rate, prev)?;
         self.vat_fold(ilk, vow, delta)?;

@@ -34,12 +34,12 @@ pub struct Savings {
     pub join: Address,
     /// surplus/deficit account charged with the yield (`vat.suck(vow, …)`)
     pub vow: Address,
-    /// [ray]
-    pub chi: U256,
+    /// the savings accumulator
+    pub chi: Ray,
     /// [s] time of the last drip
     pub rho: Timestamp,
-    /// [ray per second]
-    pub ssr: U256,
+    /// the savings rate per second
+    pub ssr: Ray,
 }
 
 /// sUSDS over `usds`; yield is sucked from `vow` through `join`.
@@ -167,9 +167,9 @@ impl Family for Savings {
             asset: d.usds,
             join: d.join,
             vow: d.vow,
-            chi: RAY,
+            chi: Ray(RAY),
             rho: s.now,
-            ssr: RAY,
+            ssr: Ray(RAY),
         })
     }
 
@@ -257,9 +257,9 @@ impl Family for Savings {
         e.a(self.asset);
         e.a(self.join);
         e.a(self.vow);
-        e.u(self.chi);
+        e.u(self.chi.0);
         e.n(self.rho.0);
-        e.u(self.ssr);
+        e.u(self.ssr.0);
     }
 
     fn parse_call(line: usize, call: Json) -> Result<SavingsCall, ScriptError> {
@@ -288,11 +288,11 @@ impl State {
     fn chi_at(s: &Savings, now: laniakea_units::Timestamp) -> CallResult<U256> {
         match now.since(s.rho) {
             Some(dt) if dt > 0 => Ok(math::mul_div_floor(
-                math::rpow(s.ssr, dt, RAY)?,
-                s.chi,
+                math::rpow(s.ssr.0, dt, RAY)?,
+                s.chi.0,
                 RAY,
             )?),
-            _ => Ok(s.chi),
+            _ => Ok(s.chi.0),
         }
     }
 
@@ -303,7 +303,7 @@ impl State {
     pub(crate) fn savings_drip_public(&mut self, vault: Address) -> CallResult<U256> {
         let s = self.get::<Savings>(vault)?;
         if s.rho == self.now {
-            let chi = s.chi;
+            let chi = s.chi.0;
             self.emit(
                 vault,
                 EventKind::Savings(SavingsEvent::Drip {
@@ -320,16 +320,16 @@ impl State {
         let s = self.get::<Savings>(vault)?.clone();
         let now = self.now;
         if s.rho == now {
-            return Ok(s.chi);
+            return Ok(s.chi.0);
         }
         let chi = Self::chi_at(&s, now)?;
         let supply = s.token.total_supply;
         let diff = math::sub(
             math::mul_div_floor(supply, chi, RAY)?,
-            math::mul_div_floor(supply, s.chi, RAY)?,
+            math::mul_div_floor(supply, s.chi.0, RAY)?,
         )?;
         let m = self.get_mut::<Savings>(vault)?;
-        m.chi = chi;
+        m.chi = Ray(chi);
         m.rho = now;
         if !diff.is_zero() {
             self.vat_suck(vault, s.vow, vault, math::mul(diff, RAY)?)?;
@@ -361,7 +361,7 @@ impl State {
         if ssr < RAY {
             return Err(Revert::Savings(SavingsRevert::SsrBelowRay { ssr }));
         }
-        s.ssr = ssr;
+        s.ssr = Ray(ssr);
         self.emit(
             vault,
             EventKind::FileRay {
