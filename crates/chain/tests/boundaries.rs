@@ -109,7 +109,7 @@ fn unlimited_key_never_writes() {
     f.withdraw(wad(500), U256::MAX).unwrap();
     let after = f.e.state().rate_limit_data(f.a("gen_rl"), f.withdraw_key());
     assert_eq!(before, after);
-    assert_eq!(after.max_amount, U256::MAX);
+    assert_eq!(after.max_amount.0, U256::MAX);
     assert_eq!(f.current(f.withdraw_key()), U256::MAX);
 }
 

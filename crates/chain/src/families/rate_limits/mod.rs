@@ -25,13 +25,14 @@ use std::sync::LazyLock;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RateLimits;
 
-/// One rate-limit entry (spark `RateLimitData`). Units are the limited token's base units.
+/// One rate-limit entry (spark `RateLimitData`), in the limited token's units (18 decimals).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RateLimitData {
-    pub max_amount: U256,
-    /// base units per second
-    pub slope: U256,
-    pub last_amount: U256,
+    /// `2^256−1` base units = unlimited
+    pub max_amount: Wad,
+    /// refill per second
+    pub slope: Wad,
+    pub last_amount: Wad,
     pub last_updated: Timestamp,
 }
 
@@ -133,9 +134,9 @@ impl Family for RateLimits {
                 from,
                 key.0,
                 RateLimitData {
-                    max_amount: max_amount.0,
-                    slope: slope.0,
-                    last_amount: last_amount.0,
+                    max_amount,
+                    slope,
+                    last_amount,
                     last_updated,
                 },
             )?,
@@ -164,9 +165,9 @@ impl Family for RateLimits {
             RateLimitsView::RateLimitData { key } => {
                 let d = s.rate_limit_data(to, key.0);
                 RateLimitsAnswer::Data {
-                    max_amount: Wad(d.max_amount),
-                    slope: Wad(d.slope),
-                    last_amount: Wad(d.last_amount),
+                    max_amount: d.max_amount,
+                    slope: d.slope,
+                    last_amount: d.last_amount,
                     last_updated: d.last_updated,
                 }
             }
@@ -181,9 +182,9 @@ impl Family for RateLimits {
         for ((c, k), d) in l.entries.iter() {
             e.a(*c);
             e.b(*k);
-            e.u(d.max_amount);
-            e.u(d.slope);
-            e.u(d.last_amount);
+            e.u(d.max_amount.0);
+            e.u(d.slope.0);
+            e.u(d.last_amount.0);
             e.n(d.last_updated.0);
         }
     }
@@ -195,10 +196,10 @@ impl Family for RateLimits {
     /// SPEC §8 inv. 4: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
     fn check_ledger(s: &State, out: &mut Vec<String>) {
         for ((rl, key), d) in s.ledgers.rate_limits.entries.iter() {
-            if d.max_amount != U256::MAX && d.last_amount > d.max_amount {
+            if d.max_amount.0 != U256::MAX && d.last_amount.0 > d.max_amount.0 {
                 out.push(format!(
                     "inv4: {rl} key {key}: lastAmount {} > maxAmount {}",
-                    d.last_amount, d.max_amount
+                    d.last_amount.0, d.max_amount.0
                 ));
             }
             if d.last_updated > s.now {
@@ -274,12 +275,12 @@ pub mod names {
 
 /// `min(slope·dt + lastAmount, maxAmount)`, or `2^256−1` when unlimited.
 pub fn current_amount(d: &RateLimitData, now: Timestamp) -> CallResult<U256> {
-    if d.max_amount == U256::MAX {
+    if d.max_amount.0 == U256::MAX {
         return Ok(U256::MAX);
     }
     let dt = U256::from(now.since(d.last_updated).unwrap_or(0));
-    let refilled = math::add(math::mul(d.slope, dt)?, d.last_amount)?;
-    Ok(refilled.min(d.max_amount))
+    let refilled = math::add(math::mul(d.slope.0, dt)?, d.last_amount.0)?;
+    Ok(refilled.min(d.max_amount.0))
 }
 
 impl State {
@@ -317,10 +318,10 @@ impl State {
     ) -> CallResult<()> {
         self.get::<RateLimits>(rl)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
-        if d.last_amount > d.max_amount {
+        if d.last_amount.0 > d.max_amount.0 {
             return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
-                last_amount: d.last_amount,
-                max_amount: d.max_amount,
+                last_amount: d.last_amount.0,
+                max_amount: d.max_amount.0,
             }));
         }
         if d.last_updated > self.now {
@@ -334,9 +335,9 @@ impl State {
             rl,
             EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet {
                 key,
-                max_amount_wad: Wad(d.max_amount),
-                slope_wad_per_s: Wad(d.slope),
-                last_amount_wad: Wad(d.last_amount),
+                max_amount_wad: d.max_amount,
+                slope_wad_per_s: d.slope,
+                last_amount_wad: d.last_amount,
                 last_updated: d.last_updated,
             }),
         );
@@ -358,9 +359,9 @@ impl State {
             caller,
             key,
             RateLimitData {
-                max_amount,
-                slope,
-                last_amount: max_amount,
+                max_amount: Wad(max_amount),
+                slope: Wad(slope),
+                last_amount: Wad(max_amount),
                 last_updated: now,
             },
         )
@@ -386,10 +387,10 @@ impl State {
     ) -> CallResult<Option<(RateLimitData, U256)>> {
         self.require_role(rl, controller_role(), caller)?;
         let d = self.rate_limit_data(rl, key);
-        if d.max_amount.is_zero() {
+        if d.max_amount.0.is_zero() {
             return Err(Revert::RateLimits(RateLimitsRevert::ZeroMaxAmount { key }));
         }
-        if d.max_amount == U256::MAX {
+        if d.max_amount.0 == U256::MAX {
             return Ok(None);
         }
         Ok(Some((d, current_amount(&d, self.now)?)))
@@ -418,7 +419,7 @@ impl State {
             rl,
             key,
             RateLimitData {
-                last_amount: new,
+                last_amount: Wad(new),
                 last_updated: self.now,
                 ..d
             },
@@ -446,12 +447,12 @@ impl State {
         let Some((d, current)) = self.rl_trigger_state(rl, caller, key)? else {
             return Ok(U256::MAX);
         };
-        let new = math::add(current, amount)?.min(d.max_amount);
+        let new = math::add(current, amount)?.min(d.max_amount.0);
         self.set_rate_limit_data(
             rl,
             key,
             RateLimitData {
-                last_amount: new,
+                last_amount: Wad(new),
                 last_updated: self.now,
                 ..d
             },
@@ -503,9 +504,9 @@ mod tests {
     #[test]
     fn current_refills_linearly_and_caps() {
         let d = RateLimitData {
-            max_amount: U256::from(1000u64),
-            slope: U256::from(10u64),
-            last_amount: U256::from(100u64),
+            max_amount: Wad(U256::from(1000u64)),
+            slope: Wad(U256::from(10u64)),
+            last_amount: Wad(U256::from(100u64)),
             last_updated: Timestamp(1000),
         };
         assert_eq!(
@@ -525,7 +526,7 @@ mod tests {
             U256::from(1000u64)
         );
         let unl = RateLimitData {
-            max_amount: U256::MAX,
+            max_amount: Wad::MAX,
             ..d
         };
         assert_eq!(current_amount(&unl, Timestamp(0)).unwrap(), U256::MAX);
