@@ -56,7 +56,8 @@ impl<K: Ord + Clone, V: Clone> JournaledMap<K, V> {
         old
     }
 
-    /// Mutable access to an existing entry, journalling its value first (copy-on-write).
+    /// Mutable access to an existing entry, journalling its value first (copy-on-write). Does
+    /// not canonicalise: for value maps where default means absent, use [`JournaledMap::set`].
     pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         let old = self.map.get(k)?.clone();
         self.undo.push((k.clone(), Some(old)));
@@ -166,6 +167,33 @@ impl Journaled for NoLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any sequence of writes after a commit rolls back to exactly the committed map.
+        #[test]
+        fn rollback_is_exact(
+            base in proptest::collection::vec((0u8..16, 0u64..4), 0..32),
+            writes in proptest::collection::vec((0u8..16, 0u64..4, 0u8..3), 0..64),
+        ) {
+            let mut m: JournaledMap<u8, u64> = JournaledMap::default();
+            for (k, v) in base {
+                m.set(k, v);
+            }
+            m.commit();
+            let before: Vec<(u8, u64)> = m.iter().map(|(k, v)| (*k, *v)).collect();
+            for (k, v, op) in writes {
+                match op {
+                    0 => { m.set(k, v); }
+                    1 => { m.remove(&k); }
+                    _ => { if let Some(x) = m.get_mut(&k) { *x += v; } }
+                }
+            }
+            m.rollback();
+            let after: Vec<(u8, u64)> = m.iter().map(|(k, v)| (*k, *v)).collect();
+            prop_assert_eq!(before, after);
+        }
+    }
 
     #[test]
     fn rollback_restores_exactly_and_default_is_absent() {
