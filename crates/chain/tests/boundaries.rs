@@ -572,7 +572,7 @@ fn jug_duty_change_needs_drip_and_drip_compounds_with_rpow() {
     assert_eq!(r.get("rate"), Some(&Value::Ray(Ray(expected))));
     // The fee went to the vow as internal dai: Art·(rate − RAY).
     let art = f.e.state().urn(ilk.0, f.a("gen_vault")).art.0;
-    assert_eq!(f.e.state().dai(f.a("vow")), art * (expected - RAY));
+    assert_eq!(f.e.state().dai(f.a("vow")).0, art * (expected - RAY));
 }
 
 #[test]

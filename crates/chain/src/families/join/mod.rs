@@ -78,7 +78,7 @@ impl Family for Join {
     /// SPEC §8.1: USDS `supply·RAY ≤ dai[join]` (no mint without debt).
     fn check(&self, s: &State, addr: Address, out: &mut Vec<String>) {
         if let Ok(supply) = s.total_supply(self.usds) {
-            let backing = s.dai(addr);
+            let backing = s.dai(addr).0;
             if supply.checked_mul(RAY).is_none_or(|x| x > backing) {
                 out.push(format!(
                     "inv1: USDS supply {supply} exceeds join backing {backing} rad"

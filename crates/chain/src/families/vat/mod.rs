@@ -61,10 +61,10 @@ crate::ledger! {
     pub struct VatLedger {
         /// (ilk, urn) → Urn
         pub urns: JournaledMap<(B256, Address), Urn>,
-        /// internal dai [rad]
-        pub dai: JournaledMap<Address, U256>,
-        /// internal unbacked debt [rad]
-        pub sin: JournaledMap<Address, U256>,
+        /// internal dai
+        pub dai: JournaledMap<Address, Rad>,
+        /// internal unbacked debt
+        pub sin: JournaledMap<Address, Rad>,
         /// `()` → the single Vat of this engine, once deployed (not in the digest: derived).
         pub the_vat: JournaledMap<(), Address>,
     }
@@ -196,7 +196,7 @@ impl Family for Vat {
                 vice: Rad(vat.vice.0),
             },
             VatView::Dai { account } => VatAnswer::Dai {
-                dai: Rad(s.dai(*account)),
+                dai: s.dai(*account),
             },
         })
     }
@@ -232,7 +232,7 @@ impl Family for Vat {
                 e.tag(tag, map.len());
                 for (a, v) in map.iter() {
                     e.a(*a);
-                    e.u(*v);
+                    e.u(v.0);
                 }
             }
             _ => unreachable!("vat ledger has no digest tag {tag}"),
@@ -256,11 +256,11 @@ impl Family for Vat {
             ));
         }
         let l = &s.ledgers.vat;
-        let dai = l.dai.values().try_fold(U256::ZERO, |a, b| a.checked_add(*b));
+        let dai = l.dai.values().try_fold(U256::ZERO, |a, b| a.checked_add(b.0));
         if dai != Some(self.debt.0) {
             out.push(format!("inv1: sum dai {dai:?} != debt {}", self.debt.0));
         }
-        let sin = l.sin.values().try_fold(U256::ZERO, |a, b| a.checked_add(*b));
+        let sin = l.sin.values().try_fold(U256::ZERO, |a, b| a.checked_add(b.0));
         if sin != Some(self.vice.0) {
             out.push(format!("inv1: sum sin {sin:?} != vice {}", self.vice.0));
         }
@@ -304,20 +304,20 @@ impl State {
     }
 
     /// Internal dai [rad].
-    pub fn dai(&self, who: Address) -> U256 {
+    pub fn dai(&self, who: Address) -> Rad {
         self.ledgers.vat.dai.get(&who)
     }
 
-    pub(crate) fn set_dai(&mut self, who: Address, v: U256) {
+    pub(crate) fn set_dai(&mut self, who: Address, v: Rad) {
         self.ledgers.vat.dai.set(who, v);
     }
 
     /// Internal unbacked debt [rad].
-    pub fn sin(&self, who: Address) -> U256 {
+    pub fn sin(&self, who: Address) -> Rad {
         self.ledgers.vat.sin.get(&who)
     }
 
-    pub(crate) fn set_sin(&mut self, who: Address, v: U256) {
+    pub(crate) fn set_sin(&mut self, who: Address, v: Rad) {
         self.ledgers.vat.sin.set(who, v);
     }
 
@@ -428,7 +428,7 @@ impl State {
         if !urn.art.0.is_zero() && tab < il.dust.0 {
             return Err(Revert::Vat(VatRevert::Dust { tab, dust: il.dust.0 }));
         }
-        let dai = self.dai(urn_addr);
+        let dai = self.dai(urn_addr).0;
         let new_dai = if dtab_down.is_zero() {
             math::add(dai, dtab_up)?
         } else {
@@ -444,7 +444,7 @@ impl State {
             x.art_total = Wad(art_total);
         }
         self.set_urn(ilk, urn_addr, urn);
-        self.set_dai(urn_addr, new_dai);
+        self.set_dai(urn_addr, Rad(new_dai));
         self.emit(
             vat_addr,
             EventKind::Vat(VatEvent::Frob {
@@ -466,13 +466,13 @@ impl State {
         let rad = math::mul(il.art_total.0, delta)?;
         let debt = math::add(vat.debt.0, rad)?;
         let rate = math::add(il.rate.0, delta)?;
-        let dai = math::add(self.dai(u), rad)?;
+        let dai = math::add(self.dai(u).0, rad)?;
         let v = self.get_mut::<Vat>(vat_addr)?;
         v.debt = Rad(debt);
         if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
             x.rate = Ray(rate);
         }
-        self.set_dai(u, dai);
+        self.set_dai(u, Rad(dai));
         self.emit(
             vat_addr,
             EventKind::Vat(VatEvent::Fold {
@@ -498,13 +498,13 @@ impl State {
         let vat = self.get::<Vat>(vat_addr)?;
         let vice = math::add(vat.vice.0, rad)?;
         let debt = math::add(vat.debt.0, rad)?;
-        let sin = math::add(self.sin(u), rad)?;
-        let dai = math::add(self.dai(v), rad)?;
+        let sin = math::add(self.sin(u).0, rad)?;
+        let dai = math::add(self.dai(v).0, rad)?;
         let x = self.get_mut::<Vat>(vat_addr)?;
         x.vice = Rad(vice);
         x.debt = Rad(debt);
-        self.set_sin(u, sin);
-        self.set_dai(v, dai);
+        self.set_sin(u, Rad(sin));
+        self.set_dai(v, Rad(dai));
         self.emit(
             vat_addr,
             EventKind::Vat(VatEvent::Suck {
@@ -518,15 +518,15 @@ impl State {
 
     /// Vat `move(src, dst, rad)`.
     pub(crate) fn vat_move(&mut self, src: Address, dst: Address, rad: U256) -> CallResult<()> {
-        let bal = self.dai(src);
+        let bal = self.dai(src).0;
         let left = bal.checked_sub(rad).ok_or(Revert::Vat(VatRevert::InsufficientDai {
             account: src,
             balance: bal,
             needed: rad,
         }))?;
-        self.set_dai(src, left);
-        let to = math::add(self.dai(dst), rad)?;
-        self.set_dai(dst, to);
+        self.set_dai(src, Rad(left));
+        let to = math::add(self.dai(dst).0, rad)?;
+        self.set_dai(dst, Rad(to));
         Ok(())
     }
 
