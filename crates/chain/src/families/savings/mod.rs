@@ -162,7 +162,7 @@ impl Family for Savings {
         Ok(Savings {
             token: Erc20 {
                 symbol: Symbol::parse(&d.symbol)?,
-                total_supply: U256::ZERO,
+                total_supply: Wad::ZERO,
             },
             asset: d.usds,
             join: d.join,
@@ -253,7 +253,7 @@ impl Family for Savings {
 
     fn encode(&self, e: &mut Enc) {
         e.bytes(self.token.symbol.as_str().as_bytes());
-        e.u(self.token.total_supply);
+        e.u(self.token.total_supply.0);
         e.a(self.asset);
         e.a(self.join);
         e.a(self.vow);
@@ -323,7 +323,7 @@ impl State {
             return Ok(s.chi.0);
         }
         let chi = Self::chi_at(&s, now)?;
-        let supply = s.token.total_supply;
+        let supply = s.token.total_supply.0;
         let diff = math::sub(
             math::mul_div_floor(supply, chi, RAY)?,
             math::mul_div_floor(supply, s.chi.0, RAY)?,
@@ -390,7 +390,7 @@ impl State {
     pub fn vault_total_assets(&self, vault: Address) -> CallResult<U256> {
         let s = self.savings(vault)?;
         Ok(math::mul_div_floor(
-            s.token.total_supply,
+            s.token.total_supply.0,
             Self::chi_at(s, self.now)?,
             RAY,
         )?)

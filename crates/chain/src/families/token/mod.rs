@@ -22,7 +22,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erc20 {
     pub symbol: Symbol,
-    pub total_supply: U256,
+    /// token base units (18 decimals)
+    pub total_supply: Wad,
 }
 
 crate::ledger! {
@@ -130,7 +131,7 @@ impl Family for Erc20 {
     fn deploy(_s: &mut State, _from: Address, _addr: Address, d: &Erc20Deploy) -> CallResult<Self> {
         Ok(Erc20 {
             symbol: Symbol::parse(&d.symbol)?,
-            total_supply: U256::ZERO,
+            total_supply: Wad::ZERO,
         })
     }
 
@@ -144,7 +145,7 @@ impl Family for Erc20 {
 
     fn encode(&self, e: &mut Enc) {
         e.bytes(self.symbol.as_str().as_bytes());
-        e.u(self.total_supply);
+        e.u(self.total_supply.0);
     }
 
     fn encode_ledger(l: &TokenLedger, tag: u8, e: &mut Enc) {
@@ -198,7 +199,7 @@ pub(crate) fn check_supply(s: &State, addr: Address, t: &Erc20, out: &mut Vec<St
     let sum = s
         .holders(addr)
         .try_fold(U256::ZERO, |acc, (_, b)| acc.checked_add(b));
-    if sum != Some(t.total_supply) {
+    if sum != Some(t.total_supply.0) {
         out.push(format!(
             "inv1: token {addr}: sum of balances {sum:?} != totalSupply {}",
             t.total_supply
@@ -272,7 +273,7 @@ impl State {
     }
 
     pub fn total_supply(&self, token: Address) -> CallResult<U256> {
-        Ok(self.erc20(token)?.total_supply)
+        Ok(self.erc20(token)?.total_supply.0)
     }
 
     /// Moves `amount` from `from` to `to` with no allowance check (the caller already did it).
@@ -378,7 +379,7 @@ impl State {
         if to == Address::ZERO || to == token {
             return Err(Revert::Erc20(TokenRevert::InvalidRecipient));
         }
-        let supply = math::add(self.erc20(token)?.total_supply, amount)?;
+        let supply = math::add(self.erc20(token)?.total_supply.0, amount)?;
         let bal = math::add(self.balance_of(token, to), amount)?;
         self.erc20_set_supply(token, supply)?;
         self.set_balance(token, to, bal);
@@ -408,7 +409,7 @@ impl State {
                 needed: amount,
             }));
         }
-        let supply = math::sub(self.erc20(token)?.total_supply, amount)?;
+        let supply = math::sub(self.erc20(token)?.total_supply.0, amount)?;
         self.erc20_set_supply(token, supply)?;
         self.set_balance(token, from, bal - amount);
         self.emit(
@@ -430,7 +431,7 @@ impl State {
             expected: "erc20",
             actual: kind,
         })?;
-        t.total_supply = supply;
+        t.total_supply = Wad(supply);
         Ok(())
     }
 
