@@ -33,9 +33,9 @@ fn funded_token(accounts: usize) -> (Engine, Address, Vec<Address>) {
         .execute(Tx {
             from: admin,
             at: Timestamp(1),
-            call: Call::Deploy(Deploy::Erc20 {
+            call: Call::Deploy(Deploy::Erc20(Erc20Deploy {
                 symbol: "TST".into(),
-            }),
+            })),
         })
         .unwrap();
     let token = match r.outcome.unwrap().get("address") {

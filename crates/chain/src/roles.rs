@@ -43,6 +43,24 @@ pub fn parse_role(text: &str) -> Option<B256> {
     }
 }
 
+/// `grantRole`/`revokeRole` on any AccessControl contract.
+pub(crate) fn access(
+    s: &mut State,
+    to: Address,
+    from: Address,
+    c: crate::call::AccessCall,
+) -> CallResult<crate::call::Returns> {
+    match c {
+        crate::call::AccessCall::GrantRole { role, account } => {
+            s.grant_role(to, from, role.0, account)?
+        }
+        crate::call::AccessCall::RevokeRole { role, account } => {
+            s.revoke_role(to, from, role.0, account)?
+        }
+    }
+    Ok(crate::call::Returns::none())
+}
+
 impl State {
     pub(crate) fn require_role(
         &self,

@@ -109,7 +109,7 @@ fn unlimited_key_never_writes() {
     f.withdraw(wad(500), U256::MAX).unwrap();
     let after = f.e.state().rate_limit_data(f.a("gen_rl"), f.withdraw_key());
     assert_eq!(before, after);
-    assert_eq!(after.max_amount, U256::MAX);
+    assert_eq!(after.max_amount.0, U256::MAX);
     assert_eq!(f.current(f.withdraw_key()), U256::MAX);
 }
 
@@ -571,8 +571,8 @@ fn jug_duty_change_needs_drip_and_drip_compounds_with_rpow() {
     let expected = laniakea_units::rpow(duty.0, 3600, RAY).unwrap();
     assert_eq!(r.get("rate"), Some(&Value::Ray(Ray(expected))));
     // The fee went to the vow as internal dai: Art·(rate − RAY).
-    let art = f.e.state().urn(ilk.0, f.a("gen_vault")).art;
-    assert_eq!(f.e.state().dai(f.a("vow")), art * (expected - RAY));
+    let art = f.e.state().urn(ilk.0, f.a("gen_vault")).art.0;
+    assert_eq!(f.e.state().dai(f.a("vow")).0, art * (expected - RAY));
 }
 
 #[test]
@@ -722,9 +722,10 @@ fn draw_rounds_up_and_wipe_rounds_down_when_rate_above_ray() {
             .get::<laniakea_chain::contracts::Vat>(f.a("vat"))
             .unwrap()
             .ilks[&ilk.0]
-            .rate;
+            .rate
+            .0;
     assert!(rate > RAY);
-    let art = f.e.state().urn(ilk.0, vault).art;
+    let art = f.e.state().urn(ilk.0, vault).art.0;
     let owed = art * rate;
     assert!(
         owed >= (wad(1) + U256::from(7u8)) * RAY,
@@ -745,7 +746,7 @@ fn draw_rounds_up_and_wipe_rounds_down_when_rate_above_ray() {
         ),
     )
     .unwrap();
-    let left = f.e.state().urn(ilk.0, vault).art;
+    let left = f.e.state().urn(ilk.0, vault).art.0;
     assert!(
         left <= U256::from(1u8),
         "at most one wei of art left from rounding: {left}"

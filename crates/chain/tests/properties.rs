@@ -70,7 +70,7 @@ proptest! {
             if let (Some(d), Some(amount)) = (before, asked) {
                 let available = current_amount(&d, f.now()).unwrap();
                 if r.is_ok() {
-                    prop_assert!(d.max_amount > U256::ZERO, "flow on an unconfigured key");
+                    prop_assert!(d.max_amount.0 > U256::ZERO, "flow on an unconfigured key");
                     prop_assert!(amount <= available, "flow {amount} exceeded limit {available}");
                 } else if amount > available {
                     let c = code(r.clone());

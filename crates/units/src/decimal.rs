@@ -42,7 +42,7 @@ pub fn parse_decimal(text: &str, decimals: u8) -> Result<U256, DecimalError> {
     let syntax = || DecimalError::Syntax {
         text: text.to_string(),
     };
-    if int_part.is_empty() && frac_part.is_empty() {
+    if (int_part.is_empty() && frac_part.is_empty()) || cleaned.ends_with('.') {
         return Err(syntax());
     }
     if !int_part.chars().all(|c| c.is_ascii_digit())

@@ -21,6 +21,10 @@ pub enum MathError {
 }
 
 impl MathError {
+    /// Every code [`MathError::code`] can return.
+    pub const CODES: [&'static str; 3] =
+        ["Math/overflow", "Math/underflow", "Math/division-by-zero"];
+
     /// Stable code, e.g. `Math/overflow`.
     pub fn code(&self) -> &'static str {
         match self {
