@@ -107,6 +107,13 @@ impl<'de> Deserialize<'de> for Time {
                 )))
             }
             fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<Time, E> {
+                if t.get(10..11).is_some_and(|c| c.eq_ignore_ascii_case("t"))
+                    && t.get(17..19) == Some("60")
+                {
+                    return Err(E::custom(format!(
+                        "'{t}' is a leap second, which Unix seconds cannot represent: {TIME_RULE}"
+                    )));
+                }
                 if !is_rfc3339_shape(t) {
                     return Err(E::custom(TimeError::NotRfc3339(t.to_string())));
                 }
