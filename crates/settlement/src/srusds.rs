@@ -222,6 +222,20 @@ impl<'a> JsonObject<'a> {
                             text: n.to_string(),
                         },
                     )
+                } else if n
+                    .as_f64()
+                    .is_some_and(|x| x >= 18_446_744_073_709_551_616.0)
+                {
+                    // Only compared for the message: an integer literal above u64 arrives as f64.
+                    SrusdsError::new(
+                        path,
+                        SrusdsErrorKind::InvalidJson {
+                            message: format!(
+                                "{n} is above the largest number of seconds, {}",
+                                u64::MAX
+                            ),
+                        },
+                    )
                 } else {
                     SrusdsError::new(
                         path,

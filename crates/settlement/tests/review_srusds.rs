@@ -730,3 +730,40 @@ fn review_netted_srusds_equal_what_a_subscribe_settle_at_the_rate_delivers() {
     let delivered = ms * WAD / i.exchange_rate_wad.raw();
     assert_eq!(rec.netting.matched_srusds_wad.raw(), delivered);
 }
+
+/// Error messages say what is wrong: `elapsed_s` of 2^64 is too large, not "not a whole number"
+/// (serde_json reads an integer literal above u64 as a float); `1.0` and `-0` are not whole
+/// seconds / negative-or-fractional; amounts as JSON numbers are refused with the string form.
+#[test]
+fn review_elapsed_seconds_errors_say_what_is_wrong() {
+    let with = |el: &str| {
+        ExchangeRateInputs::from_json(&format!(
+            r#"{{"exchange_rate_wad":"1","premium_apr":"0","elapsed_s":{el},"holding_susds_wad":"1","srusds_supply_wad":"1"}}"#
+        ))
+        .unwrap_err()
+    };
+    let e = with("18446744073709551616");
+    assert_eq!(
+        (e.code(), e.field.as_str()),
+        ("srUSDS/invalid-json", "elapsed_s")
+    );
+    assert!(
+        e.to_string()
+            .contains("above the largest number of seconds"),
+        "{e}"
+    );
+    let e = with("1.5");
+    assert!(
+        e.to_string().contains("not a whole number of seconds"),
+        "{e}"
+    );
+    assert_eq!(with("-5").code(), "srUSDS/negative");
+    assert_eq!(
+        ExchangeRateInputs::from_json(
+            r#"{"exchange_rate_wad":1,"premium_apr":"0","elapsed_s":0,"holding_susds_wad":"1","srusds_supply_wad":"1"}"#
+        )
+        .unwrap_err()
+        .code(),
+        "srUSDS/invalid-amount"
+    );
+}
