@@ -328,10 +328,26 @@ proptest! {
 
     #[test]
     fn review_invariant_7_holds_except_between_a_loss_and_its_haircut(ops in proptest::collection::vec(op(), 1..400)) {
+        history(&ops, false)?;
+    }
+
+    /// The same with the other reading of docs/srusds.md "Order at a settlement": no separate
+    /// netting transfer, the subscribe queue settles its whole conversion into the Holding System
+    /// first, then the redeem queue's whole conversion is paid from it. Invariant 7 holds and H
+    /// can always pay — provided subscribe settles before redeem (with H = 0 and the queues
+    /// matching exactly, redeem-first could not pay).
+    #[test]
+    fn review_invariant_7_also_holds_when_both_queues_settle_through_the_holding_system(ops in proptest::collection::vec(op(), 1..400)) {
+        history(&ops, true)?;
+    }
+}
+
+fn history(ops: &[Op], combined: bool) -> Result<(), TestCaseError> {
+    {
         let (mut xr, mut h, mut supply) = (WAD, U256::ZERO, U256::ZERO);
         let mut loss_open = false;
         let mut haircut_next = false;
-        for o in ops {
+        for o in ops.iter().cloned() {
             match o {
                 Op::Fund(a) => h = (h + a) % (U256::from(1u8) << 180),
                 Op::Loss { permille, haircut } => {
@@ -339,37 +355,63 @@ proptest! {
                     loss_open = true;
                     haircut_next = haircut;
                 }
-                Op::Settle { elapsed_s, premium, sub, red_permille, osrc, limit } => {
-                    let fraction = if loss_open && haircut_next { haircut_needed(xr, h, supply) } else { U256::ZERO };
+                Op::Settle {
+                    elapsed_s,
+                    premium,
+                    sub,
+                    red_permille,
+                    osrc,
+                    limit,
+                } => {
+                    let fraction = if loss_open && haircut_next {
+                        haircut_needed(xr, h, supply)
+                    } else {
+                        U256::ZERO
+                    };
                     let step = exchange_rate_step(&ExchangeRateInputs {
                         exchange_rate_wad: Wad(xr),
                         premium_apr: Apr(premium),
                         elapsed_s,
                         holding_susds_wad: Wad(h),
                         srusds_supply_wad: Wad(supply),
-                        haircut: (!fraction.is_zero()).then(|| Haircut { fraction_wad: Wad(fraction), reason: "loss".into() }),
-                    }).unwrap();
+                        haircut: (!fraction.is_zero()).then(|| Haircut {
+                            fraction_wad: Wad(fraction),
+                            reason: "loss".into(),
+                        }),
+                    })
+                    .unwrap();
                     prop_assert_eq!(step.exchange_rate_after_wad.raw(), ref_step(&step.inputs));
                     if !loss_open {
-                        prop_assert!(step.exchange_rate_after_wad.raw() >= xr, "only a haircut lowers the rate");
+                        prop_assert!(
+                            step.exchange_rate_after_wad.raw() >= xr,
+                            "only a haircut lowers the rate"
+                        );
                     }
                     xr = step.exchange_rate_after_wad.raw();
                     if loss_open && haircut_next {
-                        prop_assert!(step.backed_after, "a sufficient haircut restores the backing");
+                        prop_assert!(
+                            step.backed_after,
+                            "a sufficient haircut restores the backing"
+                        );
                         loss_open = false;
                     }
                     if xr.is_zero() {
                         // A 100% haircut: srUSDS is worth nothing; capacities cannot be priced.
-                        prop_assert_eq!(compute(&CapacityInputs {
-                            epoch: e("2026-11-23"),
-                            subscribe_queue_susds_wad: Wad(sub),
-                            redeem_queue_srusds_wad: Wad::ZERO,
-                            exchange_rate_wad: Wad(xr),
-                            holding_susds_wad: Wad(h),
-                            susds_chi_ray: Ray(RAY),
-                            governance: None,
-                            previous_governance: None,
-                        }).unwrap_err().code(), "srUSDS/zero");
+                        prop_assert_eq!(
+                            compute(&CapacityInputs {
+                                epoch: e("2026-11-23"),
+                                subscribe_queue_susds_wad: Wad(sub),
+                                redeem_queue_srusds_wad: Wad::ZERO,
+                                exchange_rate_wad: Wad(xr),
+                                holding_susds_wad: Wad(h),
+                                susds_chi_ray: Ray(RAY),
+                                governance: None,
+                                previous_governance: None,
+                            })
+                            .unwrap_err()
+                            .code(),
+                            "srUSDS/zero"
+                        );
                         return Ok(());
                     }
                     let red = supply * U256::from(red_permille) / U256::from(1000u16);
@@ -389,23 +431,47 @@ proptest! {
                             redemption_limit_srusds_wad: Wad(limit),
                         }),
                         previous_governance: None,
-                    }).unwrap();
+                    })
+                    .unwrap();
                     // Matched amounts move between users; the rest is minted against / paid by H
                     // with the floors the SPEC's queue settle applies.
-                    let sub_in = rec.subscribe.converted_susds_wad.raw() - rec.netting.matched_susds_wad.raw();
-                    let red_in = rec.redeem.converted_srusds_wad.raw() - rec.netting.matched_srusds_wad.raw();
-                    let paid = red_in * xr / WAD;
-                    prop_assert!(paid <= h, "the Holding System can pay what the capacity lets out");
-                    h = h + sub_in - paid;
-                    supply = supply + sub_in * WAD / xr - red_in;
+                    if combined {
+                        let sub_in = rec.subscribe.converted_susds_wad.raw();
+                        h += sub_in;
+                        supply += sub_in * WAD / xr;
+                        let red_in = rec.redeem.converted_srusds_wad.raw();
+                        let paid = red_in * xr / WAD;
+                        prop_assert!(
+                            paid <= h,
+                            "the Holding System can pay what the capacity lets out"
+                        );
+                        h -= paid;
+                        supply -= red_in;
+                    } else {
+                        let sub_in = rec.subscribe.converted_susds_wad.raw()
+                            - rec.netting.matched_susds_wad.raw();
+                        let red_in = rec.redeem.converted_srusds_wad.raw()
+                            - rec.netting.matched_srusds_wad.raw();
+                        let paid = red_in * xr / WAD;
+                        prop_assert!(
+                            paid <= h,
+                            "the Holding System can pay what the capacity lets out"
+                        );
+                        h = h + sub_in - paid;
+                        supply = supply + sub_in * WAD / xr - red_in;
+                    }
                 }
             }
             let backed = big(xr) * big(supply) <= big(h) * big(WAD);
             if !loss_open {
-                prop_assert!(backed, "invariant 7: xr·supply ≤ H outside a loss awaiting its haircut");
+                prop_assert!(
+                    backed,
+                    "invariant 7: xr·supply ≤ H outside a loss awaiting its haircut"
+                );
             }
         }
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
