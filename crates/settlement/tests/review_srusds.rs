@@ -110,6 +110,37 @@ fn ref_capacity(i: &CapacityInputs) -> RefCapacity {
     }
 }
 
+/// Whether some figure the record must hold (the redeem queue's value, Σ allocation·rate, the
+/// target-spread bound, a settle capacity) exceeds 256 bits.
+fn ref_overflows(i: &CapacityInputs) -> bool {
+    let max = big(U256::MAX);
+    let xr = big(i.exchange_rate_wad.raw());
+    if big(i.redeem_queue_srusds_wad.raw()) * xr / big(WAD) > max {
+        return true;
+    }
+    let Some(g) = i.governance.as_ref().or(i.previous_governance.as_ref()) else {
+        return false;
+    };
+    let p: U512 = g.osrc_premiums.iter().fold(U512::ZERO, |a, x| {
+        a + big(x.osrc_allocation_usds_wad.raw()) * big(x.osrc_rate_apr.raw())
+    });
+    let t = big(g.target_spread_apr.raw());
+    let partial_sums_overflow = g
+        .osrc_premiums
+        .iter()
+        .scan(U512::ZERO, |a, x| {
+            *a += big(x.osrc_allocation_usds_wad.raw()) * big(x.osrc_rate_apr.raw());
+            Some(*a)
+        })
+        .any(|a| a > max);
+    let chi = big(i.susds_chi_ray.raw());
+    let r = ref_capacity(i);
+    partial_sums_overflow
+        || (!t.is_zero() && (t * chi > max || p * big(RAY) / (t * chi) > max))
+        || big(r.matched_susds) + big(r.sub_after_netting) > max
+        || big(r.matched_srusds) + big(r.red_after_netting) > max
+}
+
 /// SPEC §4.9 "Exchange rate": + premium·elapsed/year, only as far as H covers, − haircut.
 fn ref_step(i: &ExchangeRateInputs) -> U256 {
     let xr = big(i.exchange_rate_wad.raw());
@@ -243,7 +274,10 @@ proptest! {
                 let text = serde_json::to_string(&rec.inputs).unwrap();
                 prop_assert_eq!(CapacityInputs::from_json(&text).unwrap(), i.clone());
             }
-            Err(err) => prop_assert_eq!(err.code(), "srUSDS/overflow", "{}", err),
+            Err(err) => {
+                prop_assert_eq!(err.code(), "srUSDS/overflow", "{}", err);
+                prop_assert!(ref_overflows(&i), "refused inputs whose figures all fit 256 bits: {}", err);
+            }
         }
     }
 
