@@ -1170,3 +1170,62 @@ fn review_a_carried_penalty_is_owed_once_after_the_next_statement_is_posted() {
         "the carried penalty is owed once"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// SPEC §3 from the outside: the epoch that measures an instant is the executed epoch whose
+    /// window contains it; the instant is in the Processing Window iff it is in 13:00–16:00 of an
+    /// executed epoch (16:00:00 itself is Active); windows of consecutive executed epochs tile.
+    #[test]
+    fn review_calendar_phase_and_measuring_epoch_agree_with_the_windows(
+        start in prop_oneof![0u64..2 * DAY, (0u64..2).prop_map(|d| d * DAY + LOCK), (0u64..2).prop_map(|d| d * DAY + LOCK - 1)],
+        skips in proptest::collection::btree_set(2u64..12, 0..6),
+        probes in proptest::collection::vec(prop_oneof![
+            0u64..14 * DAY,
+            (2u64..12).prop_map(|d| d * DAY + LOCK - 1),
+            (2u64..12).prop_map(|d| d * DAY + LOCK),
+            (2u64..12).prop_map(|d| d * DAY + MOMENT - 1),
+            (2u64..12).prop_map(|d| d * DAY + MOMENT),
+        ], 1..20),
+    ) {
+        use laniakea_settlement::{Calendar, Phase};
+        let ids: Vec<EpochId> = skips.iter().map(|d| EpochId::parse(&date(*d)).unwrap()).collect();
+        let cal = Calendar::new(Timestamp(JAN1 + start), ids).unwrap();
+        // Executed epochs and their windows up to day 20.
+        let mut windows = Vec::new();
+        let mut d = cal.first_epoch();
+        while d <= EpochId::parse(&date(20)).unwrap() {
+            if !cal.is_skipped(d) {
+                windows.push((d, cal.window(d).unwrap()));
+            }
+            d = d.next().unwrap();
+        }
+        prop_assert_eq!(windows[0].1.start.0, JAN1 + start);
+        for w in windows.windows(2) {
+            prop_assert_eq!(w[0].1.end, w[1].1.start, "windows tile");
+        }
+        for p in probes {
+            let t = Timestamp(JAN1 + p);
+            if t.0 < JAN1 + start || t.0 >= windows.last().unwrap().1.end.0 {
+                continue;
+            }
+            let want = windows.iter().find(|(_, w)| w.contains(t)).unwrap().0;
+            prop_assert_eq!(cal.measuring_epoch(t).unwrap(), want);
+            let day = EpochId::parse(&date((t.0 - JAN1) / DAY)).unwrap();
+            let s = t.0 % DAY;
+            let locked = (LOCK..MOMENT).contains(&s) && day >= cal.first_epoch() && !cal.is_skipped(day);
+            match cal.phase(t).unwrap() {
+                Phase::Processing { epoch, measuring } => {
+                    prop_assert!(locked, "{} is not in a Processing Window", t.0);
+                    prop_assert_eq!(epoch, day);
+                    prop_assert_eq!(measuring, want);
+                }
+                Phase::Active { measuring } => {
+                    prop_assert!(!locked, "{} is in a Processing Window", t.0);
+                    prop_assert_eq!(measuring, want);
+                }
+            }
+        }
+    }
+}
