@@ -1229,3 +1229,43 @@ proptest! {
         }
     }
 }
+
+/// Huge values at the range ends: the largest amount over the longest window (1970 → 9999) is
+/// an overflow error naming the Prime and the series, not a panic or a wrapped figure; key order
+/// in the file changes nothing.
+#[test]
+fn review_largest_amount_over_the_longest_window_is_a_named_overflow() {
+    let max = "115792089237316195423570985008687907853269984665640564039457.584007913129639935";
+    let text = json!({
+        "deployment_start": 0,
+        "epoch": "9999-12-31",
+        "rates": {"base_rate_apr": "1", "ssr_apr": "1"},
+        "primes": [{"prime": "spark", "debt_legacy": {"initial": max}}],
+        "tags": [],
+    })
+    .to_string();
+    let e = parse(&text).unwrap().compute().unwrap_err();
+    assert_eq!(e.field(), Some("primes[0]"), "{e}");
+    assert!(e.to_string().contains("debt_legacy"), "{e}");
+    assert!(e.to_string().contains("overflow"), "{e}");
+    // One second of the largest amount is fine: F = ⌊max·1/Y⌋.
+    let text = json!({
+        "deployment_start": 253_402_261_199u64, // 9999-12-31T12:59:59Z
+        "epoch": "9999-12-31",
+        "rates": {"base_rate_apr": "1", "ssr_apr": "1"},
+        "primes": [{"prime": "spark", "debt_legacy": {"initial": max}}],
+    })
+    .to_string();
+    let r = parse(&text).unwrap().compute().unwrap();
+    assert_eq!(
+        r.statements[0].max_debt_fees_wad.raw(),
+        U256::MAX / U256::from(YEAR)
+    );
+    // Keys in another order: same figures, same digests.
+    let reordered = r#"{"primes": [{"debt_legacy": {"initial": "MAX"}, "prime": "spark"}],
+        "rates": {"ssr_apr": "1", "base_rate_apr": "1"}, "epoch": "9999-12-31",
+        "deployment_start": 253402261199}"#
+        .replace("MAX", max);
+    let r2 = parse(&reordered).unwrap().compute().unwrap();
+    assert_eq!(r2.epoch_input_digest, r.epoch_input_digest);
+}
