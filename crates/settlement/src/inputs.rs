@@ -19,7 +19,7 @@ use crate::statement::{
     Statement,
 };
 use alloy_primitives::{Address, B256};
-use laniakea_units::time::{parse_rfc3339, TIME_RULE};
+use laniakea_units::time::{parse_rfc3339, TimeError, TIME_RULE};
 use laniakea_units::{Apr, Timestamp, Wad, MAX_TIME};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,10 +107,61 @@ impl<'de> Deserialize<'de> for Time {
                 )))
             }
             fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<Time, E> {
+                if t.get(10..11).is_some_and(|c| c.eq_ignore_ascii_case("t"))
+                    && t.get(17..19) == Some("60")
+                {
+                    return Err(E::custom(format!(
+                        "'{t}' is a leap second, which Unix seconds cannot represent: {TIME_RULE}"
+                    )));
+                }
+                if !is_rfc3339_shape(t) {
+                    return Err(E::custom(TimeError::NotRfc3339(t.to_string())));
+                }
                 parse_rfc3339(t).map(Time).map_err(E::custom)
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// RFC 3339 `date-time` exactly (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, `T`/`Z` in either
+/// case), seconds 00–59. The parser behind it also takes other ISO 8601/Temporal forms
+/// (`20260105T130000Z`, `13:00Z`, a space for `T`, `+0100`) and reads a leap second `:60` as
+/// `:59`; Unix seconds have no leap second, so `:60` is refused rather than moved.
+fn is_rfc3339_shape(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+    if !(digits(0..4)
+        && at(4, b"-")
+        && digits(5..7)
+        && at(7, b"-")
+        && digits(8..10)
+        && at(10, b"Tt")
+        && digits(11..13)
+        && at(13, b":")
+        && digits(14..16)
+        && at(16, b":")
+        && digits(17..19)
+        && b[17] <= b'5')
+    {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b".") {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    match b.get(i) {
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i + 6 == b.len() && digits(i + 1..i + 3) && at(i + 3, b":") && digits(i + 4..i + 6)
+        }
+        _ => false,
     }
 }
 

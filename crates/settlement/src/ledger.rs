@@ -8,9 +8,13 @@
 //!   a penalty continuously: `⌊Σ unpaid·rate_per_hour·seconds / 3600⌋` over each interval between
 //!   partial payments. The exact integral `∫ unpaid dt` [wad·s] since the due time is kept and
 //!   only the cumulative total is floored (SPEC §5.4 "floored at the end"): a crystallisation
-//!   books `⌊cumulative⌋ − already booked`, so any schedule of crystallisations books the same
-//!   total, to the wei, as one crystallisation at the end. Crystallised penalties become penalty
-//!   obligations of the same payer, owed to the counterparty and carried into a later statement.
+//!   books `⌊cumulative⌋ − already booked`, so for a given history of what is unpaid any
+//!   schedule of crystallisations books the same penalty on that obligation, to the wei, as one
+//!   crystallisation at the end. Crystallised penalties become penalty obligations of the same
+//!   payer, owed to the counterparty and carried into a later statement; being open obligations,
+//!   they take part in oldest-first matching, so *when* they are crystallised can change which
+//!   obligation a later payment settles, and with it other obligations' penalties (test
+//!   `review_total_penalty_of_a_prime_is_independent_of_when_penalties_are_crystallised`).
 //! - Forgiveness (Core Council) names a penalty obligation and an amount ≤ its open part; the
 //!   penalty record itself is never changed.
 //! - Invariant 9: `Σ payments + open + forgiven = Σ obligations + Σ penalties`, checked by

@@ -222,6 +222,20 @@ impl<'a> JsonObject<'a> {
                             text: n.to_string(),
                         },
                     )
+                } else if n
+                    .as_f64()
+                    .is_some_and(|x| x >= 18_446_744_073_709_551_616.0)
+                {
+                    // Only compared for the message: an integer literal above u64 arrives as f64.
+                    SrusdsError::new(
+                        path,
+                        SrusdsErrorKind::InvalidJson {
+                            message: format!(
+                                "{n} is above the largest number of seconds, {}",
+                                u64::MAX
+                            ),
+                        },
+                    )
                 } else {
                     SrusdsError::new(
                         path,
@@ -306,16 +320,77 @@ fn decimal(path: &str, v: &Value, decimals: u8) -> Result<U256, SrusdsError> {
     })
 }
 
-/// Parses JSON text, reporting a syntax error as `srUSDS/invalid-json` at `-` (the whole text).
+/// Parses JSON text, reporting a syntax error, or a key given twice in one object, as
+/// `srUSDS/invalid-json` at `-` (the whole text). A repeated key is refused rather than "last
+/// wins": parsers differ on which one they keep, so a checker could read another record.
 pub(crate) fn parse_json(text: &str) -> Result<Value, SrusdsError> {
-    serde_json::from_str(text).map_err(|e| {
-        SrusdsError::new(
-            "-",
-            SrusdsErrorKind::InvalidJson {
-                message: e.to_string(),
-            },
-        )
-    })
+    serde_json::from_str::<StrictValue>(text)
+        .map(|v| v.0)
+        .map_err(|e| {
+            SrusdsError::new(
+                "-",
+                SrusdsErrorKind::InvalidJson {
+                    message: e.to_string(),
+                },
+            )
+        })
+}
+
+/// A JSON value whose objects have distinct keys.
+struct StrictValue(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = StrictValue;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<StrictValue, E> {
+        // Only kept to be refused with its field's error (amounts are strings).
+        Ok(StrictValue(Value::from(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::String(v.to_string())))
+    }
+    fn visit_unit<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Null))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<StrictValue, A::Error> {
+        let mut out = Vec::new();
+        while let Some(StrictValue(v)) = a.next_element()? {
+            out.push(v);
+        }
+        Ok(StrictValue(Value::Array(out)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<StrictValue, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = a.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "key `{key}` appears twice in one object"
+                )));
+            }
+            let StrictValue(v) = a.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(StrictValue(Value::Object(out)))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
