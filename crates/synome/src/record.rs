@@ -3,6 +3,11 @@
 //! Contract: a record's *content* is every field but `id` and `signature`; its canonical form is
 //! RFC 8785 JSON of that content (addresses and hashes lowercase 0x-hex, `null` for absent
 //! optional fields); `id = keccak256(canonical content)`; the signature is EIP-191 over `id`.
+//! The content names the Synome it belongs to (`synome` = its genesis id), links to the
+//! author's previous record (`prev`) and to the store's previous head (`store_prev`), so the
+//! signature covers the record's place in the whole store. The *fact* of a record is its
+//! content without the two chain links: `fact = keccak256(canonical content minus prev and
+//! store_prev)` is the idempotency key (the same fact is never stored twice).
 //! Each kind has a typed payload (unknown fields refused) and a schema version; records are
 //! immutable: corrections are new records that `supersede` old ones.
 
@@ -65,6 +70,7 @@ string_enum!(
         PrimeReport => "prime-report",
         LctsSettlement => "lcts-settlement",
         Escalation => "escalation",
+        Checkpoint => "checkpoint",
     }
 );
 
@@ -101,6 +107,7 @@ impl Role {
                 MigrationPlan,
                 Forgiveness,
                 Incident,
+                Checkpoint,
             ],
             Role::Operator => &[
                 SettlementStatement,
@@ -108,6 +115,7 @@ impl Role {
                 Distribution,
                 PenaltyEvent,
                 Escalation,
+                Checkpoint,
             ],
             Role::Checker => &[VerificationReport],
             Role::Reporter => &[PrimeReport],
@@ -135,6 +143,10 @@ pub mod payload {
     pub struct Genesis {
         pub core_council: Address,
         pub deployment: String,
+        /// Present only in a DEMO Synome: the public label the council key derives from
+        /// (`Signer::demo(label)`). Its presence marks the whole Synome as a demo.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub demo_key: Option<String>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +154,18 @@ pub mod payload {
     pub struct RoleChange {
         pub role: Role,
         pub address: Address,
+        /// Required in a DEMO Synome (the label `address` derives from), refused in a real one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub demo_key: Option<String>,
+    }
+
+    /// Pins the store's head: `position` records precede this one (its `store_prev` is the
+    /// head), written per epoch by the operator or the Core Council.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Checkpoint {
+        pub epoch: EpochId,
+        pub position: u64,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,7 +383,53 @@ pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
         Kind::PrimeReport => check::<PrimeReport>(v),
         Kind::LctsSettlement => check::<LctsSettlement>(v),
         Kind::Escalation => check::<Escalation>(v),
+        Kind::Checkpoint => check::<Checkpoint>(v),
     }
+}
+
+/// The payload's Prime, for the kinds whose payload names one (the subject must agree).
+fn payload_prime(kind: Kind, v: &Value) -> Option<&str> {
+    match kind {
+        Kind::SettlementStatement
+        | Kind::PaymentReceipt
+        | Kind::Distribution
+        | Kind::PenaltyEvent
+        | Kind::PrimeReport
+        | Kind::Escalation
+        | Kind::MigrationPlan
+        | Kind::MigrationStep => v.get("prime").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The payload's epoch, for the kinds whose payload names the record's own epoch.
+fn payload_epoch(kind: Kind, v: &Value) -> Option<&str> {
+    match kind {
+        Kind::Skip | Kind::Checkpoint => v.get("epoch").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Columns duplicated from the payload must equal it: `subject` = `prime:<payload.prime>`,
+/// `epoch` = `payload.epoch` (skip, checkpoint). Returns `(column, column value, payload value)`
+/// of the first disagreement.
+pub fn column_payload_mismatch(c: &Content) -> Option<(&'static str, String, String)> {
+    if let Some(p) = payload_prime(c.kind, &c.payload) {
+        let want = format!("prime:{p}");
+        if c.subject != want {
+            return Some(("subject", c.subject.clone(), want));
+        }
+    }
+    if let Some(e) = payload_epoch(c.kind, &c.payload) {
+        let col = c
+            .epoch
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "null".into());
+        if col != e {
+            return Some(("epoch", col, e.to_string()));
+        }
+    }
+    None
 }
 
 /// `generator`, `global`, or `prime:<id>` (id: lowercase letters, digits, `-`, `_`).
@@ -379,6 +449,8 @@ pub fn valid_subject(s: &str) -> bool {
 /// A record's content: everything that is hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content {
+    /// The Synome this record belongs to: its genesis id (zero in the genesis itself).
+    pub synome: B256,
     pub kind: Kind,
     pub schema_version: u32,
     pub epoch: Option<EpochId>,
@@ -390,6 +462,8 @@ pub struct Content {
     pub payload: Value,
     /// The author's previous record id (zero for their first).
     pub prev: B256,
+    /// The store's previous head: the id of the record just before this one (zero for genesis).
+    pub store_prev: B256,
     pub supersedes: Option<B256>,
 }
 
@@ -401,6 +475,7 @@ impl Content {
     /// The JSON object that is canonicalised and hashed.
     pub fn to_json(&self) -> Value {
         json!({
+            "synome": self.synome.to_string(),
             "kind": self.kind.as_str(),
             "schema_version": self.schema_version,
             "epoch": self.epoch.map(|e| e.to_string()),
@@ -411,8 +486,20 @@ impl Content {
             "provenance": self.provenance.as_str(),
             "payload": self.payload,
             "prev": self.prev.to_string(),
+            "store_prev": self.store_prev.to_string(),
             "supersedes": self.supersedes.map(|s| s.to_string()),
         })
+    }
+
+    /// The idempotency key: keccak-256 of the canonical content without `prev` and
+    /// `store_prev`, so a retry re-signed at a later head states the same fact.
+    pub fn fact(&self) -> Result<B256, CanonicalError> {
+        let mut v = self.to_json();
+        if let Some(m) = v.as_object_mut() {
+            m.remove("prev");
+            m.remove("store_prev");
+        }
+        Ok(keccak256(to_canonical(&v)?.as_bytes()))
     }
 
     pub fn canonical(&self) -> Result<String, CanonicalError> {
