@@ -272,10 +272,11 @@ fn synome_append_with_keys_from_file_env_and_rejections() {
     assert!(out.starts_with("ok: 13 records"), "{out}");
 }
 
-/// Two OS processes with the same key append to one PostgreSQL Synome at the same time: one
-/// wins each race, the other gets a retryable refusal and retries; the chain stays intact.
+/// Three OS processes append to one PostgreSQL Synome at the same time, two with the same key
+/// and one with another: the store chain serialises them, a loser of a race gets a retryable
+/// refusal and retries; every record lands once and the chains verify.
 #[test]
-fn synome_two_processes_same_key_on_postgres() {
+fn synome_processes_with_same_and_different_keys_on_postgres() {
     let url = match std::env::var("DATABASE_URL") {
         Ok(u) if !u.is_empty() => u,
         _ => {
@@ -312,7 +313,7 @@ fn synome_two_processes_same_key_on_postgres() {
         }
         children
     };
-    let run = |payloads: Vec<std::path::PathBuf>| {
+    let run = |payloads: Vec<std::path::PathBuf>, kind: &str, role: &str, key: &str| {
         let mut retried = 0;
         for p in payloads {
             let out = Command::new(env!("CARGO_BIN_EXE_laniakea"))
@@ -320,15 +321,19 @@ fn synome_two_processes_same_key_on_postgres() {
                 .args([
                     "append",
                     "--kind",
-                    "escalation",
+                    kind,
                     "--subject",
-                    "prime:spark",
+                    if kind == "escalation" {
+                        "prime:spark"
+                    } else {
+                        "global"
+                    },
                     "--role",
-                    "operator",
+                    role,
                     "--created-at",
                     "1767900000",
                     "--demo-key",
-                    "settlement-operator",
+                    key,
                     "--retries",
                     "50",
                     "--payload",
@@ -349,18 +354,31 @@ fn synome_two_processes_same_key_on_postgres() {
         retried
     };
     let (a, b) = (spawn("a"), spawn("b"));
-    let (ra, rb) = std::thread::scope(|s| {
-        let x = s.spawn(|| run(a));
-        let y = s.spawn(|| run(b));
-        (x.join().unwrap(), y.join().unwrap())
+    // A third process with a different key (the checker) at the same time.
+    let reports: Vec<_> = (0..per)
+        .map(|i| {
+            let p = dir.path().join(format!("report-{i}.json"));
+            std::fs::write(
+                &p,
+                format!(r#"{{"findings": [{{"check": "n{i}", "status": "ok"}}]}}"#),
+            )
+            .unwrap();
+            p
+        })
+        .collect();
+    let (ra, rb, rc) = std::thread::scope(|s| {
+        let x = s.spawn(|| run(a, "escalation", "operator", "settlement-operator"));
+        let y = s.spawn(|| run(b, "escalation", "operator", "settlement-operator"));
+        let z = s.spawn(|| run(reports, "verification-report", "checker", "lpla-checker"));
+        (x.join().unwrap(), y.join().unwrap(), z.join().unwrap())
     });
     let (code, out, _) = laniakea(&[&store[..], &["verify"]].concat());
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with(&format!("ok: {} records", 12 + 2 * per)),
+        out.starts_with(&format!("ok: {} records", 12 + 3 * per)),
         "{out}"
     );
-    eprintln!("retries after lost races: {}", ra + rb);
+    eprintln!("retries after lost races: {}", ra + rb + rc);
     c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .unwrap();
 }
