@@ -421,6 +421,22 @@ fn synome_verify_never_lies_by_omission() {
     let (code, out, _) = laniakea(&["synome", "--db", db, "verify", "--checkpoint", &cp]);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains(&format!("MISSING checkpoint {cp}")), "{out}");
+    // A column of the wrong type names the record and exits 4.
+    let c = rusqlite::Connection::open(db).unwrap();
+    let id: String = c
+        .query_row("SELECT id FROM records WHERE seq = 3", [], |r| r.get(0))
+        .unwrap();
+    c.execute("UPDATE records SET created_at = 'soon' WHERE seq = 3", [])
+        .unwrap();
+    drop(c);
+    let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains(&format!(
+            "BAD record at position 3 id {id} [store/corrupt-row]"
+        )) && out.contains("created_at"),
+        "{out}"
+    );
 }
 
 /// A writer killed between the store's commit and its acknowledgement retries, and the fact
