@@ -450,7 +450,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             eprintln!("signing as {signer}");
             let w = Writer::new(signer, role);
             let mut attempt = 0;
-            let mut tip = db.tip()?;
+            let mut tip = db.tip_for(&[w.signer.address()])?;
             let mut r = w.seal_one(&mut tip, draft.clone())?;
             db.check_signer(r.id, &w.signer)?;
             loop {
@@ -473,7 +473,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                     Err(e) if e.is_retryable() && attempt < retries => {
                         attempt += 1;
                         eprintln!("retrying ({attempt}/{retries}): {e}");
-                        let mut tip = db.tip()?;
+                        let mut tip = db.tip_for(&[w.signer.address()])?;
                         r = w.seal_one(&mut tip, draft.clone())?;
                     }
                     Err(e) => return Err(e.into()),

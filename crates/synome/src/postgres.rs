@@ -491,6 +491,21 @@ impl Store for PgStore {
         }
         Ok(out)
     }
+    fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError> {
+        let r = self
+            .client
+            .query_opt(
+                "SELECT seq, id FROM records WHERE author = $1 ORDER BY seq DESC LIMIT 1",
+                &[&format!("{author:#x}")],
+            )
+            .map_err(pg_error)?;
+        r.map(|r| {
+            let seq: i64 = r.try_get(0).map_err(pg_error)?;
+            let id: String = r.try_get(1).map_err(pg_error)?;
+            parse_id(seq, &id)
+        })
+        .transpose()
+    }
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
         auth_rows(&mut self.client, after)
     }

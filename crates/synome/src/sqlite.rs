@@ -439,6 +439,18 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+    fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError> {
+        let r: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, id FROM records WHERE author = ?1 ORDER BY seq DESC LIMIT 1",
+            )
+            .map_err(db)?
+            .query_row([format!("{author:#x}")], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)?;
+        r.map(|(seq, id)| parse_id(seq, &id)).transpose()
+    }
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
         auth_rows(&self.conn, after)
     }

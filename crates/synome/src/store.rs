@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS records (
   CONSTRAINT store_chain UNIQUE (store_prev)
 );
 CREATE INDEX IF NOT EXISTS records_kind_subject ON records (kind, subject, seq);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject, seq);
 CREATE INDEX IF NOT EXISTS records_epoch ON records (epoch, seq);
 CREATE INDEX IF NOT EXISTS records_created ON records (created_at, seq);
@@ -287,8 +288,10 @@ pub trait Store {
     fn count(&mut self) -> Result<u64, StoreError>;
     /// The store head `(seq, id)` (read only; no lock).
     fn head(&mut self) -> Result<Option<(i64, B256)>, StoreError>;
-    /// Every author's last record id.
+    /// Every author's last record id (scans the author index: O(records)).
     fn author_heads(&mut self) -> Result<Vec<(Address, B256)>, StoreError>;
+    /// One author's last record id (an index lookup).
+    fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError>;
     /// Genesis and role records with `seq > after`, in order (read only).
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError>;
     /// A backend name for messages (`sqlite:PATH`, `postgres (schema S)`).
@@ -368,6 +371,9 @@ impl<T: Store + ?Sized> Store for Box<T> {
     }
     fn author_heads(&mut self) -> Result<Vec<(Address, B256)>, StoreError> {
         (**self).author_heads()
+    }
+    fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError> {
+        (**self).author_head(author)
     }
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
         (**self).auth_rows_since(after)

@@ -701,15 +701,30 @@ impl<S: Store> Synome<S> {
         Ok(self.auth.clone())
     }
 
-    /// The heads to sign new records against.
+    /// The heads to sign new records against, for every author (scans the author index:
+    /// convenient for tools and tests; writers use [`Synome::tip_for`]).
     pub fn tip(&mut self) -> Result<Tip, SynomeError> {
+        let mut tip = self.tip_for(&[])?;
+        tip.authors = self.store.author_heads()?.into_iter().collect();
+        Ok(tip)
+    }
+
+    /// The heads to sign new records against, for the given authors only (index lookups: what
+    /// a writer needs, whatever the size of the store).
+    pub fn tip_for(&mut self, authors: &[Address]) -> Result<Tip, SynomeError> {
         let auth = self.auth()?;
         let head = self.store.head()?;
+        let mut heads = HashMap::new();
+        for a in authors {
+            if let Some(h) = self.store.author_head(*a)? {
+                heads.insert(*a, h);
+            }
+        }
         Ok(Tip {
             synome: auth.synome.unwrap_or_default(),
             head: head.map(|h| h.1).unwrap_or_default(),
             position: head.map(|h| h.0.max(0) as u64).unwrap_or(0),
-            authors: self.store.author_heads()?.into_iter().collect(),
+            authors: heads,
         })
     }
 
@@ -723,7 +738,7 @@ impl<S: Store> Synome<S> {
     ) -> Result<(B256, Appended), SynomeError> {
         let mut attempt = 0;
         loop {
-            let mut tip = self.tip()?;
+            let mut tip = self.tip_for(&[w.signer.address()])?;
             let d = Draft::new(
                 Kind::Checkpoint,
                 "global",
@@ -750,7 +765,7 @@ impl<S: Store> Synome<S> {
     pub fn write(&mut self, w: &Writer, drafts: Vec<Draft>) -> Result<Vec<Appended>, SynomeError> {
         let mut attempt = 0;
         loop {
-            let mut tip = self.tip()?;
+            let mut tip = self.tip_for(&[w.signer.address()])?;
             let recs = w.seal(&mut tip, drafts.clone())?;
             if let (Some(_), Some(first)) = (self.auth.synome, recs.first()) {
                 self.check_signer(first.id, &w.signer)?;
