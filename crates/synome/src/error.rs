@@ -39,6 +39,8 @@ pub enum Rejection {
         found: u32,
         current: u32,
     },
+    #[error("record {id}: created_at {created_at} is beyond the storable range (≤ 2^63 − 1)")]
+    CreatedAtOutOfRange { id: B256, created_at: Timestamp },
     #[error("record {id}: subject '{subject}' is not generator, global or prime:<id>")]
     BadSubject { id: B256, subject: String },
     #[error("record {id}: invalid {kind} payload: {reason}")]
@@ -169,6 +171,7 @@ impl Rejection {
             SignerMismatch { .. } => "synome/signer-mismatch",
             NonIntegerNumber { .. } => "synome/non-integer-number",
             SchemaVersion { .. } => "synome/schema-version",
+            CreatedAtOutOfRange { .. } => "synome/created-at-out-of-range",
             BadSubject { .. } => "synome/bad-subject",
             Payload { .. } => "synome/invalid-payload",
             ColumnMismatch { .. } => "synome/column-payload-mismatch",
@@ -207,6 +210,7 @@ impl Rejection {
             | SignerMismatch { id, .. }
             | NonIntegerNumber { id, .. }
             | SchemaVersion { id, .. }
+            | CreatedAtOutOfRange { id, .. }
             | BadSubject { id, .. }
             | Payload { id, .. }
             | ColumnMismatch { id, .. }

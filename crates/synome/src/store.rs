@@ -54,8 +54,10 @@ fn hex_check(col: &str, hex_len: usize) -> String {
 
 /// The schema both backends use (explicit `init`/`migrate`, never on connect).
 /// `seq` is assigned by the Synome layer under the store's write lock, so positions are
-/// contiguous and commit order is position order. `UNIQUE(author, prev)` and
-/// `UNIQUE(store_prev)` turn a race on a chain head into a conflict instead of a fork.
+/// contiguous and commit order is position order; the `seq` key and `UNIQUE(author, prev)` turn
+/// any race on a chain head that bypassed the lock into a conflict instead of a fork. (No
+/// index on `store_prev`: the position key already does that job, and every random-key index
+/// costs WAL volume on SQLite.)
 pub fn schema_sql() -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS synome_meta (
@@ -80,8 +82,7 @@ CREATE TABLE IF NOT EXISTS records (
   store_prev TEXT NOT NULL {store_prev},
   supersedes TEXT {supersedes},
   signature TEXT NOT NULL {signature},
-  CONSTRAINT author_chain UNIQUE (author, prev),
-  CONSTRAINT store_chain UNIQUE (store_prev)
+  CONSTRAINT author_chain UNIQUE (author, prev)
 );
 CREATE INDEX IF NOT EXISTS records_kind_subject ON records (kind, subject, seq);
 CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);

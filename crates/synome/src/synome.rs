@@ -231,6 +231,12 @@ pub fn check_sealed(r: &SignedRecord) -> Result<(), Rejection> {
             current: c.kind.schema_version(),
         });
     }
+    if i64::try_from(c.created_at.0).is_err() {
+        return Err(Rejection::CreatedAtOutOfRange {
+            id,
+            created_at: c.created_at,
+        });
+    }
     if !valid_subject(&c.subject) {
         return Err(Rejection::BadSubject {
             id,
@@ -877,18 +883,17 @@ impl<S: Store> Synome<S> {
         for res in check_sealed_all(rs) {
             res?;
         }
-        let facts: Vec<B256> = par_map(rs, |r| r.content.fact())
-            .into_iter()
-            .zip(rs)
-            .map(|(f, r)| f.map_err(|e| SynomeError::from(non_integer(r.id, e))))
-            .collect::<Result<_, _>>()?;
-        let payloads: Vec<String> = rs
-            .iter()
-            .map(|r| {
-                crate::canonical::to_canonical(&r.content.payload)
-                    .map_err(|e| SynomeError::from(non_integer(r.id, e)))
-            })
-            .collect::<Result<_, _>>()?;
+        // Fact and canonical row of every record, on all cores (the position is set below).
+        let prepared: Vec<(B256, RawRow)> = par_map(rs, |r| {
+            let fact = r.content.fact()?;
+            let payload = crate::canonical::to_canonical(&r.content.payload)?;
+            Ok((fact, RawRow::from_record(r, 0, fact, payload)))
+        })
+        .into_iter()
+        .zip(rs)
+        .map(|(p, r)| p.map_err(|e| SynomeError::from(non_integer(r.id, e))))
+        .collect::<Result<_, _>>()?;
+        let facts: Vec<B256> = prepared.iter().map(|p| p.0).collect();
         let mut auth = self.auth.clone();
         let mut auth_seq = self.auth_seq;
         let mut tx = self.store.begin()?;
@@ -903,7 +908,8 @@ impl<S: Store> Synome<S> {
         let mut batch_facts: HashMap<B256, B256> = HashMap::new();
         let mut out = Vec::with_capacity(rs.len());
         let mut rows = Vec::with_capacity(rs.len());
-        for ((r, fact), payload) in rs.iter().zip(&facts).zip(payloads) {
+        for (r, (fact, mut row)) in rs.iter().zip(prepared) {
+            let fact = &fact;
             if let Some(id) = existing.get(fact).or_else(|| batch_facts.get(fact)) {
                 out.push(Appended::AlreadyStored { id: *id });
                 continue;
@@ -913,7 +919,8 @@ impl<S: Store> Synome<S> {
             let seq = st.head.map(|h| h.0).unwrap_or(0) + 1;
             st.apply(seq, r);
             batch_facts.insert(*fact, r.id);
-            rows.push(RawRow::from_record(r, seq, *fact, payload));
+            row.seq = seq;
+            rows.push(row);
             out.push(Appended::Stored { seq });
         }
         tx.insert(&rows)?;
@@ -1032,7 +1039,7 @@ impl<S: Store> Synome<S> {
             };
             let checked = par_map(&page.rows, |row| {
                 row.decode().map(|r| {
-                    let d = derive(&r);
+                    let d = derive(row, &r);
                     (r, d)
                 })
             });
@@ -1148,16 +1155,24 @@ impl<S: Store> Synome<S> {
     }
 }
 
-/// What `verify` derives from a decoded record on all cores: the sealed checks, the fact and
-/// the canonical payload text.
-type Derived = (Result<(), Rejection>, Result<(B256, String), Rejection>);
+/// What `verify` derives from a stored row and its decoded record on all cores: the sealed
+/// checks, and the fact with the first column that differs from the record's one canonical
+/// row (if any).
+type Derived = (
+    Result<(), Rejection>,
+    Result<(B256, Option<&'static str>), Rejection>,
+);
 
-fn derive(r: &SignedRecord) -> Derived {
+fn derive(row: &RawRow, r: &SignedRecord) -> Derived {
     let sealed = check_sealed(r);
     let rest = r
         .content
         .fact()
-        .and_then(|f| Ok((f, crate::canonical::to_canonical(&r.content.payload)?)))
+        .and_then(|f| {
+            let payload = crate::canonical::to_canonical(&r.content.payload)?;
+            let canonical = RawRow::from_record(r, row.seq, f, payload);
+            Ok((f, row.first_difference(&canonical)))
+        })
         .map_err(|e| non_integer(r.id, e));
     (sealed, rest)
 }
@@ -1186,9 +1201,8 @@ fn verify_row(
     }
     let (sealed, rest) = derived;
     sealed.map_err(bad)?;
-    let (fact, payload) = rest.map_err(bad)?;
-    let canonical = RawRow::from_record(r, row.seq, fact, payload);
-    if let Some(column) = row.first_difference(&canonical) {
+    let (fact, difference) = rest.map_err(bad)?;
+    if let Some(column) = difference {
         return Err(bad(Rejection::NonCanonicalColumn { id: r.id, column }));
     }
     if !ids.insert(r.id) {

@@ -395,6 +395,11 @@ both!(rejected_writes_store_nothing, |b: &common::Backend| {
     );
     assert_eq!(rejection(db.append(&r)).code(), "synome/missing-reference");
     // a non-integer number
+    // a created_at no store column can hold
+    let mut d = stmt_draft("2026-01-05", "spark", 5);
+    d.created_at = Timestamp(u64::MAX);
+    let e = refuse(&mut db, &w.operator, d);
+    assert_eq!(e.code(), "synome/created-at-out-of-range");
     // a non-integer number: refused when sealing, before anything is signed
     let mut tip = db.tip().unwrap();
     let e = w
