@@ -355,7 +355,7 @@ pub mod payload {
 pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
     use payload::*;
     fn check<T: serde::de::DeserializeOwned>(v: &Value) -> Result<(), String> {
-        serde_path_to_error::deserialize::<_, T>(v.clone())
+        serde_path_to_error::deserialize::<_, T>(v)
             .map(|_| ())
             .map_err(|e| {
                 let p = e.path().to_string();
@@ -494,21 +494,71 @@ impl Content {
     /// The idempotency key: keccak-256 of the canonical content without `prev` and
     /// `store_prev`, so a retry re-signed at a later head states the same fact.
     pub fn fact(&self) -> Result<B256, CanonicalError> {
-        let mut v = self.to_json();
-        if let Some(m) = v.as_object_mut() {
-            m.remove("prev");
-            m.remove("store_prev");
-        }
-        Ok(keccak256(to_canonical(&v)?.as_bytes()))
+        Ok(self.hashes()?.fact)
     }
 
+    /// The canonical content: RFC 8785 of [`Content::to_json`].
     pub fn canonical(&self) -> Result<String, CanonicalError> {
-        to_canonical(&self.to_json())
+        Ok(self.write_canonical(&to_canonical(&self.payload)?, true))
     }
 
     /// `keccak256(canonical content)`.
     pub fn id(&self) -> Result<B256, CanonicalError> {
         Ok(keccak256(self.canonical()?.as_bytes()))
+    }
+
+    /// Id, fact and canonical payload text, canonicalising the payload once.
+    pub fn hashes(&self) -> Result<Hashes, CanonicalError> {
+        let payload = to_canonical(&self.payload)?;
+        Ok(Hashes {
+            id: keccak256(self.write_canonical(&payload, true).as_bytes()),
+            fact: keccak256(self.write_canonical(&payload, false).as_bytes()),
+            payload,
+        })
+    }
+
+    /// Writes the canonical object directly (members in RFC 8785 order), embedding the
+    /// already-canonical payload; `links: false` leaves out `prev` and `store_prev` (the fact).
+    /// Equal to `to_canonical(&self.to_json())` byte for byte (property-tested).
+    fn write_canonical(&self, payload: &str, links: bool) -> String {
+        use crate::canonical::write_string;
+        use std::fmt::Write as _;
+        let mut o = String::with_capacity(payload.len() + 512);
+        o.push_str("{\"author\":\"");
+        let _ = write!(o, "{:#x}", self.author);
+        o.push_str("\",\"created_at\":");
+        let _ = write!(o, "{}", self.created_at.0);
+        o.push_str(",\"epoch\":");
+        match self.epoch {
+            Some(e) => write_string(&mut o, &e.to_string()),
+            None => o.push_str("null"),
+        }
+        o.push_str(",\"kind\":");
+        write_string(&mut o, self.kind.as_str());
+        o.push_str(",\"payload\":");
+        o.push_str(payload);
+        if links {
+            let _ = write!(o, ",\"prev\":\"{}\"", self.prev);
+        }
+        o.push_str(",\"provenance\":");
+        write_string(&mut o, self.provenance.as_str());
+        o.push_str(",\"role\":");
+        write_string(&mut o, self.role.as_str());
+        let _ = write!(o, ",\"schema_version\":{}", self.schema_version);
+        if links {
+            let _ = write!(o, ",\"store_prev\":\"{}\"", self.store_prev);
+        }
+        o.push_str(",\"subject\":");
+        write_string(&mut o, &self.subject);
+        o.push_str(",\"supersedes\":");
+        match self.supersedes {
+            Some(x) => {
+                let _ = write!(o, "\"{x}\"");
+            }
+            None => o.push_str("null"),
+        }
+        let _ = write!(o, ",\"synome\":\"{}\"}}", self.synome);
+        o
     }
 
     /// Hashes and signs. The signer must be the author.
@@ -537,6 +587,15 @@ pub enum RecordError {
     AuthorNotSigner { author: Address, signer: Address },
 }
 
+/// What hashing a record's content yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashes {
+    pub id: B256,
+    pub fact: B256,
+    /// The canonical payload text (the stored `payload` column).
+    pub payload: String,
+}
+
 /// A sealed record: content, id and signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedRecord {
@@ -559,5 +618,67 @@ impl SignedRecord {
             m.insert("signature".into(), json!(self.signature.to_hex()));
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_payload() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|i| json!(i)),
+            ".{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(".{0,5}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The direct writer used for hashing equals RFC 8785 of the content's JSON object.
+        #[test]
+        fn direct_canonical_form_equals_rfc8785_of_the_json(
+            payload in arb_payload(),
+            subject in ".{0,12}",
+            epoch in proptest::option::of((1u32..=12, 1u32..=28)),
+            created_at in any::<u64>(),
+            bytes in any::<[u8; 32]>(),
+            kind in 0usize..Kind::ALL.len(),
+            role in 0usize..Role::ALL.len(),
+            supersedes in any::<bool>(),
+        ) {
+            let h = B256::from(bytes);
+            let c = Content {
+                synome: keccak256(h),
+                kind: Kind::ALL[kind],
+                schema_version: 1,
+                epoch: epoch.map(|(m, d)| EpochId::parse(&format!("2026-{m:02}-{d:02}")).unwrap()),
+                subject,
+                author: Address::from_slice(&bytes[..20]),
+                role: Role::ALL[role],
+                created_at: Timestamp(created_at),
+                provenance: Provenance::SystemDerived,
+                payload,
+                prev: h,
+                store_prev: keccak256(keccak256(h)),
+                supersedes: supersedes.then_some(h),
+            };
+            let expected = to_canonical(&c.to_json()).unwrap();
+            prop_assert_eq!(c.canonical().unwrap(), expected.clone());
+            prop_assert_eq!(c.id().unwrap(), keccak256(expected.as_bytes()));
+            let mut v = c.to_json();
+            let m = v.as_object_mut().unwrap();
+            m.remove("prev");
+            m.remove("store_prev");
+            prop_assert_eq!(c.fact().unwrap(), keccak256(to_canonical(&v).unwrap().as_bytes()));
+        }
     }
 }

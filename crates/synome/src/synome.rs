@@ -209,9 +209,14 @@ impl AuthState {
 /// Checks that need no store: hash, signature, schema, subject, payload, and the columns the
 /// payload duplicates. Pure; run in parallel.
 pub fn check_sealed(r: &SignedRecord) -> Result<(), Rejection> {
+    let computed = r.content.id().map_err(|e| non_integer(r.id, e))?;
+    check_sealed_with(r, computed)
+}
+
+/// [`check_sealed`] with the content's hash already computed.
+fn check_sealed_with(r: &SignedRecord, computed: B256) -> Result<(), Rejection> {
     let id = r.id;
     let c = &r.content;
-    let computed = c.id().map_err(|e| non_integer(id, e))?;
     if computed != id {
         return Err(Rejection::IdMismatch { id, computed });
     }
@@ -262,11 +267,6 @@ pub fn check_sealed(r: &SignedRecord) -> Result<(), Rejection> {
 fn non_integer(id: B256, e: crate::canonical::CanonicalError) -> Rejection {
     let crate::canonical::CanonicalError::NonInteger { path, value } = e;
     Rejection::NonIntegerNumber { id, path, value }
-}
-
-/// Runs `check_sealed` over many records on all cores; results in input order.
-pub fn check_sealed_all(rs: &[SignedRecord]) -> Vec<Result<(), Rejection>> {
-    par_map(rs, check_sealed)
 }
 
 /// Maps `f` over `items` on all cores (scoped threads), results in input order. Pure work only
@@ -880,19 +880,15 @@ impl<S: Store> Synome<S> {
 
     /// Appends all records in one transaction, or none of them.
     pub fn append_batch(&mut self, rs: &[SignedRecord]) -> Result<Vec<Appended>, SynomeError> {
-        for res in check_sealed_all(rs) {
-            res?;
-        }
-        // Fact and canonical row of every record, on all cores (the position is set below).
+        // The store-free checks, the fact and the canonical row of every record, on all cores
+        // (the position is set below).
         let prepared: Vec<(B256, RawRow)> = par_map(rs, |r| {
-            let fact = r.content.fact()?;
-            let payload = crate::canonical::to_canonical(&r.content.payload)?;
-            Ok((fact, RawRow::from_record(r, 0, fact, payload)))
+            let h = r.content.hashes().map_err(|e| non_integer(r.id, e))?;
+            check_sealed_with(r, h.id)?;
+            Ok((h.fact, RawRow::from_record(r, 0, h.fact, h.payload)))
         })
         .into_iter()
-        .zip(rs)
-        .map(|(p, r)| p.map_err(|e| SynomeError::from(non_integer(r.id, e))))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, Rejection>>()?;
         let facts: Vec<B256> = prepared.iter().map(|p| p.0).collect();
         let mut auth = self.auth.clone();
         let mut auth_seq = self.auth_seq;
@@ -1164,17 +1160,14 @@ type Derived = (
 );
 
 fn derive(row: &RawRow, r: &SignedRecord) -> Derived {
-    let sealed = check_sealed(r);
-    let rest = r
-        .content
-        .fact()
-        .and_then(|f| {
-            let payload = crate::canonical::to_canonical(&r.content.payload)?;
-            let canonical = RawRow::from_record(r, row.seq, f, payload);
-            Ok((f, row.first_difference(&canonical)))
-        })
-        .map_err(|e| non_integer(r.id, e));
-    (sealed, rest)
+    match r.content.hashes() {
+        Err(e) => (Err(non_integer(r.id, e.clone())), Err(non_integer(r.id, e))),
+        Ok(h) => {
+            let sealed = check_sealed_with(r, h.id);
+            let canonical = RawRow::from_record(r, row.seq, h.fact, h.payload);
+            (sealed, Ok((h.fact, row.first_difference(&canonical))))
+        }
+    }
 }
 
 fn verify_row(
