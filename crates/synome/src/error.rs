@@ -252,7 +252,8 @@ impl Rejection {
 /// An infrastructure failure: nothing was stored by the operation that returned it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StoreError {
-    /// The database refused or failed; `sqlstate` is PostgreSQL's (or SQLite's extended code).
+    /// The database refused or failed; `sqlstate` is PostgreSQL's (SQLite's result code is in
+    /// the message).
     #[error("{backend} error{}: {message}", .sqlstate.as_deref().map(|s| format!(" (SQLSTATE {s})")).unwrap_or_default())]
     Db {
         backend: &'static str,

@@ -29,8 +29,8 @@ fn db(e: rusqlite::Error) -> StoreError {
         }
         rusqlite::Error::SqliteFailure(f, _) => StoreError::Db {
             backend: "SQLite",
-            sqlstate: Some(f.extended_code.to_string()),
-            message: e.to_string(),
+            sqlstate: None,
+            message: format!("{e} (SQLite result code {})", f.extended_code),
         },
         _ => StoreError::Db {
             backend: "SQLite",
