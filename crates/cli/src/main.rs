@@ -2,7 +2,8 @@
 //!
 //! Contract: arguments are parsed and validated first (clap), then inputs are read and
 //! validated in full before anything runs. Exit codes: 0 success; 1 invalid input (the message
-//! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap).
+//! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap);
+//! `synome verify`: 4 a bad record or a missing `--checkpoint`, 5 an empty store.
 
 mod demo;
 mod settle;
@@ -60,24 +61,59 @@ enum Cmd {
 
 #[derive(clap::Args)]
 struct StoreArgs {
-    /// SQLite file (the default store; created if missing).
+    /// SQLite file of the store (must exist: `synome init` or `synome demo` creates one).
     #[arg(long, default_value = "laniakea-synome.db", global = true)]
     db: PathBuf,
-    /// Use PostgreSQL at this URL instead of SQLite.
+    /// Use PostgreSQL at this URL instead of SQLite (`?sslmode=require` for TLS).
     #[arg(long, global = true)]
     postgres: Option<String>,
-    /// PostgreSQL schema.
+    /// PostgreSQL schema holding the store (must exist unless running `init`/`demo`).
     #[arg(long, default_value = "public", global = true)]
     pg_schema: String,
 }
 
+/// The key a record is signed with.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct KeyArgs {
+    /// Secret key file (0x-hex).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+    /// Environment variable holding the secret key (0x-hex).
+    #[arg(long)]
+    key_env: Option<String>,
+    /// A DEMO key derived from a public label (demo Synomes only: not a secret).
+    #[arg(long)]
+    demo_key: Option<String>,
+}
+
+impl KeyArgs {
+    fn signer(&self) -> anyhow::Result<laniakea_synome::Signer> {
+        use laniakea_synome::Signer;
+        Ok(match (&self.key_file, &self.key_env, &self.demo_key) {
+            (Some(f), _, _) => Signer::from_file(f)?,
+            (_, Some(v), _) => Signer::from_env(v)?,
+            (_, _, Some(l)) => Signer::demo(l),
+            _ => anyhow::bail!("invalid key: give --key-file, --key-env or --demo-key"),
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum SynomeCmd {
-    /// Re-hash every record, check every signature, chain and authorisation; exit 4 on the
-    /// first bad record.
+    /// Create the store's schema (SQLite: the file too), or check an existing one is current.
+    /// Explicit: no other command creates or migrates a store.
+    #[command(alias = "migrate")]
+    Init,
+    /// Re-hash every record, check every signature, the author chains, the store chain,
+    /// checkpoints, authorisation and encodings. Exit 4 on the first bad record (or a missing
+    /// --checkpoint), 5 on an empty store.
     Verify {
         #[arg(long)]
         json: bool,
+        /// A checkpoint id held outside the store (repeatable): the store must still hold it.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<String>,
     },
     /// Export every record (storage order) as JSON lines or CSV.
     Export {
@@ -101,7 +137,7 @@ enum SynomeCmd {
         /// created_at < TO (Unix seconds)
         #[arg(long)]
         to: Option<u64>,
-        /// Resume after this cursor.
+        /// Resume after this cursor (a store position).
         #[arg(long, default_value_t = 0)]
         after: i64,
         #[arg(long, default_value_t = 100)]
@@ -113,7 +149,7 @@ enum SynomeCmd {
     Latest { kind: String, subject: String },
     /// Every record about a subject, oldest first.
     History { subject: String },
-    /// Sign a record with a key and append it (the author's chain head is read from the store).
+    /// Sign a record with a key and append it (the chain heads are read from the store).
     Append {
         #[arg(long)]
         kind: String,
@@ -135,22 +171,28 @@ enum SynomeCmd {
         payload: PathBuf,
         #[arg(long)]
         supersedes: Option<String>,
-        /// Secret key file (0x-hex).
-        #[arg(long, group = "key")]
-        key_file: Option<PathBuf>,
-        /// Environment variable holding the secret key (0x-hex).
-        #[arg(long, group = "key")]
-        key_env: Option<String>,
-        /// A DEMO key derived from a public label (testing only: not a secret).
-        #[arg(long, group = "key")]
-        demo_key: Option<String>,
-        /// On a retryable refusal (another writer extended this author's chain first), re-read
-        /// the chain head, re-sign and try again, up to this many times.
+        #[command(flatten)]
+        key: KeyArgs,
+        /// On a retryable refusal (another writer moved a chain head first), re-read the heads,
+        /// re-sign and try again, up to this many times.
         #[arg(long, default_value_t = 0)]
         retries: u32,
     },
-    /// Write a small demonstration Synome (genesis, role grants, the example epoch's statements,
-    /// a receipt, a penalty and a forgiveness) signed with DEMO keys.
+    /// Write a checkpoint pinning the store's current head for an epoch.
+    Checkpoint {
+        #[arg(long)]
+        epoch: String,
+        /// operator or core-council
+        #[arg(long, default_value = "operator")]
+        role: String,
+        /// Chain time of the record (Unix seconds).
+        #[arg(long)]
+        created_at: u64,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Create a small DEMO Synome (genesis marked demo, role grants, the example epoch's
+    /// statements, a receipt, a penalty, a forgiveness, a checkpoint) signed with DEMO keys.
     Demo,
 }
 
@@ -161,15 +203,58 @@ fn open_store(a: &StoreArgs) -> anyhow::Result<Box<dyn laniakea_synome::Store>> 
                 .map_err(|e| anyhow::anyhow!("cannot open --postgres store: {e}"))?,
         ),
         None => {
-            let p =
-                a.db.to_str()
-                    .ok_or_else(|| anyhow::anyhow!("--db path is not UTF-8"))?;
+            let p = db_path(a)?;
             Box::new(
                 laniakea_synome::sqlite::SqliteStore::open(p)
                     .map_err(|e| anyhow::anyhow!("cannot open --db {p}: {e}"))?,
             )
         }
     })
+}
+
+fn db_path(a: &StoreArgs) -> anyhow::Result<&str> {
+    a.db.to_str()
+        .ok_or_else(|| anyhow::anyhow!("--db path is not UTF-8"))
+}
+
+/// Creates (or checks) the store's schema: `init` and `demo` only.
+fn init_store(a: &StoreArgs) -> anyhow::Result<Box<dyn laniakea_synome::Store>> {
+    Ok(match &a.postgres {
+        Some(url) => Box::new(
+            laniakea_synome::postgres::PgStore::init(url, &a.pg_schema)
+                .map_err(|e| anyhow::anyhow!("cannot initialise --postgres store: {e}"))?,
+        ),
+        None => {
+            let p = db_path(a)?;
+            Box::new(
+                laniakea_synome::sqlite::SqliteStore::create(p)
+                    .map_err(|e| anyhow::anyhow!("cannot initialise --db {p}: {e}"))?,
+            )
+        }
+    })
+}
+
+fn parse_role(role: &str) -> anyhow::Result<laniakea_synome::Role> {
+    use laniakea_synome::Role;
+    Role::parse(role).ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid --role '{role}': one of {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn parse_epoch(e: &str) -> anyhow::Result<laniakea_settlement::EpochId> {
+    laniakea_settlement::EpochId::parse(e).map_err(|err| anyhow::anyhow!("invalid --epoch: {err}"))
+}
+
+fn parse_hash(flag: &str, s: &str) -> anyhow::Result<alloy_primitives::B256> {
+    s.parse()
+        .map_err(|_| anyhow::anyhow!("invalid {flag} '{s}': expected 0x + 64 hex digits"))
 }
 
 fn parse_kind(k: &str) -> anyhow::Result<laniakea_synome::Kind> {
@@ -185,22 +270,78 @@ fn parse_kind(k: &str) -> anyhow::Result<laniakea_synome::Kind> {
     })
 }
 
+/// Test hook: with this variable set, `synome append` aborts the process right after the
+/// store committed and before the acknowledgement is printed (the kill-between-commit-and-ack
+/// test in `crates/cli/tests/cli.rs`).
+const ABORT_AFTER_COMMIT: &str = "LANIAKEA_TEST_ABORT_AFTER_COMMIT";
+
 fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
     use laniakea_synome::{Query, Synome};
-    let mut db = Synome::new(open_store(&store)?);
+    let mut db = Synome::new(match cmd {
+        SynomeCmd::Init | SynomeCmd::Demo => init_store(&store)?,
+        _ => open_store(&store)?,
+    });
     match cmd {
-        SynomeCmd::Verify { json } => {
-            let r = db.verify()?;
+        SynomeCmd::Init => {
+            println!(
+                "initialised {} (schema version {}; {} records)",
+                db.store().describe(),
+                laniakea_synome::store::SCHEMA_VERSION,
+                db.store().count()?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        SynomeCmd::Verify { json, checkpoints } => {
+            let anchors = checkpoints
+                .iter()
+                .map(|c| parse_hash("--checkpoint", c))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let r = db.verify(&anchors)?;
+            let empty = r.records == 0 && r.first_bad.is_none();
             if json {
                 println!("{}", serde_json::to_string(&r)?);
+            } else if let Some(b) = &r.first_bad {
+                println!(
+                    "BAD record at position {} id {} [{}]: {}\n({} records before it verified)",
+                    b.seq, b.id, b.code, b.reason, r.records
+                );
+            } else if empty {
+                println!(
+                    "EMPTY: {} is initialised but holds no records (no genesis)",
+                    db.store().describe()
+                );
             } else {
-                match &r.first_bad {
-                    None => println!("ok: {} records verified (hashes, signatures, author chains, authorisation, references)", r.records),
-                    Some(b) => println!("BAD record seq {} id {}: {}\n({} records before it verified)", b.seq, b.id, b.reason, r.records),
+                println!(
+                    "ok: {} records verified (hashes, signatures, encodings, author chains, store chain, authorisation, references){}",
+                    group_thousands(r.records),
+                    if r.demo { " — DEMO Synome: keys derived from public seeds" } else { "" }
+                );
+                if let Some(s) = &r.synome {
+                    println!("synome {s}");
+                }
+                if let Some((seq, id)) = &r.head {
+                    println!("head: position {} id {id}", group_thousands(*seq as u64));
+                }
+                match &r.last_checkpoint {
+                    Some(c) => println!(
+                        "checkpoints: {} (last: epoch {} at position {} id {}); {} records after it are not pinned by a checkpoint",
+                        r.checkpoints, c.epoch, c.seq, c.id, r.unpinned
+                    ),
+                    None => println!(
+                        "checkpoints: none; all {} records are unpinned (a truncated tail would go unnoticed)",
+                        r.unpinned
+                    ),
                 }
             }
-            Ok(if r.first_bad.is_some() {
+            if !r.missing_anchors.is_empty() && !json {
+                for a in &r.missing_anchors {
+                    println!("MISSING checkpoint {a}: the store was truncated before it");
+                }
+            }
+            Ok(if !r.is_ok() {
                 ExitCode::from(4)
+            } else if empty {
+                ExitCode::from(5)
             } else {
                 ExitCode::SUCCESS
             })
@@ -219,7 +360,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                 db.export_jsonl(&mut w)?
             };
             w.flush()?;
-            eprintln!("exported {n} records");
+            eprintln!("exported {} records", group_thousands(n));
             Ok(ExitCode::SUCCESS)
         }
         SynomeCmd::List {
@@ -234,13 +375,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             let q = Query {
                 kind: kind.as_deref().map(parse_kind).transpose()?,
                 subject,
-                epoch: epoch
-                    .as_deref()
-                    .map(|e| {
-                        laniakea_settlement::EpochId::parse(e)
-                            .map_err(|e| anyhow::anyhow!("invalid --epoch: {e}"))
-                    })
-                    .transpose()?,
+                epoch: epoch.as_deref().map(parse_epoch).transpose()?,
                 from: from.map(laniakea_units::Timestamp),
                 to: to.map(laniakea_units::Timestamp),
                 after,
@@ -254,9 +389,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         SynomeCmd::Get { id } => {
-            let id = id
-                .parse()
-                .map_err(|_| anyhow::anyhow!("invalid id '{id}': expected 0x + 64 hex digits"))?;
+            let id = parse_hash("id", &id)?;
             match db.get(id)? {
                 Some(r) => println!("{}", serde_json::to_string_pretty(&r.to_json())?),
                 None => anyhow::bail!("no record {id}"),
@@ -285,28 +418,12 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             provenance,
             payload,
             supersedes,
-            key_file,
-            key_env,
-            demo_key,
+            key,
             retries,
         } => {
-            use laniakea_synome::{Provenance, Role, Signer, Writer};
-            let signer = match (key_file, key_env, demo_key) {
-                (Some(f), _, _) => Signer::from_file(&f)?,
-                (_, Some(v), _) => Signer::from_env(&v)?,
-                (_, _, Some(l)) => Signer::demo(&l),
-                _ => anyhow::bail!("invalid key: give --key-file, --key-env or --demo-key"),
-            };
-            let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "invalid --role '{role}': one of {}",
-                    Role::ALL
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
+            use laniakea_synome::{Appended, Draft, Provenance, Writer};
+            let signer = key.signer()?;
+            let role = parse_role(&role)?;
             let text = if payload.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?
             } else {
@@ -316,60 +433,91 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                 anyhow::anyhow!("invalid --payload {}: not JSON: {e}", payload.display())
             })?;
-            let epoch = epoch
-                .as_deref()
-                .map(|e| {
-                    laniakea_settlement::EpochId::parse(e)
-                        .map_err(|e| anyhow::anyhow!("invalid --epoch: {e}"))
-                })
-                .transpose()?;
-            let supersedes = supersedes
-                .as_deref()
-                .map(|s| {
-                    s.parse().map_err(|_| {
-                        anyhow::anyhow!("invalid --supersedes '{s}': expected 0x + 64 hex digits")
-                    })
-                })
-                .transpose()?;
             let provenance = Provenance::parse(&provenance)
                 .ok_or_else(|| anyhow::anyhow!("invalid --provenance"))?;
+            let mut draft = Draft::new(
+                parse_kind(&kind)?,
+                &subject,
+                laniakea_units::Timestamp(created_at),
+                provenance,
+                value,
+            );
+            if let Some(e) = epoch.as_deref() {
+                draft = draft.epoch(parse_epoch(e)?);
+            }
+            if let Some(s) = supersedes.as_deref() {
+                draft = draft.supersedes(parse_hash("--supersedes", s)?);
+            }
             eprintln!("signing as {signer}");
-            let kind = parse_kind(&kind)?;
-            let mut w = Writer::new(&mut db, signer, role)?;
+            let w = Writer::new(signer, role);
             let mut attempt = 0;
+            let mut tip = db.tip_for(&[w.signer.address()])?;
+            let mut r = w.seal_one(&mut tip, draft.clone())?;
+            db.check_signer(r.id, &w.signer)?;
             loop {
-                let r = w.record(
-                    kind,
-                    epoch,
-                    &subject,
-                    laniakea_units::Timestamp(created_at),
-                    provenance,
-                    value.clone(),
-                    supersedes,
-                )?;
+                // A retry first re-sends the same signed record; only a lost race re-signs.
                 match db.append(&r) {
                     Ok(outcome) => {
+                        if std::env::var_os(ABORT_AFTER_COMMIT).is_some() {
+                            std::process::abort();
+                        }
+                        let id = match outcome {
+                            Appended::AlreadyStored { id } => id,
+                            Appended::Stored { .. } => r.id,
+                        };
                         println!(
                             "{}",
-                            serde_json::json!({"id": r.id.to_string(), "outcome": outcome, "retries": attempt})
+                            serde_json::json!({"id": id.to_string(), "outcome": outcome, "retries": attempt})
                         );
                         return Ok(ExitCode::SUCCESS);
                     }
                     Err(e) if e.is_retryable() && attempt < retries => {
                         attempt += 1;
                         eprintln!("retrying ({attempt}/{retries}): {e}");
-                        w.resync(&mut db)?;
+                        let mut tip = db.tip_for(&[w.signer.address()])?;
+                        r = w.seal_one(&mut tip, draft.clone())?;
                     }
                     Err(e) => return Err(e.into()),
                 }
             }
         }
+        SynomeCmd::Checkpoint {
+            epoch,
+            role,
+            created_at,
+            key,
+        } => {
+            let w = laniakea_synome::Writer::new(key.signer()?, parse_role(&role)?);
+            let (id, outcome) = db.checkpoint(
+                &w,
+                parse_epoch(&epoch)?,
+                laniakea_units::Timestamp(created_at),
+            )?;
+            println!(
+                "{}",
+                serde_json::json!({"id": id.to_string(), "outcome": outcome})
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         SynomeCmd::Demo => {
             let n = demo::write(&mut db)?;
-            println!("wrote {n} demo records to {} (signed with DEMO keys derived from public seeds: not secrets)", db.store().describe());
+            println!("wrote {n} demo records to {} (a DEMO Synome: signed with keys derived from public seeds, not secrets)", db.store().describe());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `1234567` → `1,234,567` (human output only; `--json` keeps exact machine forms).
+fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn main() -> ExitCode {

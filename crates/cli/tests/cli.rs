@@ -105,16 +105,22 @@ fn synome_demo_verify_tamper_export() {
     let db = db.to_str().unwrap();
     let (code, out, err) = laniakea(&["synome", "--db", db, "demo"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("DEMO keys"), "{out}");
+    assert!(out.contains("DEMO Synome"), "{out}");
     let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("ok: 11 records verified"), "{out}");
+    assert!(out.starts_with("ok: 12 records verified"), "{out}");
+    assert!(out.contains("DEMO Synome"), "{out}");
+    assert!(out.contains("checkpoints: 1"), "{out}");
     let (code, out, _) = laniakea(&["synome", "--db", db, "export", "--format", "csv"]);
     assert_eq!(code, 0);
     assert_eq!(
         csv::Reader::from_reader(out.as_bytes()).records().count(),
-        11
+        12
     );
+    // `demo` writes only into an empty store.
+    let (code, _, err) = laniakea(&["synome", "--db", db, "demo"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already holds 12 records"), "{err}");
     let (_, out, _) = laniakea(&[
         "synome",
         "--db",
@@ -218,7 +224,7 @@ fn synome_append_with_keys_from_file_env_and_rejections() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\"stored\""), "{out}");
     assert!(err.contains("DEMO KEY"), "demo keys are labelled: {err}");
-    // A key from a file that holds no role is refused, and nothing is stored.
+    // A real key from a file is refused by a demo Synome, and nothing is stored.
     let keyfile = dir.path().join("key.hex");
     std::fs::write(
         &keyfile,
@@ -234,8 +240,9 @@ fn synome_append_with_keys_from_file_env_and_rejections() {
     ]);
     let (code, _, err) = laniakea(&args);
     assert_eq!(code, 1);
-    assert!(err.contains("unknown signer"), "{err}");
-    // A key from the environment, in a role that may not write the kind.
+    assert!(err.contains("synome/real-key-in-demo-synome"), "{err}");
+    // A key from the environment (even the demo operator's secret, given as a real key) is
+    // refused the same way.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_laniakea"))
         .args(base)
         .args(["--role", "operator", "--key-env", "LANIAKEA_TEST_KEY"])
@@ -249,20 +256,27 @@ fn synome_append_with_keys_from_file_env_and_rejections() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("real-key-in-demo-synome"), "{err}");
+    // A role that may not write the kind.
+    let mut args = base.to_vec();
+    args.extend(["--role", "operator", "--demo-key", "settlement-operator"]);
+    let (code, _, err) = laniakea(&args);
+    assert_eq!(code, 1);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("may not write skip"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("[synome/wrong-role]") && err.contains("may not write skip"),
+        "{err}"
     );
     let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("ok: 12 records"), "{out}");
+    assert!(out.starts_with("ok: 13 records"), "{out}");
 }
 
-/// Two OS processes with the same key append to one PostgreSQL Synome at the same time: one
-/// wins each race, the other gets a retryable refusal and retries; the chain stays intact.
+/// Three OS processes append to one PostgreSQL Synome at the same time, two with the same key
+/// and one with another: the store chain serialises them, a loser of a race gets a retryable
+/// refusal and retries; every record lands once and the chains verify.
 #[test]
-fn synome_two_processes_same_key_on_postgres() {
+fn synome_processes_with_same_and_different_keys_on_postgres() {
     let url = match std::env::var("DATABASE_URL") {
         Ok(u) if !u.is_empty() => u,
         _ => {
@@ -274,7 +288,7 @@ fn synome_two_processes_same_key_on_postgres() {
             return;
         }
     };
-    let schema = format!("cli_procs_{}", std::process::id());
+    let schema = format!("synome_cli_procs_{}", std::process::id());
     let mut c = postgres::Client::connect(&url, postgres::NoTls)
         .unwrap_or_else(|e| panic!("DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
     c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -299,7 +313,7 @@ fn synome_two_processes_same_key_on_postgres() {
         }
         children
     };
-    let run = |payloads: Vec<std::path::PathBuf>| {
+    let run = |payloads: Vec<std::path::PathBuf>, kind: &str, role: &str, key: &str| {
         let mut retried = 0;
         for p in payloads {
             let out = Command::new(env!("CARGO_BIN_EXE_laniakea"))
@@ -307,15 +321,19 @@ fn synome_two_processes_same_key_on_postgres() {
                 .args([
                     "append",
                     "--kind",
-                    "escalation",
+                    kind,
                     "--subject",
-                    "prime:spark",
+                    if kind == "escalation" {
+                        "prime:spark"
+                    } else {
+                        "global"
+                    },
                     "--role",
-                    "operator",
+                    role,
                     "--created-at",
-                    "1767700000",
+                    "1767900000",
                     "--demo-key",
-                    "settlement-operator",
+                    key,
                     "--retries",
                     "50",
                     "--payload",
@@ -336,20 +354,155 @@ fn synome_two_processes_same_key_on_postgres() {
         retried
     };
     let (a, b) = (spawn("a"), spawn("b"));
-    let (ra, rb) = std::thread::scope(|s| {
-        let x = s.spawn(|| run(a));
-        let y = s.spawn(|| run(b));
-        (x.join().unwrap(), y.join().unwrap())
+    // A third process with a different key (the checker) at the same time.
+    let reports: Vec<_> = (0..per)
+        .map(|i| {
+            let p = dir.path().join(format!("report-{i}.json"));
+            std::fs::write(
+                &p,
+                format!(r#"{{"findings": [{{"check": "n{i}", "status": "ok"}}]}}"#),
+            )
+            .unwrap();
+            p
+        })
+        .collect();
+    let (ra, rb, rc) = std::thread::scope(|s| {
+        let x = s.spawn(|| run(a, "escalation", "operator", "settlement-operator"));
+        let y = s.spawn(|| run(b, "escalation", "operator", "settlement-operator"));
+        let z = s.spawn(|| run(reports, "verification-report", "checker", "lpla-checker"));
+        (x.join().unwrap(), y.join().unwrap(), z.join().unwrap())
     });
     let (code, out, _) = laniakea(&[&store[..], &["verify"]].concat());
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with(&format!("ok: {} records", 11 + 2 * per)),
+        out.starts_with(&format!("ok: {} records", 12 + 3 * per)),
         "{out}"
     );
-    eprintln!("retries after lost races: {}", ra + rb);
+    eprintln!("retries after lost races: {}", ra + rb + rc);
     c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .unwrap();
+}
+
+/// A missing or mistyped store is an error, never an empty "ok"; an empty store says so.
+#[test]
+fn synome_verify_never_lies_by_omission() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("mistyped.db");
+    let m = missing.to_str().unwrap();
+    let (code, out, err) = laniakea(&["synome", "--db", m, "verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains("no Synome at sqlite:") && err.contains("synome init"),
+        "{err}"
+    );
+    assert!(!missing.exists(), "verify created nothing");
+    let (code, out, err) = laniakea(&["synome", "--db", m, "init"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("initialised"), "{out}");
+    let (code, out, _) = laniakea(&["synome", "--db", m, "verify"]);
+    assert_eq!(code, 5, "{out}");
+    assert!(out.starts_with("EMPTY"), "{out}");
+    // A truncated tail is caught against a checkpoint id the auditor kept.
+    let db = dir.path().join("s.db");
+    let db = db.to_str().unwrap();
+    assert_eq!(laniakea(&["synome", "--db", db, "demo"]).0, 0);
+    let (_, out, _) = laniakea(&["synome", "--db", db, "latest", "checkpoint", "global"]);
+    let cp: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cp = cp["id"].as_str().unwrap().to_string();
+    let (code, _, _) = laniakea(&["synome", "--db", db, "verify", "--checkpoint", &cp]);
+    assert_eq!(code, 0);
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute("DELETE FROM records WHERE id = ?1", [&cp])
+        .unwrap();
+    drop(c);
+    let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
+    assert_eq!(code, 0, "the store alone cannot show a cut tail: {out}");
+    assert!(out.contains("checkpoints: none"), "{out}");
+    let (code, out, _) = laniakea(&["synome", "--db", db, "verify", "--checkpoint", &cp]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains(&format!("MISSING checkpoint {cp}")), "{out}");
+    // A column of the wrong type names the record and exits 4.
+    let c = rusqlite::Connection::open(db).unwrap();
+    let id: String = c
+        .query_row("SELECT id FROM records WHERE seq = 3", [], |r| r.get(0))
+        .unwrap();
+    c.execute("UPDATE records SET created_at = 'soon' WHERE seq = 3", [])
+        .unwrap();
+    drop(c);
+    let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains(&format!(
+            "BAD record at position 3 id {id} [store/corrupt-row]"
+        )) && out.contains("created_at"),
+        "{out}"
+    );
+}
+
+/// A writer killed between the store's commit and its acknowledgement retries, and the fact
+/// is stored exactly once (the retry is recognised by its fact and acknowledged with the
+/// stored record's id).
+#[test]
+fn synome_append_killed_between_commit_and_ack_retries_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db = db.to_str().unwrap();
+    assert_eq!(laniakea(&["synome", "--db", db, "demo"]).0, 0);
+    let payload = dir.path().join("esc.json");
+    std::fs::write(
+        &payload,
+        r#"{"prime": "spark", "state": "restricted", "obligation": "2026-01-05/spark/1", "late_s": 90000}"#,
+    )
+    .unwrap();
+    let args = [
+        "synome",
+        "--db",
+        db,
+        "append",
+        "--kind",
+        "escalation",
+        "--subject",
+        "prime:spark",
+        "--epoch",
+        "2026-01-05",
+        "--role",
+        "operator",
+        "--created-at",
+        "1767900000",
+        "--demo-key",
+        "settlement-operator",
+        "--payload",
+        payload.to_str().unwrap(),
+    ];
+    let killed = Command::new(env!("CARGO_BIN_EXE_laniakea"))
+        .args(args)
+        .env("LANIAKEA_TEST_ABORT_AFTER_COMMIT", "1")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the writer died");
+    assert!(killed.stdout.is_empty(), "no acknowledgement was printed");
+    let escalations = |db: &str| -> Vec<String> {
+        let c = rusqlite::Connection::open(db).unwrap();
+        let mut st = c
+            .prepare("SELECT id FROM records WHERE kind = 'escalation'")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|x| x.unwrap())
+            .collect()
+    };
+    let stored = escalations(db);
+    assert_eq!(stored.len(), 1, "committed before the kill");
+    // The client retries (a new process re-reads the heads, which now include its record).
+    let (code, out, err) = laniakea(&args);
+    assert_eq!(code, 0, "{err}");
+    let ack: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ack["outcome"]["already-stored"]["id"], stored[0]);
+    assert_eq!(ack["id"], stored[0]);
+    assert_eq!(escalations(db), stored, "exactly one record for the fact");
+    let (code, out, _) = laniakea(&["synome", "--db", db, "verify"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 /// Issue 9: the table is for people (UTC date-times, amounts grouped in thousands, exact);

@@ -79,6 +79,31 @@ pub fn address_of(pk: &PublicKey) -> Address {
     Address::from_slice(&keccak256(&pk.serialize_uncompressed()[1..])[12..])
 }
 
+/// The demo labels this project ships (CLI `demo`, docs, tests). A real Synome refuses these
+/// addresses as its Core Council or as a role holder: their secrets are public.
+pub const KNOWN_DEMO_LABELS: &[&str] = &[
+    "core-council",
+    "settlement-operator",
+    "lpla-checker",
+    "lpha-report",
+    "lpha-lcts",
+    "govops",
+    "operator",
+    "checker",
+    "reporter",
+];
+
+/// The shipped demo label whose key has this address, if any.
+pub fn known_demo_label(a: Address) -> Option<&'static str> {
+    static ADDRS: LazyLock<Vec<(Address, &'static str)>> = LazyLock::new(|| {
+        KNOWN_DEMO_LABELS
+            .iter()
+            .map(|l| (Signer::demo(l).address(), *l))
+            .collect()
+    });
+    ADDRS.iter().find(|(x, _)| *x == a).map(|(_, l)| *l)
+}
+
 /// A signing key with a label saying where it came from.
 #[derive(Clone)]
 pub struct Signer {

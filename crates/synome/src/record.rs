@@ -3,13 +3,18 @@
 //! Contract: a record's *content* is every field but `id` and `signature`; its canonical form is
 //! RFC 8785 JSON of that content (addresses and hashes lowercase 0x-hex, `null` for absent
 //! optional fields); `id = keccak256(canonical content)`; the signature is EIP-191 over `id`.
+//! The content names the Synome it belongs to (`synome` = its genesis id), links to the
+//! author's previous record (`prev`) and to the store's previous head (`store_prev`), so the
+//! signature covers the record's place in the whole store. The *fact* of a record is its
+//! content without the two chain links: `fact = keccak256(canonical content minus prev and
+//! store_prev)` is the idempotency key (the same fact is never stored twice).
 //! Each kind has a typed payload (unknown fields refused) and a schema version; records are
 //! immutable: corrections are new records that `supersede` old ones.
 
 use crate::canonical::{to_canonical, CanonicalError};
 use crate::keys::{recover, Sig, Signer};
 use alloy_primitives::{keccak256, Address, B256};
-use laniakea_settlement::EpochId;
+use laniakea_units::EpochId;
 use laniakea_units::{Apr, Timestamp, Wad};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -65,6 +70,7 @@ string_enum!(
         PrimeReport => "prime-report",
         LctsSettlement => "lcts-settlement",
         Escalation => "escalation",
+        Checkpoint => "checkpoint",
     }
 );
 
@@ -101,6 +107,7 @@ impl Role {
                 MigrationPlan,
                 Forgiveness,
                 Incident,
+                Checkpoint,
             ],
             Role::Operator => &[
                 SettlementStatement,
@@ -108,6 +115,7 @@ impl Role {
                 Distribution,
                 PenaltyEvent,
                 Escalation,
+                Checkpoint,
             ],
             Role::Checker => &[VerificationReport],
             Role::Reporter => &[PrimeReport],
@@ -135,6 +143,10 @@ pub mod payload {
     pub struct Genesis {
         pub core_council: Address,
         pub deployment: String,
+        /// Present only in a DEMO Synome: the public label the council key derives from
+        /// (`Signer::demo(label)`). Its presence marks the whole Synome as a demo.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub demo_key: Option<String>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +154,18 @@ pub mod payload {
     pub struct RoleChange {
         pub role: Role,
         pub address: Address,
+        /// Required in a DEMO Synome (the label `address` derives from), refused in a real one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub demo_key: Option<String>,
+    }
+
+    /// Pins the store's head: `position` records precede this one (its `store_prev` is the
+    /// head), written per epoch by the operator or the Core Council.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Checkpoint {
+        pub epoch: EpochId,
+        pub position: u64,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,7 +355,7 @@ pub mod payload {
 pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
     use payload::*;
     fn check<T: serde::de::DeserializeOwned>(v: &Value) -> Result<(), String> {
-        serde_path_to_error::deserialize::<_, T>(v.clone())
+        serde_path_to_error::deserialize::<_, T>(v)
             .map(|_| ())
             .map_err(|e| {
                 let p = e.path().to_string();
@@ -359,7 +383,53 @@ pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
         Kind::PrimeReport => check::<PrimeReport>(v),
         Kind::LctsSettlement => check::<LctsSettlement>(v),
         Kind::Escalation => check::<Escalation>(v),
+        Kind::Checkpoint => check::<Checkpoint>(v),
     }
+}
+
+/// The payload's Prime, for the kinds whose payload names one (the subject must agree).
+fn payload_prime(kind: Kind, v: &Value) -> Option<&str> {
+    match kind {
+        Kind::SettlementStatement
+        | Kind::PaymentReceipt
+        | Kind::Distribution
+        | Kind::PenaltyEvent
+        | Kind::PrimeReport
+        | Kind::Escalation
+        | Kind::MigrationPlan
+        | Kind::MigrationStep => v.get("prime").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The payload's epoch, for the kinds whose payload names the record's own epoch.
+fn payload_epoch(kind: Kind, v: &Value) -> Option<&str> {
+    match kind {
+        Kind::Skip | Kind::Checkpoint => v.get("epoch").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Columns duplicated from the payload must equal it: `subject` = `prime:<payload.prime>`,
+/// `epoch` = `payload.epoch` (skip, checkpoint). Returns `(column, column value, payload value)`
+/// of the first disagreement.
+pub fn column_payload_mismatch(c: &Content) -> Option<(&'static str, String, String)> {
+    if let Some(p) = payload_prime(c.kind, &c.payload) {
+        let want = format!("prime:{p}");
+        if c.subject != want {
+            return Some(("subject", c.subject.clone(), want));
+        }
+    }
+    if let Some(e) = payload_epoch(c.kind, &c.payload) {
+        let col = c
+            .epoch
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "null".into());
+        if col != e {
+            return Some(("epoch", col, e.to_string()));
+        }
+    }
+    None
 }
 
 /// `generator`, `global`, or `prime:<id>` (id: lowercase letters, digits, `-`, `_`).
@@ -379,6 +449,8 @@ pub fn valid_subject(s: &str) -> bool {
 /// A record's content: everything that is hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Content {
+    /// The Synome this record belongs to: its genesis id (zero in the genesis itself).
+    pub synome: B256,
     pub kind: Kind,
     pub schema_version: u32,
     pub epoch: Option<EpochId>,
@@ -390,6 +462,8 @@ pub struct Content {
     pub payload: Value,
     /// The author's previous record id (zero for their first).
     pub prev: B256,
+    /// The store's previous head: the id of the record just before this one (zero for genesis).
+    pub store_prev: B256,
     pub supersedes: Option<B256>,
 }
 
@@ -401,6 +475,7 @@ impl Content {
     /// The JSON object that is canonicalised and hashed.
     pub fn to_json(&self) -> Value {
         json!({
+            "synome": self.synome.to_string(),
             "kind": self.kind.as_str(),
             "schema_version": self.schema_version,
             "epoch": self.epoch.map(|e| e.to_string()),
@@ -411,17 +486,79 @@ impl Content {
             "provenance": self.provenance.as_str(),
             "payload": self.payload,
             "prev": self.prev.to_string(),
+            "store_prev": self.store_prev.to_string(),
             "supersedes": self.supersedes.map(|s| s.to_string()),
         })
     }
 
+    /// The idempotency key: keccak-256 of the canonical content without `prev` and
+    /// `store_prev`, so a retry re-signed at a later head states the same fact.
+    pub fn fact(&self) -> Result<B256, CanonicalError> {
+        Ok(self.hashes()?.fact)
+    }
+
+    /// The canonical content: RFC 8785 of [`Content::to_json`].
     pub fn canonical(&self) -> Result<String, CanonicalError> {
-        to_canonical(&self.to_json())
+        Ok(self.write_canonical(&to_canonical(&self.payload)?, true))
     }
 
     /// `keccak256(canonical content)`.
     pub fn id(&self) -> Result<B256, CanonicalError> {
         Ok(keccak256(self.canonical()?.as_bytes()))
+    }
+
+    /// Id, fact and canonical payload text, canonicalising the payload once.
+    pub fn hashes(&self) -> Result<Hashes, CanonicalError> {
+        let payload = to_canonical(&self.payload)?;
+        Ok(Hashes {
+            id: keccak256(self.write_canonical(&payload, true).as_bytes()),
+            fact: keccak256(self.write_canonical(&payload, false).as_bytes()),
+            payload,
+        })
+    }
+
+    /// Writes the canonical object directly (members in RFC 8785 order), embedding the
+    /// already-canonical payload; `links: false` leaves out `prev` and `store_prev` (the fact).
+    /// Equal to `to_canonical(&self.to_json())` byte for byte (property-tested).
+    fn write_canonical(&self, payload: &str, links: bool) -> String {
+        use crate::canonical::write_string;
+        use std::fmt::Write as _;
+        let mut o = String::with_capacity(payload.len() + 512);
+        o.push_str("{\"author\":\"");
+        let _ = write!(o, "{:#x}", self.author);
+        o.push_str("\",\"created_at\":");
+        let _ = write!(o, "{}", self.created_at.0);
+        o.push_str(",\"epoch\":");
+        match self.epoch {
+            Some(e) => write_string(&mut o, &e.to_string()),
+            None => o.push_str("null"),
+        }
+        o.push_str(",\"kind\":");
+        write_string(&mut o, self.kind.as_str());
+        o.push_str(",\"payload\":");
+        o.push_str(payload);
+        if links {
+            let _ = write!(o, ",\"prev\":\"{}\"", self.prev);
+        }
+        o.push_str(",\"provenance\":");
+        write_string(&mut o, self.provenance.as_str());
+        o.push_str(",\"role\":");
+        write_string(&mut o, self.role.as_str());
+        let _ = write!(o, ",\"schema_version\":{}", self.schema_version);
+        if links {
+            let _ = write!(o, ",\"store_prev\":\"{}\"", self.store_prev);
+        }
+        o.push_str(",\"subject\":");
+        write_string(&mut o, &self.subject);
+        o.push_str(",\"supersedes\":");
+        match self.supersedes {
+            Some(x) => {
+                let _ = write!(o, "\"{x}\"");
+            }
+            None => o.push_str("null"),
+        }
+        let _ = write!(o, ",\"synome\":\"{}\"}}", self.synome);
+        o
     }
 
     /// Hashes and signs. The signer must be the author.
@@ -450,6 +587,15 @@ pub enum RecordError {
     AuthorNotSigner { author: Address, signer: Address },
 }
 
+/// What hashing a record's content yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashes {
+    pub id: B256,
+    pub fact: B256,
+    /// The canonical payload text (the stored `payload` column).
+    pub payload: String,
+}
+
 /// A sealed record: content, id and signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedRecord {
@@ -472,5 +618,67 @@ impl SignedRecord {
             m.insert("signature".into(), json!(self.signature.to_hex()));
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_payload() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|i| json!(i)),
+            ".{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(".{0,5}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The direct writer used for hashing equals RFC 8785 of the content's JSON object.
+        #[test]
+        fn direct_canonical_form_equals_rfc8785_of_the_json(
+            payload in arb_payload(),
+            subject in ".{0,12}",
+            epoch in proptest::option::of((1u32..=12, 1u32..=28)),
+            created_at in any::<u64>(),
+            bytes in any::<[u8; 32]>(),
+            kind in 0usize..Kind::ALL.len(),
+            role in 0usize..Role::ALL.len(),
+            supersedes in any::<bool>(),
+        ) {
+            let h = B256::from(bytes);
+            let c = Content {
+                synome: keccak256(h),
+                kind: Kind::ALL[kind],
+                schema_version: 1,
+                epoch: epoch.map(|(m, d)| EpochId::parse(&format!("2026-{m:02}-{d:02}")).unwrap()),
+                subject,
+                author: Address::from_slice(&bytes[..20]),
+                role: Role::ALL[role],
+                created_at: Timestamp(created_at),
+                provenance: Provenance::SystemDerived,
+                payload,
+                prev: h,
+                store_prev: keccak256(keccak256(h)),
+                supersedes: supersedes.then_some(h),
+            };
+            let expected = to_canonical(&c.to_json()).unwrap();
+            prop_assert_eq!(c.canonical().unwrap(), expected.clone());
+            prop_assert_eq!(c.id().unwrap(), keccak256(expected.as_bytes()));
+            let mut v = c.to_json();
+            let m = v.as_object_mut().unwrap();
+            m.remove("prev");
+            m.remove("store_prev");
+            prop_assert_eq!(c.fact().unwrap(), keccak256(to_canonical(&v).unwrap().as_bytes()));
+        }
     }
 }

@@ -1,13 +1,19 @@
 //! SQLite store: a single file, zero set-up (the default).
 //!
-//! Contract: WAL journal with `synchronous = FULL` (a committed append survives a crash), write
-//! transactions taken `IMMEDIATE` so concurrent processes queue on the write lock (busy timeout
-//! 5 s, then a retryable error) instead of failing mid-transaction.
+//! Contract: [`SqliteStore::open`] opens an *existing*, initialised store and never creates a
+//! file (a mistyped path is [`StoreError::NotFound`]); [`SqliteStore::create`] creates and
+//! initialises one (`laniakea synome init`). WAL journal with `synchronous = FULL` (a committed
+//! append survives a crash); write transactions are `BEGIN IMMEDIATE`, which is the store's
+//! write lock: concurrent writers queue on it (busy timeout 5 s, then a retryable error).
+//! Columns are read by their SQLite storage class: a value of the wrong type (SQLite lets a
+//! hand-edited row hold one) is a [`StoreError::Corrupt`] naming the row and column.
 
 use crate::record::Kind;
 use crate::store::*;
 use alloy_primitives::{Address, B256};
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::collections::HashMap;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -21,45 +27,215 @@ fn db(e: rusqlite::Error) -> StoreError {
         {
             StoreError::Busy(e.to_string())
         }
-        _ => StoreError::Db(e.to_string()),
+        rusqlite::Error::SqliteFailure(f, _) => StoreError::Db {
+            backend: "SQLite",
+            sqlstate: None,
+            message: format!("{e} (SQLite result code {})", f.extended_code),
+        },
+        _ => StoreError::Db {
+            backend: "SQLite",
+            sqlstate: None,
+            message: e.to_string(),
+        },
     }
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+/// Reads one row; a column of the wrong storage class names the row and the column.
+fn row(r: &rusqlite::Row<'_>) -> Result<RawRow, StoreError> {
+    let seq = match r.get_ref(0).map_err(db)? {
+        ValueRef::Integer(i) => Some(i),
+        _ => None,
+    };
+    let id = match r.get_ref(1).map_err(db)? {
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        _ => String::new(),
+    };
+    let corrupt = |i: usize, want: &str, got: &ValueRef<'_>| StoreError::Corrupt {
+        seq: seq.unwrap_or(0),
+        id: id.clone(),
+        column: COLUMN_NAMES[i],
+        reason: format!("expected {want}, found {:?}", got.data_type()),
+    };
+    let opt_text = |i: usize| -> Result<Option<String>, StoreError> {
+        match r.get_ref(i).map_err(db)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) => String::from_utf8(t.to_vec())
+                .map(Some)
+                .map_err(|_| corrupt(i, "UTF-8 text", &ValueRef::Text(t))),
+            v => Err(corrupt(i, "text", &v)),
+        }
+    };
+    let text = |i: usize| -> Result<String, StoreError> {
+        opt_text(i)?.ok_or_else(|| corrupt(i, "text", &ValueRef::Null))
+    };
+    let int = |i: usize| -> Result<i64, StoreError> {
+        match r.get_ref(i).map_err(db)? {
+            ValueRef::Integer(n) => Ok(n),
+            v => Err(corrupt(i, "integer", &v)),
+        }
+    };
     Ok(RawRow {
-        seq: r.get(0)?,
-        id: r.get(1)?,
-        kind: r.get(2)?,
-        schema_version: r.get(3)?,
-        epoch: r.get(4)?,
-        subject: r.get(5)?,
-        author: r.get(6)?,
-        role: r.get(7)?,
-        created_at: r.get(8)?,
-        provenance: r.get(9)?,
-        payload: r.get(10)?,
-        prev: r.get(11)?,
-        supersedes: r.get(12)?,
-        signature: r.get(13)?,
+        seq: int(0)?,
+        id: text(1)?,
+        synome: text(2)?,
+        fact: text(3)?,
+        kind: text(4)?,
+        schema_version: int(5)?,
+        epoch: opt_text(6)?,
+        subject: text(7)?,
+        author: text(8)?,
+        role: text(9)?,
+        created_at: int(10)?,
+        provenance: text(11)?,
+        payload: text(12)?,
+        prev: text(13)?,
+        store_prev: text(14)?,
+        supersedes: opt_text(15)?,
+        signature: text(16)?,
     })
 }
 
+fn rows(
+    st: &mut rusqlite::CachedStatement<'_>,
+    p: impl rusqlite::Params,
+) -> Result<Vec<RawRow>, StoreError> {
+    let mut q = st.query(p).map_err(db)?;
+    let mut out = Vec::new();
+    while let Some(r) = q.next().map_err(db)? {
+        out.push(row(r)?);
+    }
+    Ok(out)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db)?;
+    // 64 MiB page cache: the id/fact/author-chain indexes have random keys.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;",
+    )
+    .map_err(db)
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the store at `path`; `:memory:` for a throwaway one.
+    /// Opens the existing, initialised store at `path`. Never creates a file.
     pub fn open(path: &str) -> Result<SqliteStore, StoreError> {
-        let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        if !std::path::Path::new(path).is_file() {
+            return Err(StoreError::NotFound {
+                location: format!("sqlite:{path}"),
+                reason: "no such file".into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(db)?;
-        conn.execute_batch(&schema_sql("INTEGER PRIMARY KEY AUTOINCREMENT"))
-            .map_err(db)?;
-        Ok(SqliteStore {
+        configure(&conn)?;
+        let s = SqliteStore {
             conn,
             path: path.to_string(),
-        })
+        };
+        s.check_version()?;
+        Ok(s)
+    }
+
+    /// Creates (if missing) and initialises the store at `path`; idempotent on a current store.
+    /// `:memory:` gives a throwaway one.
+    pub fn create(path: &str) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path).map_err(db)?;
+        configure(&conn)?;
+        let mut s = SqliteStore {
+            conn,
+            path: path.to_string(),
+        };
+        s.init()?;
+        Ok(s)
+    }
+
+    /// Creates the schema, or checks an existing one is current (`synome init` / `migrate`).
+    pub fn init(&mut self) -> Result<(), StoreError> {
+        let has_records: bool = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(db)?
+            > 0;
+        match self.version()? {
+            None if has_records => self.check_version(),
+            None => {
+                let tx = self.conn.transaction().map_err(db)?;
+                tx.execute_batch(&schema_sql()).map_err(db)?;
+                tx.execute(
+                    "INSERT INTO synome_meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )
+                .map_err(db)?;
+                tx.commit().map_err(db)
+            }
+            Some(_) => self.check_version(),
+        }
+    }
+
+    fn version(&self) -> Result<Option<i64>, StoreError> {
+        let has_meta: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'synome_meta'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if has_meta == 0 {
+            return Ok(None);
+        }
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM synome_meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(Some(v.and_then(|v| v.parse().ok()).unwrap_or(0)))
+    }
+
+    fn check_version(&self) -> Result<(), StoreError> {
+        let location = format!("sqlite:{}", self.path);
+        match self.version()? {
+            Some(v) if v == SCHEMA_VERSION => Ok(()),
+            Some(v) => Err(StoreError::SchemaVersion {
+                location,
+                found: v,
+                expected: SCHEMA_VERSION,
+            }),
+            None => {
+                let has_records: i64 = self
+                    .conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(db)?;
+                if has_records > 0 {
+                    Err(StoreError::SchemaVersion {
+                        location,
+                        found: 1,
+                        expected: SCHEMA_VERSION,
+                    })
+                } else {
+                    Err(StoreError::NotFound {
+                        location,
+                        reason: "the file holds no Synome schema".into(),
+                    })
+                }
+            }
+        }
     }
 
     /// Direct access for tests and tools (e.g. tamper tests). Not used by the Synome layer.
@@ -70,86 +246,139 @@ impl SqliteStore {
 
 struct Tx<'a>(rusqlite::Transaction<'a>);
 
+fn head(c: &Connection) -> Result<Option<(i64, B256)>, StoreError> {
+    let r: Option<(i64, String)> = c
+        .prepare_cached("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1")
+        .map_err(db)?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(db)?;
+    r.map(|(seq, id)| Ok((seq, parse_id(seq, &id)?)))
+        .transpose()
+}
+
+fn auth_rows(c: &Connection, after: i64) -> Result<Vec<RawRow>, StoreError> {
+    let mut st = c
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE seq > ?1 AND kind IN ('genesis', 'role-grant', 'role-revoke') ORDER BY seq"))
+        .map_err(db)?;
+    rows(&mut st, [after])
+}
+
+fn get(c: &Connection, id: B256) -> Result<Option<RawRow>, StoreError> {
+    let mut st = c
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))
+        .map_err(db)?;
+    Ok(rows(&mut st, [id.to_string()])?.pop())
+}
+
 impl StoreTx for Tx<'_> {
-    fn contains(&mut self, id: B256) -> Result<bool, StoreError> {
-        Ok(self.kind_of(id)?.is_some())
+    fn lock_head(&mut self) -> Result<Option<(i64, B256)>, StoreError> {
+        // BEGIN IMMEDIATE already holds the write lock.
+        head(&self.0)
     }
-    fn kind_of(&mut self, id: B256) -> Result<Option<Kind>, StoreError> {
-        let k: Option<String> = self
-            .0
-            .prepare_cached("SELECT kind FROM records WHERE id = ?1")
-            .map_err(db)?
-            .query_row([id.to_string()], |r| r.get(0))
-            .optional()
-            .map_err(db)?;
-        Ok(k.and_then(|k| Kind::parse(&k)))
-    }
-    fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError> {
-        head(&self.0, author)
-    }
-    fn is_empty(&mut self) -> Result<bool, StoreError> {
-        let n: i64 = self
-            .0
-            .query_row(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM records LIMIT 1)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
-        Ok(n == 0)
-    }
-    fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
+    fn genesis(&mut self) -> Result<Option<RawRow>, StoreError> {
         let mut st = self
             .0
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE seq > ?1 AND kind IN ('genesis', 'role-grant', 'role-revoke') ORDER BY seq"))
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE seq = 1"))
             .map_err(db)?;
-        let rows = st
-            .query_map([after], row)
-            .map_err(db)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db)?;
-        Ok(rows)
+        Ok(rows(&mut st, [])?.pop())
     }
-    fn insert(&mut self, r: &RawRow) -> Result<i64, StoreError> {
-        let res = self.0.prepare_cached(
-            "INSERT INTO records (id, kind, schema_version, epoch, subject, author, role, created_at, provenance, payload, prev, supersedes, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .map_err(db)?
-        .execute(params![r.id, r.kind, r.schema_version, r.epoch, r.subject, r.author, r.role, r.created_at, r.provenance, r.payload, r.prev, r.supersedes, r.signature]);
-        match res {
-            Ok(_) => Ok(self.0.last_insert_rowid()),
-            Err(rusqlite::Error::SqliteFailure(f, Some(msg)))
-                if f.code == ErrorCode::ConstraintViolation =>
-            {
-                if msg.contains("records.id") {
-                    Err(StoreError::DuplicateId(r.id.clone()))
-                } else {
-                    Err(StoreError::ChainConflict {
-                        author: r.author.clone(),
-                        prev: r.prev.clone(),
-                    })
-                }
+    fn existing_facts(&mut self, facts: &[B256]) -> Result<HashMap<B256, B256>, StoreError> {
+        let mut st = self
+            .0
+            .prepare_cached("SELECT seq, id FROM records WHERE fact = ?1")
+            .map_err(db)?;
+        let mut out = HashMap::new();
+        for f in facts {
+            let r: Option<(i64, String)> = st
+                .query_row([f.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(db)?;
+            if let Some((seq, id)) = r {
+                out.insert(*f, parse_id(seq, &id)?);
             }
-            Err(e) => Err(db(e)),
         }
+        Ok(out)
+    }
+    fn get(&mut self, id: B256) -> Result<Option<RawRow>, StoreError> {
+        get(&self.0, id)
+    }
+    fn author_head(&mut self, author: Address) -> Result<Option<(B256, i64)>, StoreError> {
+        let r: Option<(i64, String, i64)> = self
+            .0
+            .prepare_cached(
+                "SELECT seq, id, created_at FROM records WHERE author = ?1 ORDER BY seq DESC LIMIT 1",
+            )
+            .map_err(db)?
+            .query_row([format!("{author:#x}")], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(db)?;
+        r.map(|(seq, id, t)| Ok((parse_id(seq, &id)?, t)))
+            .transpose()
+    }
+    fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
+        auth_rows(&self.0, after)
+    }
+    fn rows_of(&mut self, kind: Kind, subject: &str) -> Result<Vec<RawRow>, StoreError> {
+        let mut st = self
+            .0
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM records WHERE kind = ?1 AND subject = ?2 ORDER BY seq"
+            ))
+            .map_err(db)?;
+        rows(&mut st, params![kind.as_str(), subject])
+    }
+    fn insert(&mut self, rs: &[RawRow]) -> Result<(), StoreError> {
+        let mut st = self.0.prepare_cached(
+            &format!("INSERT INTO records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        )
+        .map_err(db)?;
+        for r in rs {
+            let res = st.execute(params![
+                r.seq,
+                r.id,
+                r.synome,
+                r.fact,
+                r.kind,
+                r.schema_version,
+                r.epoch,
+                r.subject,
+                r.author,
+                r.role,
+                r.created_at,
+                r.provenance,
+                r.payload,
+                r.prev,
+                r.store_prev,
+                r.supersedes,
+                r.signature
+            ]);
+            match res {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(f, Some(msg)))
+                    if f.code == ErrorCode::ConstraintViolation && msg.contains("UNIQUE") =>
+                {
+                    return Err(
+                        if msg.contains("records.id") || msg.contains("records.fact") {
+                            StoreError::DuplicateId(r.id.clone())
+                        } else {
+                            StoreError::ChainConflict {
+                                author: r.author.clone(),
+                                prev: r.prev.clone(),
+                            }
+                        },
+                    );
+                }
+                Err(e) => return Err(db(e)),
+            }
+        }
+        Ok(())
     }
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.0.commit().map_err(db)
     }
-}
-
-fn head(c: &Connection, author: Address) -> Result<Option<B256>, StoreError> {
-    let id: Option<String> = c
-        .prepare_cached("SELECT id FROM records WHERE author = ?1 ORDER BY seq DESC LIMIT 1")
-        .map_err(db)?
-        .query_row([format!("{author:#x}")], |r| r.get(0))
-        .optional()
-        .map_err(db)?;
-    id.map(|s| {
-        s.parse()
-            .map_err(|_| StoreError::Db(format!("stored id '{s}' is not a hash")))
-    })
-    .transpose()
 }
 
 impl Store for SqliteStore {
@@ -161,20 +390,13 @@ impl Store for SqliteStore {
         Ok(Box::new(Tx(tx)))
     }
     fn get(&mut self, id: B256) -> Result<Option<RawRow>, StoreError> {
-        self.conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"))
-            .map_err(db)?
-            .query_row([id.to_string()], row)
-            .optional()
-            .map_err(db)
+        get(&self.conn, id)
     }
     fn latest(&mut self, kind: Kind, subject: &str) -> Result<Option<RawRow>, StoreError> {
-        self.conn
+        let mut st = self.conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE kind = ?1 AND subject = ?2 ORDER BY seq DESC LIMIT 1"))
-            .map_err(db)?
-            .query_row(params![kind.as_str(), subject], row)
-            .optional()
-            .map_err(db)
+            .map_err(db)?;
+        Ok(rows(&mut st, params![kind.as_str(), subject])?.pop())
     }
     fn list(&mut self, q: &Query) -> Result<Page, StoreError> {
         let (sql, args) = list_sql(q, |n| format!("?{n}"));
@@ -188,12 +410,8 @@ impl Store for SqliteStore {
                 }
             })
             .collect();
-        let rows = st
-            .query_map(rusqlite::params_from_iter(params.iter()), row)
-            .map_err(db)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db)?;
-        Ok(page_from(rows, q.limit))
+        let rs = rows(&mut st, rusqlite::params_from_iter(params.iter()))?;
+        Ok(page_from(rs, q.limit))
     }
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
@@ -202,8 +420,42 @@ impl Store for SqliteStore {
             .map_err(db)?;
         Ok(n as u64)
     }
+    fn head(&mut self) -> Result<Option<(i64, B256)>, StoreError> {
+        head(&self.conn)
+    }
+    fn author_heads(&mut self) -> Result<Vec<(Address, B256)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, author, id FROM records WHERE seq IN (SELECT MAX(seq) FROM records GROUP BY author)",
+            )
+            .map_err(db)?;
+        let v: Vec<(i64, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        v.into_iter()
+            .filter_map(|(seq, a, id)| {
+                let a = a.parse::<Address>().ok()?;
+                Some(parse_id(seq, &id).map(|id| (a, id)))
+            })
+            .collect()
+    }
     fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError> {
-        head(&self.conn, author)
+        let r: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, id FROM records WHERE author = ?1 ORDER BY seq DESC LIMIT 1",
+            )
+            .map_err(db)?
+            .query_row([format!("{author:#x}")], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)?;
+        r.map(|(seq, id)| parse_id(seq, &id)).transpose()
+    }
+    fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
+        auth_rows(&self.conn, after)
     }
     fn describe(&self) -> String {
         format!("sqlite:{}", self.path)

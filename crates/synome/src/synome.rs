@@ -2,106 +2,53 @@
 //! and export (SPEC §6).
 //!
 //! Contract:
-//! - `append_batch` checks every record *before* and *inside* one store transaction — id = hash
-//!   of canonical content, signature recovers to the author, payload fits its kind's schema,
-//!   the author holds the role and the role may write the kind, `prev` is the author's current
-//!   head, referenced records exist — and stores all of the batch or none of it.
-//! - Appending a record that is already stored is a no-op reported as [`Appended::AlreadyStored`].
-//! - A lost race with another writer of the same chain is a retryable error.
-//! - `verify` re-derives everything from the stored columns and names the first bad record.
+//! - `append_batch` checks every record *before* and *inside* one store transaction that holds
+//!   the store's write lock — id = hash of canonical content, signature recovers to the author,
+//!   payload fits its kind's schema and agrees with the columns it duplicates, the record names
+//!   this Synome (its genesis), links to the store's head (`store_prev`) and to its author's
+//!   head (`prev`), the author holds the role and the role may write the kind, `created_at`
+//!   does not go backwards per author, references exist, forgiveness stays within the penalty,
+//!   checkpoints pin the true position, demo and real keys stay apart — and stores all of the
+//!   batch or none of it.
+//! - Appends are idempotent by *fact* (content without chain links): a record whose fact is
+//!   already stored — the same record, or a retry re-signed at a later head — is reported as
+//!   [`Appended::AlreadyStored`] with the stored record's id, and nothing is stored.
+//! - A lost race with another writer is a retryable rejection (re-read the heads, re-sign).
+//! - `verify` replays the same rules over every stored row, in position order, plus the checks
+//!   only a reader can make (every column in its one canonical form, contiguous positions, no
+//!   duplicate id or fact), and names the first bad record.
 
-use crate::keys::Signer;
+use crate::error::{Rejection, StoreError, SynomeError};
+use crate::keys::{known_demo_label, Signer};
 use crate::record::{
-    payload, valid_subject, validate_payload, Content, Kind, Provenance, Role, SignedRecord,
+    column_payload_mismatch, payload, valid_subject, validate_payload, Content, Kind, Provenance,
+    Role, SignedRecord,
 };
-use crate::store::{Query, RawRow, Store, StoreError};
+use crate::store::{Query, RawRow, Store, StoreTx};
 use alloy_primitives::{Address, B256};
-use laniakea_settlement::EpochId;
-use laniakea_units::Timestamp;
+use laniakea_units::EpochId;
+use laniakea_units::{Timestamp, Wad};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
-use thiserror::Error;
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SynomeError {
-    #[error("record {id}: id does not match the hash of its content ({computed})")]
-    IdMismatch { id: B256, computed: B256 },
-    #[error("record {id}: bad signature (it does not recover to an address)")]
-    BadSignature { id: B256 },
-    #[error("record {id}: signed by {recovered}, but the author field says {author}")]
-    SignerMismatch {
-        id: B256,
-        recovered: Address,
-        author: Address,
-    },
-    #[error("record {id}: unknown signer {author}: it holds no role in this Synome")]
-    UnknownSigner { id: B256, author: Address },
-    #[error("record {id}: {author} does not hold role {role}")]
-    RoleNotHeld {
-        id: B256,
-        author: Address,
-        role: Role,
-    },
-    #[error("record {id}: role {role} may not write {kind} records (allowed: {allowed})")]
-    WrongRole {
-        id: B256,
-        role: Role,
-        kind: Kind,
-        allowed: String,
-    },
-    #[error("record {id}: broken chain: author {author}'s head is {head}, the record's prev is {prev} (a stale writer re-reads the head and re-signs)")]
-    BrokenChain {
-        id: B256,
-        author: Address,
-        head: B256,
-        prev: B256,
-    },
-    #[error("record {id}: invalid {kind} payload: {reason}")]
-    Payload {
-        id: B256,
-        kind: Kind,
-        reason: String,
-    },
-    #[error("record {id}: {reason}")]
-    Invalid { id: B256, reason: String },
-    #[error("record {id}: the Synome has no genesis yet; the first record must be the Core Council's genesis")]
-    NoGenesis { id: B256 },
-    #[error("record {id}: a genesis record already exists")]
-    GenesisExists { id: B256 },
-    #[error("record {id}: references {reference}, which is {problem}")]
-    BadReference {
-        id: B256,
-        reference: B256,
-        problem: String,
-    },
-    #[error("{0}")]
-    Store(#[from] StoreError),
-}
-
-impl SynomeError {
-    /// Safe to retry after re-reading the chain head and re-signing (another writer of the same
-    /// chain got there first). Nothing was stored.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            SynomeError::Store(e) => e.is_retryable(),
-            SynomeError::BrokenChain { .. } => true,
-            _ => false,
-        }
-    }
-}
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Appended {
+    /// Stored at this position of the store chain.
     Stored { seq: i64 },
-    AlreadyStored,
+    /// The same fact was already stored, as record `id` (nothing stored now).
+    AlreadyStored { id: B256 },
 }
 
-/// Who may write what, replayed from genesis and role records.
+/// Who may write what, and which Synome this is, replayed from genesis and role records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthState {
+    /// The genesis id: the Synome's identity.
+    pub synome: Option<B256>,
     pub council: Option<Address>,
+    /// The council key's demo label if this is a DEMO Synome.
+    pub demo_key: Option<String>,
     pub roles: BTreeSet<(Address, Role)>,
 }
 
@@ -117,78 +64,132 @@ impl AuthState {
         self.council == Some(who) || self.roles.iter().any(|(a, _)| *a == who)
     }
 
-    /// Whether `r` may be written in the current state.
-    pub fn check(&self, id: B256, c: &Content) -> Result<(), SynomeError> {
-        match (self.council, c.kind) {
-            (None, Kind::Genesis) => {
-                let g: payload::Genesis =
-                    serde_json::from_value(c.payload.clone()).map_err(|e| {
-                        SynomeError::Payload {
-                            id,
-                            kind: c.kind,
-                            reason: e.to_string(),
-                        }
-                    })?;
-                if g.core_council != c.author || c.role != Role::CoreCouncil {
-                    return Err(SynomeError::Invalid { id, reason: "genesis must be written by the Core Council address it names, in role core-council".into() });
+    pub fn is_demo(&self) -> bool {
+        self.demo_key.is_some()
+    }
+
+    /// A demo label must derive `address`; a real Synome refuses demo labels and the shipped
+    /// demo keys.
+    fn check_key(
+        &self,
+        id: B256,
+        address: Address,
+        label: Option<&str>,
+        demo: bool,
+    ) -> Result<(), Rejection> {
+        match (demo, label) {
+            (true, Some(l)) => {
+                let derived = Signer::demo(l).address();
+                if derived != address {
+                    return Err(Rejection::DemoLabelMismatch {
+                        id,
+                        label: l.to_string(),
+                        derived,
+                        address,
+                    });
                 }
-                return Ok(());
             }
-            (None, _) => return Err(SynomeError::NoGenesis { id }),
-            (Some(_), Kind::Genesis) => return Err(SynomeError::GenesisExists { id }),
-            _ => {}
-        }
-        if !self.holds(c.author, c.role) {
-            return Err(if self.holds_any(c.author) {
-                SynomeError::RoleNotHeld {
+            (true, None) => return Err(Rejection::RealKeyInDemoSynome { id, address }),
+            (false, Some(l)) => {
+                return Err(Rejection::DemoKeyInRealSynome {
                     id,
-                    author: c.author,
-                    role: c.role,
+                    address,
+                    label: l.to_string(),
+                })
+            }
+            (false, None) => {
+                if let Some(l) = known_demo_label(address) {
+                    return Err(Rejection::DemoKeyInRealSynome {
+                        id,
+                        address,
+                        label: l.to_string(),
+                    });
                 }
-            } else {
-                SynomeError::UnknownSigner {
-                    id,
-                    author: c.author,
-                }
-            });
-        }
-        let allowed = c.role.allowed_kinds();
-        if !allowed.contains(&c.kind) {
-            return Err(SynomeError::WrongRole {
-                id,
-                role: c.role,
-                kind: c.kind,
-                allowed: allowed
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-        if matches!(c.kind, Kind::RoleGrant | Kind::RoleRevoke) {
-            let rc: payload::RoleChange =
-                serde_json::from_value(c.payload.clone()).map_err(|e| SynomeError::Payload {
-                    id,
-                    kind: c.kind,
-                    reason: e.to_string(),
-                })?;
-            if rc.role == Role::CoreCouncil {
-                return Err(SynomeError::Invalid {
-                    id,
-                    reason:
-                        "the core-council role is fixed at genesis and cannot be granted or revoked"
-                            .into(),
-                });
             }
         }
         Ok(())
     }
 
-    pub fn apply(&mut self, c: &Content) {
+    /// Whether record `id` with content `c` may be written in the current state.
+    pub fn check(&self, id: B256, c: &Content) -> Result<(), Rejection> {
+        let payload_err = |e: serde_json::Error| Rejection::Payload {
+            id,
+            kind: c.kind,
+            reason: e.to_string(),
+        };
+        match (self.council, c.kind) {
+            (None, Kind::Genesis) => {
+                let g: payload::Genesis =
+                    serde_json::from_value(c.payload.clone()).map_err(payload_err)?;
+                if g.core_council != c.author
+                    || c.role != Role::CoreCouncil
+                    || c.synome != B256::ZERO
+                    || c.prev != B256::ZERO
+                    || c.store_prev != B256::ZERO
+                {
+                    return Err(Rejection::BadGenesis { id });
+                }
+                return self.check_key(
+                    id,
+                    g.core_council,
+                    g.demo_key.as_deref(),
+                    g.demo_key.is_some(),
+                );
+            }
+            (None, _) => return Err(Rejection::NoGenesis { id }),
+            (Some(_), Kind::Genesis) => return Err(Rejection::GenesisExists { id }),
+            _ => {}
+        }
+        let expected = self.synome.unwrap_or_default();
+        if c.synome != expected {
+            return Err(Rejection::ForeignSynome {
+                id,
+                synome: c.synome,
+                expected,
+            });
+        }
+        if !self.holds(c.author, c.role) {
+            return Err(if self.holds_any(c.author) {
+                Rejection::RoleNotHeld {
+                    id,
+                    author: c.author,
+                    role: c.role,
+                }
+            } else {
+                Rejection::UnknownSigner {
+                    id,
+                    author: c.author,
+                }
+            });
+        }
+        if !c.role.allowed_kinds().contains(&c.kind) {
+            return Err(Rejection::WrongRole {
+                id,
+                role: c.role,
+                kind: c.kind,
+            });
+        }
+        if matches!(c.kind, Kind::RoleGrant | Kind::RoleRevoke) {
+            let rc: payload::RoleChange =
+                serde_json::from_value(c.payload.clone()).map_err(payload_err)?;
+            if rc.role == Role::CoreCouncil {
+                return Err(Rejection::CouncilRoleFixed { id });
+            }
+            if c.kind == Kind::RoleGrant {
+                self.check_key(id, rc.address, rc.demo_key.as_deref(), self.is_demo())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a genesis or role record (others are ignored).
+    pub fn apply(&mut self, id: B256, c: &Content) {
         match c.kind {
             Kind::Genesis => {
                 if let Ok(g) = serde_json::from_value::<payload::Genesis>(c.payload.clone()) {
+                    self.synome = Some(id);
                     self.council = Some(g.core_council);
+                    self.demo_key = g.demo_key;
                 }
             }
             Kind::RoleGrant | Kind::RoleRevoke => {
@@ -205,57 +206,67 @@ impl AuthState {
     }
 }
 
-/// Checks that need no store: hash, signature, schema, subject. Pure; run in parallel.
-pub fn check_sealed(r: &SignedRecord) -> Result<(), SynomeError> {
+/// Checks that need no store: hash, signature, schema, subject, payload, and the columns the
+/// payload duplicates. Pure; run in parallel.
+pub fn check_sealed(r: &SignedRecord) -> Result<(), Rejection> {
+    let computed = r.content.id().map_err(|e| non_integer(r.id, e))?;
+    check_sealed_with(r, computed)
+}
+
+/// [`check_sealed`] with the content's hash already computed.
+fn check_sealed_with(r: &SignedRecord, computed: B256) -> Result<(), Rejection> {
     let id = r.id;
     let c = &r.content;
-    let computed = c.id().map_err(|e| SynomeError::Invalid {
-        id,
-        reason: e.to_string(),
-    })?;
     if computed != id {
-        return Err(SynomeError::IdMismatch { id, computed });
+        return Err(Rejection::IdMismatch { id, computed });
     }
-    let recovered = r
-        .recovered_signer()
-        .ok_or(SynomeError::BadSignature { id })?;
+    let recovered = r.recovered_signer().ok_or(Rejection::BadSignature { id })?;
     if recovered != c.author {
-        return Err(SynomeError::SignerMismatch {
+        return Err(Rejection::SignerMismatch {
             id,
             recovered,
             author: c.author,
         });
     }
     if c.schema_version != c.kind.schema_version() {
-        return Err(SynomeError::Invalid {
+        return Err(Rejection::SchemaVersion {
             id,
-            reason: format!(
-                "schema version {} is not {}'s current version {}",
-                c.schema_version,
-                c.kind,
-                c.kind.schema_version()
-            ),
+            kind: c.kind,
+            found: c.schema_version,
+            current: c.kind.schema_version(),
+        });
+    }
+    if i64::try_from(c.created_at.0).is_err() {
+        return Err(Rejection::CreatedAtOutOfRange {
+            id,
+            created_at: c.created_at,
         });
     }
     if !valid_subject(&c.subject) {
-        return Err(SynomeError::Invalid {
+        return Err(Rejection::BadSubject {
             id,
-            reason: format!(
-                "subject '{}' is not generator, global or prime:<id>",
-                c.subject
-            ),
+            subject: c.subject.clone(),
         });
     }
-    validate_payload(c.kind, &c.payload).map_err(|reason| SynomeError::Payload {
+    validate_payload(c.kind, &c.payload).map_err(|reason| Rejection::Payload {
         id,
         kind: c.kind,
         reason,
-    })
+    })?;
+    if let Some((column, column_value, payload_value)) = column_payload_mismatch(c) {
+        return Err(Rejection::ColumnMismatch {
+            id,
+            column,
+            column_value,
+            payload_value,
+        });
+    }
+    Ok(())
 }
 
-/// Runs `check_sealed` over many records on all cores; results in input order.
-pub fn check_sealed_all(rs: &[SignedRecord]) -> Vec<Result<(), SynomeError>> {
-    par_map(rs, check_sealed)
+fn non_integer(id: B256, e: crate::canonical::CanonicalError) -> Rejection {
+    let crate::canonical::CanonicalError::NonInteger { path, value } = e;
+    Rejection::NonIntegerNumber { id, path, value }
 }
 
 /// Maps `f` over `items` on all cores (scoped threads), results in input order. Pure work only
@@ -283,27 +294,333 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
     })
 }
 
-/// References a record makes to others (supersedes, forgiveness → penalty event).
-fn references(c: &Content) -> Vec<(B256, Option<Kind>)> {
+/// References a record makes to others (supersedes: same kind; forgiveness → penalty event).
+fn references(c: &Content) -> Vec<(B256, Kind)> {
     let mut v = Vec::new();
     if let Some(s) = c.supersedes {
-        v.push((s, Some(c.kind)));
+        v.push((s, c.kind));
     }
-    if c.kind == Kind::Forgiveness {
-        if let Ok(f) = serde_json::from_value::<payload::Forgiveness>(c.payload.clone()) {
-            v.push((f.penalty, Some(Kind::PenaltyEvent)));
-        }
+    if let Some(f) = forgiveness_of(c) {
+        v.push((f.penalty, Kind::PenaltyEvent));
     }
     v
 }
 
-fn decode_auth(rows: Vec<RawRow>, auth: &mut AuthState, seq: &mut i64) -> Result<(), SynomeError> {
-    for row in rows {
-        let r = row.decode()?;
-        auth.apply(&r.content);
-        *seq = row.seq;
+fn forgiveness_of(c: &Content) -> Option<payload::Forgiveness> {
+    if c.kind == Kind::Forgiveness {
+        serde_json::from_value(c.payload.clone()).ok()
+    } else {
+        None
     }
-    Ok(())
+}
+
+#[derive(Debug, Clone)]
+struct Penalty {
+    subject: String,
+    amount: Wad,
+    forgiven: Wad,
+}
+
+#[derive(Debug, Clone)]
+struct Forgiven {
+    penalty: B256,
+    amount: Wad,
+    superseded: bool,
+}
+
+/// The replayed state the rules need: store head, author heads, known records' kinds,
+/// penalties and forgivenesses. `verify` builds it from every row; `append` loads the parts a
+/// batch touches from the store (see [`Synome::prime`]).
+#[derive(Debug, Clone, Default)]
+struct Replay {
+    auth: AuthState,
+    /// Store head `(seq, id)`.
+    head: Option<(i64, B256)>,
+    /// Author → (last id, last created_at); `None` = known to have written nothing.
+    authors: HashMap<Address, Option<(B256, Timestamp)>>,
+    kinds: HashMap<B256, Kind>,
+    penalties: HashMap<B256, Penalty>,
+    forgiven: HashMap<B256, Forgiven>,
+}
+
+impl Replay {
+    /// The rules that depend on what precedes the record. Assumes `check_sealed` passed.
+    fn check(&self, r: &SignedRecord) -> Result<(), Rejection> {
+        let id = r.id;
+        let c = &r.content;
+        self.auth.check(id, c)?;
+        let head = self.head.map(|h| h.1).unwrap_or(B256::ZERO);
+        if c.store_prev != head {
+            return Err(Rejection::StaleStoreHead {
+                id,
+                head,
+                store_prev: c.store_prev,
+            });
+        }
+        let last = self.authors.get(&c.author).copied().flatten();
+        let author_head = last.map(|l| l.0).unwrap_or(B256::ZERO);
+        if c.prev != author_head {
+            return Err(Rejection::BrokenChain {
+                id,
+                author: c.author,
+                head: author_head,
+                prev: c.prev,
+            });
+        }
+        if let Some((_, previous)) = last {
+            if c.created_at < previous {
+                return Err(Rejection::TimeWentBackwards {
+                    id,
+                    author: c.author,
+                    created_at: c.created_at,
+                    previous,
+                });
+            }
+        }
+        for (reference, want) in references(c) {
+            match self.kinds.get(&reference) {
+                None => return Err(Rejection::MissingReference { id, reference }),
+                Some(k) if *k != want => {
+                    return Err(Rejection::WrongReferenceKind {
+                        id,
+                        reference,
+                        found: *k,
+                        want,
+                    })
+                }
+                _ => {}
+            }
+        }
+        if let Some(f) = forgiveness_of(c) {
+            self.check_forgiveness(id, c, &f)?;
+        }
+        if c.kind == Kind::Checkpoint {
+            if let Ok(cp) = serde_json::from_value::<payload::Checkpoint>(c.payload.clone()) {
+                let actual = self.head.map(|h| h.0 as u64).unwrap_or(0);
+                if cp.position != actual {
+                    return Err(Rejection::CheckpointMismatch {
+                        id,
+                        position: cp.position,
+                        actual,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_forgiveness(
+        &self,
+        id: B256,
+        c: &Content,
+        f: &payload::Forgiveness,
+    ) -> Result<(), Rejection> {
+        if f.amount_wad.is_zero() {
+            return Err(Rejection::ZeroForgiveness { id });
+        }
+        let Some(p) = self.penalties.get(&f.penalty) else {
+            return Err(Rejection::MissingReference {
+                id,
+                reference: f.penalty,
+            });
+        };
+        if p.subject != c.subject {
+            return Err(Rejection::ColumnMismatch {
+                id,
+                column: "subject",
+                column_value: c.subject.clone(),
+                payload_value: p.subject.clone(),
+            });
+        }
+        // A forgiveness superseding an earlier one of the same penalty replaces it.
+        let released = c
+            .supersedes
+            .and_then(|s| self.forgiven.get(&s))
+            .filter(|g| !g.superseded && g.penalty == f.penalty)
+            .map(|g| g.amount)
+            .unwrap_or(Wad::ZERO);
+        let remaining = p
+            .amount
+            .checked_sub(p.forgiven)
+            .and_then(|x| x.checked_add(released))
+            .unwrap_or(Wad::ZERO);
+        if f.amount_wad > remaining {
+            return Err(Rejection::ForgivenessExceedsPenalty {
+                id,
+                penalty: f.penalty,
+                amount: f.amount_wad,
+                remaining,
+            });
+        }
+        Ok(())
+    }
+
+    /// Advances the state past an accepted record at position `seq`.
+    fn apply(&mut self, seq: i64, r: &SignedRecord) {
+        let c = &r.content;
+        self.auth.apply(r.id, c);
+        self.head = Some((seq, r.id));
+        self.authors.insert(c.author, Some((r.id, c.created_at)));
+        self.kinds.insert(r.id, c.kind);
+        if c.kind == Kind::PenaltyEvent {
+            if let Ok(p) = serde_json::from_value::<payload::PenaltyEvent>(c.payload.clone()) {
+                self.penalties.insert(
+                    r.id,
+                    Penalty {
+                        subject: c.subject.clone(),
+                        amount: p.amount_wad,
+                        forgiven: Wad::ZERO,
+                    },
+                );
+            }
+        }
+        if let Some(f) = forgiveness_of(c) {
+            self.apply_forgiveness(r.id, c.supersedes, &f);
+        }
+    }
+
+    fn apply_forgiveness(&mut self, id: B256, supersedes: Option<B256>, f: &payload::Forgiveness) {
+        if let Some(s) = supersedes {
+            if let Some(g) = self.forgiven.get_mut(&s) {
+                if !g.superseded {
+                    g.superseded = true;
+                    if let Some(p) = self.penalties.get_mut(&g.penalty) {
+                        p.forgiven = p.forgiven.checked_sub(g.amount).unwrap_or(Wad::ZERO);
+                    }
+                }
+            }
+        }
+        if let Some(p) = self.penalties.get_mut(&f.penalty) {
+            p.forgiven = p.forgiven.checked_add(f.amount_wad).unwrap_or(Wad::MAX);
+        }
+        self.forgiven.insert(
+            id,
+            Forgiven {
+                penalty: f.penalty,
+                amount: f.amount_wad,
+                superseded: false,
+            },
+        );
+    }
+}
+
+/// The chain heads a writer signs against: the Synome's id, the store's head, and each
+/// author's head. [`Writer::seal`] advances it, so several writers can seal one batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tip {
+    pub synome: B256,
+    /// The store head's id, and how many records the store holds up to it.
+    pub head: B256,
+    pub position: u64,
+    pub authors: HashMap<Address, B256>,
+}
+
+/// A record before it is chained and signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub kind: Kind,
+    pub epoch: Option<EpochId>,
+    pub subject: String,
+    pub created_at: Timestamp,
+    pub provenance: Provenance,
+    pub payload: Value,
+    pub supersedes: Option<B256>,
+}
+
+impl Draft {
+    pub fn new(
+        kind: Kind,
+        subject: &str,
+        created_at: Timestamp,
+        provenance: Provenance,
+        payload: Value,
+    ) -> Draft {
+        Draft {
+            kind,
+            epoch: None,
+            subject: subject.to_string(),
+            created_at,
+            provenance,
+            payload,
+            supersedes: None,
+        }
+    }
+    pub fn epoch(mut self, e: EpochId) -> Draft {
+        self.epoch = Some(e);
+        self
+    }
+    pub fn supersedes(mut self, id: B256) -> Draft {
+        self.supersedes = Some(id);
+        self
+    }
+}
+
+/// Signs drafts for one author in one role.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub signer: Signer,
+    pub role: Role,
+}
+
+impl Writer {
+    pub fn new(signer: Signer, role: Role) -> Writer {
+        Writer { signer, role }
+    }
+
+    /// Chains and signs one draft at `tip` (and advances it).
+    pub fn seal_one(&self, tip: &mut Tip, d: Draft) -> Result<SignedRecord, SynomeError> {
+        let mut v = self.seal(tip, vec![d])?;
+        v.pop().ok_or(SynomeError::Rejected(Rejection::NoGenesis {
+            id: B256::ZERO,
+        }))
+    }
+
+    /// Chains drafts in order at `tip` (advancing it) and signs them on all cores.
+    pub fn seal(
+        &self,
+        tip: &mut Tip,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<SignedRecord>, SynomeError> {
+        let author = self.signer.address();
+        let mut sealed = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            let genesis = d.kind == Kind::Genesis;
+            let content = Content {
+                synome: if genesis { B256::ZERO } else { tip.synome },
+                kind: d.kind,
+                schema_version: d.kind.schema_version(),
+                epoch: d.epoch,
+                subject: d.subject,
+                author,
+                role: self.role,
+                created_at: d.created_at,
+                provenance: d.provenance,
+                payload: d.payload,
+                prev: tip.authors.get(&author).copied().unwrap_or(B256::ZERO),
+                store_prev: tip.head,
+                supersedes: d.supersedes,
+            };
+            let id = content.id().map_err(|e| non_integer(B256::ZERO, e))?;
+            if genesis {
+                tip.synome = id;
+            }
+            tip.head = id;
+            tip.position += 1;
+            tip.authors.insert(author, id);
+            sealed.push((id, content));
+        }
+        let signer = &self.signer;
+        let sigs = par_map(&sealed, |(id, _)| signer.sign(*id));
+        Ok(sealed
+            .into_iter()
+            .zip(sigs)
+            .map(|((id, content), signature)| SignedRecord {
+                id,
+                content,
+                signature,
+            })
+            .collect())
+    }
 }
 
 pub struct Synome<S: Store> {
@@ -315,16 +632,56 @@ pub struct Synome<S: Store> {
 /// The outcome of [`Synome::verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
+    /// Records verified (before the first bad one, if any).
     pub records: u64,
+    /// The Synome's id (its genesis), if the store has one.
+    pub synome: Option<String>,
+    /// A DEMO Synome (keys derived from public seeds).
+    pub demo: bool,
+    /// The store head `(position, id)`.
+    pub head: Option<(i64, String)>,
+    pub checkpoints: u64,
+    pub last_checkpoint: Option<CheckpointSeen>,
+    /// Records after the last checkpoint: a store owner could delete these undetected.
+    pub unpinned: u64,
+    /// Checkpoints the auditor named (`--checkpoint`) that are not in the store (truncation).
+    pub missing_anchors: Vec<String>,
     pub first_bad: Option<BadRecord>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.first_bad.is_none() && self.missing_anchors.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckpointSeen {
+    pub seq: i64,
+    pub id: String,
+    pub epoch: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BadRecord {
     pub seq: i64,
     pub id: String,
+    /// The stable code of the rule broken (`synome/...` or `store/corrupt-row`).
+    pub code: String,
     pub reason: String,
 }
+
+fn decode_auth(rows: Vec<RawRow>, auth: &mut AuthState, seq: &mut i64) -> Result<(), StoreError> {
+    for row in rows {
+        let r = row.decode()?;
+        auth.apply(r.id, &r.content);
+        *seq = row.seq;
+    }
+    Ok(())
+}
+
+/// How many times [`Synome::write`] re-reads the heads after losing a race.
+const WRITE_RETRIES: u32 = 16;
 
 impl<S: Store> Synome<S> {
     pub fn new(store: S) -> Synome<S> {
@@ -345,96 +702,233 @@ impl<S: Store> Synome<S> {
 
     /// The current authorisation state (refreshed from the store).
     pub fn auth(&mut self) -> Result<AuthState, SynomeError> {
-        let mut tx = self.store.begin()?;
-        let rows = tx.auth_rows_since(self.auth_seq)?;
-        drop(tx);
+        let rows = self.store.auth_rows_since(self.auth_seq)?;
         decode_auth(rows, &mut self.auth, &mut self.auth_seq)?;
         Ok(self.auth.clone())
     }
 
+    /// The heads to sign new records against, for every author (scans the author index:
+    /// convenient for tools and tests; writers use [`Synome::tip_for`]).
+    pub fn tip(&mut self) -> Result<Tip, SynomeError> {
+        let mut tip = self.tip_for(&[])?;
+        tip.authors = self.store.author_heads()?.into_iter().collect();
+        Ok(tip)
+    }
+
+    /// The heads to sign new records against, for the given authors only (index lookups: what
+    /// a writer needs, whatever the size of the store).
+    pub fn tip_for(&mut self, authors: &[Address]) -> Result<Tip, SynomeError> {
+        let auth = self.auth()?;
+        let head = self.store.head()?;
+        let mut heads = HashMap::new();
+        for a in authors {
+            if let Some(h) = self.store.author_head(*a)? {
+                heads.insert(*a, h);
+            }
+        }
+        Ok(Tip {
+            synome: auth.synome.unwrap_or_default(),
+            head: head.map(|h| h.1).unwrap_or_default(),
+            position: head.map(|h| h.0.max(0) as u64).unwrap_or(0),
+            authors: heads,
+        })
+    }
+
+    /// Writes a checkpoint pinning the current head for `epoch` (retrying after lost races,
+    /// so the position it states is always the true one).
+    pub fn checkpoint(
+        &mut self,
+        w: &Writer,
+        epoch: EpochId,
+        created_at: Timestamp,
+    ) -> Result<(B256, Appended), SynomeError> {
+        let mut attempt = 0;
+        loop {
+            let mut tip = self.tip_for(&[w.signer.address()])?;
+            let d = Draft::new(
+                Kind::Checkpoint,
+                "global",
+                created_at,
+                Provenance::SystemDerived,
+                serde_json::json!({"epoch": epoch.to_string(), "position": tip.position}),
+            )
+            .epoch(epoch);
+            let r = w.seal_one(&mut tip, d)?;
+            self.check_signer(r.id, &w.signer)?;
+            match self.append(&r) {
+                Err(e) if e.is_retryable() && attempt < WRITE_RETRIES => attempt += 1,
+                Err(e) => return Err(e),
+                Ok(a @ Appended::AlreadyStored { id }) => return Ok((id, a)),
+                Ok(a) => return Ok((r.id, a)),
+            }
+        }
+    }
+
+    /// Seals `drafts` with `w` at the current heads and appends them, re-reading the heads and
+    /// re-signing after a lost race. Idempotent: facts already stored come back as
+    /// [`Appended::AlreadyStored`]. A demo key is refused by a real Synome and vice versa
+    /// before anything is signed.
+    pub fn write(&mut self, w: &Writer, drafts: Vec<Draft>) -> Result<Vec<Appended>, SynomeError> {
+        let mut attempt = 0;
+        loop {
+            let mut tip = self.tip_for(&[w.signer.address()])?;
+            let recs = w.seal(&mut tip, drafts.clone())?;
+            if let (Some(_), Some(first)) = (self.auth.synome, recs.first()) {
+                self.check_signer(first.id, &w.signer)?;
+            }
+            match self.append_batch(&recs) {
+                Err(e) if e.is_retryable() && attempt < WRITE_RETRIES => attempt += 1,
+                r => return r,
+            }
+        }
+    }
+
+    /// A demo signer may write only to a demo Synome, and a real one only to a real one.
+    pub fn check_signer(&mut self, id: B256, signer: &Signer) -> Result<(), SynomeError> {
+        let auth = self.auth()?;
+        if auth.synome.is_none() {
+            return Ok(());
+        }
+        match (auth.is_demo(), signer.is_demo()) {
+            (false, true) => Err(Rejection::DemoKeyInRealSynome {
+                id,
+                address: signer.address(),
+                label: signer.label().to_string(),
+            }
+            .into()),
+            (true, false) => Err(Rejection::RealKeyInDemoSynome {
+                id,
+                address: signer.address(),
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     pub fn append(&mut self, r: &SignedRecord) -> Result<Appended, SynomeError> {
-        Ok(self.append_batch(std::slice::from_ref(r))?.remove(0))
+        let mut v = self.append_batch(std::slice::from_ref(r))?;
+        v.pop()
+            .ok_or(SynomeError::Rejected(Rejection::NoGenesis { id: r.id }))
+    }
+
+    /// Loads from the store what the rules need to judge `r` (author head, referenced records,
+    /// the penalty a forgiveness names with its forgivenesses so far).
+    fn prime(tx: &mut dyn StoreTx, st: &mut Replay, r: &SignedRecord) -> Result<(), SynomeError> {
+        let c = &r.content;
+        if let std::collections::hash_map::Entry::Vacant(e) = st.authors.entry(c.author) {
+            let h = tx.author_head(c.author)?;
+            e.insert(h.map(|(id, t)| (id, Timestamp(t.max(0) as u64))));
+        }
+        for (reference, _) in references(c) {
+            if st.kinds.contains_key(&reference) {
+                continue;
+            }
+            let Some(row) = tx.get(reference)? else {
+                continue;
+            };
+            let rec = row.decode()?;
+            st.kinds.insert(rec.id, rec.content.kind);
+            if rec.content.kind == Kind::PenaltyEvent && !st.penalties.contains_key(&rec.id) {
+                let Ok(p) =
+                    serde_json::from_value::<payload::PenaltyEvent>(rec.content.payload.clone())
+                else {
+                    continue;
+                };
+                // Replay the subject's forgivenesses to find what is already forgiven of it.
+                let mut local: Vec<(B256, Forgiven)> = Vec::new();
+                for frow in tx.rows_of(Kind::Forgiveness, &rec.content.subject)? {
+                    let f = frow.decode()?;
+                    if let Some(fp) = forgiveness_of(&f.content) {
+                        if let Some(s) = f.content.supersedes {
+                            if let Some(g) = local.iter_mut().find(|g| g.0 == s) {
+                                g.1.superseded = true;
+                            }
+                        }
+                        local.push((
+                            f.id,
+                            Forgiven {
+                                penalty: fp.penalty,
+                                amount: fp.amount_wad,
+                                superseded: false,
+                            },
+                        ));
+                    }
+                }
+                let mut forgiven = Wad::ZERO;
+                for (_, g) in local
+                    .iter()
+                    .filter(|g| g.1.penalty == rec.id && !g.1.superseded)
+                {
+                    forgiven = forgiven.checked_add(g.amount).unwrap_or(Wad::MAX);
+                }
+                st.penalties.insert(
+                    rec.id,
+                    Penalty {
+                        subject: rec.content.subject.clone(),
+                        amount: p.amount_wad,
+                        forgiven,
+                    },
+                );
+                for (id, g) in local {
+                    st.kinds.insert(id, Kind::Forgiveness);
+                    st.forgiven.entry(id).or_insert(g);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Appends all records in one transaction, or none of them.
     pub fn append_batch(&mut self, rs: &[SignedRecord]) -> Result<Vec<Appended>, SynomeError> {
-        for res in check_sealed_all(rs) {
-            res?;
-        }
-        let rows: Vec<RawRow> = rs
-            .iter()
-            .map(|r| {
-                crate::canonical::to_canonical(&r.content.payload)
-                    .map(|p| RawRow::from_record(r, p))
-                    .map_err(|e| SynomeError::Invalid {
-                        id: r.id,
-                        reason: e.to_string(),
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+        // The store-free checks, the fact and the canonical row of every record, on all cores
+        // (the position is set below).
+        let prepared: Vec<(B256, RawRow)> = par_map(rs, |r| {
+            let h = r.content.hashes().map_err(|e| non_integer(r.id, e))?;
+            check_sealed_with(r, h.id)?;
+            Ok((h.fact, RawRow::from_record(r, 0, h.fact, h.payload)))
+        })
+        .into_iter()
+        .collect::<Result<_, Rejection>>()?;
+        let facts: Vec<B256> = prepared.iter().map(|p| p.0).collect();
         let mut auth = self.auth.clone();
         let mut auth_seq = self.auth_seq;
         let mut tx = self.store.begin()?;
+        let head = tx.lock_head()?;
         decode_auth(tx.auth_rows_since(auth_seq)?, &mut auth, &mut auth_seq)?;
-        let mut heads: HashMap<Address, B256> = HashMap::new();
-        let mut batch_kinds: HashMap<B256, Kind> = HashMap::new();
-        let ids: Vec<B256> = rs.iter().map(|r| r.id).collect();
-        let existing = tx.existing(&ids)?;
+        let mut st = Replay {
+            auth,
+            head,
+            ..Replay::default()
+        };
+        let existing = tx.existing_facts(&facts)?;
+        let mut batch_facts: HashMap<B256, B256> = HashMap::new();
         let mut out = Vec::with_capacity(rs.len());
-        for (r, row) in rs.iter().zip(&rows) {
-            let c = &r.content;
-            if batch_kinds.contains_key(&r.id) || existing.contains(&r.id) {
-                out.push(Appended::AlreadyStored);
+        let mut rows = Vec::with_capacity(rs.len());
+        for (r, (fact, mut row)) in rs.iter().zip(prepared) {
+            let fact = &fact;
+            if let Some(id) = existing.get(fact).or_else(|| batch_facts.get(fact)) {
+                out.push(Appended::AlreadyStored { id: *id });
                 continue;
             }
-            auth.check(r.id, c)?;
-            let head = match heads.get(&c.author) {
-                Some(h) => *h,
-                None => tx.author_head(c.author)?.unwrap_or(B256::ZERO),
-            };
-            if c.prev != head {
-                return Err(SynomeError::BrokenChain {
-                    id: r.id,
-                    author: c.author,
-                    head,
-                    prev: c.prev,
-                });
-            }
-            for (reference, want) in references(c) {
-                let found = match batch_kinds.get(&reference) {
-                    Some(k) => Some(*k),
-                    None => tx.kind_of(reference)?,
-                };
-                match (found, want) {
-                    (None, _) => {
-                        return Err(SynomeError::BadReference {
-                            id: r.id,
-                            reference,
-                            problem: "not in the Synome".into(),
-                        })
-                    }
-                    (Some(k), Some(w)) if k != w => {
-                        return Err(SynomeError::BadReference {
-                            id: r.id,
-                            reference,
-                            problem: format!("a {k} record, not {w}"),
-                        })
-                    }
-                    _ => {}
-                }
-            }
-            let seq = tx.insert(row)?;
-            heads.insert(c.author, r.id);
-            batch_kinds.insert(r.id, c.kind);
-            if matches!(c.kind, Kind::Genesis | Kind::RoleGrant | Kind::RoleRevoke) {
-                auth.apply(c);
-                auth_seq = seq;
-            }
+            Self::prime(tx.as_mut(), &mut st, r)?;
+            st.check(r)?;
+            let seq = st.head.map(|h| h.0).unwrap_or(0) + 1;
+            st.apply(seq, r);
+            batch_facts.insert(*fact, r.id);
+            row.seq = seq;
+            rows.push(row);
             out.push(Appended::Stored { seq });
         }
+        tx.insert(&rows)?;
         tx.commit()?;
-        self.auth = auth;
-        self.auth_seq = auth_seq;
+        self.auth = st.auth;
+        self.auth_seq = rows
+            .iter()
+            .filter(|r| matches!(r.kind.as_str(), "genesis" | "role-grant" | "role-revoke"))
+            .map(|r| r.seq)
+            .max()
+            .unwrap_or(auth_seq)
+            .max(auth_seq);
         Ok(out)
     }
 
@@ -485,138 +979,134 @@ impl<S: Store> Synome<S> {
 
     /// The author's current chain head (zero if they have written nothing).
     pub fn head(&mut self, author: Address) -> Result<B256, SynomeError> {
-        Ok(self.store.author_head(author)?.unwrap_or(B256::ZERO))
+        Ok(self
+            .tip()?
+            .authors
+            .get(&author)
+            .copied()
+            .unwrap_or_default())
     }
 
-    /// Re-hashes every record, checks every signature, author chain, authorisation and
-    /// reference, in storage order; stops at the first bad record.
-    pub fn verify(&mut self) -> Result<VerifyReport, SynomeError> {
-        let mut auth = AuthState::default();
-        let mut heads: HashMap<Address, B256> = HashMap::new();
-        let mut kinds: HashMap<B256, Kind> = HashMap::new();
-        let mut checked = 0u64;
+    /// Verifies the whole store (see the module contract); `anchors` are checkpoint ids an
+    /// auditor holds from outside the store: any that is missing means the store was truncated.
+    pub fn verify(&mut self, anchors: &[B256]) -> Result<VerifyReport, SynomeError> {
+        let mut st = Replay::default();
+        let mut ids: HashSet<B256> = HashSet::new();
+        let mut facts: HashMap<B256, B256> = HashMap::new();
+        let mut report = VerifyReport {
+            records: 0,
+            synome: None,
+            demo: false,
+            head: None,
+            checkpoints: 0,
+            last_checkpoint: None,
+            unpinned: 0,
+            missing_anchors: Vec::new(),
+            first_bad: None,
+        };
         let mut q = Query {
             limit: 10_000,
             ..Query::default()
         };
-        loop {
-            let page = self.store.list(&q)?;
-            let mut decoded = Vec::with_capacity(page.rows.len());
-            for row in &page.rows {
-                match row.decode() {
-                    Ok(r) => decoded.push(r),
-                    Err(e) => return Ok(bad(checked, row, e.to_string())),
+        'pages: loop {
+            let page = match self.store.list(&q) {
+                Ok(p) => p,
+                Err(StoreError::Corrupt {
+                    seq,
+                    id,
+                    column,
+                    reason,
+                }) => {
+                    let e = StoreError::Corrupt {
+                        seq,
+                        id: id.clone(),
+                        column,
+                        reason,
+                    };
+                    report.first_bad = Some(BadRecord {
+                        seq,
+                        id,
+                        code: e.code().into(),
+                        reason: e.to_string(),
+                    });
+                    break 'pages;
                 }
-            }
-            let sealed = check_sealed_all(&decoded);
-            for ((row, r), res) in page.rows.iter().zip(&decoded).zip(sealed) {
-                if let Err(e) = res {
-                    return Ok(bad(checked, row, e.to_string()));
-                }
-                // The stored payload text must be exactly the canonical form that was hashed.
-                match crate::canonical::to_canonical(&r.content.payload) {
-                    Ok(p) if p == row.payload => {}
-                    _ => {
-                        return Ok(bad(
-                            checked,
-                            row,
-                            "payload text is not in canonical form".into(),
-                        ))
+                Err(e) => return Err(e.into()),
+            };
+            let checked = par_map(&page.rows, |row| {
+                row.decode().map(|r| {
+                    let d = derive(row, &r);
+                    (r, d)
+                })
+            });
+            for (row, c) in page.rows.iter().zip(checked) {
+                let (r, derived) = match c {
+                    Ok(x) => x,
+                    Err(e) => {
+                        report.first_bad = Some(BadRecord {
+                            seq: row.seq,
+                            id: row.id.clone(),
+                            code: e.code().into(),
+                            reason: e.to_string(),
+                        });
+                        break 'pages;
                     }
+                };
+                let r = &r;
+                if let Err(bad) = verify_row(row, r, derived, &mut st, &mut ids, &mut facts) {
+                    report.first_bad = Some(bad);
+                    break 'pages;
                 }
-                let c = &r.content;
-                if let Err(e) = auth.check(r.id, c) {
-                    return Ok(bad(checked, row, e.to_string()));
+                report.records += 1;
+                if r.content.kind == Kind::Checkpoint {
+                    report.checkpoints += 1;
+                    report.last_checkpoint = Some(CheckpointSeen {
+                        seq: row.seq,
+                        id: row.id.clone(),
+                        epoch: r.content.epoch.map(|e| e.to_string()).unwrap_or_default(),
+                    });
+                    report.unpinned = 0;
+                } else {
+                    report.unpinned += 1;
                 }
-                let head = heads.get(&c.author).copied().unwrap_or(B256::ZERO);
-                if c.prev != head {
-                    return Ok(bad(
-                        checked,
-                        row,
-                        SynomeError::BrokenChain {
-                            id: r.id,
-                            author: c.author,
-                            head,
-                            prev: c.prev,
-                        }
-                        .to_string(),
-                    ));
-                }
-                if kinds.contains_key(&r.id) {
-                    return Ok(bad(checked, row, "duplicate id".into()));
-                }
-                for (reference, want) in references(c) {
-                    match (kinds.get(&reference), want) {
-                        (None, _) => {
-                            return Ok(bad(
-                                checked,
-                                row,
-                                format!(
-                                    "references {reference}, which is not earlier in the Synome"
-                                ),
-                            ))
-                        }
-                        (Some(k), Some(w)) if *k != w => {
-                            return Ok(bad(
-                                checked,
-                                row,
-                                format!("references {reference}, a {k} record, not {w}"),
-                            ))
-                        }
-                        _ => {}
-                    }
-                }
-                auth.apply(c);
-                heads.insert(c.author, r.id);
-                kinds.insert(r.id, c.kind);
-                checked += 1;
             }
             match page.next {
                 Some(n) => q.after = n,
-                None => {
-                    return Ok(VerifyReport {
-                        records: checked,
-                        first_bad: None,
-                    })
-                }
+                None => break,
             }
         }
+        report.synome = st.auth.synome.map(|s| s.to_string());
+        report.demo = st.auth.is_demo();
+        report.head = st.head.map(|(s, id)| (s, id.to_string()));
+        report.missing_anchors = anchors
+            .iter()
+            .filter(|a| !(ids.contains(*a) && st.kinds.get(*a) == Some(&Kind::Checkpoint)))
+            .map(|a| a.to_string())
+            .collect();
+        Ok(report)
     }
 
     /// Writes every record as JSON lines (storage order) to `w`.
     pub fn export_jsonl(&mut self, w: &mut dyn std::io::Write) -> Result<u64, SynomeError> {
         self.export(|r| {
-            let mut line = serde_json::to_string(&r.to_json()).unwrap_or_default();
+            let mut line = serde_json::to_string(&r.to_json())
+                .map_err(|e| StoreError::Write(e.to_string()))?;
             line.push('\n');
             w.write_all(line.as_bytes())
-                .map_err(|e| SynomeError::Store(StoreError::Db(format!("write failed: {e}"))))
+                .map_err(|e| SynomeError::Store(StoreError::Write(e.to_string())))
         })
     }
 
     /// Writes every record as CSV (header row first; payload as a canonical JSON column).
     pub fn export_csv(&mut self, w: &mut dyn std::io::Write) -> Result<u64, SynomeError> {
-        let io = |e: csv::Error| SynomeError::Store(StoreError::Db(format!("write failed: {e}")));
+        let io = |e: csv::Error| SynomeError::Store(StoreError::Write(e.to_string()));
         let mut cw = csv::Writer::from_writer(w);
-        cw.write_record([
-            "id",
-            "kind",
-            "schema_version",
-            "epoch",
-            "subject",
-            "author",
-            "role",
-            "created_at",
-            "provenance",
-            "prev",
-            "supersedes",
-            "signature",
-            "payload",
-        ])
-        .map_err(io)?;
+        cw.write_record(CSV_HEADER).map_err(io)?;
         let n = self.export(|r| {
             let c = &r.content;
             cw.write_record([
                 r.id.to_string(),
+                c.synome.to_string(),
                 c.kind.to_string(),
                 c.schema_version.to_string(),
                 c.epoch.map(|e| e.to_string()).unwrap_or_default(),
@@ -626,6 +1116,7 @@ impl<S: Store> Synome<S> {
                 c.created_at.0.to_string(),
                 c.provenance.to_string(),
                 c.prev.to_string(),
+                c.store_prev.to_string(),
                 c.supersedes.map(|s| s.to_string()).unwrap_or_default(),
                 r.signature.to_hex(),
                 crate::canonical::to_canonical(&c.payload).unwrap_or_default(),
@@ -633,7 +1124,7 @@ impl<S: Store> Synome<S> {
             .map_err(io)
         })?;
         cw.flush()
-            .map_err(|e| SynomeError::Store(StoreError::Db(format!("write failed: {e}"))))?;
+            .map_err(|e| SynomeError::Store(StoreError::Write(e.to_string())))?;
         Ok(n)
     }
 
@@ -660,121 +1151,79 @@ impl<S: Store> Synome<S> {
     }
 }
 
-fn bad(checked: u64, row: &RawRow, reason: String) -> VerifyReport {
-    VerifyReport {
-        records: checked,
-        first_bad: Some(BadRecord {
-            seq: row.seq,
-            id: row.id.clone(),
-            reason,
-        }),
-    }
-}
+/// What `verify` derives from a stored row and its decoded record on all cores: the sealed
+/// checks, and the fact with the first column that differs from the record's one canonical
+/// row (if any).
+type Derived = (
+    Result<(), Rejection>,
+    Result<(B256, Option<&'static str>), Rejection>,
+);
 
-/// Builds and signs records for one author in one role, chaining `prev` locally so a batch can
-/// be signed before it is appended.
-pub struct Writer {
-    pub signer: Signer,
-    pub role: Role,
-    prev: B256,
-}
-
-impl Writer {
-    /// Starts from the author's current head in `synome`.
-    pub fn new<S: Store>(
-        synome: &mut Synome<S>,
-        signer: Signer,
-        role: Role,
-    ) -> Result<Writer, SynomeError> {
-        let prev = synome.head(signer.address())?;
-        Ok(Writer { signer, role, prev })
-    }
-
-    /// Starts from a known head (e.g. zero for a new author).
-    pub fn at(signer: Signer, role: Role, prev: B256) -> Writer {
-        Writer { signer, role, prev }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn record(
-        &mut self,
-        kind: Kind,
-        epoch: Option<EpochId>,
-        subject: &str,
-        created_at: Timestamp,
-        provenance: Provenance,
-        payload: Value,
-        supersedes: Option<B256>,
-    ) -> Result<SignedRecord, SynomeError> {
-        let mut v = self.record_batch(vec![(
-            kind,
-            epoch,
-            subject.to_string(),
-            created_at,
-            provenance,
-            payload,
-            supersedes,
-        )])?;
-        v.pop().ok_or(SynomeError::Invalid {
-            id: B256::ZERO,
-            reason: "no record built".into(),
-        })
-    }
-
-    /// Builds and signs many records at once: ids are chained in order, signatures are computed
-    /// on all cores. `drafts` are `(kind, epoch, subject, created_at, provenance, payload,
-    /// supersedes)`.
-    #[allow(clippy::type_complexity)]
-    pub fn record_batch(
-        &mut self,
-        drafts: Vec<(
-            Kind,
-            Option<EpochId>,
-            String,
-            Timestamp,
-            Provenance,
-            Value,
-            Option<B256>,
-        )>,
-    ) -> Result<Vec<SignedRecord>, SynomeError> {
-        let mut sealed = Vec::with_capacity(drafts.len());
-        for (kind, epoch, subject, created_at, provenance, payload, supersedes) in drafts {
-            let content = Content {
-                kind,
-                schema_version: kind.schema_version(),
-                epoch,
-                subject,
-                author: self.signer.address(),
-                role: self.role,
-                created_at,
-                provenance,
-                payload,
-                prev: self.prev,
-                supersedes,
-            };
-            let id = content.id().map_err(|e| SynomeError::Invalid {
-                id: B256::ZERO,
-                reason: e.to_string(),
-            })?;
-            self.prev = id;
-            sealed.push((id, content));
+fn derive(row: &RawRow, r: &SignedRecord) -> Derived {
+    match r.content.hashes() {
+        Err(e) => (Err(non_integer(r.id, e.clone())), Err(non_integer(r.id, e))),
+        Ok(h) => {
+            let sealed = check_sealed_with(r, h.id);
+            let canonical = RawRow::from_record(r, row.seq, h.fact, h.payload);
+            (sealed, Ok((h.fact, row.first_difference(&canonical))))
         }
-        let signer = &self.signer;
-        let sigs = par_map(&sealed, |(id, _)| signer.sign(*id));
-        Ok(sealed
-            .into_iter()
-            .zip(sigs)
-            .map(|((id, content), signature)| SignedRecord {
-                id,
-                content,
-                signature,
-            })
-            .collect())
-    }
-
-    /// Re-reads the head after a lost race.
-    pub fn resync<S: Store>(&mut self, synome: &mut Synome<S>) -> Result<(), SynomeError> {
-        self.prev = synome.head(self.signer.address())?;
-        Ok(())
     }
 }
+
+fn verify_row(
+    row: &RawRow,
+    r: &SignedRecord,
+    derived: Derived,
+    st: &mut Replay,
+    ids: &mut HashSet<B256>,
+    facts: &mut HashMap<B256, B256>,
+) -> Result<(), BadRecord> {
+    let bad = |e: Rejection| BadRecord {
+        seq: row.seq,
+        id: row.id.clone(),
+        code: e.code().into(),
+        reason: e.to_string(),
+    };
+    let expected = st.head.map(|h| h.0).unwrap_or(0) + 1;
+    if row.seq != expected {
+        return Err(bad(Rejection::PositionGap {
+            id: r.id,
+            seq: row.seq,
+            expected,
+        }));
+    }
+    let (sealed, rest) = derived;
+    sealed.map_err(bad)?;
+    let (fact, difference) = rest.map_err(bad)?;
+    if let Some(column) = difference {
+        return Err(bad(Rejection::NonCanonicalColumn { id: r.id, column }));
+    }
+    if !ids.insert(r.id) {
+        return Err(bad(Rejection::DuplicateId { id: r.id }));
+    }
+    if let Some(existing) = facts.insert(fact, r.id) {
+        return Err(bad(Rejection::DuplicateFact { id: r.id, existing }));
+    }
+    st.check(r).map_err(bad)?;
+    st.apply(row.seq, r);
+    Ok(())
+}
+
+/// The CSV export's columns, in order.
+pub const CSV_HEADER: [&str; 15] = [
+    "id",
+    "synome",
+    "kind",
+    "schema_version",
+    "epoch",
+    "subject",
+    "author",
+    "role",
+    "created_at",
+    "provenance",
+    "prev",
+    "store_prev",
+    "supersedes",
+    "signature",
+    "payload",
+];

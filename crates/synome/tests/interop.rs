@@ -3,8 +3,8 @@
 //! this crate's canonical form, id and signature, and verifies here.
 #![allow(clippy::unwrap_used)]
 
-use laniakea_settlement::EpochId;
 use laniakea_synome::{recover, Content, Kind, Provenance, Role, Sig, Signer};
+use laniakea_units::EpochId;
 use laniakea_units::Timestamp;
 use serde_json::{json, Value};
 
@@ -24,6 +24,7 @@ fn eth_account_vector_matches_and_verifies() {
             .unwrap()
     );
     let content = Content {
+        synome: alloy_primitives::B256::repeat_byte(0x22),
         kind: Kind::PaymentReceipt,
         schema_version: 1,
         epoch: Some(EpochId::parse("2026-01-05").unwrap()),
@@ -34,6 +35,7 @@ fn eth_account_vector_matches_and_verifies() {
         provenance: Provenance::SystemDerived,
         payload: json!({"prime": "spark", "payer": "prime", "tx": "0x5e1f", "amount_wad": "505.609589041095890411", "paid_at": 1767628000, "obligation": "2026-01-05/spark/1"}),
         prev: Default::default(),
+        store_prev: alloy_primitives::B256::repeat_byte(0x11),
         supersedes: None,
     };
     assert_eq!(

@@ -19,6 +19,46 @@ impl Backend {
             Backend::Postgres(url, schema) => Box::new(PgStore::connect(url, schema).unwrap()),
         }
     }
+    /// Creates (explicitly, as `synome init` does) a fresh, empty store.
+    pub fn init(&self) {
+        match self {
+            Backend::Sqlite(p, _) => {
+                SqliteStore::create(p.to_str().unwrap()).unwrap();
+            }
+            Backend::Postgres(url, schema) => {
+                PgStore::init(url, schema).unwrap();
+            }
+        }
+    }
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite(..) => "sqlite",
+            Backend::Postgres(..) => "postgres",
+        }
+    }
+    /// Runs a query returning one text column per row (tamper tests read raw values).
+    pub fn query_strings(&self, sql: &str) -> Vec<String> {
+        match self {
+            Backend::Sqlite(p, _) => {
+                let c = rusqlite::Connection::open(p).unwrap();
+                let mut st = c.prepare(sql).unwrap();
+                st.query_map([], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(|x| x.unwrap())
+                    .collect()
+            }
+            Backend::Postgres(url, schema) => {
+                let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                c.batch_execute(&format!("SET search_path TO {schema}"))
+                    .unwrap();
+                c.query(sql, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect()
+            }
+        }
+    }
     pub fn synome(&self) -> Synome<Box<dyn Store + Send>> {
         Synome::new(self.open())
     }
@@ -38,9 +78,12 @@ impl Backend {
     }
 }
 
+/// A fresh, initialised SQLite store in a temporary directory.
 pub fn sqlite() -> Backend {
     let dir = tempfile::tempdir().unwrap();
-    Backend::Sqlite(dir.path().join("synome.db"), dir)
+    let b = Backend::Sqlite(dir.path().join("synome.db"), dir);
+    b.init();
+    b
 }
 
 /// A fresh PostgreSQL schema for `test`, or `None` (with a visible message) when DATABASE_URL
@@ -59,12 +102,14 @@ pub fn postgres(test: &str) -> Option<Backend> {
             return None;
         }
     };
-    let schema = format!("t_{}_{}", test, std::process::id());
+    let schema = format!("synome_t_{}_{}", test, std::process::id());
     let mut c = postgres::Client::connect(&url, postgres::NoTls)
         .unwrap_or_else(|e| panic!("DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
     c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .unwrap();
-    Some(Backend::Postgres(url, schema))
+    let b = Backend::Postgres(url, schema);
+    b.init();
+    Some(b)
 }
 
 /// Defines `NAME::sqlite` and `NAME::postgres` tests running `body(backend)`.
@@ -86,4 +131,15 @@ macro_rules! both {
             }
         }
     };
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        // Leave nothing behind on the shared server.
+        if let Backend::Postgres(url, schema) = self {
+            if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
 }

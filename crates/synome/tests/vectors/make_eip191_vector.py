@@ -28,11 +28,13 @@ content = {
         "tx": "0x5e1f",
     },
     "prev": "0x" + "00" * 32,
+    "store_prev": "0x" + "11" * 32,
     "provenance": "system-derived",
     "role": "operator",
     "schema_version": 1,
     "subject": "prime:spark",
     "supersedes": None,
+    "synome": "0x" + "22" * 32,
 }
 canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 record_id = keccak(text=canonical)
