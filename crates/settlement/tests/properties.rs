@@ -93,7 +93,7 @@ proptest! {
     }
 }
 
-/// Σ of the penalty obligations booked on obligation `source`.
+/// Σ of the penalty records booked on obligation `source`.
 fn penalties_on(l: &Ledger, source: u64) -> U256 {
     l.penalties
         .iter()

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use laniakea_settlement::inputs;
-use laniakea_settlement::ledger::{Escalation, Ledger, Payer, Thresholds};
+use laniakea_settlement::ledger::{Escalation, Ledger, LedgerError, Payer, Thresholds};
 use laniakea_settlement::{Direction, EpochId, SignedWad};
 use laniakea_units::{Timestamp, Wad, WadSeconds};
 
@@ -288,5 +288,114 @@ fn payments_match_the_oldest_obligation_and_overpayment_is_refused() {
         l.pay(jan(6, 14, 59), Payer::Prime, w("1")).is_err(),
         "out of time order"
     );
+    l.check_invariant_9().unwrap();
+}
+
+/// docs/ledger.md: a Prime's penalty carried into a statement the Generator pays is netted
+/// (set-off): the Generator pays 8 instead of 10, the Prime owes nothing more, invariant 9
+/// balances with amounts signed by direction, and the netted penalty cannot be forgiven
+/// through the ledger.
+#[test]
+fn a_prime_penalty_nets_against_a_statement_the_generator_pays() {
+    let e5 = EpochId::parse("2026-01-05").unwrap();
+    let e6 = EpochId::parse("2026-01-06").unwrap();
+    let mut l = Ledger::new("grove", w("0.01"), Thresholds::default()).unwrap();
+    l.post_statement(
+        jan(5, 13, 0),
+        e5,
+        Payer::Prime,
+        jan(5, 16, 0),
+        w("100"),
+        &[],
+    )
+    .unwrap();
+    l.pay(jan(5, 18, 0), Payer::Prime, w("100")).unwrap(); // 2 h late: 2 of penalty
+    let pen = l.crystallize_penalties(jan(6, 13, 0)).unwrap();
+    assert_eq!(
+        l.carried_total().unwrap(),
+        SignedWad::positive(w("2").raw())
+    );
+    // Own lines: the Generator owes 10; with the carried 2 the Generator pays 8.
+    let s = l
+        .post_statement(
+            jan(6, 13, 0),
+            e6,
+            Payer::Generator,
+            jan(6, 16, 0),
+            w("8"),
+            &[(pen[0], w("2"))],
+        )
+        .unwrap();
+    assert_eq!(
+        l.obligation(s).unwrap().own_part().unwrap(),
+        SignedWad::negative(w("10").raw())
+    );
+    assert_eq!(
+        (
+            l.owed(Payer::Prime).unwrap(),
+            l.owed(Payer::Generator).unwrap()
+        ),
+        (Wad::ZERO, w("8"))
+    );
+    l.check_invariant_9().unwrap();
+    assert_eq!(
+        l.forgive(jan(6, 14, 0), pen[0], w("1"), "netted"),
+        Err(LedgerError::ForgiveSetOff {
+            penalty: pen[0],
+            statement: s
+        })
+    );
+    l.pay(jan(6, 15, 0), Payer::Generator, w("8")).unwrap();
+    let t = l.totals().unwrap();
+    // payments +100 − 8 = obligations +100 − 10 + penalties 2.
+    assert_eq!(t.payments_wad, SignedWad::positive(w("92").raw()));
+    assert_eq!(t.obligations_wad, SignedWad::positive(w("90").raw()));
+    assert_eq!(t.open_wad, SignedWad::ZERO);
+    l.check_invariant_9().unwrap();
+}
+
+/// docs/ledger.md: forgiveness after a penalty was carried comes off what is still open on the
+/// carrying statement, never below zero (a paid penalty would be a refund).
+#[test]
+fn forgiveness_after_carrying_is_limited_to_what_is_open_on_the_statement() {
+    let e5 = EpochId::parse("2026-01-05").unwrap();
+    let e6 = EpochId::parse("2026-01-06").unwrap();
+    let mut l = Ledger::new("keel", w("0.01"), Thresholds::default()).unwrap();
+    l.post_statement(
+        jan(5, 13, 0),
+        e5,
+        Payer::Prime,
+        jan(5, 16, 0),
+        w("100"),
+        &[],
+    )
+    .unwrap();
+    l.pay(jan(5, 18, 0), Payer::Prime, w("100")).unwrap();
+    let pen = l.crystallize_penalties(jan(6, 13, 0)).unwrap();
+    let s = l
+        .post_statement(
+            jan(6, 13, 0),
+            e6,
+            Payer::Prime,
+            jan(6, 16, 0),
+            w("2.5"),
+            &[(pen[0], w("2"))],
+        )
+        .unwrap();
+    l.pay(jan(6, 14, 0), Payer::Prime, w("2")).unwrap();
+    assert_eq!(l.forgivable(pen[0]).unwrap(), w("0.5"));
+    assert_eq!(
+        l.forgive(jan(6, 15, 0), pen[0], w("1"), "too late"),
+        Err(LedgerError::ForgiveTooMuch {
+            id: pen[0],
+            amount: w("1"),
+            open: w("0.5")
+        })
+    );
+    l.forgive(jan(6, 15, 0), pen[0], w("0.5"), "incident")
+        .unwrap();
+    assert_eq!(l.obligation(s).unwrap().open_wad(), Wad::ZERO);
+    assert_eq!(l.owed(Payer::Prime).unwrap(), Wad::ZERO);
+    assert_eq!(l.escalation(jan(7, 0, 0)), Escalation::Current);
     l.check_invariant_9().unwrap();
 }
