@@ -126,8 +126,8 @@ impl Payer {
     /// `amount` signed by direction: Prime → Generator positive.
     pub fn signed(self, amount: Wad) -> SignedWad {
         match self {
-            Payer::Prime => SignedWad::positive(amount.0),
-            Payer::Generator => SignedWad::negative(amount.0),
+            Payer::Prime => SignedWad::positive(amount.raw()),
+            Payer::Generator => SignedWad::negative(amount.raw()),
         }
     }
 }
@@ -174,7 +174,7 @@ pub struct Obligation {
 impl Obligation {
     /// What is still owed on this statement.
     pub fn open_wad(&self) -> Wad {
-        Wad(self.amount_wad.0 - self.paid_wad.0 - self.forgiven_wad.0)
+        Wad::from_raw(self.amount_wad.raw() - self.paid_wad.raw() - self.forgiven_wad.raw())
     }
     /// The statement's own part (its lines, net of the penalties it carries), signed by
     /// direction (Prime → Generator positive).
@@ -187,7 +187,7 @@ impl Obligation {
             .ok_or(LedgerError::Overflow)
     }
     fn set_unpaid(&mut self, at: Timestamp) {
-        let open = self.open_wad().0;
+        let open = self.open_wad().raw();
         self.unpaid.set_from(at, open);
     }
 }
@@ -228,11 +228,11 @@ impl Penalty {
     pub fn open_wad(&self) -> Wad {
         match self.carried_into {
             Some(_) => Wad::ZERO,
-            None => Wad(self.amount_wad.0 - self.forgiven_before_carry_wad.0),
+            None => Wad::from_raw(self.amount_wad.raw() - self.forgiven_before_carry_wad.raw()),
         }
     }
     pub fn forgiven_wad(&self) -> Wad {
-        Wad(self.forgiven_before_carry_wad.0 + self.forgiven_after_carry_wad.0)
+        Wad::from_raw(self.forgiven_before_carry_wad.raw() + self.forgiven_after_carry_wad.raw())
     }
 }
 
@@ -341,7 +341,7 @@ impl Ledger {
         penalty_rate_per_hour_wad: Wad,
         thresholds: Thresholds,
     ) -> Result<Ledger, LedgerError> {
-        if penalty_rate_per_hour_wad.0 > WAD {
+        if penalty_rate_per_hour_wad.raw() > WAD {
             return Err(LedgerError::RateTooHigh(penalty_rate_per_hour_wad));
         }
         Ok(Ledger {
@@ -386,7 +386,7 @@ impl Ledger {
             if !pending.is_zero() {
                 return Err(LedgerError::NotCrystallised {
                     obligation: o.id,
-                    pending: Wad(pending),
+                    pending: Wad::from_raw(pending),
                     as_of: posted_at,
                 });
             }
@@ -442,7 +442,7 @@ impl Ledger {
             accrued_until: due,
             penalty_integral: WadSeconds::ZERO,
             penalty_booked: U256::ZERO,
-            unpaid: BalanceHistory::constant(amount.0),
+            unpaid: BalanceHistory::constant(amount.raw()),
         };
         // The own part must be representable (it is summed by invariant 9).
         obligation.own_part()?;
@@ -494,30 +494,30 @@ impl Ledger {
             return Err(LedgerError::ZeroAmount);
         }
         let order = self.open_order(payer);
-        let open = order
-            .iter()
-            .try_fold(U256::ZERO, |a, i| add(a, self.obligations[*i].open_wad().0))?;
-        if amount.0 > open {
+        let open = order.iter().try_fold(U256::ZERO, |a, i| {
+            add(a, self.obligations[*i].open_wad().raw())
+        })?;
+        if amount.raw() > open {
             return Err(LedgerError::Overpayment {
                 payer,
                 amount,
-                open: Wad(open),
+                open: Wad::from_raw(open),
             });
         }
         self.check_order(at)?;
         self.latest = at;
-        let mut left = amount.0;
+        let mut left = amount.raw();
         let mut applied = Vec::new();
         for i in order {
             if left.is_zero() {
                 break;
             }
             let o = &mut self.obligations[i];
-            let take = left.min(o.open_wad().0);
-            o.paid_wad = Wad(o.paid_wad.0 + take);
+            let take = left.min(o.open_wad().raw());
+            o.paid_wad = Wad::from_raw(o.paid_wad.raw() + take);
             o.set_unpaid(at);
             left -= take;
-            applied.push((o.id, Wad(take)));
+            applied.push((o.id, Wad::from_raw(take)));
         }
         self.payments.push(Payment {
             at,
@@ -546,7 +546,7 @@ impl Ledger {
                 .map_err(|_| LedgerError::Overflow)?
         };
         let den = U256::from(3600u32) * WAD;
-        let total = math::mul_div_floor(integral.raw(), self.penalty_rate_per_hour_wad.0, den)
+        let total = math::mul_div_floor(integral.raw(), self.penalty_rate_per_hour_wad.raw(), den)
             .map_err(|_| LedgerError::Overflow)?;
         assert!(
             total >= o.penalty_booked,
@@ -567,12 +567,12 @@ impl Ledger {
     /// crystallisations booked. Zero at or before the due instant.
     pub fn penalty_accrued(&self, id: ObligationId, as_of: Timestamp) -> Result<Wad, LedgerError> {
         let o = self.obligation(id)?;
-        Ok(Wad(self.accrual(o, as_of)?.new_penalty))
+        Ok(Wad::from_raw(self.accrual(o, as_of)?.new_penalty))
     }
 
     /// Σ of the penalty records booked on obligation `source` [wad].
     pub fn penalty_booked(&self, source: ObligationId) -> Result<Wad, LedgerError> {
-        Ok(Wad(self.obligation(source)?.penalty_booked))
+        Ok(Wad::from_raw(self.obligation(source)?.penalty_booked))
     }
 
     /// Books every penalty accrued up to `as_of` as penalty records (open, to be carried by the
@@ -606,7 +606,7 @@ impl Ledger {
                     payer,
                     from,
                     to: as_of,
-                    amount_wad: Wad(a.new_penalty),
+                    amount_wad: Wad::from_raw(a.new_penalty),
                     forgiven_before_carry_wad: Wad::ZERO,
                     carried_into: None,
                     forgiven_after_carry_wad: Wad::ZERO,
@@ -628,7 +628,10 @@ impl Ledger {
                 if s.payer != p.payer {
                     Wad::ZERO
                 } else {
-                    Wad((c.amount_wad.0 - p.forgiven_after_carry_wad.0).min(s.open_wad().0))
+                    Wad::from_raw(
+                        (c.amount_wad.raw() - p.forgiven_after_carry_wad.raw())
+                            .min(s.open_wad().raw()),
+                    )
                 }
             }
         })
@@ -670,13 +673,15 @@ impl Ledger {
         let p = &mut self.penalties[(penalty - 1) as usize];
         let on_statement = match p.carried_into {
             None => {
-                p.forgiven_before_carry_wad = Wad(p.forgiven_before_carry_wad.0 + amount.0);
+                p.forgiven_before_carry_wad =
+                    Wad::from_raw(p.forgiven_before_carry_wad.raw() + amount.raw());
                 None
             }
             Some(c) => {
-                p.forgiven_after_carry_wad = Wad(p.forgiven_after_carry_wad.0 + amount.0);
+                p.forgiven_after_carry_wad =
+                    Wad::from_raw(p.forgiven_after_carry_wad.raw() + amount.raw());
                 let s = &mut self.obligations[(c.statement - 1) as usize];
-                s.forgiven_wad = Wad(s.forgiven_wad.0 + amount.0);
+                s.forgiven_wad = Wad::from_raw(s.forgiven_wad.raw() + amount.raw());
                 s.set_unpaid(at);
                 Some(c.statement)
             }
@@ -745,12 +750,12 @@ impl Ledger {
     pub fn owed(&self, payer: Payer) -> Result<Wad, LedgerError> {
         let mut t = U256::ZERO;
         for o in self.obligations.iter().filter(|o| o.payer == payer) {
-            t = add(t, o.open_wad().0)?;
+            t = add(t, o.open_wad().raw())?;
         }
         for p in self.penalties.iter().filter(|p| p.payer == payer) {
-            t = add(t, p.open_wad().0)?;
+            t = add(t, p.open_wad().raw())?;
         }
-        Ok(Wad(t))
+        Ok(Wad::from_raw(t))
     }
 
     /// The terms of invariant 9, recomputed from the records (payments and forgiveness as

@@ -146,7 +146,7 @@ fn run(
     extra: &[(usize, u16)],
     seen: &mut Seen,
 ) -> Result<Outcome, TestCaseError> {
-    let mut l = Ledger::new("p", Wad(rate), Thresholds::default()).unwrap();
+    let mut l = Ledger::new("p", Wad::from_raw(rate), Thresholds::default()).unwrap();
     let mut m = Model {
         rate,
         s: Vec::new(),
@@ -217,8 +217,15 @@ fn run(
                 let carried_sum = carried.iter().fold(U256::ZERO, |x, (_, c)| x + c.raw());
                 let pending_sum = m.s.iter().fold(U256::ZERO, |x, o| x + o.pending_penalty());
                 prop_assert_eq!(carried_sum, pending_sum, "what is carried");
-                l.post_statement(Timestamp(now), e, who, e.moment(), Wad(amount), &carried)
-                    .unwrap();
+                l.post_statement(
+                    Timestamp(now),
+                    e,
+                    who,
+                    e.moment(),
+                    Wad::from_raw(amount),
+                    &carried,
+                )
+                .unwrap();
                 let mut same = U256::ZERO;
                 for o in &mut m.s {
                     let x = o.pending_penalty();
@@ -255,7 +262,7 @@ fn run(
                 if amount.is_zero() {
                     continue;
                 }
-                l.pay(Timestamp(now), p, Wad(amount)).unwrap();
+                l.pay(Timestamp(now), p, Wad::from_raw(amount)).unwrap();
                 let mut order: Vec<usize> = (0..m.s.len())
                     .filter(|k| m.s[*k].payer == p && !m.s[*k].open().is_zero())
                     .collect();
@@ -299,8 +306,13 @@ fn run(
                 for (id, open) in recs {
                     let take = left.min(open.raw());
                     if !take.is_zero() {
-                        l.forgive(Timestamp(now), id, Wad(take), "Core Council: incident")
-                            .unwrap();
+                        l.forgive(
+                            Timestamp(now),
+                            id,
+                            Wad::from_raw(take),
+                            "Core Council: incident",
+                        )
+                        .unwrap();
                         left -= take;
                     }
                 }
@@ -329,8 +341,13 @@ fn run(
                 for id in recs {
                     let take = left.min(l.forgivable(id).unwrap().raw());
                     if !take.is_zero() {
-                        l.forgive(Timestamp(now), id, Wad(take), "Core Council: second look")
-                            .unwrap();
+                        l.forgive(
+                            Timestamp(now),
+                            id,
+                            Wad::from_raw(take),
+                            "Core Council: second look",
+                        )
+                        .unwrap();
                         left -= take;
                     }
                 }

@@ -45,36 +45,36 @@ proptest! {
     fn penalty_zero_at_due_monotone_and_linear(amount in 1u64..1_000_000_000, k in 1u64..1000, t1 in 0u64..400_000, dt in 0u64..400_000) {
         let e = EpochId::parse("2026-01-05").unwrap();
         let due = e.moment();
-        let mut a = Ledger::new("a", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
-        let mut b = Ledger::new("b", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
+        let mut a = Ledger::new("a", Wad::from_raw(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
+        let mut b = Ledger::new("b", Wad::from_raw(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
         let x = U256::from(amount) * U256::from(1_000_000_007u64);
-        let oa = a.post_statement(due, e, Payer::Prime, due, Wad(x), &[]).unwrap();
-        let ob = b.post_statement(due, e, Payer::Prime, due, Wad(x * U256::from(k)), &[]).unwrap();
+        let oa = a.post_statement(due, e, Payer::Prime, due, Wad::from_raw(x), &[]).unwrap();
+        let ob = b.post_statement(due, e, Payer::Prime, due, Wad::from_raw(x * U256::from(k)), &[]).unwrap();
         prop_assert_eq!(a.penalty_accrued(oa, due).unwrap(), Wad::ZERO);
-        let p1 = a.penalty_accrued(oa, Timestamp(due.0 + t1)).unwrap().0;
-        let p2 = a.penalty_accrued(oa, Timestamp(due.0 + t1 + dt)).unwrap().0;
+        let p1 = a.penalty_accrued(oa, Timestamp(due.0 + t1)).unwrap().raw();
+        let p2 = a.penalty_accrued(oa, Timestamp(due.0 + t1 + dt)).unwrap().raw();
         prop_assert!(p2 >= p1, "penalty decreased over time");
         // Linear in the unpaid amount, up to the final floor: k·p ≤ p_k < k·(p + 1).
-        let pk = b.penalty_accrued(ob, Timestamp(due.0 + t1)).unwrap().0;
+        let pk = b.penalty_accrued(ob, Timestamp(due.0 + t1)).unwrap().raw();
         let kk = U256::from(k);
         prop_assert!(kk * p1 <= pk && pk < kk * (p1 + U256::from(1u8)), "p={p1} pk={pk} k={k}");
     }
 
     #[test]
     fn invariant_9_for_random_payments_and_forgiveness(ops in proptest::collection::vec((0u8..4, 1u64..10_000, 1u64..20_000), 1..40)) {
-        let mut l = Ledger::new("p", Wad(WAD / U256::from(100u32)), Thresholds::default()).unwrap();
+        let mut l = Ledger::new("p", Wad::from_raw(WAD / U256::from(100u32)), Thresholds::default()).unwrap();
         let mut e = EpochId::parse("2026-01-05").unwrap();
         let mut now = e.lock();
         for (kind, amt, step) in ops {
             now = Timestamp(now.0 + step);
-            let a = Wad(U256::from(amt) * U256::from(1_000_000_000_000_000u64));
+            let a = Wad::from_raw(U256::from(amt) * U256::from(1_000_000_000_000_000u64));
             match kind {
                 0 => {
                     // The statement carries every open penalty, crystallised as of posting.
                     l.crystallize_penalties(now).unwrap();
                     let carried = l.penalties_to_carry();
-                    let total = carried.iter().fold(a.0, |t, (_, c)| t + c.0);
-                    l.post_statement(now, e, Payer::Prime, Timestamp(now.0 + 3600), Wad(total), &carried).unwrap();
+                    let total = carried.iter().fold(a.raw(), |t, (_, c)| t + c.raw());
+                    l.post_statement(now, e, Payer::Prime, Timestamp(now.0 + 3600), Wad::from_raw(total), &carried).unwrap();
                 }
                 1 => { let _ = l.pay(now, Payer::Prime, a); }
                 2 => {
@@ -83,7 +83,7 @@ proptest! {
                 }
                 _ => {
                     if let Some((id, open)) = l.open_penalties(Payer::Prime).first().copied() {
-                        let f = Wad(open.0.min(a.0));
+                        let f = Wad::from_raw(open.raw().min(a.raw()));
                         l.forgive(now, id, f, "incident").unwrap();
                     }
                 }
@@ -98,7 +98,7 @@ fn penalties_on(l: &Ledger, source: u64) -> U256 {
     l.penalties
         .iter()
         .filter(|p| p.source == source)
-        .fold(U256::ZERO, |a, p| a + p.amount_wad.0)
+        .fold(U256::ZERO, |a, p| a + p.amount_wad.raw())
 }
 
 proptest! {
@@ -115,10 +115,10 @@ proptest! {
     ) {
         let e = EpochId::parse("2026-01-05").unwrap();
         let due = e.moment();
-        let rate = Wad(U256::from(rate_wei));
+        let rate = Wad::from_raw(U256::from(rate_wei));
         let mut split = Ledger::new("split", rate, Thresholds::default()).unwrap();
         let mut once = Ledger::new("once", rate, Thresholds::default()).unwrap();
-        let amount = Wad(U256::from(amount_wei));
+        let amount = Wad::from_raw(U256::from(amount_wei));
         let os = split.post_statement(due, e, Payer::Prime, due, amount, &[]).unwrap();
         let oo = once.post_statement(due, e, Payer::Prime, due, amount, &[]).unwrap();
         // Events in time order: payments (a percentage of what is open) and crystallisations.
@@ -135,8 +135,8 @@ proptest! {
                     if pay.is_zero() {
                         continue;
                     }
-                    split.pay(at, Payer::Prime, Wad(pay)).unwrap();
-                    once.pay(at, Payer::Prime, Wad(pay)).unwrap();
+                    split.pay(at, Payer::Prime, Wad::from_raw(pay)).unwrap();
+                    once.pay(at, Payer::Prime, Wad::from_raw(pay)).unwrap();
                     open -= pay;
                     unpaid_steps.push((dt, open));
                 }
@@ -154,7 +154,7 @@ proptest! {
             let next = unpaid_steps.get(k + 1).map_or(end, |s| s.0);
             integral += *v * U256::from(next - t);
         }
-        let expected = integral * rate.0 / (U256::from(3600u32) * WAD);
+        let expected = integral * rate.raw() / (U256::from(3600u32) * WAD);
         prop_assert_eq!(penalties_on(&once, oo), expected);
         prop_assert_eq!(penalties_on(&split, os), expected, "schedule {:?}", cuts);
     }
@@ -166,13 +166,27 @@ proptest! {
 fn penalty_crystallised_at_30_and_60_minutes_equals_once_at_60() {
     let e = EpochId::parse("2026-01-05").unwrap();
     let due = e.moment();
-    let mut twice = Ledger::new("twice", Wad(WAD), Thresholds::default()).unwrap();
-    let mut once = Ledger::new("once", Wad(WAD), Thresholds::default()).unwrap();
+    let mut twice = Ledger::new("twice", Wad::from_raw(WAD), Thresholds::default()).unwrap();
+    let mut once = Ledger::new("once", Wad::from_raw(WAD), Thresholds::default()).unwrap();
     let a = twice
-        .post_statement(due, e, Payer::Prime, due, Wad(U256::from(1u8)), &[])
+        .post_statement(
+            due,
+            e,
+            Payer::Prime,
+            due,
+            Wad::from_raw(U256::from(1u8)),
+            &[],
+        )
         .unwrap();
     let b = once
-        .post_statement(due, e, Payer::Prime, due, Wad(U256::from(1u8)), &[])
+        .post_statement(
+            due,
+            e,
+            Payer::Prime,
+            due,
+            Wad::from_raw(U256::from(1u8)),
+            &[],
+        )
         .unwrap();
     assert!(twice
         .crystallize_penalties(Timestamp(due.0 + 1800))

@@ -658,8 +658,8 @@ fn review_change_at_12_59_59_counts_here_and_at_13_00_00_counts_in_the_next_epoc
 fn review_payment_at_16_00_00_is_on_time_and_at_16_00_01_accrues_one_second() {
     let e = EpochId::parse("2026-01-05").unwrap();
     let due = e.moment();
-    let amount = Wad(U256::from(3600u32) * WAD); // 3600 USDS
-    let rate = Wad(WAD / U256::from(100u8)); // 1% per hour
+    let amount = Wad::from_raw(U256::from(3600u32) * WAD); // 3600 USDS
+    let rate = Wad::from_raw(WAD / U256::from(100u8)); // 1% per hour
     for (late_s, want) in [(0u64, U256::ZERO), (1, WAD / U256::from(100u8))] {
         let mut l = Ledger::new("p", rate, Thresholds::default()).unwrap();
         let id = l
@@ -807,7 +807,7 @@ proptest! {
         rate in prop_oneof![Just(1_000_000_000_000_000_000u64), 1u64..=1_000_000_000_000_000_000u64].prop_map(U256::from),
         ops in proptest::collection::vec(lop(), 1..200),
     ) {
-        let mut l = Ledger::new("p", Wad(rate), Thresholds::default()).unwrap();
+        let mut l = Ledger::new("p", Wad::from_raw(rate), Thresholds::default()).unwrap();
         let mut m: Vec<MOb> = Vec::new();
         let mut pens: Vec<MPen> = Vec::new();
         let mut now = JAN1 + 14 * 3600;
@@ -834,12 +834,12 @@ proptest! {
                     let mut total = (U256::ZERO, U256::ZERO);
                     side(&mut total, own_payer, U256::from(a));
                     side(&mut own_total, own_payer, U256::from(a));
-                    let carried: Vec<(u64, Wad)> = pens.iter().enumerate().filter(|(_, p)| !p.open().is_zero()).map(|(k, p)| (k as u64 + 1, Wad(p.open()))).collect();
+                    let carried: Vec<(u64, Wad)> = pens.iter().enumerate().filter(|(_, p)| !p.open().is_zero()).map(|(k, p)| (k as u64 + 1, Wad::from_raw(p.open()))).collect();
                     for (k, c) in &carried {
                         side(&mut total, pens[*k as usize - 1].payer, c.raw());
                     }
                     let (payer, amount) = if total.0 >= total.1 { (Payer::Prime, total.0 - total.1) } else { (Payer::Generator, total.1 - total.0) };
-                    l.post_statement(Timestamp(now), e, payer, e.moment(), Wad(amount), &carried).unwrap();
+                    l.post_statement(Timestamp(now), e, payer, e.moment(), Wad::from_raw(amount), &carried).unwrap();
                     let idx = m.len();
                     for (k, c) in &carried {
                         pens[*k as usize - 1].carried = Some((idx, c.raw()));
@@ -859,10 +859,10 @@ proptest! {
                     let open: U256 = m.iter().filter(|o| o.payer == payer).map(MOb::open).fold(U256::ZERO, |a, b| a + b);
                     let amount = open * U256::from(permille) / U256::from(1000u16);
                     if amount.is_zero() {
-                        prop_assert!(l.pay(Timestamp(now), payer, Wad(open + U256::from(1u8))).is_err(), "overpayment refused");
+                        prop_assert!(l.pay(Timestamp(now), payer, Wad::from_raw(open + U256::from(1u8))).is_err(), "overpayment refused");
                         continue;
                     }
-                    l.pay(Timestamp(now), payer, Wad(amount)).unwrap();
+                    l.pay(Timestamp(now), payer, Wad::from_raw(amount)).unwrap();
                     side(&mut pay_total, payer, amount);
                     let mut order: Vec<usize> = (0..m.len()).filter(|i| m[*i].payer == payer && !m[*i].open().is_zero()).collect();
                     order.sort_by_key(|i| (m[*i].due, *i));
@@ -896,8 +896,8 @@ proptest! {
                     let i = cands[k % cands.len()];
                     let f = forgivable(&pens[i]);
                     let amount = (f * U256::from(permille) / U256::from(1000u16)).max(U256::from(1u8));
-                    prop_assert!(l.forgive(Timestamp(now), i as u64 + 1, Wad(f + U256::from(1u8)), "Core Council: test").is_err(), "forgiving more than forgivable refused");
-                    l.forgive(Timestamp(now), i as u64 + 1, Wad(amount), "Core Council: test").unwrap();
+                    prop_assert!(l.forgive(Timestamp(now), i as u64 + 1, Wad::from_raw(f + U256::from(1u8)), "Core Council: test").is_err(), "forgiving more than forgivable refused");
+                    l.forgive(Timestamp(now), i as u64 + 1, Wad::from_raw(amount), "Core Council: test").unwrap();
                     side(&mut forgive_total, pens[i].payer, amount);
                     match pens[i].carried {
                         None => pens[i].forgiven_before += amount,
@@ -1086,8 +1086,8 @@ fn review_total_penalty_of_a_prime_is_independent_of_when_penalties_are_crystall
     let d1 = EpochId::parse("2026-01-05").unwrap();
     let d2 = d1.next().unwrap();
     let d3 = d2.next().unwrap();
-    let usds = |x: u64| Wad(U256::from(x) * WAD);
-    let rate = Wad(WAD / U256::from(100u8)); // 1% per hour
+    let usds = |x: u64| Wad::from_raw(U256::from(x) * WAD);
+    let rate = Wad::from_raw(WAD / U256::from(100u8)); // 1% per hour
     let run = |early: bool, pay_all: bool| {
         let mut l = Ledger::new("p", rate, Thresholds::default()).unwrap();
         l.post_statement(d1.lock(), d1, Payer::Prime, d1.moment(), usds(100), &[])
@@ -1106,7 +1106,7 @@ fn review_total_penalty_of_a_prime_is_independent_of_when_penalties_are_crystall
             d2,
             Payer::Prime,
             d2.moment(),
-            Wad(usds(100).raw() + carried_wad),
+            Wad::from_raw(usds(100).raw() + carried_wad),
             &carried,
         )
         .unwrap();
@@ -1183,19 +1183,19 @@ proptest! {
         rate in prop_oneof![Just(WAD), Just(U256::ZERO), Just(U256::from(1u8))],
         ops in proptest::collection::vec(hop(), 1..40),
     ) {
-        let mut l = Ledger::new("p", Wad(rate), Thresholds::default()).unwrap();
+        let mut l = Ledger::new("p", Wad::from_raw(rate), Thresholds::default()).unwrap();
         let e = EpochId::parse("2026-01-05").unwrap();
         for op in ops {
             let before = l.clone();
             let r = match op {
-                HOp::Add(p, d, a, g) => l.post_statement(Timestamp(p), e, if g { Payer::Generator } else { Payer::Prime }, Timestamp(d), Wad(U256::from_limbs(a)), &[]).map(|_| ()),
-                HOp::Pay(p, a, g) => l.pay(Timestamp(p), if g { Payer::Generator } else { Payer::Prime }, Wad(U256::from_limbs(a))).map(|_| ()),
+                HOp::Add(p, d, a, g) => l.post_statement(Timestamp(p), e, if g { Payer::Generator } else { Payer::Prime }, Timestamp(d), Wad::from_raw(U256::from_limbs(a)), &[]).map(|_| ()),
+                HOp::Pay(p, a, g) => l.pay(Timestamp(p), if g { Payer::Generator } else { Payer::Prime }, Wad::from_raw(U256::from_limbs(a))).map(|_| ()),
                 HOp::Cryst(p) => l.crystallize_penalties(Timestamp(p)).map(|_| ()),
                 HOp::Carry(p, d, a, g) => {
                     let c = l.penalties_to_carry();
-                    l.post_statement(Timestamp(p), e, if g { Payer::Generator } else { Payer::Prime }, Timestamp(d), Wad(U256::from_limbs(a)), &c).map(|_| ())
+                    l.post_statement(Timestamp(p), e, if g { Payer::Generator } else { Payer::Prime }, Timestamp(d), Wad::from_raw(U256::from_limbs(a)), &c).map(|_| ())
                 }
-                HOp::Forgive(p, id, a, r) => l.forgive(Timestamp(p), id, Wad(U256::from_limbs(a)), &r),
+                HOp::Forgive(p, id, a, r) => l.forgive(Timestamp(p), id, Wad::from_raw(U256::from_limbs(a)), &r),
             };
             let _ = l.escalation(Timestamp(u64::MAX));
             for o in &l.obligations {
@@ -1284,8 +1284,13 @@ fn review_monthly_convention_over_daily_epochs_reconciles_with_one_monthly_state
 fn review_a_carried_penalty_is_owed_once_after_the_next_statement_is_posted() {
     let d1 = EpochId::parse("2026-01-05").unwrap();
     let d2 = d1.next().unwrap();
-    let usds = |x: u64| Wad(U256::from(x) * WAD);
-    let mut l = Ledger::new("p", Wad(WAD / U256::from(100u8)), Thresholds::default()).unwrap();
+    let usds = |x: u64| Wad::from_raw(U256::from(x) * WAD);
+    let mut l = Ledger::new(
+        "p",
+        Wad::from_raw(WAD / U256::from(100u8)),
+        Thresholds::default(),
+    )
+    .unwrap();
     l.post_statement(d1.lock(), d1, Payer::Prime, d1.moment(), usds(100), &[])
         .unwrap();
     l.pay(Timestamp(d1.moment().0 + 2 * 3600), Payer::Prime, usds(100))
@@ -1300,8 +1305,15 @@ fn review_a_carried_penalty_is_owed_once_after_the_next_statement_is_posted() {
                                                 // The next statement: 0.5 of fees plus the carried penalty.
     let total = WAD / U256::from(2u8) + carried;
     let carry = l.penalties_to_carry();
-    l.post_statement(d2.lock(), d2, Payer::Prime, d2.moment(), Wad(total), &carry)
-        .unwrap();
+    l.post_statement(
+        d2.lock(),
+        d2,
+        Payer::Prime,
+        d2.moment(),
+        Wad::from_raw(total),
+        &carry,
+    )
+    .unwrap();
     l.check_invariant_9().unwrap();
     assert_eq!(
         l.totals().unwrap().open_wad,
@@ -1321,8 +1333,13 @@ fn review_a_penalty_carried_twice_is_refused_naming_where_it_went() {
     let d1 = EpochId::parse("2026-01-05").unwrap();
     let d2 = d1.next().unwrap();
     let d3 = d2.next().unwrap();
-    let usds = |x: u64| Wad(U256::from(x) * WAD);
-    let mut l = Ledger::new("p", Wad(WAD / U256::from(100u8)), Thresholds::default()).unwrap();
+    let usds = |x: u64| Wad::from_raw(U256::from(x) * WAD);
+    let mut l = Ledger::new(
+        "p",
+        Wad::from_raw(WAD / U256::from(100u8)),
+        Thresholds::default(),
+    )
+    .unwrap();
     let a = l
         .post_statement(d1.lock(), d1, Payer::Prime, d1.moment(), usds(100), &[])
         .unwrap();

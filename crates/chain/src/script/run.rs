@@ -150,7 +150,7 @@ impl Script {
                 Step::Summary { line, balances } => {
                     let bals: Vec<Json> = balances
                         .iter()
-                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad(engine.state_ref().balance_of(*t, *a))}))
+                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad::from_raw(engine.state_ref().balance_of(*t, *a))}))
                         .collect();
                     lines.push(json!({
                         "line": line,

@@ -146,10 +146,10 @@ impl Family for Controller {
     }
 
     fn call(s: &mut State, to: Address, from: Address, c: ControllerCall) -> CallResult<Returns> {
-        let wad = |name, v| Returns::one(name, Value::Wad(Wad(v)));
+        let wad = |name, v| Returns::one(name, Value::Wad(Wad::from_raw(v)));
         match c {
-            ControllerCall::MintUsds { amount } => s.controller_mint_usds(to, from, amount.0)?,
-            ControllerCall::BurnUsds { amount } => s.controller_burn_usds(to, from, amount.0)?,
+            ControllerCall::MintUsds { amount } => s.controller_mint_usds(to, from, amount.raw())?,
+            ControllerCall::BurnUsds { amount } => s.controller_burn_usds(to, from, amount.raw())?,
             ControllerCall::Deposit4626 {
                 vault,
                 assets,
@@ -157,7 +157,7 @@ impl Family for Controller {
             } => {
                 return Ok(wad(
                     "shares",
-                    s.controller_deposit_4626(to, from, vault, assets.0, min_shares_out.0)?,
+                    s.controller_deposit_4626(to, from, vault, assets.raw(), min_shares_out.raw())?,
                 ))
             }
             ControllerCall::Withdraw4626 {
@@ -167,7 +167,7 @@ impl Family for Controller {
             } => {
                 return Ok(wad(
                     "shares",
-                    s.controller_withdraw_4626(to, from, vault, assets.0, max_shares_in.0)?,
+                    s.controller_withdraw_4626(to, from, vault, assets.raw(), max_shares_in.raw())?,
                 ))
             }
             ControllerCall::Redeem4626 {
@@ -177,14 +177,14 @@ impl Family for Controller {
             } => {
                 return Ok(wad(
                     "assets",
-                    s.controller_redeem_4626(to, from, vault, shares.0, min_assets_out.0)?,
+                    s.controller_redeem_4626(to, from, vault, shares.raw(), min_assets_out.raw())?,
                 ))
             }
             ControllerCall::TransferAsset {
                 asset,
                 to: dst,
                 amount,
-            } => s.controller_transfer_asset(to, from, asset, dst, amount.0)?,
+            } => s.controller_transfer_asset(to, from, asset, dst, amount.raw())?,
             ControllerCall::RemoveRelayer { relayer } => {
                 s.controller_remove_relayer(to, from, relayer)?
             }
@@ -196,8 +196,8 @@ impl Family for Controller {
                 to,
                 from,
                 vault,
-                shares.0,
-                max_expected_assets.0,
+                shares.raw(),
+                max_expected_assets.raw(),
             )?,
             ControllerCall::Access(a) => return crate::roles::access(s, to, from, a),
         }
