@@ -671,6 +671,20 @@ pub struct BadRecord {
     pub reason: String,
 }
 
+/// The bad record an unreadable row makes (`store/corrupt-row`, naming row and column).
+fn corrupt_bad(e: StoreError) -> BadRecord {
+    let (seq, id) = match &e {
+        StoreError::Corrupt { seq, id, .. } => (*seq, id.clone()),
+        _ => (0, String::new()),
+    };
+    BadRecord {
+        seq,
+        id,
+        code: e.code().into(),
+        reason: e.to_string(),
+    }
+}
+
 fn decode_auth(rows: Vec<RawRow>, auth: &mut AuthState, seq: &mut i64) -> Result<(), StoreError> {
     for row in rows {
         let r = row.decode()?;
@@ -1008,27 +1022,35 @@ impl<S: Store> Synome<S> {
             limit: 10_000,
             ..Query::default()
         };
+        // A row without a position in the chain (NULL, or below 1) is never reached by paging,
+        // yet `get` and the fact index serve it: it is the first bad record.
+        match self.store.unpositioned() {
+            Ok(None) => {}
+            Ok(Some(row)) => {
+                let e = Rejection::PositionGap {
+                    id: row.id.parse().unwrap_or_default(),
+                    seq: row.seq,
+                    expected: 1,
+                };
+                report.first_bad = Some(BadRecord {
+                    seq: row.seq,
+                    id: row.id,
+                    code: e.code().into(),
+                    reason: e.to_string(),
+                });
+                return Ok(report);
+            }
+            Err(e @ StoreError::Corrupt { .. }) => {
+                report.first_bad = Some(corrupt_bad(e));
+                return Ok(report);
+            }
+            Err(e) => return Err(e.into()),
+        }
         'pages: loop {
             let page = match self.store.list(&q) {
                 Ok(p) => p,
-                Err(StoreError::Corrupt {
-                    seq,
-                    id,
-                    column,
-                    reason,
-                }) => {
-                    let e = StoreError::Corrupt {
-                        seq,
-                        id: id.clone(),
-                        column,
-                        reason,
-                    };
-                    report.first_bad = Some(BadRecord {
-                        seq,
-                        id,
-                        code: e.code().into(),
-                        reason: e.to_string(),
-                    });
+                Err(e @ StoreError::Corrupt { .. }) => {
+                    report.first_bad = Some(corrupt_bad(e));
                     break 'pages;
                 }
                 Err(e) => return Err(e.into()),
