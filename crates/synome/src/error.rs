@@ -149,7 +149,7 @@ pub enum Rejection {
     NonCanonicalColumn { id: B256, column: &'static str },
     #[error("record {id}: stored twice")]
     DuplicateId { id: B256 },
-    #[error("record {id}: states the same fact as {existing}")]
+    #[error("record {id}: states the same fact as {existing}, which is no longer in force (or is stored twice); to state it again, change its content (e.g. a later created_at)")]
     DuplicateFact { id: B256, existing: B256 },
 }
 

@@ -626,7 +626,10 @@ impl Writer {
 pub struct Synome<S: Store> {
     store: S,
     auth: AuthState,
+    /// Position and id of the last genesis/role record `auth` has applied: the cache is used
+    /// only while the store still holds that record at that position.
     auth_seq: i64,
+    auth_id: B256,
 }
 
 /// The outcome of [`Synome::verify`].
@@ -685,13 +688,36 @@ fn corrupt_bad(e: StoreError) -> BadRecord {
     }
 }
 
-fn decode_auth(rows: Vec<RawRow>, auth: &mut AuthState, seq: &mut i64) -> Result<(), StoreError> {
+fn decode_auth(
+    rows: Vec<RawRow>,
+    auth: &mut AuthState,
+    seq: &mut i64,
+    last: &mut B256,
+) -> Result<(), StoreError> {
     for row in rows {
         let r = row.decode()?;
         auth.apply(r.id, &r.content);
         *seq = row.seq;
+        *last = r.id;
     }
     Ok(())
+}
+
+/// For a role grant (revocation): whether the role is (is not) held now, i.e. whether a stored
+/// record stating this fact is still what is in force. Other kinds: always.
+fn role_change_in_force(auth: &AuthState, c: &Content) -> bool {
+    if !matches!(c.kind, Kind::RoleGrant | Kind::RoleRevoke) {
+        return true;
+    }
+    match serde_json::from_value::<payload::RoleChange>(c.payload.clone()) {
+        Ok(rc) => auth.holds(rc.address, rc.role) == (c.kind == Kind::RoleGrant),
+        Err(_) => true,
+    }
+}
+
+/// Whether `row` (looked up by the cached id) is still at position `seq`.
+fn holds_at(row: Option<RawRow>, seq: i64) -> bool {
+    row.is_some_and(|r| r.seq == seq)
 }
 
 /// How many times [`Synome::write`] re-reads the heads after losing a race.
@@ -703,7 +729,14 @@ impl<S: Store> Synome<S> {
             store,
             auth: AuthState::default(),
             auth_seq: 0,
+            auth_id: B256::ZERO,
         }
+    }
+
+    fn reset_auth(&mut self) {
+        self.auth = AuthState::default();
+        self.auth_seq = 0;
+        self.auth_id = B256::ZERO;
     }
 
     pub fn store(&mut self) -> &mut S {
@@ -716,8 +749,11 @@ impl<S: Store> Synome<S> {
 
     /// The current authorisation state (refreshed from the store).
     pub fn auth(&mut self) -> Result<AuthState, SynomeError> {
+        if self.auth_seq > 0 && !holds_at(self.store.get(self.auth_id)?, self.auth_seq) {
+            self.reset_auth();
+        }
         let rows = self.store.auth_rows_since(self.auth_seq)?;
-        decode_auth(rows, &mut self.auth, &mut self.auth_seq)?;
+        decode_auth(rows, &mut self.auth, &mut self.auth_seq, &mut self.auth_id)?;
         Ok(self.auth.clone())
     }
 
@@ -904,11 +940,25 @@ impl<S: Store> Synome<S> {
         .into_iter()
         .collect::<Result<_, Rejection>>()?;
         let facts: Vec<B256> = prepared.iter().map(|p| p.0).collect();
+        let mut tx = self.store.begin()?;
+        // The cached authorisation is the store's only if the store still holds the last role
+        // record it applied, where it was (a store rolled back past a grant must not keep
+        // authorising its grantee).
+        if self.auth_seq > 0 && !holds_at(tx.get(self.auth_id)?, self.auth_seq) {
+            self.auth = AuthState::default();
+            self.auth_seq = 0;
+            self.auth_id = B256::ZERO;
+        }
         let mut auth = self.auth.clone();
         let mut auth_seq = self.auth_seq;
-        let mut tx = self.store.begin()?;
+        let mut auth_id = self.auth_id;
         let head = tx.lock_head()?;
-        decode_auth(tx.auth_rows_since(auth_seq)?, &mut auth, &mut auth_seq)?;
+        decode_auth(
+            tx.auth_rows_since(auth_seq)?,
+            &mut auth,
+            &mut auth_seq,
+            &mut auth_id,
+        )?;
         let mut st = Replay {
             auth,
             head,
@@ -921,6 +971,16 @@ impl<S: Store> Synome<S> {
         for (r, (fact, mut row)) in rs.iter().zip(prepared) {
             let fact = &fact;
             if let Some(id) = existing.get(fact).or_else(|| batch_facts.get(fact)) {
+                // A retry is answered with the stored record only while that record's effect
+                // is in force: a revocation equal to an earlier one, written after a re-grant,
+                // must not come back "already stored" while the role is held.
+                if !role_change_in_force(&st.auth, &r.content) {
+                    return Err(Rejection::DuplicateFact {
+                        id: r.id,
+                        existing: *id,
+                    }
+                    .into());
+                }
                 out.push(Appended::AlreadyStored { id: *id });
                 continue;
             }
@@ -936,13 +996,13 @@ impl<S: Store> Synome<S> {
         tx.insert(&rows)?;
         tx.commit()?;
         self.auth = st.auth;
-        self.auth_seq = rows
+        (self.auth_seq, self.auth_id) = rows
             .iter()
             .filter(|r| matches!(r.kind.as_str(), "genesis" | "role-grant" | "role-revoke"))
-            .map(|r| r.seq)
-            .max()
-            .unwrap_or(auth_seq)
-            .max(auth_seq);
+            .map(|r| (r.seq, r.id.parse().unwrap_or_default()))
+            .max_by_key(|x: &(i64, B256)| x.0)
+            .filter(|x| x.0 > auth_seq)
+            .unwrap_or((auth_seq, auth_id));
         Ok(out)
     }
 
