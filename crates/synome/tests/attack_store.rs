@@ -389,15 +389,13 @@ fn nested(depth: usize) -> Value {
 }
 
 attack!(
-    #[ignore = "defect: append stores a payload nested deeper than serde_json reads back"]
     payload_deeper_than_the_reader_accepts_is_refused_at_append,
     |b: &common::Backend| {
         let mut db = b.synome();
-        let council = demo("core-council", Role::CoreCouncil);
         let w = world(&mut db);
         let reporter = demo("reporter", Role::Reporter);
         db.write(
-            &council,
+            &w.council,
             vec![role_change(
                 Kind::RoleGrant,
                 "reporter",
@@ -407,28 +405,31 @@ attack!(
             )],
         )
         .unwrap();
-        let _ = w;
-        let d = Draft::new(
-            Kind::PrimeReport,
-            "prime:spark",
-            t(10),
-            Provenance::SystemDerived,
-            json!({"prime": "spark", "summary": {"deep": nested(200)}}),
+        // payload object (1) + summary (1) + `levels` arrays
+        let report = |levels: usize, at: u64| {
+            Draft::new(
+                Kind::PrimeReport,
+                "prime:spark",
+                t(at),
+                Provenance::SystemDerived,
+                json!({"prime": "spark", "summary": {"deep": nested(levels)}}),
+            )
+        };
+        let at_limit = laniakea_synome::record::MAX_PAYLOAD_DEPTH - 2;
+        db.write(&reporter, vec![report(at_limit, 10)]).unwrap();
+        let r = db.write(&reporter, vec![report(at_limit + 1, 11)]);
+        assert!(
+            matches!(r, Err(SynomeError::Rejected(Rejection::Payload { .. }))),
+            "{r:?}"
         );
-        let r = db.write(&reporter, vec![d]);
-        // Either refused, or stored and readable by verify: never stored and then unreadable.
-        if r.is_ok() {
-            let rep = db.verify(&[]).unwrap();
-            assert!(
-                rep.is_ok(),
-                "append stored a record verify cannot read back: {:?}",
-                rep.first_bad
-            );
-        } else {
-            assert!(
-                matches!(r, Err(SynomeError::Rejected(Rejection::Payload { .. }))),
-                "{r:?}"
-            );
-        }
+        // Far beyond serde_json's own limit (128): refused, not stored unreadable.
+        let r = db.write(&reporter, vec![report(200, 12)]);
+        assert!(
+            matches!(r, Err(SynomeError::Rejected(Rejection::Payload { .. }))),
+            "{r:?}"
+        );
+        let rep = db.verify(&[]).unwrap();
+        assert!(rep.is_ok(), "{:?}", rep.first_bad);
+        assert_eq!(rep.records, 4);
     }
 );
