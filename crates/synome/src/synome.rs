@@ -820,17 +820,69 @@ impl<S: Store> Synome<S> {
     /// before anything is signed.
     pub fn write(&mut self, w: &Writer, drafts: Vec<Draft>) -> Result<Vec<Appended>, SynomeError> {
         let mut attempt = 0;
+        // Drafts a lost attempt found already stored: they are not sealed again, because a
+        // record chained after one that is not stored can never be appended.
+        let mut known: Vec<Option<Appended>> = vec![None; drafts.len()];
         loop {
+            let pending: Vec<usize> = (0..drafts.len()).filter(|i| known[*i].is_none()).collect();
             let mut tip = self.tip_for(&[w.signer.address()])?;
-            let recs = w.seal(&mut tip, drafts.clone())?;
+            let recs = w.seal(
+                &mut tip,
+                pending.iter().map(|i| drafts[*i].clone()).collect(),
+            )?;
             if let (Some(_), Some(first)) = (self.auth.synome, recs.first()) {
                 self.check_signer(first.id, &w.signer)?;
             }
             match self.append_batch(&recs) {
-                Err(e) if e.is_retryable() && attempt < WRITE_RETRIES => attempt += 1,
-                r => return r,
+                Err(e) if e.is_retryable() && attempt < WRITE_RETRIES => {
+                    attempt += 1;
+                    self.mark_stored(&recs, &pending, &mut known)?;
+                }
+                Err(e) => return Err(e),
+                Ok(out) => {
+                    for (slot, a) in pending.into_iter().zip(out) {
+                        known[slot] = Some(a);
+                    }
+                    return Ok(known.into_iter().flatten().collect());
+                }
             }
         }
+    }
+
+    /// Marks the sealed records whose fact is already stored as [`Appended::AlreadyStored`]
+    /// (under the same in-force rule for role changes as `append_batch`, replaying the
+    /// batch's own role changes before them).
+    fn mark_stored(
+        &mut self,
+        recs: &[SignedRecord],
+        slots: &[usize],
+        known: &mut [Option<Appended>],
+    ) -> Result<(), SynomeError> {
+        let facts = recs
+            .iter()
+            .map(|r| r.content.fact().map_err(|e| non_integer(r.id, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut auth = self.auth()?;
+        let existing = {
+            let mut tx = self.store.begin()?;
+            tx.existing_facts(&facts)?
+        };
+        for ((r, fact), slot) in recs.iter().zip(&facts).zip(slots) {
+            match existing.get(fact) {
+                Some(id) if role_change_in_force(&auth, &r.content) => {
+                    known[*slot] = Some(Appended::AlreadyStored { id: *id });
+                }
+                Some(id) => {
+                    return Err(Rejection::DuplicateFact {
+                        id: r.id,
+                        existing: *id,
+                    }
+                    .into())
+                }
+                None => auth.apply(r.id, &r.content),
+            }
+        }
+        Ok(())
     }
 
     /// A demo signer may write only to a demo Synome, and a real one only to a real one.

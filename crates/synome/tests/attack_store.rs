@@ -316,7 +316,6 @@ attack!(
 );
 
 attack!(
-    #[ignore = "defect: Synome::write of [stored, new] fails with stale-store-head forever"]
     write_of_a_batch_whose_first_fact_is_stored_stores_the_rest,
     |b: &common::Backend| {
         let mut db = b.synome();
