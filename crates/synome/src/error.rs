@@ -124,6 +124,8 @@ pub enum Rejection {
     },
     #[error("record {id}: a forgiveness must forgive a positive amount")]
     ZeroForgiveness { id: B256 },
+    #[error("record {id}: supersedes forgiveness {superseded}, which forgives another penalty (a forgiveness may replace only one of the same penalty)")]
+    SupersedesOtherPenalty { id: B256, superseded: B256 },
     #[error("record {id}: checkpoint says {position} records precede it, but {actual} do")]
     CheckpointMismatch {
         id: B256,
@@ -191,6 +193,7 @@ impl Rejection {
             WrongReferenceKind { .. } => "synome/wrong-reference-kind",
             ForgivenessExceedsPenalty { .. } => "synome/forgiveness-exceeds-penalty",
             ZeroForgiveness { .. } => "synome/zero-forgiveness",
+            SupersedesOtherPenalty { .. } => "synome/supersedes-other-penalty",
             CheckpointMismatch { .. } => "synome/checkpoint-mismatch",
             DemoKeyInRealSynome { .. } => "synome/demo-key-in-real-synome",
             RealKeyInDemoSynome { .. } => "synome/real-key-in-demo-synome",
@@ -230,6 +233,7 @@ impl Rejection {
             | WrongReferenceKind { id, .. }
             | ForgivenessExceedsPenalty { id, .. }
             | ZeroForgiveness { id }
+            | SupersedesOtherPenalty { id, .. }
             | CheckpointMismatch { id, .. }
             | DemoKeyInRealSynome { id, .. }
             | RealKeyInDemoSynome { id, .. }

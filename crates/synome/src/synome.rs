@@ -432,11 +432,22 @@ impl Replay {
                 payload_value: p.subject.clone(),
             });
         }
-        // A forgiveness superseding an earlier one of the same penalty replaces it.
-        let released = c
-            .supersedes
-            .and_then(|s| self.forgiven.get(&s))
-            .filter(|g| !g.superseded && g.penalty == f.penalty)
+        // A forgiveness superseding an earlier one of the same penalty replaces it; one of
+        // another penalty it may not supersede (that would release the other penalty's
+        // forgiveness, and the write path, which loads one subject, could not see it).
+        // Every forgiveness of this penalty is known here (verify: all; append: the penalty's
+        // subject, loaded with the penalty), so one not found forgives another penalty.
+        let superseded = match c.supersedes {
+            None => None,
+            Some(s) => match self.forgiven.get(&s) {
+                Some(g) if g.penalty == f.penalty => Some(g),
+                _ => {
+                    return Err(Rejection::SupersedesOtherPenalty { id, superseded: s });
+                }
+            },
+        };
+        let released = superseded
+            .filter(|g| !g.superseded)
             .map(|g| g.amount)
             .unwrap_or(Wad::ZERO);
         let remaining = p

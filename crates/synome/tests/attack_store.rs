@@ -432,3 +432,80 @@ attack!(
         assert_eq!(rep.records, 4);
     }
 );
+
+// ---- forgiveness: no wei forgiven twice --------------------------------------------------------
+
+fn penalty(prime: &str, amount: &str, at: u64) -> Draft {
+    Draft::new(Kind::PenaltyEvent, &format!("prime:{prime}"), t(at), Provenance::SystemDerived,
+        json!({"prime": prime, "obligation": format!("2026-01-05/{prime}/1"), "amount_wad": amount, "from": 1767628800, "to": 1767646800}))
+    .epoch(ep("2026-01-05"))
+}
+
+fn forgive(prime: &str, penalty: &SignedRecord, amount: &str, at: u64) -> Draft {
+    Draft::new(
+        Kind::Forgiveness,
+        &format!("prime:{prime}"),
+        t(at),
+        Provenance::GovernanceDirected,
+        json!({"penalty": penalty.id.to_string(), "amount_wad": amount, "rationale": "r"}),
+    )
+    .epoch(ep("2026-01-06"))
+}
+
+attack!(
+    forgiveness_may_not_supersede_one_of_another_penalty,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        for (i, other) in [(0, "spark"), (10, "grove")] {
+            let pa = put(&mut db, &w.operator, penalty("spark", "10", 10 + i));
+            let pb = put(&mut db, &w.operator, penalty(other, "10", 11 + i));
+            let f1 = put(&mut db, &w.council, forgive("spark", &pa, "10", 12 + i));
+            let f2 = seal(
+                &mut db,
+                &w.council,
+                forgive(other, &pb, "1", 13 + i).supersedes(f1.id),
+            );
+            let e = rejection(db.append(&f2));
+            assert!(
+                matches!(e, Rejection::SupersedesOtherPenalty { .. }),
+                "{other}: {e:?}"
+            );
+            // The penalty stays fully forgiven: a second full forgiveness is refused.
+            let f3 = seal(&mut db, &w.council, forgive("spark", &pa, "10", 14 + i));
+            let e = rejection(db.append(&f3));
+            assert!(
+                matches!(e, Rejection::ForgivenessExceedsPenalty { .. }),
+                "{other}: {e:?}"
+            );
+        }
+        assert!(db.verify(&[]).unwrap().is_ok());
+    }
+);
+
+attack!(
+    verify_refuses_a_forgiveness_superseding_one_of_another_penalty,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let pa = put(&mut db, &w.operator, penalty("spark", "10", 10));
+        let pb = put(&mut db, &w.operator, penalty("grove", "10", 11));
+        let f1 = put(&mut db, &w.council, forgive("spark", &pa, "10", 12));
+        // Signed by the Council at the true head, written into the store around `append`.
+        let f2 = seal(
+            &mut db,
+            &w.council,
+            forgive("grove", &pb, "1", 13).supersedes(f1.id),
+        );
+        b.exec(&insert_sql(&raw(&f2), "6"));
+        let mut db = b.synome();
+        let f3 = seal(&mut db, &w.council, forgive("spark", &pa, "10", 14));
+        b.exec(&insert_sql(&raw(&f3), "7"));
+        let rep = db.verify(&[]).unwrap();
+        let bad = rep
+            .first_bad
+            .expect("verify accepted 20 forgiven of a 10 penalty");
+        assert_eq!(bad.id, f2.id.to_string(), "{bad:?}");
+        assert_eq!(bad.code, "synome/supersedes-other-penalty");
+    }
+);
