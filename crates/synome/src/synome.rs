@@ -466,6 +466,16 @@ impl Replay {
         Ok(())
     }
 
+    /// Whether a stored record `existing` stating the same fact as `c` is still what is in
+    /// force, so a retry of `c` may be answered with it: a role change whose effect the current
+    /// roles show, a forgiveness not superseded since; every other kind. (Needs the state
+    /// [`Synome::prime`] loads for `c`.)
+    fn stored_twin_in_force(&self, c: &Content, existing: B256) -> bool {
+        role_change_in_force(&self.auth, c)
+            && (c.kind != Kind::Forgiveness
+                || self.forgiven.get(&existing).is_none_or(|g| !g.superseded))
+    }
+
     /// Advances the state past an accepted record at position `seq`.
     fn apply(&mut self, seq: i64, r: &SignedRecord) {
         let c = &r.content;
@@ -873,14 +883,18 @@ impl<S: Store> Synome<S> {
             .iter()
             .map(|r| r.content.fact().map_err(|e| non_integer(r.id, e)))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut auth = self.auth()?;
-        let existing = {
-            let mut tx = self.store.begin()?;
-            tx.existing_facts(&facts)?
+        let mut st = Replay {
+            auth: self.auth()?,
+            ..Replay::default()
         };
+        // A dry run (rolled back): what `append_batch` would answer for each fact, with the
+        // records not yet stored applied as if they were.
+        let mut tx = self.store.begin()?;
+        let existing = tx.existing_facts(&facts)?;
         for ((r, fact), slot) in recs.iter().zip(&facts).zip(slots) {
+            Self::prime(tx.as_mut(), &mut st, r)?;
             match existing.get(fact) {
-                Some(id) if role_change_in_force(&auth, &r.content) => {
+                Some(id) if st.stored_twin_in_force(&r.content, *id) => {
                     known[*slot] = Some(Appended::AlreadyStored { id: *id });
                 }
                 Some(id) => {
@@ -890,7 +904,7 @@ impl<S: Store> Synome<S> {
                     }
                     .into())
                 }
-                None => auth.apply(r.id, &r.content),
+                None => st.apply(0, r),
             }
         }
         Ok(())
@@ -1036,8 +1050,10 @@ impl<S: Store> Synome<S> {
             if let Some(id) = existing.get(fact).or_else(|| batch_facts.get(fact)) {
                 // A retry is answered with the stored record only while that record's effect
                 // is in force: a revocation equal to an earlier one, written after a re-grant,
-                // must not come back "already stored" while the role is held.
-                if !role_change_in_force(&st.auth, &r.content) {
+                // or a forgiveness equal to a superseded one, must not come back "already
+                // stored" while something else is in force.
+                Self::prime(tx.as_mut(), &mut st, r)?;
+                if !st.stored_twin_in_force(&r.content, *id) {
                     return Err(Rejection::DuplicateFact {
                         id: r.id,
                         existing: *id,

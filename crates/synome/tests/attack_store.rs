@@ -509,3 +509,199 @@ attack!(
         assert_eq!(bad.code, "synome/supersedes-other-penalty");
     }
 );
+
+// ---- what held up ------------------------------------------------------------------------------
+
+fn row_at(b: &common::Backend, seq: i64) -> RawRow {
+    let mut db = b.synome();
+    let (rows, _) = {
+        let q = laniakea_synome::Query {
+            after: seq - 1,
+            limit: 1,
+            ..Default::default()
+        };
+        let p = db.store().list(&q).unwrap();
+        (p.rows, p.next)
+    };
+    rows.into_iter().next().unwrap()
+}
+
+fn update_sql(seq: i64, set: &str) -> String {
+    format!("UPDATE records SET {set} WHERE seq = {seq};")
+}
+
+attack!(
+    edit_with_recomputed_id_and_fact_but_no_key_is_named,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let r = put(&mut db, &w.operator, receipt("honest", 10));
+        put(&mut db, &w.operator, receipt("next", 11));
+        // The attacker changes the amount and recomputes everything a hash can give,
+        // including the next record's store_prev link; only the signatures stay.
+        let mut forged = r.clone();
+        forged.content.payload["amount_wad"] = json!("1000000");
+        forged.id = forged.content.id().unwrap();
+        let row = raw(&forged);
+        b.exec(&format!(
+            "{}{}",
+            update_sql(
+                3,
+                &format!(
+                    "id = {}, fact = {}, payload = {}",
+                    q(&row.id),
+                    q(&row.fact),
+                    q(&row.payload)
+                )
+            ),
+            update_sql(4, &format!("store_prev = {}", q(&row.id)))
+        ));
+        let rep = b.synome().verify(&[]).unwrap();
+        let bad = rep.first_bad.unwrap();
+        assert_eq!((bad.seq, bad.id.as_str()), (3, row.id.as_str()));
+        assert_eq!(bad.code, "synome/signer-mismatch");
+    }
+);
+
+attack!(
+    payload_text_that_parses_to_the_same_value_is_named,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        put(&mut db, &w.operator, receipt("abc", 10));
+        let canonical = row_at(b, 3).payload;
+        let variants = [
+            canonical.replace("\"abc\"", "\"\\u0061bc\""), // escape of a plain letter
+            canonical.replace("\"abc\"", "\"a\\/bc\""), // escaped solidus: "a/bc" (another value, other hash)
+            canonical.replacen('{', "{ ", 1),           // white space
+            canonical.replace("1767628000", "1767628000.0"), // float form of the integer
+            canonical.replace("1767628000", "1.767628e9"), // exponent form
+            format!(
+                "{{\"tx\":\"abc\",{}",
+                &canonical[1..].replace(",\"tx\":\"abc\"", "")
+            ), // members out of order
+            canonical.replace("\"abc\"", "\"abc\",\"tx\":\"abc\""), // a member twice
+        ];
+        for v in variants.iter().filter(|v| **v != canonical) {
+            b.exec(&update_sql(3, &format!("payload = {}", q(v))));
+            let rep = b.synome().verify(&[]).unwrap();
+            let bad = rep
+                .first_bad
+                .unwrap_or_else(|| panic!("verify passed payload text {v}"));
+            assert_eq!(bad.seq, 3, "{v}: {bad:?}");
+        }
+        b.exec(&update_sql(3, &format!("payload = {}", q(&canonical))));
+        assert!(b.synome().verify(&[]).unwrap().is_ok());
+    }
+);
+
+attack!(
+    second_genesis_spliced_in_at_the_head_is_named,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        put(&mut db, &w.operator, receipt("r", 10));
+        // A fresh genesis (another Council key: the schema's (author, prev) key already stops
+        // the same one), appended at the head by a store owner.
+        let other = demo("mallory", Role::CoreCouncil);
+        let g = other
+            .seal_one(
+                &mut laniakea_synome::Tip::default(),
+                Draft::new(
+                    Kind::Genesis,
+                    "global",
+                    t(50),
+                    Provenance::GovernanceDirected,
+                    json!({"core_council": other.signer.address(), "deployment": "attack", "demo_key": "mallory"}),
+                ),
+            )
+            .unwrap();
+        let _ = w;
+        b.exec(&insert_sql(&raw(&g), "4"));
+        let bad = b.synome().verify(&[]).unwrap().first_bad.unwrap();
+        assert_eq!((bad.seq, bad.id), (4, g.id.to_string()));
+    }
+);
+
+attack!(
+    revoked_key_cannot_write_at_the_head_and_a_cut_revocation_is_caught_by_an_anchor,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        put(&mut db, &w.operator, receipt("before", 10));
+        put(
+            &mut db,
+            &w.council,
+            role_change(
+                Kind::RoleRevoke,
+                "operator",
+                &w.operator,
+                20,
+                Provenance::GovernanceDirected,
+            ),
+        );
+        let cp = db
+            .checkpoint(&w.council, ep("2026-01-06"), t(21))
+            .unwrap()
+            .0;
+        let after = seal(&mut db, &w.operator, receipt("after", 30));
+        assert!(matches!(
+            rejection(db.append(&after)),
+            Rejection::RoleNotHeld { .. } | Rejection::UnknownSigner { .. }
+        ));
+        // The owner cuts the revocation and the checkpoint, and splices the revoked key's record
+        // in their place: self-consistent (documented as out of reach from the store alone)…
+        b.exec("DELETE FROM records WHERE seq >= 4");
+        let mut db = b.synome();
+        let late = seal(&mut db, &w.operator, receipt("late", 30));
+        b.exec(&insert_sql(&raw(&late), "4"));
+        assert!(db.verify(&[]).unwrap().is_ok());
+        // …and caught by the checkpoint the auditor kept.
+        let rep = db.verify(&[cp]).unwrap();
+        assert!(!rep.is_ok());
+        assert_eq!(rep.missing_anchors, vec![cp.to_string()]);
+    }
+);
+
+attack!(
+    forgiveness_equal_to_a_superseded_one_is_not_reported_stored,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let p = put(&mut db, &w.operator, penalty("spark", "10", 10));
+        let f1 = put(&mut db, &w.council, forgive("spark", &p, "5", 12));
+        // A correction replaces it (3 forgiven in force)…
+        put(
+            &mut db,
+            &w.council,
+            forgive("spark", &p, "3", 12).supersedes(f1.id),
+        );
+        // …then the Council restates the first forgiveness, meaning 5 again.
+        for via_write in [false, true] {
+            let out = if via_write {
+                db.write(&w.council, vec![forgive("spark", &p, "5", 12)])
+                    .map(|mut v| v.remove(0))
+            } else {
+                let again = seal(&mut db, &w.council, forgive("spark", &p, "5", 12));
+                db.append(&again)
+            };
+            assert!(
+                matches!(
+                    out,
+                    Err(SynomeError::Rejected(Rejection::DuplicateFact { .. }))
+                ),
+                "a superseded forgiveness restated came back {out:?}: the Council believes 5 is forgiven, 3 is"
+            );
+        }
+        // A retry of the forgiveness in force is still answered with the stored record.
+        let again = seal(
+            &mut db,
+            &w.council,
+            forgive("spark", &p, "3", 12).supersedes(f1.id),
+        );
+        assert!(matches!(
+            db.append(&again).unwrap(),
+            Appended::AlreadyStored { .. }
+        ));
+    }
+);
