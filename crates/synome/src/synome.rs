@@ -1018,6 +1018,7 @@ impl<S: Store> Synome<S> {
         .collect::<Result<_, Rejection>>()?;
         let facts: Vec<B256> = prepared.iter().map(|p| p.0).collect();
         let mut tx = self.store.begin()?;
+        let head = tx.lock_head()?;
         // The cached authorisation is the store's only if the store still holds the last role
         // record it applied, where it was (a store rolled back past a grant must not keep
         // authorising its grantee).
@@ -1029,7 +1030,6 @@ impl<S: Store> Synome<S> {
         let mut auth = self.auth.clone();
         let mut auth_seq = self.auth_seq;
         let mut auth_id = self.auth_id;
-        let head = tx.lock_head()?;
         decode_auth(
             tx.auth_rows_since(auth_seq)?,
             &mut auth,
