@@ -291,7 +291,7 @@ pub enum StoreError {
         column: &'static str,
         reason: String,
     },
-    /// Writing an export failed.
+    /// Writing an export failed, or the store did not keep rows it acknowledged.
     #[error("write failed: {0}")]
     Write(String),
 }

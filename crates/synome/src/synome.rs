@@ -1074,6 +1074,20 @@ impl<S: Store> Synome<S> {
         }
         tx.insert(&rows)?;
         tx.commit()?;
+        // The store must have kept what it acknowledged: a store whose owner deletes rows as
+        // they are inserted (a trigger, or a PostgreSQL constraint trigger deferred to commit)
+        // would otherwise answer `stored` for a record it does not hold, and verify could not
+        // tell. (A later record's links show a row removed from the middle of a batch.)
+        if let Some(last) = rows.last() {
+            let id = last.id.parse().unwrap_or_default();
+            if !holds_at(self.store.get(id)?, last.seq) {
+                return Err(StoreError::Write(format!(
+                    "the store acknowledged record {} at position {} but does not hold it there (a trigger or rule on the records table?)",
+                    last.id, last.seq
+                ))
+                .into());
+            }
+        }
         self.auth = st.auth;
         (self.auth_seq, self.auth_id) = rows
             .iter()

@@ -705,3 +705,39 @@ attack!(
         ));
     }
 );
+
+attack!(
+    a_store_that_drops_rows_at_commit_is_not_answered_stored,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        put(&mut db, &w.operator, receipt("r", 10));
+        // The owner makes every revocation vanish as it is committed.
+        b.exec(match b {
+            common::Backend::Sqlite(..) => "CREATE TRIGGER drop_revokes AFTER INSERT ON records WHEN NEW.kind = 'role-revoke' BEGIN DELETE FROM records WHERE seq = NEW.seq; END;",
+            common::Backend::Postgres(..) => "CREATE FUNCTION drop_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM records WHERE seq = NEW.seq; RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER drop_revokes AFTER INSERT ON records DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'role-revoke') EXECUTE FUNCTION drop_row();",
+        });
+        let out = db.write(
+            &w.council,
+            vec![role_change(
+                Kind::RoleRevoke,
+                "operator",
+                &w.operator,
+                20,
+                Provenance::GovernanceDirected,
+            )],
+        );
+        assert!(
+            matches!(
+                out,
+                Err(SynomeError::Store(laniakea_synome::StoreError::Write(_)))
+            ),
+            "the Council was told {out:?} for a revocation the store does not hold"
+        );
+        assert!(db
+            .auth()
+            .unwrap()
+            .holds(w.operator.signer.address(), Role::Operator));
+    }
+);
