@@ -741,3 +741,48 @@ attack!(
             .holds(w.operator.signer.address(), Role::Operator));
     }
 );
+
+attack!(
+    write_retry_does_not_mark_a_stale_revocation_already_stored,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let addr = w.operator.signer.address();
+        let revoke = role_change(
+            Kind::RoleRevoke,
+            "operator",
+            &w.operator,
+            5,
+            Provenance::GovernanceDirected,
+        );
+        let regrant = role_change(
+            Kind::RoleGrant,
+            "operator",
+            &w.operator,
+            5,
+            Provenance::SystemDerived,
+        );
+        db.write(&w.council, vec![revoke.clone()]).unwrap();
+        db.write(&w.council, vec![regrant.clone()]).unwrap();
+        // [stored grant (in force), a new record chained after it (lost race → retry),
+        //  the stale revocation]: the retry's dry run must refuse the revocation, not mark it.
+        let params = Draft::new(
+            Kind::ParameterSet,
+            "global",
+            t(6),
+            Provenance::GovernanceDirected,
+            json!({"effective_epoch": "2026-01-07"}),
+        );
+        let n = db.store().count().unwrap();
+        let out = db.write(&w.council, vec![regrant, params, revoke]);
+        assert!(
+            matches!(
+                out,
+                Err(SynomeError::Rejected(Rejection::DuplicateFact { .. }))
+            ),
+            "{out:?}"
+        );
+        assert_eq!(db.store().count().unwrap(), n, "nothing stored");
+        assert!(db.auth().unwrap().holds(addr, Role::Operator));
+    }
+);
