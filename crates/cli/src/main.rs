@@ -310,6 +310,13 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                     "EMPTY: {} is initialised but holds no records (no genesis)",
                     db.store().describe()
                 );
+            } else if !r.missing_anchors.is_empty() {
+                println!(
+                    "NOT OK: {} records verified, but {} of the checkpoints named with --checkpoint {} not verified in this store",
+                    group_thousands(r.records),
+                    r.missing_anchors.len(),
+                    if r.missing_anchors.len() == 1 { "is" } else { "are" }
+                );
             } else {
                 println!(
                     "ok: {} records verified (hashes, signatures, encodings, author chains, store chain, authorisation, references){}",
@@ -335,7 +342,22 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             }
             if !r.missing_anchors.is_empty() && !json {
                 for a in &r.missing_anchors {
-                    println!("MISSING checkpoint {a}: the store was truncated before it");
+                    // Say why: absent (truncated), present but another kind, or present but
+                    // after the first bad record (never reached).
+                    let kind = a
+                        .parse()
+                        .ok()
+                        .and_then(|id| db.get(id).ok().flatten())
+                        .map(|rec| rec.content.kind);
+                    match kind {
+                        Some(k) if k != laniakea_synome::Kind::Checkpoint => println!(
+                            "NOT A CHECKPOINT {a}: it is a {k} record, not a checkpoint"
+                        ),
+                        Some(_) if r.first_bad.is_some() => println!(
+                            "UNCHECKED checkpoint {a}: verification stopped at the bad record before it"
+                        ),
+                        _ => println!("MISSING checkpoint {a}: the store was truncated before it"),
+                    }
                 }
             }
             Ok(if !r.is_ok() {
