@@ -1,0 +1,184 @@
+//! Shared fixture for the Generator / Prime-vault tests: a system from the builder plus typed
+//! helpers to drive it.
+#![allow(clippy::unwrap_used)]
+#![allow(dead_code)]
+
+use alloy_primitives::{Address, B256};
+use laniakea_chain::call::*;
+pub use laniakea_chain::families::prime_vault::PrimeVaultCall;
+use laniakea_chain::rate_limits::{address_key, limit_id, names};
+use laniakea_chain::system::{build, LegacyConfig, Limit, PrimeConfig, System, SystemConfig};
+use laniakea_chain::{Engine, Revert};
+use laniakea_units::{Rad, Timestamp, Wad, RAY, U256, WAD};
+
+pub const GENESIS: Timestamp = Timestamp(1_767_225_600);
+
+pub fn wad(x: u64) -> U256 {
+    U256::from(x) * WAD
+}
+
+pub struct Sys {
+    pub e: Engine,
+    pub s: System,
+}
+
+/// Two Primes (`spark` with a legacy ilk and 1,000 USDS of legacy debt; `grove` without).
+pub fn two_primes() -> SystemConfig {
+    let mut spark = PrimeConfig::new("spark");
+    spark.legacy = Some(LegacyConfig {
+        ilk: None,
+        line: Rad(U256::from(10_000u64) * laniakea_units::math::RAD),
+        debt: Wad(wad(1_000)),
+    });
+    SystemConfig {
+        primes: vec![spark, PrimeConfig::new("grove")],
+        ..SystemConfig::default()
+    }
+}
+
+impl Sys {
+    pub fn new(cfg: &SystemConfig) -> Sys {
+        let (e, s) = build(cfg, GENESIS).unwrap();
+        assert!(e.invariant_violations().is_empty());
+        Sys { e, s }
+    }
+    pub fn a(&self, name: &str) -> Address {
+        self.s.addr(name)
+    }
+    pub fn warp(&mut self, secs: u64) {
+        let t = Timestamp(self.e.now().0 + secs);
+        self.e.warp(t).unwrap();
+    }
+    pub fn tx(&mut self, from: &str, call: Call) -> Result<Returns, Revert> {
+        let tx = Tx {
+            from: self.a(from),
+            at: self.e.now(),
+            call,
+        };
+        let r = self.e.execute(tx).expect("time ok");
+        let problems = self.e.invariant_violations();
+        assert!(problems.is_empty(), "invariants violated: {problems:?}");
+        r.outcome
+    }
+    pub fn gen(&mut self, c: ControllerCall) -> Result<Returns, Revert> {
+        let to = self.a("gen_ctrl");
+        self.tx("gen_relayer", Call::Controller(to, c))
+    }
+    pub fn prime_ctrl(&mut self, prime: &str, c: ControllerCall) -> Result<Returns, Revert> {
+        let to = self.a(&format!("{prime}_ctrl"));
+        self.tx(&format!("{prime}_relayer"), Call::Controller(to, c))
+    }
+    pub fn vault(&mut self, from: &str, prime: &str, c: PrimeVaultCall) -> Result<Returns, Revert> {
+        let to = self.a(&format!("{prime}_pv"));
+        self.tx(from, Call::PrimeVault(to, c))
+    }
+    pub fn mint(&mut self, amount: U256) -> Result<Returns, Revert> {
+        self.gen(ControllerCall::MintUsds {
+            amount: Wad(amount),
+        })
+    }
+    pub fn deposit(&mut self, prime: &str, assets: U256) -> Result<Returns, Revert> {
+        let vault = self.a(&format!("{prime}_pv"));
+        self.gen(ControllerCall::Deposit4626 {
+            vault,
+            assets: Wad(assets),
+            min_shares_out: Wad(U256::ZERO),
+        })
+    }
+    pub fn withdraw(&mut self, prime: &str, assets: U256) -> Result<Returns, Revert> {
+        let vault = self.a(&format!("{prime}_pv"));
+        self.gen(ControllerCall::Withdraw4626 {
+            vault,
+            assets: Wad(assets),
+            max_shares_in: Wad(U256::MAX),
+        })
+    }
+    pub fn redeem(&mut self, prime: &str, shares: U256) -> Result<Returns, Revert> {
+        let vault = self.a(&format!("{prime}_pv"));
+        self.gen(ControllerCall::Redeem4626 {
+            vault,
+            shares: Wad(shares),
+            min_assets_out: Wad(U256::ZERO),
+        })
+    }
+    pub fn draw(&mut self, prime: &str, amount: U256) -> Result<Returns, Revert> {
+        let vault = self.a(&format!("{prime}_pv"));
+        self.prime_ctrl(
+            prime,
+            ControllerCall::DrawPrimeVault {
+                vault,
+                amount: Wad(amount),
+            },
+        )
+    }
+    pub fn repay(&mut self, prime: &str, amount: U256) -> Result<Returns, Revert> {
+        let vault = self.a(&format!("{prime}_pv"));
+        self.prime_ctrl(
+            prime,
+            ControllerCall::RepayPrimeVault {
+                vault,
+                amount: Wad(amount),
+            },
+        )
+    }
+    pub fn bal(&self, token: &str, who: &str) -> U256 {
+        self.e.state().balance_of(self.a(token), self.a(who))
+    }
+    pub fn idle(&self, prime: &str) -> U256 {
+        self.bal("usds", &format!("{prime}_pv"))
+    }
+    pub fn total_assets(&self, prime: &str) -> U256 {
+        self.e
+            .state()
+            .pv_total_assets(self.a(&format!("{prime}_pv")))
+            .unwrap()
+    }
+    pub fn shares(&self, prime: &str) -> U256 {
+        self.bal(&format!("{prime}_pv"), "gen_proxy")
+    }
+    pub fn set_limit(&mut self, rl: &str, key: B256, limit: Limit) {
+        let to = self.a(rl);
+        self.tx(
+            "admin",
+            Call::RateLimits(
+                to,
+                RateLimitsCall::SetMaxSlope {
+                    key: Key(key),
+                    max_amount: limit.max_amount,
+                    slope: limit.slope,
+                },
+            ),
+        )
+        .unwrap();
+    }
+    pub fn vault_key(&self, name: &str, prime: &str) -> B256 {
+        address_key(limit_id(name), self.a(&format!("{prime}_pv")))
+    }
+    pub fn draw_key(&self, prime: &str) -> B256 {
+        self.vault_key(names::VAULT_DRAW, prime)
+    }
+    pub fn repay_key(&self, prime: &str) -> B256 {
+        self.vault_key(names::VAULT_REPAY, prime)
+    }
+    /// Σ over ilks of Art·rate [rad] (total system debt).
+    pub fn vat_debt(&self) -> U256 {
+        let vat = self.a("vat");
+        self.e
+            .state()
+            .get::<laniakea_chain::contracts::Vat>(vat)
+            .unwrap()
+            .debt
+            .0
+    }
+}
+
+pub fn code(r: Result<Returns, Revert>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
+}
+
+pub fn ray() -> U256 {
+    RAY
+}
