@@ -1,0 +1,171 @@
+//! Generator / Prime-vault throughput (issue 10 targets, single thread, release):
+//! - Prime-vault deposit+withdraw pairs through the Generator controller (rate limits included)
+//!   ≥ 200,000/s
+//! - Prime draw+repay pairs through the Prime's controller (rate limits included) ≥ 200,000/s
+//!
+//! Each batch starts from a freshly built system (`laniakea_chain::system::build`).
+
+#![allow(clippy::unwrap_used)]
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use laniakea_chain::call::*;
+use laniakea_chain::system::{build, Limit, PrimeConfig, System, SystemConfig};
+use laniakea_chain::Engine;
+use laniakea_units::{Timestamp, Wad, U256, WAD};
+
+const GENESIS: Timestamp = Timestamp(1_767_225_600);
+
+fn wad(x: u64) -> U256 {
+    U256::from(x) * WAD
+}
+
+/// One Prime with finite (refilling) limits on every key the pairs touch, and 100,000 USDS in the
+/// Generator's proxy.
+fn system() -> (Engine, System) {
+    let mut grove = PrimeConfig::new("grove");
+    grove.deposit_limit = Limit::whole(1_000_000, 10);
+    grove.withdraw_limit = Limit::whole(1_000_000, 10);
+    grove.draw_limit = Limit::whole(1_000_000, 10);
+    grove.repay_limit = Limit::whole(1_000_000, 10);
+    let mut cfg = SystemConfig {
+        primes: vec![grove],
+        ..SystemConfig::default()
+    };
+    cfg.generator.mint_limit = Limit::whole(1_000_000, 10);
+    let (mut e, s) = build(&cfg, GENESIS).unwrap();
+    let r = e
+        .execute(Tx {
+            from: s.addr("gen_relayer"),
+            at: GENESIS,
+            call: Call::Controller(
+                s.addr("gen_ctrl"),
+                ControllerCall::MintUsds {
+                    amount: Wad(wad(100_000)),
+                },
+            ),
+        })
+        .unwrap();
+    assert!(r.is_ok());
+    (e, s)
+}
+
+fn deposit_withdraw(c: &mut Criterion) {
+    const N: u64 = 2_000;
+    let (_, s) = system();
+    let (relayer, ctrl, vault) = (
+        s.addr("gen_relayer"),
+        s.addr("gen_ctrl"),
+        s.prime("grove", "pv"),
+    );
+    let mut g = c.benchmark_group("prime-vault");
+    g.throughput(Throughput::Elements(N));
+    g.bench_function("generator deposit+withdraw pair", |b| {
+        b.iter_batched(
+            || system().0,
+            |mut e| {
+                for i in 0..N {
+                    let at = Timestamp(GENESIS.0 + i);
+                    let d = e
+                        .execute(Tx {
+                            from: relayer,
+                            at,
+                            call: Call::Controller(
+                                ctrl,
+                                ControllerCall::Deposit4626 {
+                                    vault,
+                                    assets: Wad(wad(10)),
+                                    min_shares_out: Wad(U256::ZERO),
+                                },
+                            ),
+                        })
+                        .unwrap();
+                    assert!(d.is_ok(), "{:?}", d.outcome);
+                    let w = e
+                        .execute(Tx {
+                            from: relayer,
+                            at,
+                            call: Call::Controller(
+                                ctrl,
+                                ControllerCall::Withdraw4626 {
+                                    vault,
+                                    assets: Wad(wad(10)),
+                                    max_shares_in: Wad(U256::MAX),
+                                },
+                            ),
+                        })
+                        .unwrap();
+                    assert!(w.is_ok(), "{:?}", w.outcome);
+                }
+                e
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn draw_repay(c: &mut Criterion) {
+    const N: u64 = 2_000;
+    let (_, s) = system();
+    let (gen_relayer, gen_ctrl) = (s.addr("gen_relayer"), s.addr("gen_ctrl"));
+    let (relayer, ctrl, vault) = (
+        s.addr("grove_relayer"),
+        s.prime("grove", "ctrl"),
+        s.prime("grove", "pv"),
+    );
+    let setup = || {
+        let (mut e, _) = system();
+        let d = e
+            .execute(Tx {
+                from: gen_relayer,
+                at: GENESIS,
+                call: Call::Controller(
+                    gen_ctrl,
+                    ControllerCall::Deposit4626 {
+                        vault,
+                        assets: Wad(wad(50_000)),
+                        min_shares_out: Wad(U256::ZERO),
+                    },
+                ),
+            })
+            .unwrap();
+        assert!(d.is_ok());
+        e
+    };
+    let mut g = c.benchmark_group("prime-vault");
+    g.throughput(Throughput::Elements(N));
+    g.bench_function("prime draw+repay pair", |b| {
+        b.iter_batched(
+            setup,
+            |mut e| {
+                for i in 0..N {
+                    let at = Timestamp(GENESIS.0 + i);
+                    for call in [
+                        ControllerCall::DrawPrimeVault {
+                            vault,
+                            amount: Wad(wad(10)),
+                        },
+                        ControllerCall::RepayPrimeVault {
+                            vault,
+                            amount: Wad(wad(10)),
+                        },
+                    ] {
+                        let r = e
+                            .execute(Tx {
+                                from: relayer,
+                                at,
+                                call: Call::Controller(ctrl, call),
+                            })
+                            .unwrap();
+                        assert!(r.is_ok(), "{:?}", r.outcome);
+                    }
+                }
+                e
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, deposit_withdraw, draw_repay);
+criterion_main!(benches);
