@@ -15,7 +15,8 @@
 //! `holding`, `gen_relayer`, `<prime>_relayer`; contracts `usds`, `vat`, `jug`, `join`, `susds`,
 //! the Generator's `gen_vault` (+ `gen_vault.buffer`), `gen_rl`, `gen_proxy`, `gen_ctrl`, and per
 //! Prime `<prime>_rl`, `<prime>_proxy`, `<prime>_ctrl`, `<prime>_pv` (its Prime vault) and, with a
-//! legacy ilk, `<prime>_vault` (+ `.buffer`).
+//! legacy ilk, `<prime>_vault` (+ `.buffer`); the Generator registry `generator` (book,
+//! liquidity buffer, migration).
 
 use crate::engine::Engine;
 use crate::script::{self, ScriptError};
@@ -362,6 +363,7 @@ pub const STEPS: &[Step] = &[
     step_generator,
     step_primes,
     step_legacy_debt,
+    step_generator_registry,
 ];
 
 fn step_accounts(c: &SystemConfig, out: &mut Lines) {
@@ -545,6 +547,42 @@ fn step_legacy_debt(c: &SystemConfig, out: &mut Lines) {
                 );
             }
         }
+    }
+}
+
+/// The Generator registry (`generator`): book, buffer, migration executor. It gets RELAYER on
+/// every controller, ADMIN on every rate limits and Prime vault, and Vat ward (see
+/// `families/generator`).
+fn step_generator_registry(c: &SystemConfig, out: &mut Lines) {
+    out.deploy(
+        "generator",
+        json!({"proxy": "@gen_proxy", "controller": "@gen_ctrl"}),
+        "generator",
+    );
+    let grant = |out: &mut Lines, to: &str, role: &str| {
+        out.admin(
+            to,
+            "grantRole",
+            json!({"role": role, "account": "@generator"}),
+        );
+    };
+    grant(out, "gen_ctrl", "RELAYER");
+    grant(out, "gen_rl", "ADMIN");
+    out.admin("vat", "rely", json!({"usr": "@generator"}));
+    for p in &c.primes {
+        let n = &p.name;
+        let mut args = json!({
+            "name": n,
+            "controller": format!("@{n}_ctrl"),
+            "vault": format!("@{n}_pv"),
+        });
+        if p.legacy.is_some() {
+            args["legacy_vault"] = json!(format!("@{n}_vault"));
+        }
+        out.admin("generator", "registerPrime", args);
+        grant(out, &format!("{n}_ctrl"), "RELAYER");
+        grant(out, &format!("{n}_rl"), "ADMIN");
+        grant(out, &format!("{n}_pv"), "ADMIN");
     }
 }
 
