@@ -182,3 +182,52 @@ pub fn code(r: Result<Returns, Revert>) -> &'static str {
 pub fn ray() -> U256 {
     RAY
 }
+
+pub use laniakea_chain::families::generator::{GeneratorCall, GeneratorView, MigrationPlan};
+
+impl Sys {
+    pub fn reg(&mut self, c: GeneratorCall) -> Result<Returns, Revert> {
+        let to = self.a("generator");
+        self.tx("admin", Call::GeneratorRegistry(to, c))
+    }
+    pub fn gview(&self, v: GeneratorView) -> serde_json::Value {
+        let to = self.a("generator");
+        let a = laniakea_chain::Chain::view(&self.e, to, &Query::GeneratorRegistry(v)).unwrap();
+        serde_json::to_value(a).unwrap()
+    }
+    /// Legacy ilk `Art` [wad] (rate is RAY in the standard configuration).
+    pub fn ilk_art(&self, ilk: &str) -> U256 {
+        let vat = self.a("vat");
+        let id = laniakea_chain::mcd::ilk_id(ilk).unwrap();
+        self.e
+            .state()
+            .get::<laniakea_chain::contracts::Vat>(vat)
+            .unwrap()
+            .ilks
+            .get(&id)
+            .map(|i| i.art_total.0)
+            .unwrap_or_default()
+    }
+    pub fn ilk_line(&self, ilk: &str) -> U256 {
+        let vat = self.a("vat");
+        let id = laniakea_chain::mcd::ilk_id(ilk).unwrap();
+        self.e
+            .state()
+            .get::<laniakea_chain::contracts::Vat>(vat)
+            .unwrap()
+            .ilks
+            .get(&id)
+            .map(|i| i.line.0)
+            .unwrap_or_default()
+    }
+}
+
+pub fn plan(cutover_at: u64, tranches: &[u64]) -> MigrationPlan {
+    MigrationPlan {
+        cutover_at: Timestamp(cutover_at),
+        tranches: tranches.iter().map(|t| Wad(wad(*t))).collect(),
+        min_idle_bps: 0,
+        draw_limit: None,
+        buffer_schedule: Vec::new(),
+    }
+}
