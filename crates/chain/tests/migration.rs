@@ -396,3 +396,52 @@ fn liquidity_buffer_follows_the_schedule_after_cutover() {
         "100"
     );
 }
+
+#[test]
+fn the_shipped_migration_example_meets_every_expectation() {
+    let text = include_str!("../../../examples/generator-migration.jsonl");
+    let out = laniakea_chain::script::parse(text).unwrap().run();
+    assert!(
+        out.unmet_expectations.is_empty(),
+        "{:?}",
+        out.unmet_expectations
+    );
+    let last = out.lines.last().unwrap();
+    assert_eq!(
+        last["summary"]["invariant_violations"],
+        serde_json::json!([])
+    );
+    // two Primes migrated: the compatibility set is empty at the end, all debt sits in vaults
+    let compat: Vec<_> = out
+        .lines
+        .iter()
+        .filter(|l| l["fn"] == "compatibilitySet")
+        .collect();
+    assert_eq!(
+        compat.first().unwrap()["returns"]["ilks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        compat.last().unwrap()["returns"]["ilks"],
+        serde_json::json!([])
+    );
+    let locs = out
+        .lines
+        .iter()
+        .rev()
+        .find(|l| l["fn"] == "debtLocations")
+        .unwrap();
+    for p in locs["returns"]["primes"].as_array().unwrap() {
+        assert_eq!(p["legacy_debt_wad"], "0");
+        assert_eq!(p["migration"], "completed");
+    }
+    let rolled = out
+        .lines
+        .iter()
+        .filter(|l| l["fn"] == "rollbackMigration")
+        .count();
+    assert_eq!(rolled, 1);
+}
