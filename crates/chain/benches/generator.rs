@@ -3,6 +3,8 @@
 //!   ≥ 200,000/s
 //! - Prime draw+repay pairs through the Prime's controller (rate limits included) ≥ 200,000/s
 //!
+//! - migrating 50 Primes × 20 tranches each, including building the system, < 1 s
+//!
 //! Each batch starts from a freshly built system (`laniakea_chain::system::build`).
 
 #![allow(clippy::unwrap_used)]
@@ -167,5 +169,81 @@ fn draw_repay(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, deposit_withdraw, draw_repay);
+/// Builds 50 Primes with 20,000 USDS of legacy debt each, then plans, starts, runs 20 tranches
+/// of 1,000 USDS and completes every migration (1,000 tranches, 1,150 transactions).
+fn migrate_50_by_20() -> Engine {
+    use laniakea_chain::families::generator::{GeneratorCall, MigrationPlan};
+    use laniakea_chain::system::LegacyConfig;
+    use laniakea_units::Rad;
+    let primes: Vec<PrimeConfig> = (0..50)
+        .map(|i| {
+            let mut p = PrimeConfig::new(&format!("p{i}"));
+            p.legacy = Some(LegacyConfig {
+                ilk: None,
+                line: Rad(U256::from(20_000u64) * laniakea_units::math::RAD),
+                debt: Wad(wad(20_000)),
+            });
+            p
+        })
+        .collect();
+    let cfg = SystemConfig {
+        primes,
+        ..SystemConfig::default()
+    };
+    let (mut e, s) = build(&cfg, GENESIS).unwrap();
+    let (admin, reg) = (s.addr("admin"), s.addr("generator"));
+    let mut step = |e: &mut Engine, c: GeneratorCall| {
+        let r = e
+            .execute(Tx {
+                from: admin,
+                at: Timestamp(GENESIS.0 + 60),
+                call: Call::GeneratorRegistry(reg, c),
+            })
+            .unwrap();
+        assert!(r.is_ok(), "{:?}", r.outcome);
+    };
+    for i in 0..50 {
+        let prime = format!("p{i}");
+        step(
+            &mut e,
+            GeneratorCall::SetMigrationPlan {
+                prime: prime.clone(),
+                plan: MigrationPlan {
+                    cutover_at: Timestamp(GENESIS.0 + 60),
+                    tranches: vec![Wad(wad(1_000)); 20],
+                    min_idle_bps: 0,
+                    draw_limit: None,
+                    buffer_schedule: Vec::new(),
+                },
+            },
+        );
+        step(
+            &mut e,
+            GeneratorCall::StartMigration {
+                prime: prime.clone(),
+            },
+        );
+        for _ in 0..20 {
+            step(
+                &mut e,
+                GeneratorCall::ExecuteTranche {
+                    prime: prime.clone(),
+                },
+            );
+        }
+        step(&mut e, GeneratorCall::CompleteMigration { prime });
+    }
+    e
+}
+
+fn migration(c: &mut Criterion) {
+    let mut g = c.benchmark_group("migration");
+    g.sample_size(10);
+    g.bench_function("build + 50 Primes x 20 tranches", |b| {
+        b.iter(migrate_50_by_20)
+    });
+    g.finish();
+}
+
+criterion_group!(benches, deposit_withdraw, draw_repay, migration);
 criterion_main!(benches);
