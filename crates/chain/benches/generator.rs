@@ -192,7 +192,7 @@ fn migrate_50_by_20() -> Engine {
     };
     let (mut e, s) = build(&cfg, GENESIS).unwrap();
     let (admin, reg) = (s.addr("admin"), s.addr("generator"));
-    let mut step = |e: &mut Engine, c: GeneratorCall| {
+    let step = |e: &mut Engine, c: GeneratorCall| {
         let r = e
             .execute(Tx {
                 from: admin,

@@ -185,9 +185,10 @@ fn run(specs: Vec<PrimeSpec>, ops: Vec<Op>) -> Result<Vec<&'static str>, TestCas
                 }
             }
             Op::Rollback(p) if p < n => {
-                if x.reg(GeneratorCall::RollbackMigration { prime: name(p) })
-                    .is_ok()
-                {
+                let ok = x
+                    .reg(GeneratorCall::RollbackMigration { prime: name(p) })
+                    .is_ok();
+                if ok {
                     moved[p] = 0;
                     done[p] = 0;
                     status[p] = "rolled-back";
@@ -197,9 +198,10 @@ fn run(specs: Vec<PrimeSpec>, ops: Vec<Op>) -> Result<Vec<&'static str>, TestCas
                 }
             }
             Op::Complete(p) if p < n => {
-                if x.reg(GeneratorCall::CompleteMigration { prime: name(p) })
-                    .is_ok()
-                {
+                let ok = x
+                    .reg(GeneratorCall::CompleteMigration { prime: name(p) })
+                    .is_ok();
+                if ok {
                     status[p] = "completed";
                     prop_assert_eq!(moved[p], specs[p].debt);
                     prop_assert_eq!(x.ilk_art(&legacy_ilk(p)), U256::ZERO);
