@@ -445,3 +445,25 @@ fn the_shipped_migration_example_meets_every_expectation() {
         .count();
     assert_eq!(rolled, 1);
 }
+
+#[test]
+fn an_instant_beyond_the_calendar_is_a_typed_revert_not_a_panic() {
+    let mut x = Sys::new(&two_primes());
+    let end = laniakea_units::time::MAX_TIME.0;
+    let e = x
+        .reg(GeneratorCall::SetMigrationPlan {
+            prime: spark(),
+            plan: plan(end, &[1]),
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), "Generator/time-out-of-range");
+    let now = x.e.now().0;
+    x.warp(end - now);
+    let to = x.a("generator");
+    let r = laniakea_chain::Chain::view(
+        &x.e,
+        to,
+        &laniakea_chain::Query::GeneratorRegistry(GeneratorView::LiquidityBuffer),
+    );
+    assert_eq!(r.unwrap_err().code(), "Generator/time-out-of-range");
+}

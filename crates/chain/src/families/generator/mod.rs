@@ -419,12 +419,11 @@ impl Family for GeneratorRegistry {
     }
 }
 
-/// The epoch an instant belongs to: `[16:00 of d−1, 16:00 of d)` is epoch `d`.
-pub fn epoch_of(t: Timestamp) -> EpochId {
+/// The epoch an instant belongs to: `[16:00 of d−1, 16:00 of d)` is epoch `d`; an instant
+/// beyond the supported calendar (after 9999-12-30 16:00 UTC) is a typed revert.
+pub fn epoch_of(t: Timestamp) -> CallResult<EpochId> {
     let shifted = Timestamp(t.0.saturating_add(SECONDS_PER_DAY - MOMENT_OFFSET_S));
-    let e = EpochId::date_of(shifted);
-    assert!(e.is_ok(), "engine time {t} is outside the supported range");
-    e.unwrap_or_else(|_| unreachable!())
+    EpochId::date_of(shifted).map_err(|_| err(GeneratorRevert::TimeOutOfRange { time: t }))
 }
 
 /// Whether `t` is inside a Processing Window (13:00 ≤ time of day < 16:00 UTC).
@@ -627,6 +626,7 @@ impl State {
                 now: self.now,
             }));
         }
+        epoch_of(plan.cutover_at)?;
         if in_processing_window(plan.cutover_at) {
             return Err(err(GeneratorRevert::CutoverInProcessingWindow {
                 cutover_at: plan.cutover_at,
@@ -701,7 +701,7 @@ impl State {
             reg,
             EventKind::GeneratorRegistry(GeneratorEvent::MigrationStarted {
                 prime: symbol_string(name),
-                epoch: epoch_of(self.now),
+                epoch: epoch_of(self.now)?,
             }),
         );
         Ok(())
@@ -923,14 +923,14 @@ impl State {
     /// the current epoch (index = epochs since the cutover epoch).
     pub fn liquidity_buffer(&self, reg: Address) -> CallResult<BufferStatus> {
         let r = self.gen_reg(reg)?;
-        let epoch = epoch_of(self.now);
+        let epoch = epoch_of(self.now)?;
         let mut required = r.min_buffer.0;
         for (_, p) in self.gen_primes(reg) {
             let Some(m) = &p.migration else { continue };
             if !matches!(m.status, MigrationStatus::DualRun | MigrationStatus::Completed) {
                 continue;
             }
-            let start = epoch_of(m.plan.cutover_at).day_number();
+            let start = epoch_of(m.plan.cutover_at)?.day_number();
             let idx = epoch.day_number().checked_sub(start);
             if let Some(b) = idx.and_then(|i| m.plan.buffer_schedule.get(i as usize)) {
                 required = required.max(b.0);
@@ -1029,6 +1029,9 @@ pub enum GeneratorRevert {
     #[error("legacy debt {debt} remains; completion needs 0")]
     #[strum(serialize = "Migration/legacy-debt-remaining")]
     LegacyDebtRemaining { debt: U256 },
+    #[error("time {time} is beyond the supported calendar (epochs up to 9999-12-31)")]
+    #[strum(serialize = "Generator/time-out-of-range")]
+    TimeOutOfRange { time: Timestamp },
 }
 
 /// This family's events (JSON `{"event": "<Name>", …}`; names stable).
