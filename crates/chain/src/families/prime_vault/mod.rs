@@ -453,10 +453,9 @@ impl State {
 
     fn pv_virtual(&self, vault: Address) -> CallResult<(U256, U256)> {
         let v = self.pv(vault)?;
-        let supply = math::add(
-            v.token.total_supply.0,
-            U256::from(10u8).pow(U256::from(v.decimals_offset)),
-        )?;
+        // offset ≤ 18 (checked at deployment), so 10^offset fits a u64.
+        let unit = 10u64.pow(u32::from(v.decimals_offset.min(MAX_DECIMALS_OFFSET)));
+        let supply = math::add(v.token.total_supply.0, U256::from(unit))?;
         let assets = math::add(self.pv_total_assets(vault)?, U256::from(1u8))?;
         Ok((supply, assets))
     }
