@@ -5,6 +5,7 @@
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap);
 //! `synome verify`: 4 a bad record or a missing `--checkpoint`, 5 an empty store.
 
+mod book;
 mod demo;
 mod settle;
 
@@ -34,6 +35,18 @@ enum Cmd {
         /// Exit with code 3 if any line's "expect" is not met.
         #[arg(long)]
         check: bool,
+    },
+    /// Run a transaction script, then print the Generator's book, where each Prime's debt sits,
+    /// the temporary compatibility set and the liquidity buffer on its final state.
+    Book {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The script name of the Generator registry.
+        #[arg(long, default_value = "generator")]
+        generator: String,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Compute every Prime's settlement statement and the distributions for one epoch from an
     /// inputs file (JSON; see docs/settlement-inputs.md). Prints a table, or JSON with --json.
@@ -572,6 +585,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("expectation not met: line {line}: expected {exp}, got {got}");
                 }
                 return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Book {
+            script,
+            generator,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&script)
+                .with_context(|| format!("cannot read script {}", script.display()))?;
+            let v = book::views(&text, &generator)
+                .with_context(|| format!("invalid script {}", script.display()))?;
+            if json {
+                println!("{}", serde_json::to_string(&book::to_json(&v))?);
+            } else {
+                print!("{}", book::render(&v));
             }
             Ok(ExitCode::SUCCESS)
         }

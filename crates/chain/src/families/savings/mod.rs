@@ -384,6 +384,9 @@ impl State {
 
     /// The vault's underlying asset.
     pub fn vault_asset(&self, vault: Address) -> CallResult<Address> {
+        if let Ok(v) = self.get::<crate::families::prime_vault::PrimeVault>(vault) {
+            return Ok(v.asset);
+        }
         Ok(self.savings(vault)?.asset)
     }
 
@@ -496,6 +499,9 @@ impl State {
         assets: U256,
         receiver: Address,
     ) -> CallResult<U256> {
+        if self.is_prime_vault(vault) {
+            return self.pv_deposit(vault, caller, assets, receiver);
+        }
         self.savings_drip(vault)?;
         let max = self.vault_max_deposit(vault, receiver)?;
         if assets > max {
@@ -541,6 +547,9 @@ impl State {
         receiver: Address,
         owner: Address,
     ) -> CallResult<U256> {
+        if self.is_prime_vault(vault) {
+            return self.pv_withdraw(vault, caller, assets, receiver, owner);
+        }
         self.savings_drip(vault)?;
         let max = self.vault_max_withdraw(vault, owner)?;
         if assets > max {
@@ -560,6 +569,9 @@ impl State {
         receiver: Address,
         owner: Address,
     ) -> CallResult<U256> {
+        if self.is_prime_vault(vault) {
+            return self.pv_redeem(vault, caller, shares, receiver, owner);
+        }
         self.savings_drip(vault)?;
         let max = self.vault_max_redeem(vault, owner)?;
         if shares > max {
