@@ -317,6 +317,7 @@ impl State {
         d: RateLimitData,
     ) -> CallResult<()> {
         self.get::<RateLimits>(rl)?;
+        self.configurator_guard(rl, caller)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
         if d.last_amount.0 > d.max_amount.0 {
             return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
