@@ -121,7 +121,7 @@ fn default_max_change() -> u64 {
 pub enum BeamStateCall {
     /// Applies an addition directly (admin, while bootstrapping only).
     #[serde(rename = "bootstrap")]
-    Bootstrap { operation: TimelockOp },
+    Bootstrap { operation: Box<TimelockOp> },
     /// Ends the bootstrap for good (admin).
     #[serde(rename = "endBootstrap")]
     EndBootstrap {},

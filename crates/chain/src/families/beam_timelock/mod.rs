@@ -227,19 +227,19 @@ fn default_delay() -> u64 {
 pub enum BeamTimeLockCall {
     #[serde(rename = "schedule")]
     Schedule {
-        operation: TimelockOp,
+        operation: Box<TimelockOp>,
         #[serde(default)]
         salt: B256,
     },
     #[serde(rename = "execute")]
     Execute {
-        operation: TimelockOp,
+        operation: Box<TimelockOp>,
         #[serde(default)]
         salt: B256,
     },
     #[serde(rename = "cancel")]
     Cancel {
-        operation: TimelockOp,
+        operation: Box<TimelockOp>,
         #[serde(default)]
         salt: B256,
     },
@@ -306,11 +306,11 @@ impl Family for BeamTimeLock {
         match c {
             BeamTimeLockCall::Schedule { operation, salt } => {
                 // The id is in the `OperationScheduled` event.
-                let (_id, ready_at) = s.timelock_schedule(to, from, operation, salt)?;
+                let (_id, ready_at) = s.timelock_schedule(to, from, *operation, salt)?;
                 return Ok(Returns::one("ready_at", Value::Time(ready_at)));
             }
             BeamTimeLockCall::Execute { operation, salt } => {
-                s.timelock_execute(to, from, operation, salt)?
+                s.timelock_execute(to, from, *operation, salt)?
             }
             BeamTimeLockCall::Cancel { operation, salt } => {
                 s.require_role(to, ADMIN_ROLE, from)?;

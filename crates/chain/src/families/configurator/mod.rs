@@ -455,7 +455,6 @@ impl State {
                 if max_amount.0 > bound {
                     return Err(ConfiguratorRevert::SorlMaxAmountExceeded {
                         key,
-                        old: old.max_amount,
                         requested: max_amount,
                         bound: Wad(bound),
                     }
@@ -467,7 +466,6 @@ impl State {
                 if slope.0 > bound {
                     return Err(ConfiguratorRevert::SorlSlopeExceeded {
                         key,
-                        old: old.slope,
                         requested: slope,
                         bound: Wad(bound),
                     }
@@ -711,19 +709,17 @@ pub enum ConfiguratorRevert {
         earliest: Timestamp,
         now: Timestamp,
     },
-    #[error("SORL: key {key} maxAmount {requested} is above the bound {bound} (old {old} × (1 + maxChange))")]
+    #[error("SORL: key {key} maxAmount {requested} is above the bound {bound} (the current value × (1 + maxChange), floored)")]
     #[strum(serialize = "Configurator/sorl-max-amount-exceeded")]
     SorlMaxAmountExceeded {
         key: B256,
-        old: Wad,
         requested: Wad,
         bound: Wad,
     },
-    #[error("SORL: key {key} slope {requested} is above the bound {bound} (old {old} × (1 + maxChange))")]
+    #[error("SORL: key {key} slope {requested} is above the bound {bound} (the current value × (1 + maxChange), floored)")]
     #[strum(serialize = "Configurator/sorl-slope-exceeded")]
     SorlSlopeExceeded {
         key: B256,
-        old: Wad,
         requested: Wad,
         bound: Wad,
     },

@@ -150,7 +150,9 @@ pub fn deploy_scope<C: Chain>(
         role: Role(ADMIN_ROLE),
         account: configurator,
     };
-    let bootstrap = |op| Call::BeamState(state, BeamStateCall::Bootstrap { operation: op });
+    let bootstrap = |op| Call::BeamState(state, BeamStateCall::Bootstrap {
+            operation: Box::new(op),
+        });
     for p in paus {
         send(chain, admin, "grant admin on proxy", Call::AlmProxy(p.proxy, grant.clone()))?;
         send(
