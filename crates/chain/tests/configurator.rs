@@ -602,13 +602,10 @@ fn execution_while_paused_is_refused_and_pause_is_instant() {
     cx.fx.warp(DELAY);
     let tl = cx.gen.timelock;
     assert_eq!(
-        code(cx.tx(
-            "gov_gen",
-            Call::BeamTimeLock(tl, BeamTimeLockCall::Pause {})
-        )),
+        code(cx.tx("gov_gen", Call::BeamTimeLock(tl, BeamTimeLockCall::Pause))),
         "AccessControl/unauthorized-account"
     );
-    cx.tx("admin", Call::BeamTimeLock(tl, BeamTimeLockCall::Pause {}))
+    cx.tx("admin", Call::BeamTimeLock(tl, BeamTimeLockCall::Pause))
         .unwrap();
     assert_eq!(
         code(cx.execute(false, op.clone(), 0)),
@@ -618,11 +615,8 @@ fn execution_while_paused_is_refused_and_pause_is_instant() {
         code(cx.schedule(false, op.clone(), 1)),
         "BEAMTimeLock/paused"
     );
-    cx.tx(
-        "admin",
-        Call::BeamTimeLock(tl, BeamTimeLockCall::Unpause {}),
-    )
-    .unwrap();
+    cx.tx("admin", Call::BeamTimeLock(tl, BeamTimeLockCall::Unpause))
+        .unwrap();
     assert_eq!(code(cx.execute(false, op, 0)), "ok");
 }
 

@@ -124,7 +124,7 @@ pub enum BeamStateCall {
     Bootstrap { operation: Box<TimelockOp> },
     /// Ends the bootstrap for good (admin).
     #[serde(rename = "endBootstrap")]
-    EndBootstrap {},
+    EndBootstrap,
     #[serde(rename = "unregisterPau")]
     UnregisterPau { pau: Address },
     #[serde(rename = "removeRateLimitInit")]
@@ -230,7 +230,7 @@ impl Family for BeamState {
                 }
                 s.beam_state_apply(to, from, &operation)?;
             }
-            BeamStateCall::EndBootstrap {} => {
+            BeamStateCall::EndBootstrap => {
                 s.require_role(to, ADMIN_ROLE, from)?;
                 s.get_mut::<BeamState>(to)?.bootstrapping = false;
                 s.emit(to, BeamStateEvent::BootstrapEnded {}.into());

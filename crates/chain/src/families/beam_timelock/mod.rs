@@ -244,9 +244,9 @@ pub enum BeamTimeLockCall {
         salt: B256,
     },
     #[serde(rename = "pause")]
-    Pause {},
+    Pause,
     #[serde(rename = "unpause")]
-    Unpause {},
+    Unpause,
     #[serde(skip)]
     Access(AccessCall),
 }
@@ -322,9 +322,9 @@ impl Family for BeamTimeLock {
                 s.ledgers.beam_timelock.operations.remove(&(to, id));
                 s.emit(to, BeamTimeLockEvent::OperationCancelled { id }.into());
             }
-            BeamTimeLockCall::Pause {} | BeamTimeLockCall::Unpause {} => {
+            BeamTimeLockCall::Pause | BeamTimeLockCall::Unpause => {
                 s.require_role(to, ADMIN_ROLE, from)?;
-                let on = matches!(c, BeamTimeLockCall::Pause {});
+                let on = matches!(c, BeamTimeLockCall::Pause);
                 let t = s.get_mut::<BeamTimeLock>(to)?;
                 let old = std::mem::replace(&mut t.paused, on);
                 s.emit(

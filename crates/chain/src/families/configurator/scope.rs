@@ -201,7 +201,7 @@ pub fn deploy_scope<C: Chain>(
         chain,
         admin,
         "end bootstrap",
-        Call::BeamState(state, BeamStateCall::EndBootstrap {}),
+        Call::BeamState(state, BeamStateCall::EndBootstrap),
     )?;
     Ok(Scope {
         timelock,
