@@ -5,6 +5,7 @@
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap).
 
 mod demo;
+mod limits;
 mod settle;
 
 use anyhow::Context;
@@ -46,6 +47,21 @@ enum Cmd {
         #[arg(long)]
         prime: Option<String>,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a transaction script, then list a Configurator scope: every rate limit of each PAU
+    /// (headroom, init, last raise, earliest next raise) and the timelock queue.
+    Limits {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The script name of the Configurator whose scope to list.
+        #[arg(long)]
+        configurator: String,
+        /// Only this PAU (its ALMProxy's script name).
+        #[arg(long)]
+        pau: Option<String>,
+        /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
     },
@@ -445,6 +461,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", settle::render_table(&result));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Limits {
+            script,
+            configurator,
+            pau,
+            json,
+        } => {
+            limits::run(&script, &configurator, pau.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),
