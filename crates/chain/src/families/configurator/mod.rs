@@ -32,7 +32,7 @@ use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
 use crate::families::beam_state::{BeamState, BeamStateRevert, ControllerFunction, InitLimit, BPS};
 use crate::families::controller::{Controller, ExchangeRate};
-use crate::families::rate_limits::{current_amount, RateLimitData};
+use crate::families::rate_limits::{current_amount, RateLimitData, RateLimitsEvent};
 use crate::families::Family;
 use crate::journal::JournaledMap;
 use crate::roles::{freezer_role, relayer_role, ADMIN_ROLE};
@@ -370,9 +370,14 @@ pub enum LimitChange {
 
 /// The SORL bound on one raised value: `⌊old·(10000 + maxChange)/10000⌋`.
 pub fn sorl_bound(old: U256, max_change_bps: u64) -> CallResult<U256> {
-    let factor = math::add(U256::from(BPS), U256::from(max_change_bps))?;
-    // The quotient can only overflow 256 bits (the divisor is not zero): no bound then.
-    Ok(math::mul_div_floor(old, factor, U256::from(BPS)).unwrap_or(U256::MAX))
+    // old + ⌊old·bps/10000⌋, split as old = q·10000 + r so nothing needs 512 bits:
+    // ⌊old·bps/10000⌋ = q·bps + ⌊r·bps/10000⌋ exactly. Past 2^256−1 there is no bound.
+    let bps = U256::from(max_change_bps);
+    let (q, r) = old.div_rem(U256::from(BPS));
+    let part = math::mul(q, bps)
+        .and_then(|qb| Ok(math::add(qb, math::mul(r, bps)? / U256::from(BPS))?))
+        .and_then(|inc| math::add(old, inc));
+    Ok(part.unwrap_or(U256::MAX))
 }
 
 /// The context of a cBEAM action: the scope's state and the PAU's registry entry.
@@ -480,17 +485,13 @@ impl State {
             LimitChange::First => max_amount,
             _ => Wad(current_amount(&old, now)?.min(max_amount.0)),
         };
-        self.rl_set(
-            c.rate_limits,
-            cfg,
-            key,
-            RateLimitData {
-                max_amount,
-                slope,
-                last_amount,
-                last_updated: now,
-            },
-        )?;
+        let data = RateLimitData {
+            max_amount,
+            slope,
+            last_amount,
+            last_updated: now,
+        };
+        self.configurator_write_limit(c.rate_limits, key, data);
         self.ledgers.configurator.sorl.set(
             (cfg, pau, key),
             SorlEntry {
@@ -529,7 +530,7 @@ impl State {
     ) -> CallResult<()> {
         let c = self.cbeam_ctx(cfg, caller, pau)?;
         let old = self.rate_limit_data(c.rate_limits, key);
-        self.rl_set(c.rate_limits, cfg, key, RateLimitData::default())?;
+        self.configurator_write_limit(c.rate_limits, key, RateLimitData::default());
         let sorl = self.ledgers.configurator.sorl.get(&(cfg, pau, key));
         self.ledgers.configurator.sorl.set(
             (cfg, pau, key),
@@ -550,6 +551,28 @@ impl State {
             .into(),
         );
         Ok(())
+    }
+
+    /// Writes a RateLimits entry as its admin, the Configurator, with the event `setRateLimitData`
+    /// emits. No role lookup: registration checked that the Configurator holds the admin role,
+    /// nobody else can revoke it on a managed contract, and the SPEC §8 checker re-verifies it;
+    /// `lastAmount ≤ maxAmount` and `lastUpdated = now` hold by construction (asserted).
+    fn configurator_write_limit(&mut self, rl: Address, key: B256, d: RateLimitData) {
+        assert!(
+            d.last_amount <= d.max_amount && d.last_updated <= self.now,
+            "the configurator builds valid rate-limit data"
+        );
+        self.set_rate_limit_data(rl, key, d);
+        self.emit(
+            rl,
+            EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet {
+                key,
+                max_amount_wad: d.max_amount,
+                slope_wad_per_s: d.slope,
+                last_amount_wad: d.last_amount,
+                last_updated: d.last_updated,
+            }),
+        );
     }
 
     /// `setRelayer`/`setFreezer` (cBEAM): grants or revokes the role on the PAU's controller.
@@ -775,4 +798,30 @@ pub enum ConfiguratorEvent {
         old_max_exchange_rate_e36: ExchangeRate,
         new_max_exchange_rate_e36: ExchangeRate,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The split form equals the one-product 512-bit form `⌊old·(10000+bps)/10000⌋`
+        /// (saturating at 2^256−1), for any value and any maxChange.
+        #[test]
+        fn sorl_bound_equals_the_512_bit_mul_div(limbs in any::<[u64; 4]>(), shift in 0usize..256, bps in any::<u64>()) {
+            let old = U256::from_limbs(limbs) >> shift;
+            let factor = U256::from(BPS) + U256::from(bps);
+            let want = math::mul_div_floor(old, factor, U256::from(BPS)).unwrap_or(U256::MAX);
+            prop_assert_eq!(sorl_bound(old, bps).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn sorl_bound_floors() {
+        assert_eq!(sorl_bound(U256::from(7u8), 2500).unwrap(), U256::from(8u8)); // 8.75
+        assert_eq!(sorl_bound(U256::from(4u8), 2500).unwrap(), U256::from(5u8));
+        assert_eq!(sorl_bound(U256::ZERO, 2500).unwrap(), U256::ZERO);
+        assert_eq!(sorl_bound(U256::MAX - U256::from(1u8), 2500).unwrap(), U256::MAX);
+    }
 }
