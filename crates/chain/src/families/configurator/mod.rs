@@ -375,7 +375,7 @@ pub fn sorl_bound(old: U256, max_change_bps: u64) -> CallResult<U256> {
     let bps = U256::from(max_change_bps);
     let (q, r) = old.div_rem(U256::from(BPS));
     let part = math::mul(q, bps)
-        .and_then(|qb| Ok(math::add(qb, math::mul(r, bps)? / U256::from(BPS))?))
+        .and_then(|qb| math::add(qb, math::mul(r, bps)? / U256::from(BPS)))
         .and_then(|inc| math::add(old, inc));
     Ok(part.unwrap_or(U256::MAX))
 }
