@@ -1094,3 +1094,36 @@ fn the_listing_view_shows_headroom_init_last_raise_and_next_raise() {
         .iter()
         .any(|l| l["key"] == dep.to_string() && l["init"].is_null()));
 }
+
+#[test]
+fn digest_covers_the_configurator_unit_and_is_deterministic() {
+    let mut a = with_first_set();
+    let mut b = with_first_set();
+    assert_eq!(
+        a.fx.e.digest(),
+        b.fx.e.digest(),
+        "same transactions, same digest"
+    );
+    let (st, pau, gov, other) = (
+        a.gen.state,
+        a.fx.a("gen_proxy"),
+        a.fx.a("gov_gen"),
+        a.fx.a("gov_other"),
+    );
+    // same sender, same tx count, same nonces: the only difference is one cBEAM entry
+    a.tx(
+        "admin",
+        Call::BeamState(st, BeamStateCall::RevokeCbeam { pau, govops: gov }),
+    )
+    .unwrap();
+    let r = b.tx(
+        "admin",
+        Call::BeamState(st, BeamStateCall::RevokeCbeam { pau, govops: other }),
+    );
+    assert_eq!(code(r), "BEAMState/no-such-entry");
+    assert_ne!(
+        a.fx.e.digest(),
+        b.fx.e.digest(),
+        "the accordant GovOps are in the digest"
+    );
+}
