@@ -1127,3 +1127,45 @@ fn digest_covers_the_configurator_unit_and_is_deterministic() {
         "the accordant GovOps are in the digest"
     );
 }
+
+mod adversarial {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Whatever a GovOps tries, in whatever order and timing: every accepted change that
+        /// raises a value comes ≥ hop after the previous raise and within ⌊old·1.25⌋; a refused
+        /// one changes nothing; a lowering is never refused.
+        #[test]
+        fn no_sequence_of_calls_beats_sorl(
+            calls in proptest::collection::vec((0u64..2 * HOP, 0u64..3000, 0u64..3), 1..40)
+        ) {
+            let mut cx = with_first_set();
+            let mut last_raise = cx.fx.now();
+            for (dt, max_units, slope_units) in calls {
+                cx.fx.warp(dt);
+                let old = cx.data("gen", mint_key());
+                let (max, slope) = (w(max_units), w(slope_units));
+                let raises = max > old.max_amount.0 || slope > old.slope.0;
+                let r = cx.set("gov_gen", false, "gen", mint_key(), max, slope);
+                let new = cx.data("gen", mint_key());
+                match r {
+                    Ok(_) => {
+                        prop_assert_eq!((new.max_amount.0, new.slope.0), (max, slope));
+                        if raises {
+                            prop_assert!(cx.fx.now().0 >= last_raise.0 + HOP);
+                            prop_assert!(max <= old.max_amount.0 * U256::from(5u8) / U256::from(4u8));
+                            prop_assert!(slope <= old.slope.0 * U256::from(5u8) / U256::from(4u8));
+                            last_raise = cx.fx.now();
+                        }
+                    }
+                    Err(e) => {
+                        prop_assert!(raises, "a lowering was refused: {}", e.code());
+                        prop_assert_eq!(new, old);
+                    }
+                }
+            }
+        }
+    }
+}
