@@ -1169,3 +1169,14 @@ mod adversarial {
         }
     }
 }
+
+/// Regression: the Configurator Unit's events once grew every log entry from 200 to 264 bytes
+/// (the event enum is as large as its largest variant); large payloads are boxed.
+#[test]
+fn configurator_events_do_not_grow_the_log_entry() {
+    use laniakea_chain::families::{beam_state, beam_timelock, configurator, rate_limits};
+    let limit = std::mem::size_of::<rate_limits::RateLimitsEvent>();
+    assert!(std::mem::size_of::<beam_timelock::BeamTimeLockEvent>() <= limit);
+    assert!(std::mem::size_of::<beam_state::BeamStateEvent>() <= limit);
+    assert!(std::mem::size_of::<configurator::ConfiguratorEvent>() <= limit);
+}

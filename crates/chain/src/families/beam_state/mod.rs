@@ -608,10 +608,12 @@ impl State {
                     BeamStateEvent::RateLimitInitSet {
                         key: key.0,
                         pau: *pau,
-                        old_max_amount_wad: old.max_amount_wad,
-                        old_slope_wad_per_s: old.slope_wad_per_s,
-                        new_max_amount_wad: *max_amount,
-                        new_slope_wad_per_s: *slope,
+                        values: Box::new(LimitValues {
+                            old_max_amount_wad: old.max_amount_wad,
+                            old_slope_wad_per_s: old.slope_wad_per_s,
+                            new_max_amount_wad: *max_amount,
+                            new_slope_wad_per_s: *slope,
+                        }),
                     }
                     .into(),
                 );
@@ -860,6 +862,16 @@ pub enum BeamStateRevert {
     },
 }
 
+/// Old and new `(maxAmount, slope)` of a limit or an init, flattened into its event's JSON (boxed
+/// so a log entry stays small).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LimitValues {
+    pub old_max_amount_wad: Wad,
+    pub old_slope_wad_per_s: Wad,
+    pub new_max_amount_wad: Wad,
+    pub new_slope_wad_per_s: Wad,
+}
+
 /// This family's events (JSON `{"event": "<Name>", …}`; names stable). Changes carry old and
 /// new values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, strum::IntoStaticStr, strum::VariantNames)]
@@ -879,10 +891,8 @@ pub enum BeamStateEvent {
     RateLimitInitSet {
         key: B256,
         pau: Option<Address>,
-        old_max_amount_wad: Wad,
-        old_slope_wad_per_s: Wad,
-        new_max_amount_wad: Wad,
-        new_slope_wad_per_s: Wad,
+        #[serde(flatten)]
+        values: Box<LimitValues>,
     },
     RateLimitInitRemoved {
         key: B256,

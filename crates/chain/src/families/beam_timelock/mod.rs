@@ -480,7 +480,7 @@ impl State {
             timelock,
             BeamTimeLockEvent::OperationScheduled {
                 id,
-                operation: operation.clone(),
+                operation: Box::new(operation.clone()),
                 salt,
                 ready_at,
             }
@@ -590,7 +590,8 @@ pub enum BeamTimeLockRevert {
 pub enum BeamTimeLockEvent {
     OperationScheduled {
         id: B256,
-        operation: TimelockOp,
+        /// boxed: keeps every log entry small
+        operation: Box<TimelockOp>,
         salt: B256,
         ready_at: Timestamp,
     },

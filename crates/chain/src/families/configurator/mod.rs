@@ -30,7 +30,9 @@ use crate::call::{Key, Returns};
 use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
-use crate::families::beam_state::{BeamState, BeamStateRevert, ControllerFunction, InitLimit, BPS};
+use crate::families::beam_state::{
+    BeamState, BeamStateRevert, ControllerFunction, InitLimit, LimitValues, BPS,
+};
 use crate::families::controller::{Controller, ExchangeRate};
 use crate::families::rate_limits::{current_amount, RateLimitData, RateLimitsEvent};
 use crate::families::Family;
@@ -513,10 +515,12 @@ impl State {
                 key,
                 change,
                 govops: caller,
-                old_max_amount_wad: old.max_amount,
-                old_slope_wad_per_s: old.slope,
-                new_max_amount_wad: max_amount,
-                new_slope_wad_per_s: slope,
+                values: Box::new(LimitValues {
+                    old_max_amount_wad: old.max_amount,
+                    old_slope_wad_per_s: old.slope,
+                    new_max_amount_wad: max_amount,
+                    new_slope_wad_per_s: slope,
+                }),
             }
             .into(),
         );
@@ -767,10 +771,8 @@ pub enum ConfiguratorEvent {
         key: B256,
         change: LimitChange,
         govops: Address,
-        old_max_amount_wad: Wad,
-        old_slope_wad_per_s: Wad,
-        new_max_amount_wad: Wad,
-        new_slope_wad_per_s: Wad,
+        #[serde(flatten)]
+        values: Box<LimitValues>,
     },
     ConfiguredRateLimitRemoved {
         pau: Address,
