@@ -7,6 +7,7 @@
 
 mod book;
 mod demo;
+mod limits;
 mod settle;
 
 use anyhow::Context;
@@ -60,6 +61,21 @@ enum Cmd {
         #[arg(long)]
         prime: Option<String>,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a transaction script, then list a Configurator scope: every rate limit of each PAU
+    /// (headroom, init, last raise, earliest next raise) and the timelock queue.
+    Limits {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The script name of the Configurator whose scope to list.
+        #[arg(long)]
+        configurator: String,
+        /// Only this PAU (its ALMProxy's script name).
+        #[arg(long)]
+        pau: Option<String>,
+        /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
     },
@@ -644,6 +660,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", settle::render_table(&result));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Limits {
+            script,
+            configurator,
+            pau,
+            json,
+        } => {
+            limits::run(&script, &configurator, pau.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),

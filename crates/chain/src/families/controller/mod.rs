@@ -336,6 +336,7 @@ impl State {
         shares: U256,
         max_expected_assets: U256,
     ) -> CallResult<()> {
+        self.configurator_guard(controller, caller)?;
         self.require_role(controller, ADMIN_ROLE, caller)?;
         let rate = math::mul_div_floor(max_expected_assets, exchange_rate_precision(), shares)?;
         let c = self.get_mut::<Controller>(controller)?;

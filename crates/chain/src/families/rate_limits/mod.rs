@@ -317,6 +317,7 @@ impl State {
         d: RateLimitData,
     ) -> CallResult<()> {
         self.get::<RateLimits>(rl)?;
+        self.configurator_guard(rl, caller)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
         if d.last_amount.raw() > d.max_amount.raw() {
             return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
