@@ -13,6 +13,7 @@
 //! - [`susds_to_srusds`] `= ⌊susds·1e18/xr⌋` (subscription output), [`srusds_to_susds`]
 //!   `= ⌊srusds·xr/1e18⌋` (redemption payout);
 //! - [`is_backed`]: invariant 7, `xr·supply ≤ holding·1e18`, on exact 512-bit products.
+//!
 //! Pure: no I/O, no clock.
 
 use crate::math::{self, MathError, MathResult, WAD};

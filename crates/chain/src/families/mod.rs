@@ -567,5 +567,7 @@ registry! {
     // ---- slot: Prime ERC-4626 vaults, Generator deployment, migration — digest tags 10–19 ----
     // ---- slot: Configurator timelock and state — digest tags 20–29 ----
     // ---- slot: LCTS queues, Holding System — digest tags 30–39 ----
+    holding_system::HoldingSystem,
+    lcts_queue::LctsQueue,
     // ---- slot: next work stream — digest tags 40–49 ----
 }
