@@ -5,6 +5,7 @@
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap).
 
 mod demo;
+mod lcts;
 mod settle;
 
 use anyhow::Context;
@@ -46,6 +47,18 @@ enum Cmd {
         #[arg(long)]
         prime: Option<String>,
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a transaction script, then show the srUSDS Holding System and its LCTS queues:
+    /// exchange rate, backing, generations, totals and every position's claimable amounts.
+    Lcts {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The Holding System's script name (or 0x address).
+        #[arg(long)]
+        holding: String,
+        /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
     },
@@ -444,6 +457,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&result)?);
             } else {
                 print!("{}", settle::render_table(&result));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Lcts {
+            script,
+            holding,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&script)
+                .with_context(|| format!("cannot read script {}", script.display()))?;
+            let parsed = laniakea_chain::script::parse(&text)
+                .with_context(|| format!("invalid script {}", script.display()))?;
+            let addr = match parsed.address(&holding) {
+                Some(a) => a,
+                None => holding.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "invalid --holding '{holding}': not a name in the script nor a 0x address"
+                    )
+                })?,
+            };
+            let mut engine = laniakea_chain::Engine::new(parsed.genesis());
+            parsed.run_on(&mut engine);
+            let r = lcts::report(&engine, &parsed, addr)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", lcts::render_table(&r, &parsed));
             }
             Ok(ExitCode::SUCCESS)
         }

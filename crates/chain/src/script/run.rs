@@ -38,7 +38,8 @@ impl Script {
         self.genesis
     }
 
-    fn name_of(&self, a: Address) -> String {
+    /// The script name of an address (its hex form when it has none).
+    pub fn name_of(&self, a: Address) -> String {
         self.names.get(&a).cloned().unwrap_or_else(|| a.to_string())
     }
 

@@ -47,6 +47,12 @@ use serde_json::Value as Json;
 /// The reward accumulator's scale: `rewardPerShare` is reward wei per 1e36 share wei.
 pub const REWARD_PRECISION: U256 = uint!(1_000_000_000_000_000_000_000_000_000_000_000_000_U256);
 
+/// A 1e36-scaled accumulator as an exact 36-place decimal (the `_e36` convention of
+/// `docs/architecture.md`): `"0.75"` is 0.75·10^36.
+fn e36<S: serde::Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&laniakea_units::format_decimal(*v, 36))
+}
+
 /// A generation's status (a DORMANT queue has no current generation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -73,6 +79,7 @@ pub struct Generation {
     /// underlying still waiting (sUSDS for subscribe, srUSDS for redeem)
     pub total_underlying_wad: Wad,
     /// [1e36-scaled] reward wei per share wei, accumulated over the settlements
+    #[serde(serialize_with = "e36")]
     pub reward_per_share_e36: U256,
     /// underlying converted by the settlements so far
     pub converted_wad: Wad,
@@ -86,6 +93,7 @@ pub struct Position {
     pub generation: u64,
     pub shares_wad: Wad,
     /// [1e36-scaled] `rewardPerShare` when the shares last changed
+    #[serde(serialize_with = "e36")]
     pub reward_debt_e36: U256,
     /// rewards paid since the shares last changed
     pub claimed_wad: Wad,
@@ -193,6 +201,7 @@ pub struct PositionInfo {
     pub generation: u64,
     pub generation_status: GenerationStatus,
     pub shares_wad: Wad,
+    #[serde(serialize_with = "e36")]
     pub reward_debt_e36: U256,
     pub claimed_wad: Wad,
     /// rewards `claim()` would pay (reward token)
@@ -354,7 +363,17 @@ impl Family for LctsQueue {
         e.u(self.rewards_paid_wad.raw());
     }
 
+    /// An empty section is omitted (not written with a zero count), so the digest of a state
+    /// without LCTS queues is what it was before this family existed; sections are still
+    /// self-delimiting (tag byte + count), so the encoding stays unambiguous.
     fn encode_ledger(l: &LctsQueueLedger, tag: u8, e: &mut Enc) {
+        let empty = match tag {
+            TAG_GENERATIONS => l.generations.is_empty(),
+            _ => l.positions.is_empty(),
+        };
+        if empty {
+            return;
+        }
         match tag {
             TAG_GENERATIONS => {
                 e.tag(TAG_GENERATIONS, l.generations.len());
@@ -842,6 +861,7 @@ pub enum LctsEvent {
         capacity_wad: Wad,
         converted_wad: Wad,
         output_wad: Wad,
+        #[serde(serialize_with = "e36")]
         reward_per_share_e36: U256,
         remaining_wad: Wad,
         finalized: bool,
