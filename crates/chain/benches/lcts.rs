@@ -49,17 +49,46 @@ fn world(users: usize, entered: bool) -> World {
         .collect();
     for u in &users {
         let amount = Wad(U256::from(1_000u64) * WAD);
-        tx(&mut e, admin, Call::Savings(susds, SavingsCall::Token(Erc20Call::Mint { to: *u, amount })));
+        tx(
+            &mut e,
+            admin,
+            Call::Savings(
+                susds,
+                SavingsCall::Token(Erc20Call::Mint { to: *u, amount }),
+            ),
+        );
         tx(
             &mut e,
             *u,
-            Call::Savings(susds, SavingsCall::Token(Erc20Call::Approve { spender: sq, amount: Wad(U256::MAX) })),
+            Call::Savings(
+                susds,
+                SavingsCall::Token(Erc20Call::Approve {
+                    spender: sq,
+                    amount: Wad(U256::MAX),
+                }),
+            ),
         );
         if entered {
-            tx(&mut e, *u, Call::LctsQueue(sq, LctsQueueCall::Enter { amount: Wad(U256::from(10u64) * WAD) }));
+            tx(
+                &mut e,
+                *u,
+                Call::LctsQueue(
+                    sq,
+                    LctsQueueCall::Enter {
+                        amount: Wad(U256::from(10u64) * WAD),
+                    },
+                ),
+            );
         }
     }
-    World { e, admin, beacon, susds, sq, users }
+    World {
+        e,
+        admin,
+        beacon,
+        susds,
+        sq,
+        users,
+    }
 }
 
 fn enter_exit(c: &mut Criterion) {
@@ -75,7 +104,11 @@ fn enter_exit(c: &mut Criterion) {
                 let amount = Wad(U256::from(3u64) * WAD);
                 for _ in 0..ROUNDS {
                     for u in &w.users {
-                        tx(&mut w.e, *u, Call::LctsQueue(w.sq, LctsQueueCall::Enter { amount }));
+                        tx(
+                            &mut w.e,
+                            *u,
+                            Call::LctsQueue(w.sq, LctsQueueCall::Enter { amount }),
+                        );
                     }
                     for u in &w.users {
                         tx(&mut w.e, *u, Call::LctsQueue(w.sq, LctsQueueCall::Exit));
@@ -93,11 +126,20 @@ const SIZES: [usize; 5] = [10, 100, 1_000, 10_000, 100_000];
 
 /// One lock + settle of 1 wei (the generation stays ACTIVE, so the pair repeats).
 fn lock_settle(w: &mut World) {
-    tx(&mut w.e, w.beacon, Call::LctsQueue(w.sq, LctsQueueCall::Lock));
     tx(
         &mut w.e,
         w.beacon,
-        Call::LctsQueue(w.sq, LctsQueueCall::Settle { capacity: Wad(U256::from(1u8)) }),
+        Call::LctsQueue(w.sq, LctsQueueCall::Lock),
+    );
+    tx(
+        &mut w.e,
+        w.beacon,
+        Call::LctsQueue(
+            w.sq,
+            LctsQueueCall::Settle {
+                capacity: Wad(U256::from(1u8)),
+            },
+        ),
     );
 }
 

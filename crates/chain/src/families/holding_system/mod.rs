@@ -327,14 +327,14 @@ impl State {
         m.haircut_open = h.haircut_open && !backed;
         self.emit(
             holding,
-            EventKind::HoldingSystem(HoldingEvent::SrusdsRateUpdated {
+            EventKind::HoldingSystem(HoldingEvent::SrusdsRateUpdated(Box::new(RateUpdated {
                 exchange_rate_before_wad: h.exchange_rate,
                 exchange_rate_wad: raised,
                 elapsed_s,
                 premium_apr: h.premium_apr,
                 backing_cap_wad: cap,
                 raise_bound: bound,
-            }),
+            }))),
         );
         Ok(raised)
     }
@@ -374,7 +374,7 @@ impl State {
         m.haircut_open = !backed;
         self.emit(
             holding,
-            EventKind::HoldingSystem(HoldingEvent::SrusdsHaircut {
+            EventKind::HoldingSystem(HoldingEvent::SrusdsHaircut(Box::new(HaircutRecord {
                 fraction_wad: fraction,
                 reason,
                 loss_susds_wad: loss,
@@ -382,7 +382,7 @@ impl State {
                 exchange_rate_before_wad: h.exchange_rate,
                 exchange_rate_wad: after,
                 backed,
-            }),
+            }))),
         );
         Ok(after)
     }
@@ -513,26 +513,11 @@ pub enum HoldingRevert {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr, strum::VariantNames)]
 #[serde(tag = "event")]
 pub enum HoldingEvent {
-    /// The premium raise at a settlement, and the rule that bound it.
-    SrusdsRateUpdated {
-        exchange_rate_before_wad: Wad,
-        exchange_rate_wad: Wad,
-        elapsed_s: u64,
-        premium_apr: Apr,
-        backing_cap_wad: Option<Wad>,
-        raise_bound: RaiseBound,
-    },
+    /// The premium raise at a settlement, and the rule that bound it (boxed: a rare event,
+    /// kept out of the fixed-size event enum).
+    SrusdsRateUpdated(Box<RateUpdated>),
     /// A governance haircut: the recorded reason, the loss paid out, the rate before and after.
-    SrusdsHaircut {
-        fraction_wad: Wad,
-        reason: String,
-        loss_susds_wad: Wad,
-        to: Option<Address>,
-        exchange_rate_before_wad: Wad,
-        exchange_rate_wad: Wad,
-        /// invariant 7 holds after the haircut (false: the haircut stays open)
-        backed: bool,
-    },
+    SrusdsHaircut(Box<HaircutRecord>),
     SrusdsPremiumSet {
         premium_apr: Apr,
     },
@@ -540,4 +525,28 @@ pub enum HoldingEvent {
         queue: Address,
         side: &'static str,
     },
+}
+
+/// The fields of [`HoldingEvent::SrusdsRateUpdated`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RateUpdated {
+    pub exchange_rate_before_wad: Wad,
+    pub exchange_rate_wad: Wad,
+    pub elapsed_s: u64,
+    pub premium_apr: Apr,
+    pub backing_cap_wad: Option<Wad>,
+    pub raise_bound: RaiseBound,
+}
+
+/// The fields of [`HoldingEvent::SrusdsHaircut`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HaircutRecord {
+    pub fraction_wad: Wad,
+    pub reason: String,
+    pub loss_susds_wad: Wad,
+    pub to: Option<Address>,
+    pub exchange_rate_before_wad: Wad,
+    pub exchange_rate_wad: Wad,
+    /// invariant 7 holds after the haircut (false: the haircut stays open)
+    pub backed: bool,
 }

@@ -543,9 +543,12 @@ impl State {
             return Err(rev(LctsRevert::ZeroAmount));
         }
         let q = self.get::<LctsQueue>(queue)?.clone();
-        if let Some(g) = self.lcts_generation(queue, q.current) {
+        let current = self.lcts_generation(queue, q.current);
+        if let Some(g) = current {
             if g.status == GenerationStatus::Locked {
-                return Err(rev(LctsRevert::GenerationLocked { generation: q.current }));
+                return Err(rev(LctsRevert::GenerationLocked {
+                    generation: q.current,
+                }));
             }
         }
         // Take the underlying (converting USDS through the sUSDS vault first).
@@ -564,36 +567,39 @@ impl State {
             amount
         };
         // One position per user: settle a finalized one first.
-        let mut existing = self.ledgers.lcts_queue.positions.get_ref(&(queue, user)).copied();
+        let mut existing = self
+            .ledgers
+            .lcts_queue
+            .positions
+            .get_ref(&(queue, user))
+            .copied();
         if let Some(p) = existing {
             if p.generation != q.current {
                 self.lcts_settle_finalized(queue, user, p)?;
                 existing = None;
             }
         }
-        // Lazy generation creation.
-        let id = if q.current == 0 {
-            let id = q.last_generation + 1;
-            let m = self.get_mut::<LctsQueue>(queue)?;
-            m.current = id;
-            m.last_generation = id;
-            self.lcts_set_generation(
-                queue,
-                id,
-                Generation {
-                    status: GenerationStatus::Active,
-                    total_shares_wad: Wad::ZERO,
-                    total_underlying_wad: Wad::ZERO,
-                    reward_per_share_e36: U256::ZERO,
-                    converted_wad: Wad::ZERO,
-                    rewards_wad: Wad::ZERO,
-                },
-            );
-            id
-        } else {
-            q.current
+        // Lazy generation creation (stored once, below).
+        let (id, mut g) = match current {
+            Some(g) => (q.current, g),
+            None => {
+                let id = q.last_generation + 1;
+                let m = self.get_mut::<LctsQueue>(queue)?;
+                m.current = id;
+                m.last_generation = id;
+                (
+                    id,
+                    Generation {
+                        status: GenerationStatus::Active,
+                        total_shares_wad: Wad::ZERO,
+                        total_underlying_wad: Wad::ZERO,
+                        reward_per_share_e36: U256::ZERO,
+                        converted_wad: Wad::ZERO,
+                        rewards_wad: Wad::ZERO,
+                    },
+                )
+            }
         };
-        let mut g = self.lcts_generation(queue, id).unwrap_or_else(|| unreachable!("current generation exists"));
         let shares = if g.total_shares_wad.is_zero() {
             underlying
         } else {
@@ -680,6 +686,7 @@ impl State {
     }
 
     pub(crate) fn lcts_exit(&mut self, queue: Address, user: Address) -> CallResult<(Wad, Wad)> {
+        let underlying = self.get::<LctsQueue>(queue)?.underlying;
         let (p, mut g) = self.lcts_unlocked(queue, user)?;
         if g.status == GenerationStatus::Finalized {
             return Ok((Wad::ZERO, self.lcts_settle_finalized(queue, user, p)?));
@@ -697,7 +704,6 @@ impl State {
         } else {
             self.lcts_set_generation(queue, p.generation, g);
         }
-        let underlying = self.get::<LctsQueue>(queue)?.underlying;
         self.erc20_move(underlying, queue, user, out.raw())?;
         self.lcts_pay_reward(queue, user, r)?;
         self.emit(
@@ -772,7 +778,7 @@ impl State {
         }
         self.emit(
             queue,
-            EventKind::LctsQueue(LctsEvent::LctsSettle {
+            EventKind::LctsQueue(LctsEvent::LctsSettle(Box::new(LctsSettled {
                 generation: q.current,
                 capacity_wad: capacity,
                 converted_wad: convert,
@@ -780,7 +786,7 @@ impl State {
                 reward_per_share_e36: g.reward_per_share_e36,
                 remaining_wad: g.total_underlying_wad,
                 finalized,
-            }),
+            }))),
         );
         Ok((convert, output))
     }
@@ -856,14 +862,19 @@ pub enum LctsEvent {
         total_underlying_wad: Wad,
         total_shares_wad: Wad,
     },
-    LctsSettle {
-        generation: u64,
-        capacity_wad: Wad,
-        converted_wad: Wad,
-        output_wad: Wad,
-        #[serde(serialize_with = "e36")]
-        reward_per_share_e36: U256,
-        remaining_wad: Wad,
-        finalized: bool,
-    },
+    /// Boxed: a rare event, kept out of the fixed-size event enum.
+    LctsSettle(Box<LctsSettled>),
+}
+
+/// The fields of [`LctsEvent::LctsSettle`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LctsSettled {
+    pub generation: u64,
+    pub capacity_wad: Wad,
+    pub converted_wad: Wad,
+    pub output_wad: Wad,
+    #[serde(serialize_with = "e36")]
+    pub reward_per_share_e36: U256,
+    pub remaining_wad: Wad,
+    pub finalized: bool,
 }
