@@ -745,3 +745,35 @@ fn settle_is_refused_when_the_holding_system_cannot_pay_and_changes_nothing() {
     assert_eq!(code(l.settle(l.rq, w("100"))), "Holding/insufficient-susds");
     assert_eq!(snapshot(&l), before);
 }
+
+#[test]
+fn an_open_haircut_closes_at_the_first_rate_update_that_finds_the_backing_whole() {
+    let mut l = L::new("0.1");
+    subscribed(&mut l, user(1), "100");
+    l.lock(l.sq).unwrap();
+    l.settle(l.sq, w("100")).unwrap();
+    let (admin, b) = (l.admin, l.beacon);
+    l.h(
+        admin,
+        HoldingSystemCall::Haircut {
+            fraction: w("0.1"),
+            reason: "loss".into(),
+            loss: w("20"),
+            to: Some(Address::repeat_byte(0x57)),
+        },
+    )
+    .unwrap();
+    assert!(l.holding().haircut_open, "0.9 × 100 srUSDS > 80 sUSDS");
+    // while open, a settlement's update does not raise the rate and keeps it open
+    l.warp(86_400);
+    l.h(b, HoldingSystemCall::UpdateExchangeRate).unwrap();
+    assert_eq!(l.xr(), w("0.9"));
+    assert!(l.holding().haircut_open);
+    // the Generator tops the Holding System up: the next update finds it whole and closes it
+    l.prefund(w("20"));
+    l.warp(86_400);
+    l.h(b, HoldingSystemCall::UpdateExchangeRate).unwrap();
+    let h = l.holding();
+    assert!(h.backed && !h.haircut_open, "{h:?}");
+    assert!(l.xr() > w("0.9"), "the premium raise resumes");
+}
