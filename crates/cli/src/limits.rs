@@ -199,7 +199,7 @@ pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> 
             })).collect::<Vec<_>>(),
             "timelock_queue": queue,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     let now = engine.now();
@@ -261,6 +261,6 @@ pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> 
         }
     }
     out.push_str("amounts exact, in the limited token's units\n");
-    print!("{out}");
+    out!("{out}");
     Ok(())
 }

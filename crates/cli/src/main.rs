@@ -5,6 +5,27 @@
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap);
 //! `synome verify`: 4 a bad record or a missing `--checkpoint`, 5 an empty store.
 
+/// `println!` for standard output that never panics: a closed pipe (`laniakea … | head`) ends
+/// the process quietly with success, as ripgrep does; any other write error is reported.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            crate::output_failed(e)
+        }
+    }};
+}
+
+/// `print!` with the same rule as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            crate::output_failed(e)
+        }
+    }};
+}
+
 mod book;
 mod demo;
 mod lcts;
@@ -325,7 +346,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
     });
     match cmd {
         SynomeCmd::Init => {
-            println!(
+            outln!(
                 "initialised {} (schema version {}; {} records)",
                 db.store().describe(),
                 laniakea_synome::store::SCHEMA_VERSION,
@@ -341,42 +362,46 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             let r = db.verify(&anchors)?;
             let empty = r.records == 0 && r.first_bad.is_none();
             if json {
-                println!("{}", serde_json::to_string(&r)?);
+                outln!("{}", serde_json::to_string(&r)?);
             } else if let Some(b) = &r.first_bad {
-                println!(
+                outln!(
                     "BAD record at position {} id {} [{}]: {}\n({} records before it verified)",
-                    b.seq, b.id, b.code, b.reason, r.records
+                    b.seq,
+                    b.id,
+                    b.code,
+                    b.reason,
+                    r.records
                 );
             } else if empty {
-                println!(
+                outln!(
                     "EMPTY: {} is initialised but holds no records (no genesis)",
                     db.store().describe()
                 );
             } else if !r.missing_anchors.is_empty() {
-                println!(
+                outln!(
                     "NOT OK: {} records verified, but {} of the checkpoints named with --checkpoint {} not verified in this store",
                     group_thousands(r.records),
                     r.missing_anchors.len(),
                     if r.missing_anchors.len() == 1 { "is" } else { "are" }
                 );
             } else {
-                println!(
+                outln!(
                     "ok: {} records verified (hashes, signatures, encodings, author chains, store chain, authorisation, references){}",
                     group_thousands(r.records),
                     if r.demo { " — DEMO Synome: keys derived from public seeds" } else { "" }
                 );
                 if let Some(s) = &r.synome {
-                    println!("synome {s}");
+                    outln!("synome {s}");
                 }
                 if let Some((seq, id)) = &r.head {
-                    println!("head: position {} id {id}", group_thousands(*seq as u64));
+                    outln!("head: position {} id {id}", group_thousands(*seq as u64));
                 }
                 match &r.last_checkpoint {
-                    Some(c) => println!(
+                    Some(c) => outln!(
                         "checkpoints: {} (last: epoch {} at position {} id {}); {} records after it are not pinned by a checkpoint",
                         r.checkpoints, c.epoch, c.seq, c.id, r.unpinned
                     ),
-                    None => println!(
+                    None => outln!(
                         "checkpoints: none; all {} records are unpinned (a truncated tail would go unnoticed)",
                         r.unpinned
                     ),
@@ -392,13 +417,13 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                         .and_then(|id| db.get(id).ok().flatten())
                         .map(|rec| rec.content.kind);
                     match kind {
-                        Some(k) if k != laniakea_synome::Kind::Checkpoint => println!(
+                        Some(k) if k != laniakea_synome::Kind::Checkpoint => outln!(
                             "NOT A CHECKPOINT {a}: it is a {k} record, not a checkpoint"
                         ),
-                        Some(_) if r.first_bad.is_some() => println!(
+                        Some(_) if r.first_bad.is_some() => outln!(
                             "UNCHECKED checkpoint {a}: verification stopped at the bad record before it"
                         ),
-                        _ => println!("MISSING checkpoint {a}: the store was truncated before it"),
+                        _ => outln!("MISSING checkpoint {a}: the store was truncated before it"),
                     }
                 }
             }
@@ -416,7 +441,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                     std::fs::File::create(p)
                         .with_context(|| format!("cannot create {}", p.display()))?,
                 )),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+                None => Box::new(std::io::BufWriter::new(PipeAwareStdout)),
             };
             let n = if format == "csv" {
                 db.export_csv(&mut w)?
@@ -447,29 +472,29 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             };
             let (recs, next) = db.list(&q)?;
             for r in &recs {
-                println!("{}", serde_json::to_string(&r.to_json())?);
+                outln!("{}", serde_json::to_string(&r.to_json())?);
             }
-            println!("{}", serde_json::json!({"next": next}));
+            outln!("{}", serde_json::json!({"next": next}));
             Ok(ExitCode::SUCCESS)
         }
         SynomeCmd::Get { id } => {
             let id = parse_hash("id", &id)?;
             match db.get(id)? {
-                Some(r) => println!("{}", serde_json::to_string_pretty(&r.to_json())?),
+                Some(r) => outln!("{}", serde_json::to_string_pretty(&r.to_json())?),
                 None => anyhow::bail!("no record {id}"),
             }
             Ok(ExitCode::SUCCESS)
         }
         SynomeCmd::Latest { kind, subject } => {
             match db.latest(parse_kind(&kind)?, &subject)? {
-                Some(r) => println!("{}", serde_json::to_string_pretty(&r.to_json())?),
+                Some(r) => outln!("{}", serde_json::to_string_pretty(&r.to_json())?),
                 None => anyhow::bail!("no {kind} record for {subject}"),
             }
             Ok(ExitCode::SUCCESS)
         }
         SynomeCmd::History { subject } => {
             for r in db.history(&subject)? {
-                println!("{}", serde_json::to_string(&r.to_json())?);
+                outln!("{}", serde_json::to_string(&r.to_json())?);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -529,7 +554,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                             Appended::AlreadyStored { id } => id,
                             Appended::Stored { .. } => r.id,
                         };
-                        println!(
+                        outln!(
                             "{}",
                             serde_json::json!({"id": id.to_string(), "outcome": outcome, "retries": attempt})
                         );
@@ -557,7 +582,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                 parse_epoch(&epoch)?,
                 laniakea_units::Timestamp(created_at),
             )?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({"id": id.to_string(), "outcome": outcome})
             );
@@ -565,7 +590,7 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
         }
         SynomeCmd::Demo => {
             let n = demo::write(&mut db)?;
-            println!("wrote {n} demo records to {} (a DEMO Synome: signed with keys derived from public seeds, not secrets)", db.store().describe());
+            outln!("wrote {n} demo records to {} (a DEMO Synome: signed with keys derived from public seeds, not secrets)", db.store().describe());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -588,11 +613,49 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that closed the pipe early (`| head`) is not an error of ours.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Standard output as a writer for streaming exports, with the closed-pipe rule of [`outln!`]
+/// (the library that writes into it would otherwise turn the closed pipe into a store error).
+struct PipeAwareStdout;
+
+impl std::io::Write for PipeAwareStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::io::stdout().lock().write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output_failed(e),
+            r => r,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match std::io::stdout().lock().flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output_failed(e),
+            r => r,
+        }
+    }
+}
+
+/// Standard output could not be written: a closed pipe ends the process with success (the reader
+/// has what it wanted); anything else is an error (exit 1).
+fn output_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(1);
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -608,7 +671,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stdout.push_str(&serde_json::to_string(l)?);
                 stdout.push('\n');
             }
-            print!("{stdout}");
+            out!("{stdout}");
             if check && !out.unmet_expectations.is_empty() {
                 for (line, exp, got) in &out.unmet_expectations {
                     eprintln!("expectation not met: line {line}: expected {exp}, got {got}");
@@ -627,9 +690,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let v = book::views(&text, &generator)
                 .with_context(|| format!("invalid script {}", script.display()))?;
             if json {
-                println!("{}", serde_json::to_string(&book::to_json(&v))?);
+                outln!("{}", serde_json::to_string(&book::to_json(&v))?);
             } else {
-                print!("{}", book::render(&v));
+                out!("{}", book::render(&v));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -669,9 +732,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .compute()
                 .map_err(|e| anyhow::anyhow!("cannot compute {}: {e}", inputs.display()))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&result)?);
+                outln!("{}", serde_json::to_string_pretty(&result)?);
             } else {
-                print!("{}", settle::render_table(&result));
+                out!("{}", settle::render_table(&result));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -705,9 +768,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             parsed.run_on(&mut engine);
             let r = lcts::report(&engine, &parsed, addr)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                print!("{}", lcts::render_table(&r, &parsed));
+                out!("{}", lcts::render_table(&r, &parsed));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -560,3 +560,34 @@ fn settle_syntax_error_names_line_and_column() {
         "{err}"
     );
 }
+
+/// `laniakea … | head`: a reader that closes the pipe early ends the process quietly with success
+/// (as ripgrep does); before, every printing command panicked with "failed printing to stdout".
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipe.db");
+    let db = db.to_str().unwrap();
+    let (code, _, err) = laniakea(&["synome", "--db", db, "demo"]);
+    assert_eq!(code, 0, "{err}");
+    for args in [
+        vec!["synome", "--db", db, "list"],
+        vec!["synome", "--db", db, "export"],
+        vec!["exec", "examples/pau-basic.jsonl"],
+        vec!["settle", "examples/settlement-inputs.json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_laniakea"))
+            .args(&args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the process writes anything: its first write gets EPIPE.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
