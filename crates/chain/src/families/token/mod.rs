@@ -29,10 +29,10 @@ pub struct Erc20 {
 crate::ledger! {
     /// The ERC-20 mappings of every token-like contract (plain tokens and vault shares).
     pub struct TokenLedger {
-        /// (token, holder) → balance [token base units]
-        pub balances: JournaledMap<(Address, Address), U256>,
-        /// (token, owner, spender) → allowance [token base units]
-        pub allowances: JournaledMap<(Address, Address, Address), U256>,
+        /// (token, holder) → balance (every token has 18 decimals: a wad)
+        pub balances: JournaledMap<(Address, Address), Wad>,
+        /// (token, owner, spender) → allowance [wad]
+        pub allowances: JournaledMap<(Address, Address, Address), Wad>,
     }
 }
 
@@ -155,8 +155,8 @@ impl Family for Erc20 {
                 let mut groups: Vec<(Address, Vec<(Address, U256)>)> = Vec::new();
                 for ((t, who), bal) in l.balances.iter() {
                     match groups.last_mut() {
-                        Some((last, entries)) if last == t => entries.push((*who, *bal)),
-                        _ => groups.push((*t, vec![(*who, *bal)])),
+                        Some((last, entries)) if last == t => entries.push((*who, bal.raw())),
+                        _ => groups.push((*t, vec![(*who, bal.raw())])),
                     }
                 }
                 e.tag(TAG_BALANCES, groups.len());
@@ -175,7 +175,7 @@ impl Family for Erc20 {
                     e.a(*t);
                     e.a(*o);
                     e.a(*sp);
-                    e.u(*v);
+                    e.u(v.raw());
                 }
             }
             _ => unreachable!("token ledger has no digest tag {tag}"),
@@ -232,15 +232,15 @@ pub(crate) fn erc20_call(
 
 impl State {
     pub fn balance_of(&self, token: Address, who: Address) -> U256 {
-        self.ledgers.token.balances.get(&(token, who))
+        self.ledgers.token.balances.get(&(token, who)).raw()
     }
 
     pub(crate) fn set_balance(&mut self, token: Address, who: Address, v: U256) {
-        self.ledgers.token.balances.set((token, who), v);
+        self.ledgers.token.balances.set((token, who), Wad::from_raw(v));
     }
 
     pub fn allowance(&self, token: Address, owner: Address, spender: Address) -> U256 {
-        self.ledgers.token.allowances.get(&(token, owner, spender))
+        self.ledgers.token.allowances.get(&(token, owner, spender)).raw()
     }
 
     pub(crate) fn set_allowance(
@@ -250,7 +250,10 @@ impl State {
         spender: Address,
         v: U256,
     ) {
-        self.ledgers.token.allowances.set((token, owner, spender), v);
+        self.ledgers
+            .token
+            .allowances
+            .set((token, owner, spender), Wad::from_raw(v));
     }
 
     /// Every holder balance of a token, in address order.
@@ -259,7 +262,7 @@ impl State {
             .token
             .balances
             .range((token, Address::ZERO)..=(token, Address::repeat_byte(0xff)))
-            .map(|((_, a), b)| (*a, *b))
+            .map(|((_, a), b)| (*a, b.raw()))
     }
 
     /// The ERC-20 view of `token` (plain token or sUSDS shares).
