@@ -10,5 +10,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod guard;
+pub mod reader;
 
 pub use guard::{Action, ActionClass, Guard, GuardError, Purpose};

@@ -295,3 +295,26 @@ impl Db {
         self.syn.write(&self.council, vec![d]).unwrap();
     }
 }
+
+impl Sys {
+    pub fn deployment(&self) -> laniakea_operators::reader::Deployment {
+        laniakea_operators::reader::Deployment {
+            vat: self.a("vat"),
+            usds: self.a("usds"),
+            susds: self.a("susds"),
+            generator_proxy: self.a("gen_proxy"),
+            primes: PRIMES
+                .iter()
+                .map(|p| laniakea_operators::reader::PrimeAccounts {
+                    prime: p.to_string(),
+                    legacy_ilk: format!("ALLOCATOR-{}-A", p.to_uppercase()),
+                    alm_proxy: self.a(&format!("{p}_proxy")),
+                })
+                .collect(),
+        }
+    }
+    /// Moves the chain's clock (an empty block at `t`).
+    pub fn warp(&mut self, t: Timestamp) {
+        self.e.warp(t).unwrap();
+    }
+}
