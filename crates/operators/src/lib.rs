@@ -9,7 +9,10 @@
 
 #![allow(clippy::result_large_err)]
 
+pub mod book;
+pub mod governance;
 pub mod guard;
 pub mod reader;
+pub mod settlement;
 
 pub use guard::{Action, ActionClass, Guard, GuardError, Purpose};

@@ -110,6 +110,8 @@ pub fn setup_script() -> String {
         // Prime → Generator payments and Generator → Prime payments/distributions.
         l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@gen_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
         l.push(format!(r#"{{"from": "admin", "to": "gen_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@{p}_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
+        // Deployment of funds outside the PAU (an external strategy).
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@stranger"}}}}}}"#));
     }
     l.join("\n")
 }
@@ -238,7 +240,7 @@ impl Db {
         let checker = demo("lpla-checker", Role::Checker);
         let reporter = demo("lpha-report", Role::Reporter);
         let gov = Provenance::GovernanceDirected;
-        let t = Timestamp(START);
+        let t = Timestamp(START - 3 * 86_400);
         let mut drafts = vec![Draft::new(
             Kind::Genesis,
             "global",
@@ -316,5 +318,38 @@ impl Sys {
     /// Moves the chain's clock (an empty block at `t`).
     pub fn warp(&mut self, t: Timestamp) {
         self.e.warp(t).unwrap();
+    }
+}
+
+impl Sys {
+    /// The Prime deploys `amount` of USDS out of its PAU (no longer idle).
+    pub fn deploy_out(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let (asset, to) = (self.a("usds"), self.a("stranger"));
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::TransferAsset { asset, to, amount }),
+        );
+        self.run(tx);
+    }
+    pub fn pay_generator(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let tx = self.pay_generator_tx(p, t, amount);
+        self.run(tx);
+    }
+    pub fn operator(&self, db: &Db) -> laniakea_operators::settlement::SettlementOperator {
+        laniakea_operators::settlement::SettlementOperator::new(
+            laniakea_operators::settlement::OperatorConfig {
+                deployment_start: Timestamp(START),
+                deployment: self.deployment(),
+                generator_controller: self.a("gen_ctrl"),
+                generator_relayer: self.a("relayer"),
+                guard: laniakea_operators::Guard {
+                    reallocation_threshold_wad: wad(1_000_000),
+                },
+            },
+            db.operator.clone(),
+            db.govops.clone(),
+        )
+        .unwrap()
     }
 }

@@ -1,0 +1,403 @@
+//! The settlement operator over several epochs of a small system (Generator + spark, grove,
+//! keel on legacy ilks): a skipped weekend, a balance change inside the window, a negative net
+//! (the Generator pays), a late partial payment with a penalty, an escalation, a partial
+//! forgiveness; every step re-run is a no-op; a fresh operator resumes; every statement is
+//! reproduced from its exported inputs file.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use laniakea_operators::governance::all_of;
+use laniakea_operators::settlement::SettlementOperator;
+use laniakea_settlement::inputs;
+use laniakea_settlement::ledger::Payer;
+use laniakea_settlement::{Direction, EpochId};
+use laniakea_synome::{Draft, Kind, Provenance};
+use laniakea_units::{Timestamp, Wad, U256, WAD};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+const PENALTY_PER_HOUR: &str = "0.001"; // 0.1% per hour
+
+fn e(s: &str) -> EpochId {
+    EpochId::parse(s).unwrap()
+}
+
+struct Run {
+    s: Sys,
+    db: Db,
+    op: SettlementOperator,
+    /// epoch → prime → (direction, amount due)
+    due: BTreeMap<String, BTreeMap<String, (Direction, Wad)>>,
+}
+
+impl Run {
+    fn new() -> Run {
+        let mut s = Sys::new();
+        let mut db = Db::new();
+        db.params(
+            Timestamp(START - 2 * 86_400),
+            json!({"effective_epoch": "2025-12-30", "base_rate_apr": "0.05", "ssr_apr": "0.12", "penalty_rate_per_hour_wad": PENALTY_PER_HOUR}),
+        );
+        // The Generator holds some USDS to pay Primes with.
+        s.draw("gen", at("2026-01-01T01:00:00Z"), wad(10_000));
+        let op = s.operator(&db);
+        Run {
+            s,
+            db,
+            op,
+            due: BTreeMap::new(),
+        }
+    }
+    /// Lock: statements posted; checks idempotence of the step.
+    fn lock(&mut self, epoch: &str) {
+        self.s.warp(e(epoch).lock());
+        let (result, out) = self
+            .op
+            .post_statements(&self.s.e, &mut self.db.syn, e(epoch))
+            .unwrap();
+        assert_eq!(out.written, 3, "{epoch}: one statement per Prime");
+        let (_, again) = self
+            .op
+            .post_statements(&self.s.e, &mut self.db.syn, e(epoch))
+            .unwrap();
+        assert_eq!((again.written, again.already), (0, 3));
+        let m = result
+            .statements
+            .iter()
+            .map(|st| (st.prime.clone(), (st.direction, st.amount_due_wad)))
+            .collect();
+        self.due.insert(epoch.to_string(), m);
+    }
+    fn amount(&self, epoch: &str, prime: &str) -> Wad {
+        self.due[epoch][prime].1
+    }
+    fn settle(&mut self, at_: Timestamp) {
+        self.s.warp(at_);
+        self.op
+            .record_receipts(&self.s.e, &mut self.db.syn)
+            .unwrap();
+        self.op
+            .record_penalties(&self.s.e, &mut self.db.syn)
+            .unwrap();
+        // Re-running is a no-op.
+        assert_eq!(
+            self.op
+                .record_receipts(&self.s.e, &mut self.db.syn)
+                .unwrap()
+                .written,
+            0
+        );
+        assert_eq!(
+            self.op
+                .record_penalties(&self.s.e, &mut self.db.syn)
+                .unwrap()
+                .written,
+            0
+        );
+    }
+    fn records(&mut self, kind: Kind) -> Vec<laniakea_synome::SignedRecord> {
+        all_of(&mut self.db.syn, kind, None).unwrap()
+    }
+}
+
+fn scenario() -> Run {
+    let mut r = Run::new();
+    // Epoch 2026-01-01 (Thu): window [00:00, 13:00).
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.s.draw("grove", at("2026-01-01T06:00:00Z"), wad(500_000));
+    r.s.deposit_susds("grove", at("2026-01-01T06:00:00Z"), wad(500_000));
+    r.s.draw("keel", at("2026-01-01T08:00:00Z"), wad(200_000));
+    r.s.deploy_out("keel", at("2026-01-01T08:00:00Z"), wad(190_000));
+    // A balance change inside the Processing Window belongs to the next epoch.
+    r.s.draw("spark", at("2026-01-01T12:59:59Z"), wad(1));
+    r.s.wipe("spark", at("2026-01-01T13:00:00Z"), wad(1));
+    r.lock("2026-01-01");
+    assert_eq!(
+        r.due["2026-01-01"]["grove"].0,
+        Direction::GeneratorPaysPrime,
+        "sUSDS spread above the Base Rate: negative net"
+    );
+    assert_eq!(
+        r.due["2026-01-01"]["spark"].0,
+        Direction::PrimePaysGenerator
+    );
+    let (a_spark, a_keel) = (
+        r.amount("2026-01-01", "spark"),
+        r.amount("2026-01-01", "keel"),
+    );
+    r.s.pay_generator("spark", at("2026-01-01T14:00:00Z"), a_spark);
+    r.s.warp(at("2026-01-01T14:30:00Z"));
+    assert_eq!(
+        r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .unwrap()
+            .written,
+        1
+    );
+    assert_eq!(
+        r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .unwrap()
+            .written,
+        0,
+        "already paid on chain"
+    );
+    r.s.pay_generator("keel", at("2026-01-01T16:00:00Z"), a_keel); // at 16:00:00 exactly: on time
+    r.settle(at("2026-01-01T16:00:00Z"));
+
+    // Epoch 2026-01-02 (Fri): spark pays half on time and half two hours late; keel pays
+    // nothing until Monday (escalation); governance skips the weekend before Saturday's lock.
+    r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-03");
+    r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-04");
+    r.lock("2026-01-02");
+    let a2 = r.amount("2026-01-02", "spark");
+    let half = Wad(a2.0 / U256::from(2u8));
+    r.s.pay_generator("spark", at("2026-01-02T15:00:00Z"), half);
+    r.s.warp(at("2026-01-02T15:10:00Z"));
+    r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-02"))
+        .unwrap();
+    r.settle(at("2026-01-02T16:00:00Z"));
+    r.s.pay_generator("spark", at("2026-01-02T18:00:00Z"), Wad(a2.0 - half.0));
+    r.settle(at("2026-01-02T18:00:00Z"));
+
+    // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00).
+    r.lock("2026-01-05");
+    for p in ["spark", "grove"] {
+        let a = r.amount("2026-01-05", p);
+        if r.due["2026-01-05"][p].0 == Direction::PrimePaysGenerator {
+            r.s.pay_generator(p, at("2026-01-05T14:00:00Z"), a);
+        }
+    }
+    r.s.warp(at("2026-01-05T14:10:00Z"));
+    r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-05"))
+        .unwrap();
+    r.settle(at("2026-01-05T16:00:00Z"));
+    let keel_owes = Wad(r.amount("2026-01-02", "keel").0 + r.amount("2026-01-05", "keel").0);
+    r.s.pay_generator("keel", at("2026-01-05T17:00:00Z"), keel_owes);
+    r.settle(at("2026-01-05T17:00:00Z"));
+    r
+}
+
+#[test]
+fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
+    let mut r = scenario();
+    // Exactly one statement per Prime per executed epoch; none for the skipped weekend.
+    let statements = r.records(Kind::SettlementStatement);
+    let mut per: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for st in &statements {
+        *per.entry((
+            st.content.epoch.unwrap().to_string(),
+            st.content.subject.clone(),
+        ))
+        .or_default() += 1;
+    }
+    assert_eq!(per.len(), 9);
+    assert!(per.values().all(|n| *n == 1));
+    assert!(per
+        .keys()
+        .all(|(ep, _)| ep != "2026-01-03" && ep != "2026-01-04"));
+
+    // spark's late half: 2 h × half × 0.1%/h, crystallised at Monday's Moment of Settlement
+    // (the next executed one) and owed in the following epoch.
+    let penalties = r.records(Kind::PenaltyEvent);
+    let spark: Vec<_> = penalties
+        .iter()
+        .filter(|p| p.content.subject == "prime:spark")
+        .collect();
+    assert_eq!(spark.len(), 1, "{spark:?}");
+    let a2 = r.amount("2026-01-02", "spark");
+    let half_rest = a2.0 - a2.0 / U256::from(2u8);
+    let rate = U256::from(WAD) / U256::from(1000u32);
+    let expected = half_rest * U256::from(2u8) * rate / WAD;
+    assert_eq!(spark[0].content.payload["amount_wad"], json!(Wad(expected)));
+    assert_eq!(
+        spark[0].content.payload["to"],
+        json!(e("2026-01-05").moment())
+    );
+    assert_eq!(spark[0].content.epoch, Some(e("2026-01-06")));
+
+    // keel: 72 h late at Monday 16:00 → a restriction escalation record.
+    let esc = r.records(Kind::Escalation);
+    assert_eq!(esc.len(), 1, "{esc:?}");
+    assert_eq!(esc[0].content.payload["prime"], "keel");
+    assert_eq!(esc[0].content.payload["state"], "restricted");
+    assert_eq!(esc[0].content.payload["late_s"], 72 * 3600);
+
+    // Receipts: every payment seen, matched to obligations; grove's came from the Generator.
+    let receipts = r.records(Kind::PaymentReceipt);
+    assert!(receipts.iter().any(
+        |x| x.content.payload["prime"] == "grove" && x.content.payload["payer"] == "generator"
+    ));
+    let spark_receipts: Vec<_> = receipts
+        .iter()
+        .filter(|x| x.content.payload["prime"] == "spark")
+        .collect();
+    assert_eq!(
+        spark_receipts.len(),
+        4,
+        "epoch 1, epoch 2 in two parts, epoch 3"
+    );
+    assert!(spark_receipts
+        .iter()
+        .all(|x| x.content.payload["obligation"]
+            .as_str()
+            .unwrap()
+            .starts_with("spark#")));
+
+    // Invariant 9 on every Prime's book.
+    let books = r.op.books(&r.s.e, &mut r.db.syn, r.s.e.now()).unwrap();
+    for b in books.values() {
+        b.ledger.check_invariant_9().unwrap();
+    }
+    assert!(books["spark"]
+        .open_wad(Payer::Prime, e("2026-01-05").moment())
+        .is_zero());
+    // The Synome verifies.
+    assert!(r.db.syn.verify(&[]).unwrap().is_ok());
+}
+
+#[test]
+fn every_statement_is_reproduced_from_its_exported_inputs_file() {
+    let mut r = scenario();
+    for ep in ["2026-01-01", "2026-01-02", "2026-01-05"] {
+        let file = r.op.inputs_file(&r.s.e, &mut r.db.syn, e(ep)).unwrap();
+        let result = inputs::parse(&file.to_string()).unwrap().compute().unwrap();
+        let posted = all_of(&mut r.db.syn, Kind::SettlementStatement, Some(e(ep))).unwrap();
+        assert_eq!(posted.len(), 3);
+        for st in &result.statements {
+            let rec = posted
+                .iter()
+                .find(|x| x.content.subject == format!("prime:{}", st.prime))
+                .unwrap();
+            assert_eq!(
+                rec.content.payload["input_digest"],
+                json!(st.input_digest),
+                "{ep} {}",
+                st.prime
+            );
+            assert_eq!(
+                rec.content.payload["statement"],
+                serde_json::to_value(st).unwrap()
+            );
+        }
+    }
+    // The Monday window starts at Friday's lock (the weekend is measured by Monday).
+    let file =
+        r.op.inputs_file(&r.s.e, &mut r.db.syn, e("2026-01-05"))
+            .unwrap();
+    assert_eq!(file["skips"], json!(["2026-01-03", "2026-01-04"]));
+    let parsed = inputs::parse(&file.to_string()).unwrap();
+    assert_eq!(parsed.window.start, e("2026-01-02").lock());
+    assert_eq!(parsed.window.end, e("2026-01-05").lock());
+}
+
+#[test]
+fn a_fresh_operator_resumes_without_duplicating_anything() {
+    let mut r = scenario();
+    let before = laniakea_synome::Store::count(r.db.syn.store()).unwrap();
+    let mut fresh = r.s.operator(&r.db);
+    for ep in ["2026-01-01", "2026-01-02", "2026-01-05"] {
+        let (_, out) = fresh.post_statements(&r.s.e, &mut r.db.syn, e(ep)).unwrap();
+        assert_eq!(out.written, 0);
+        assert_eq!(
+            fresh
+                .pay_generator_side(&mut r.s.e, &mut r.db.syn, e(ep))
+                .unwrap()
+                .written,
+            0
+        );
+    }
+    assert_eq!(
+        fresh
+            .record_receipts(&r.s.e, &mut r.db.syn)
+            .unwrap()
+            .written,
+        0
+    );
+    assert_eq!(
+        fresh
+            .record_penalties(&r.s.e, &mut r.db.syn)
+            .unwrap()
+            .written,
+        0
+    );
+    let after = laniakea_synome::Store::count(r.db.syn.store()).unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_partial_forgiveness_reduces_what_is_open_and_the_penalty_record_stays() {
+    let mut r = scenario();
+    let pen = r
+        .records(Kind::PenaltyEvent)
+        .into_iter()
+        .find(|p| p.content.subject == "prime:spark")
+        .unwrap();
+    let amount: Wad = serde_json::from_value(pen.content.payload["amount_wad"].clone()).unwrap();
+    let part = Wad(amount.0 / U256::from(2u8));
+    let d = Draft::new(
+        Kind::Forgiveness,
+        "prime:spark",
+        at("2026-01-05T18:00:00Z"),
+        Provenance::GovernanceDirected,
+        json!({"penalty": pen.id, "amount_wad": part, "rationale": "first late payment under daily settlement"}),
+    )
+    .epoch(e("2026-01-06"));
+    r.db.syn.write(&r.db.council, vec![d]).unwrap();
+    let books =
+        r.op.books(&r.s.e, &mut r.db.syn, at("2026-01-05T18:00:00Z"))
+            .unwrap();
+    let b = &books["spark"];
+    let p = b.penalties().next().unwrap();
+    assert_eq!(p.forgiven_wad, part);
+    assert_eq!(p.open_wad(), Wad(amount.0 - part.0));
+    b.ledger.check_invariant_9().unwrap();
+    assert_eq!(r.db.syn.get(pen.id).unwrap().unwrap().content, pen.content);
+}
+
+#[test]
+fn a_statement_already_posted_with_other_inputs_is_not_posted_twice() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.lock("2026-01-01");
+    // A restarted operator misconfigured with another deployment start computes other inputs
+    // (another sequence number and window): it must refuse, not post a second statement.
+    let mut other = r.s.operator(&r.db);
+    other.config.deployment_start = Timestamp(START - 86_400);
+    let err = other
+        .post_statements(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "operator/statement-mismatch", "{err}");
+}
+
+#[test]
+fn the_operator_refuses_to_compute_before_the_lock() {
+    let mut r = Run::new();
+    r.s.warp(at("2026-01-01T12:59:59Z"));
+    let err =
+        r.op.post_statements(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .err()
+            .unwrap();
+    assert_eq!(err.code(), "operator/too-early");
+    assert_eq!(
+        all_of(&mut r.db.syn, Kind::SettlementStatement, None)
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn statements_of_a_skipped_epoch_are_refused() {
+    let mut r = Run::new();
+    r.db.skip(at("2026-01-01T10:00:00Z"), "2026-01-01");
+    r.s.warp(at("2026-01-01T13:00:00Z"));
+    let err =
+        r.op.post_statements(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .err()
+            .unwrap();
+    assert_eq!(err.code(), "operator/epoch", "{err}");
+}
