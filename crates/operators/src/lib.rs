@@ -13,6 +13,7 @@ pub mod book;
 pub mod governance;
 pub mod guard;
 pub mod reader;
+pub mod runbook;
 pub mod settlement;
 
 pub use guard::{Action, ActionClass, Guard, GuardError, Purpose};

@@ -401,3 +401,101 @@ fn statements_of_a_skipped_epoch_are_refused() {
             .unwrap();
     assert_eq!(err.code(), "operator/epoch", "{err}");
 }
+
+fn primes() -> Vec<String> {
+    PRIMES.iter().map(|p| p.to_string()).collect()
+}
+
+#[test]
+fn the_runbook_derives_each_steps_status_from_the_synome_and_the_chain_time() {
+    use laniakea_operators::runbook::{render, runbook, Status, Step};
+    let mut r = scenario();
+    let rb = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &primes(),
+        e("2026-01-01"),
+        at("2026-01-01T16:30:00Z"),
+    )
+    .unwrap();
+    let st = |s: Step| rb.steps.iter().find(|l| l.step == s).unwrap().status;
+    assert_eq!(st(Step::Lock), Status::Done);
+    assert_eq!(st(Step::Compute), Status::Done);
+    assert_eq!(st(Step::Post), Status::Done);
+    assert_eq!(st(Step::Pay), Status::Done);
+    assert_eq!(
+        st(Step::Verify),
+        Status::Overdue,
+        "no checker report yet, after 15:30"
+    );
+    assert_eq!(st(Step::Settle), Status::Done);
+    assert_eq!(st(Step::Report), Status::Pending, "before 17:00");
+    let steps: Vec<Step> = rb.steps.iter().map(|l| l.step).collect();
+    assert_eq!(
+        steps,
+        [
+            Step::Lock,
+            Step::Compute,
+            Step::Post,
+            Step::Pay,
+            Step::Verify,
+            Step::Settle,
+            Step::Report
+        ]
+    );
+    // Epoch 2026-01-02: keel did not pay by 16:00 → pay is overdue then.
+    let rb2 = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &primes(),
+        e("2026-01-02"),
+        at("2026-01-02T16:30:00Z"),
+    )
+    .unwrap();
+    assert_eq!(
+        rb2.steps
+            .iter()
+            .find(|l| l.step == Step::Pay)
+            .unwrap()
+            .status,
+        Status::Overdue
+    );
+    // The skipped weekend: every step skipped, naming the skip record.
+    let sat = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &primes(),
+        e("2026-01-03"),
+        at("2026-01-03T14:00:00Z"),
+    )
+    .unwrap();
+    assert!(sat.skipped);
+    assert!(sat
+        .steps
+        .iter()
+        .all(|l| l.status == Status::Skipped && l.evidence.starts_with("skip record 0x")));
+    // A future epoch: all pending.
+    let tue = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &primes(),
+        e("2026-01-06"),
+        at("2026-01-05T17:00:00Z"),
+    )
+    .unwrap();
+    assert!(tue.steps.iter().all(|l| l.status == Status::Pending));
+    // Human and machine forms.
+    let text = render(&rb);
+    assert!(
+        text.starts_with(
+            "Processing Window runbook for epoch 2026-01-01 as of 2026-01-01 16:30 UTC"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("2026-01-01 15:30 UTC"), "{text}");
+    assert!(text.contains("lpla-checker"), "{text}");
+    let j = serde_json::to_value(&rb).unwrap();
+    assert_eq!(j["steps"][0]["step"], "lock");
+    assert_eq!(j["steps"][0]["status"], "done");
+    assert_eq!(j["steps"][0]["deadline"], json!(e("2026-01-01").lock()));
+}
