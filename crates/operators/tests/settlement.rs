@@ -30,6 +30,8 @@ struct Run {
     op: SettlementOperator,
     /// epoch → prime → (direction, amount due)
     due: BTreeMap<String, BTreeMap<String, (Direction, Wad)>>,
+    /// Replace the operator by a fresh one before every step (a restart after each step).
+    restart: bool,
 }
 
 impl Run {
@@ -48,6 +50,7 @@ impl Run {
             db,
             op,
             due: BTreeMap::new(),
+            restart: false,
         }
     }
     /// Lock: statements posted; checks idempotence of the step.
@@ -69,6 +72,19 @@ impl Run {
             .map(|st| (st.prime.clone(), (st.direction, st.amount_due_wad)))
             .collect();
         self.due.insert(epoch.to_string(), m);
+    }
+    /// A restart point: with `restart`, the next step runs on a fresh operator.
+    fn maybe_restart(&mut self) {
+        if self.restart {
+            self.op = self.s.operator(&self.db);
+        }
+    }
+    fn pay_gen(&mut self, epoch: &str) -> usize {
+        self.maybe_restart();
+        self.op
+            .pay_generator_side(&mut self.s.e, &mut self.db.syn, e(epoch))
+            .unwrap()
+            .written
     }
     fn amount(&self, epoch: &str, prime: &str) -> Wad {
         self.due[epoch][prime].1
@@ -103,7 +119,12 @@ impl Run {
 }
 
 fn scenario() -> Run {
+    scenario_with(false)
+}
+
+fn scenario_with(restart: bool) -> Run {
     let mut r = Run::new();
+    r.restart = restart;
     // Epoch 2026-01-01 (Thu): window [00:00, 13:00).
     r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
     r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
@@ -130,19 +151,8 @@ fn scenario() -> Run {
     );
     r.s.pay_generator("spark", at("2026-01-01T14:00:00Z"), a_spark);
     r.s.warp(at("2026-01-01T14:30:00Z"));
-    assert_eq!(
-        r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-01"))
-            .unwrap()
-            .written,
-        1
-    );
-    assert_eq!(
-        r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-01"))
-            .unwrap()
-            .written,
-        0,
-        "already paid on chain"
-    );
+    assert_eq!(r.pay_gen("2026-01-01"), 1);
+    assert_eq!(r.pay_gen("2026-01-01"), 0, "already paid on chain");
     r.s.pay_generator("keel", at("2026-01-01T16:00:00Z"), a_keel); // at 16:00:00 exactly: on time
     r.settle(at("2026-01-01T16:00:00Z"));
 
@@ -155,8 +165,7 @@ fn scenario() -> Run {
     let half = Wad(a2.0 / U256::from(2u8));
     r.s.pay_generator("spark", at("2026-01-02T15:00:00Z"), half);
     r.s.warp(at("2026-01-02T15:10:00Z"));
-    r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-02"))
-        .unwrap();
+    r.pay_gen("2026-01-02");
     r.settle(at("2026-01-02T16:00:00Z"));
     r.s.pay_generator("spark", at("2026-01-02T18:00:00Z"), Wad(a2.0 - half.0));
     r.settle(at("2026-01-02T18:00:00Z"));
@@ -170,8 +179,7 @@ fn scenario() -> Run {
         }
     }
     r.s.warp(at("2026-01-05T14:10:00Z"));
-    r.op.pay_generator_side(&mut r.s.e, &mut r.db.syn, e("2026-01-05"))
-        .unwrap();
+    r.pay_gen("2026-01-05");
     r.settle(at("2026-01-05T16:00:00Z"));
     let keel_owes = Wad(r.amount("2026-01-02", "keel").0 + r.amount("2026-01-05", "keel").0);
     r.s.pay_generator("keel", at("2026-01-05T17:00:00Z"), keel_owes);
@@ -498,4 +506,57 @@ fn the_runbook_derives_each_steps_status_from_the_synome_and_the_chain_time() {
     assert_eq!(j["steps"][0]["step"], "lock");
     assert_eq!(j["steps"][0]["status"], "done");
     assert_eq!(j["steps"][0]["deadline"], json!(e("2026-01-01").lock()));
+}
+
+#[test]
+fn an_operator_restarted_after_every_step_gives_the_same_records_and_chain() {
+    let mut whole = scenario_with(false);
+    let mut restarted = scenario_with(true);
+    let export = |r: &mut Run| {
+        let mut out = Vec::new();
+        r.db.syn.export_jsonl(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(export(&mut whole), export(&mut restarted));
+    assert_eq!(whole.s.e.digest(), restarted.s.e.digest());
+}
+
+#[test]
+fn a_record_signed_but_not_stored_is_written_once_on_restart() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.s.warp(e("2026-01-01").lock());
+    // The operator signs the statements, then dies before storing them.
+    let inputs =
+        r.op.build_inputs(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .unwrap();
+    let mut tip = r.db.syn.tip().unwrap();
+    let result = inputs.compute().unwrap();
+    let drafts: Vec<Draft> = result
+        .statements
+        .iter()
+        .map(|s| {
+            Draft::new(
+                Kind::SettlementStatement,
+                &format!("prime:{}", s.prime),
+                e("2026-01-01").lock(),
+                Provenance::SystemDerived,
+                json!({}),
+            )
+        })
+        .collect();
+    let _signed_but_lost = r.db.operator.seal(&mut tip, drafts).unwrap();
+    // Restarted: it posts each statement exactly once.
+    let mut fresh = r.s.operator(&r.db);
+    let (_, out) = fresh
+        .post_statements(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+        .unwrap();
+    assert_eq!(out.written, 3);
+    assert_eq!(
+        all_of(&mut r.db.syn, Kind::SettlementStatement, None)
+            .unwrap()
+            .len(),
+        3
+    );
 }
