@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod book;
+pub mod checker;
 pub mod governance;
 pub mod guard;
 pub mod reader;

@@ -9,9 +9,9 @@
 //! grouped amounts via `laniakea_units::human`); the [`Runbook`] itself serialises to the
 //! machine form (Unix seconds, exact decimals).
 //!
-//! Deadlines (UTC, on the epoch's date): lock 13:00, compute 13:30, post 14:00, verify 15:30,
-//! pay 16:00, settle 16:00, report 17:00. Verify precedes the Moment of Settlement so a finding
-//! can still be acted on; report follows it because it summarises payment timeliness.
+//! Deadlines (UTC, on the epoch's date): lock 13:00, compute 13:30, post 14:00, pay 16:00,
+//! settle 16:00, verify 16:30, report 17:00. Verify and report follow the Moment of Settlement
+//! because payment timeliness can only be judged after 16:00.
 
 use crate::governance::{self, all_of, GovError};
 use alloy_primitives::U256;
@@ -88,7 +88,7 @@ pub fn runbook<S: Store>(
             "Primes' relayers + Generator relayer",
             epoch.moment(),
         ),
-        (Step::Verify, "lpla-checker", at(epoch, 15, 30)),
+        (Step::Verify, "lpla-checker", at(epoch, 16, 30)),
         (
             Step::Settle,
             "settlement operator + lpha-lcts",

@@ -433,8 +433,8 @@ fn the_runbook_derives_each_steps_status_from_the_synome_and_the_chain_time() {
     assert_eq!(st(Step::Pay), Status::Done);
     assert_eq!(
         st(Step::Verify),
-        Status::Overdue,
-        "no checker report yet, after 15:30"
+        Status::Pending,
+        "no checker report yet, before 16:30"
     );
     assert_eq!(st(Step::Settle), Status::Done);
     assert_eq!(st(Step::Report), Status::Pending, "before 17:00");
@@ -500,7 +500,48 @@ fn the_runbook_derives_each_steps_status_from_the_synome_and_the_chain_time() {
         ),
         "{text}"
     );
-    assert!(text.contains("2026-01-01 15:30 UTC"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("verify") && l.contains("2026-01-01 16:30 UTC")),
+        "{text}"
+    );
+    // After the deadline the missing report is overdue; once written, done.
+    let late = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &primes(),
+        e("2026-01-01"),
+        at("2026-01-01T16:31:00Z"),
+    )
+    .unwrap();
+    assert_eq!(
+        late.steps
+            .iter()
+            .find(|l| l.step == Step::Verify)
+            .unwrap()
+            .status,
+        Status::Overdue
+    );
+    checker(&r)
+        .report(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+        .unwrap();
+    let now = r.s.e.now();
+    let done = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &primes(),
+        e("2026-01-01"),
+        now,
+    )
+    .unwrap();
+    assert_eq!(
+        done.steps
+            .iter()
+            .find(|l| l.step == Step::Verify)
+            .unwrap()
+            .status,
+        Status::Done
+    );
     assert!(text.contains("lpla-checker"), "{text}");
     let j = serde_json::to_value(&rb).unwrap();
     assert_eq!(j["steps"][0]["step"], "lock");
@@ -558,5 +599,135 @@ fn a_record_signed_but_not_stored_is_written_once_on_restart() {
             .unwrap()
             .len(),
         3
+    );
+}
+
+fn checker(r: &Run) -> laniakea_operators::checker::Checker {
+    laniakea_operators::checker::Checker {
+        deployment_start: Timestamp(START),
+        deployment: r.s.deployment(),
+        writer: r.db.checker.clone(),
+    }
+}
+
+fn flagged(fs: &[laniakea_operators::checker::Finding]) -> Vec<(String, String, String)> {
+    fs.iter()
+        .filter(|f| f.status != laniakea_operators::checker::Status::Ok)
+        .map(|f| {
+            let s: &'static str = f.status.into();
+            (f.check.to_string(), s.to_string(), f.subject.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn the_checker_flags_exactly_the_injected_faults() {
+    let mut r = scenario();
+    let c = checker(&r);
+    let t = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    let f1 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-01")).unwrap();
+    // Every statement recomputed bit for bit by the checker's own (backward) reading.
+    assert_eq!(
+        f1.iter()
+            .filter(
+                |f| f.check == "statement" && f.status == laniakea_operators::checker::Status::Ok
+            )
+            .count(),
+        3,
+        "{f1:?}"
+    );
+    // The only fault of the first epoch: spark's wipe at 13:00:00, inside the window.
+    assert_eq!(
+        flagged(&f1),
+        vec![t("window-mutations", "unexpected-mutation", "chain")],
+        "{f1:?}"
+    );
+    let f2 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap();
+    assert_eq!(
+        flagged(&f2),
+        vec![
+            t("payment", "late", "prime:spark"),
+            t("payment", "late", "prime:keel")
+        ],
+        "{f2:?}"
+    );
+    let f3 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
+    assert!(flagged(&f3).is_empty(), "{f3:?}");
+    assert_eq!(f3[0].check, "skip");
+    let f5 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-05")).unwrap();
+    assert_eq!(
+        flagged(&f5),
+        vec![t("payment", "late", "prime:keel")],
+        "{f5:?}"
+    );
+    // One report per epoch, written once.
+    assert!(c.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap());
+    assert!(!c.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap());
+    let reports = all_of(&mut r.db.syn, Kind::VerificationReport, None).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        reports[0].content.payload["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "late")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn the_checker_flags_a_missed_settlement_and_a_tampered_statement() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    // No statements and no skip for 2026-01-01: a missed settlement.
+    r.s.warp(at("2026-01-01T17:00:00Z"));
+    let c = checker(&r);
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-01")).unwrap();
+    let fl = flagged(&f);
+    assert!(
+        fl.contains(&("skip".into(), "missing".into(), "epoch:2026-01-01".into())),
+        "{fl:?}"
+    );
+    assert_eq!(
+        fl.iter()
+            .filter(|x| x.0 == "posting" && x.1 == "missing")
+            .count(),
+        3,
+        "{fl:?}"
+    );
+    // 2026-01-02: the operator's statement for spark is replaced by one with another figure.
+    r.s.warp(e("2026-01-02").lock());
+    let inputs =
+        r.op.build_inputs(&r.s.e, &mut r.db.syn, e("2026-01-02"))
+            .unwrap();
+    let result = inputs.compute().unwrap();
+    let mut drafts = Vec::new();
+    for st in &result.statements {
+        let mut j = serde_json::to_value(st).unwrap();
+        if st.prime == "spark" {
+            j["max_debt_fees_wad"] = json!("1");
+        }
+        drafts.push(Draft::new(
+            Kind::SettlementStatement,
+            &format!("prime:{}", st.prime),
+            e("2026-01-02").lock(),
+            Provenance::SystemDerived,
+            json!({"prime": st.prime, "total_wad": st.total_wad.to_string(), "direction": st.direction, "input_digest": st.input_digest, "statement": j}),
+        ).epoch(e("2026-01-02")));
+    }
+    r.db.syn.write(&r.db.operator, drafts).unwrap();
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap();
+    let m: Vec<_> = f
+        .iter()
+        .filter(|x| x.status == laniakea_operators::checker::Status::Mismatch)
+        .collect();
+    assert_eq!(m.len(), 1, "{f:?}");
+    assert_eq!(m[0].subject, "prime:spark");
+    assert!(
+        m[0].evidence.contains("max_debt_fees_wad"),
+        "{}",
+        m[0].evidence
     );
 }
