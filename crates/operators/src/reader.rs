@@ -36,6 +36,8 @@ pub struct PrimeAccounts {
     /// The Prime's legacy ilk (`ALLOCATOR-SPARK-A`).
     pub legacy_ilk: String,
     pub alm_proxy: Address,
+    /// The Prime PAU's RateLimits (read by lpha-report for headroom).
+    pub rate_limits: Address,
 }
 
 /// The addresses the operators read (from the deployment, not discovered).

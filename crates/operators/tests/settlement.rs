@@ -731,3 +731,61 @@ fn the_checker_flags_a_missed_settlement_and_a_tampered_statement() {
         m[0].evidence
     );
 }
+
+#[test]
+fn lpha_report_writes_one_summary_per_prime_and_epoch() {
+    let mut r = scenario();
+    let rep = laniakea_operators::report::Reporter {
+        deployment: r.s.deployment(),
+        writer: r.db.reporter.clone(),
+    };
+    let s1 = rep
+        .summary(&r.s.e, &mut r.db.syn, "spark", e("2026-01-01"))
+        .unwrap();
+    assert_eq!(
+        s1["drawn_wad"],
+        json!(wad(1_000_001)),
+        "the 13:00:00 wipe belongs to the next window"
+    );
+    assert_eq!(s1["repaid_wad"], json!(Wad::ZERO));
+    assert_eq!(s1["debt_legacy_wad"], json!(wad(1_000_001)));
+    assert_eq!(s1["timeliness"], "on-time");
+    assert_eq!(s1["headroom_mint_wad"], "unlimited");
+    assert_eq!(
+        s1["headroom_payment_wad"],
+        json!(wad(1_000_000)),
+        "refilled to its maximum"
+    );
+    let s2 = rep
+        .summary(&r.s.e, &mut r.db.syn, "spark", e("2026-01-02"))
+        .unwrap();
+    assert_eq!(s2["timeliness"], "late");
+    assert_eq!(s2["repaid_wad"], json!(wad(1)));
+    let a2 = r.amount("2026-01-02", "spark");
+    assert_eq!(s2["paid_on_time_wad"], json!(Wad(a2.0 / U256::from(2u8))));
+    assert_eq!(
+        s2["paid_late_wad"],
+        json!(Wad(a2.0 - a2.0 / U256::from(2u8)))
+    );
+    let g = rep
+        .summary(&r.s.e, &mut r.db.syn, "grove", e("2026-01-01"))
+        .unwrap();
+    assert_eq!(g["direction"], "generator-pays-prime");
+    assert_eq!(g["timeliness"], "on-time");
+    let k = rep
+        .summary(&r.s.e, &mut r.db.syn, "keel", e("2026-01-02"))
+        .unwrap();
+    assert_eq!(k["timeliness"], "late");
+    assert_eq!(
+        rep.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap(),
+        3
+    );
+    assert_eq!(
+        rep.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap(),
+        0,
+        "idempotent"
+    );
+    let recs = all_of(&mut r.db.syn, Kind::PrimeReport, Some(e("2026-01-02"))).unwrap();
+    assert_eq!(recs.len(), 3);
+    assert!(r.db.syn.verify(&[]).unwrap().is_ok());
+}

@@ -311,6 +311,7 @@ impl Sys {
                     prime: p.to_string(),
                     legacy_ilk: format!("ALLOCATOR-{}-A", p.to_uppercase()),
                     alm_proxy: self.a(&format!("{p}_proxy")),
+                    rate_limits: self.a(&format!("{p}_rl")),
                 })
                 .collect(),
         }
