@@ -23,8 +23,9 @@ use alloy_primitives::Address;
 use laniakea_chain::call::{AccessCall, ControllerCall, RateLimitsCall};
 use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
 use laniakea_chain::{Answer, Call, Chain, Query, Tx};
+use laniakea_chain::{EngineError, Receipt};
 use laniakea_settlement::EpochId;
-use laniakea_synome::{Draft, Kind, Provenance};
+use laniakea_synome::{Draft, Kind, Provenance, Store, Synome, SynomeError, Writer};
 use laniakea_units::{human, Timestamp, Wad};
 use serde::Serialize;
 use thiserror::Error;
@@ -408,4 +409,52 @@ pub fn refusal_draft(a: &Action, e: &GuardError) -> Draft {
         d = d.epoch(epoch);
     }
     d
+}
+
+/// Why a guarded submission did not reach the chain.
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    /// Refused by the guard; the refusal record is stored.
+    #[error("{error}")]
+    Refused { error: GuardError },
+    /// Refused by the guard, and the refusal record could not be stored.
+    #[error("{error}; the refusal could not be recorded: {synome}")]
+    RefusedUnrecorded {
+        error: GuardError,
+        synome: SynomeError,
+    },
+    #[error("chain: {0}")]
+    Chain(EngineError),
+}
+
+impl SubmitError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmitError::Refused { error } | SubmitError::RefusedUnrecorded { error, .. } => {
+                error.code()
+            }
+            SubmitError::Chain(_) => "guard/chain",
+        }
+    }
+}
+
+/// The one door every operator and relayer action goes through: the guard checks it; a
+/// refusal is recorded (by `recorder`, in the `govops` role) and nothing is submitted; an
+/// allowed action is submitted (a revert is a receipt, as on the seam).
+pub fn submit<S: Store>(
+    guard: &Guard,
+    chain: &mut dyn Chain,
+    syn: &mut Synome<S>,
+    recorder: &Writer,
+    action: Action,
+) -> Result<Receipt, SubmitError> {
+    if let Err(error) = guard.check(chain, &action) {
+        return Err(
+            match syn.write(recorder, vec![refusal_draft(&action, &error)]) {
+                Ok(_) => SubmitError::Refused { error },
+                Err(synome) => SubmitError::RefusedUnrecorded { error, synome },
+            },
+        );
+    }
+    chain.submit(action.tx).map_err(SubmitError::Chain)
 }

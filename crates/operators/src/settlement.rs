@@ -27,7 +27,7 @@
 
 use crate::book::{Book, BookError, PostedForgiveness, PostedStatement, Sources};
 use crate::governance::{self, all_of, GovError, Params};
-use crate::guard::{refusal_draft, Action, Guard, GuardError, Purpose};
+use crate::guard::{Action, Guard, Purpose};
 use crate::reader::{ChainReader, Deployment, ReadError};
 use alloy_primitives::{Address, B256};
 use laniakea_chain::call::ControllerCall;
@@ -56,7 +56,7 @@ pub enum OpError {
     #[error(transparent)]
     Book(#[from] BookError),
     #[error(transparent)]
-    Guard(GuardError),
+    Submit(crate::guard::SubmitError),
     #[error("epoch {epoch}: {reason}")]
     Epoch { epoch: EpochId, reason: String },
     #[error("epoch {epoch}: the chain is at {now}, before {step} may run at {from}")]
@@ -89,7 +89,7 @@ impl OpError {
             OpError::Governance(e) => e.code(),
             OpError::Synome(_) => "operator/synome",
             OpError::Book(_) => "operator/ledger",
-            OpError::Guard(e) => e.code(),
+            OpError::Submit(e) => e.code(),
             OpError::Epoch { .. } => "operator/epoch",
             OpError::TooEarly { .. } => "operator/too-early",
             OpError::StatementMismatch { .. } => "operator/statement-mismatch",
@@ -609,13 +609,8 @@ impl SettlementOperator {
                 },
                 purpose: Purpose::SettlementPayment,
             };
-            if let Err(e) = self.config.guard.check(chain, &action) {
-                syn.write(&self.govops, vec![refusal_draft(&action, &e)])?;
-                return Err(OpError::Guard(e));
-            }
-            let r = chain
-                .submit(action.tx)
-                .map_err(|e| OpError::Chain(e.to_string()))?;
+            let r = crate::guard::submit(&self.config.guard, chain, syn, &self.govops, action)
+                .map_err(OpError::Submit)?;
             if let Err(rev) = r.outcome {
                 return Err(OpError::PaymentReverted {
                     prime: p.prime.clone(),

@@ -276,3 +276,36 @@ fn a_refusal_is_recorded_in_the_synome() {
         "{d}"
     );
 }
+
+#[test]
+fn a_refused_submission_never_reaches_the_chain_and_is_recorded() {
+    use laniakea_operators::guard::{submit, SubmitError};
+    let mut s = Sys::new();
+    let mut db = Db::new();
+    s.warp(at("2026-01-05T13:30:00Z"));
+    let digest = s.e.digest();
+    let events = laniakea_chain::Chain::events_since(&s.e, 0).len();
+    let (_, normal) = actions(&s, at("2026-01-05T13:30:00Z")).pop().unwrap();
+    let err = submit(&guard(), &mut s.e, &mut db.syn, &db.govops, normal).unwrap_err();
+    assert!(matches!(err, SubmitError::Refused { .. }), "{err}");
+    assert_eq!(err.code(), "guard/processing-window");
+    assert_eq!(s.e.digest(), digest, "nothing submitted");
+    assert_eq!(laniakea_chain::Chain::events_since(&s.e, 0).len(), events);
+    let (recs, _) = db
+        .syn
+        .list(&Query {
+            kind: Some(Kind::Incident),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(recs.len(), 1);
+    // A settlement payment in the same window goes through.
+    s.draw("spark", at("2026-01-05T13:30:00Z"), wad(10));
+    let pay = Action {
+        tx: s.pay_generator_tx("spark", at("2026-01-05T13:31:00Z"), wad(5)),
+        purpose: Purpose::SettlementPayment,
+    };
+    let r = submit(&guard(), &mut s.e, &mut db.syn, &db.govops, pay).unwrap();
+    assert!(r.is_ok());
+}
