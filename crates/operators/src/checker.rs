@@ -346,6 +346,81 @@ impl Checker {
         Some((Rates::new(base, ssr).ok()?, osrc))
     }
 
+    /// The penalty rate in force at `at` [wad per hour].
+    fn penalty_rate_at(&self, sets: &[SignedRecord], at: Timestamp) -> Option<Wad> {
+        let mut best: Option<(Timestamp, usize, Wad)> = None;
+        for (i, r) in sets.iter().enumerate() {
+            let Ok(p) = serde_json::from_value::<payload::ParameterSet>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            let (Some(rate), eff) = (
+                p.penalty_rate_per_hour_wad,
+                effect_instant(p.effective_epoch, r.content.created_at),
+            ) else {
+                continue;
+            };
+            if eff <= at && best.is_none_or(|(t, j, _)| (eff, i) > (t, j)) {
+                best = Some((eff, i, rate));
+            }
+        }
+        best.map(|b| b.2)
+    }
+
+    /// Penalties on a Prime's statement obligations up to `t`: for each obligation,
+    /// `⌊∫ unpaid dt · rate / (3600·1e18)⌋` from its due time, unpaid reduced by its receipts.
+    fn expected_penalties(
+        statements: &[SignedRecord],
+        receipts: &[(Option<EpochId>, payload::PaymentReceipt)],
+        penalty_refs: &BTreeSet<String>,
+        prime: &str,
+        rate: Wad,
+        t: Timestamp,
+    ) -> U256 {
+        let subject = format!("prime:{prime}");
+        let mut total = U256::ZERO;
+        for r in statements.iter().filter(|r| r.content.subject == subject) {
+            let Some(e) = r.content.epoch else { continue };
+            let Ok(amount) = serde_json::from_value::<Wad>(
+                r.content.payload["statement"]["amount_due_wad"].clone(),
+            ) else {
+                continue;
+            };
+            let due = e.moment();
+            if amount.is_zero() || t <= due {
+                continue;
+            }
+            let mut pays: Vec<(Timestamp, U256)> = receipts
+                .iter()
+                .filter(|(re, p)| {
+                    *re == Some(e) && p.prime == prime && !penalty_refs.contains(&p.obligation)
+                })
+                .map(|(_, p)| (p.paid_at, p.amount_wad.0))
+                .collect();
+            pays.sort();
+            let mut unpaid = amount.0;
+            let mut from = due;
+            let mut integral = U256::ZERO;
+            for (at, x) in pays {
+                if at >= t {
+                    break;
+                }
+                if at > from {
+                    integral =
+                        integral.saturating_add(unpaid.saturating_mul(U256::from(at.0 - from.0)));
+                    from = at;
+                }
+                unpaid = unpaid.saturating_sub(x);
+            }
+            integral = integral.saturating_add(unpaid.saturating_mul(U256::from(t.0 - from.0)));
+            let den = U256::from(3600u32).saturating_mul(laniakea_units::WAD);
+            total = total.saturating_add(
+                laniakea_units::math::mul_div_floor(integral, rate.0, den).unwrap_or(U256::MAX),
+            );
+        }
+        total
+    }
+
     /// Every finding for `epoch` as of the chain's time.
     pub fn check<S: Store>(
         &self,
@@ -414,6 +489,24 @@ impl Checker {
                 reason: "no Base Rate or SSR in force at the lock".into(),
             })?;
         let log = chain.events_since(0);
+        let all_receipts: Vec<(Option<EpochId>, payload::PaymentReceipt)> =
+            records(syn, Kind::PaymentReceipt)?
+                .into_iter()
+                .filter_map(|r| {
+                    serde_json::from_value(r.content.payload)
+                        .ok()
+                        .map(|p| (r.content.epoch, p))
+                })
+                .collect();
+        let penalty_events: Vec<payload::PenaltyEvent> = records(syn, Kind::PenaltyEvent)?
+            .into_iter()
+            .filter_map(|r| serde_json::from_value(r.content.payload).ok())
+            .collect();
+        let penalty_refs: BTreeSet<String> = penalty_events
+            .iter()
+            .map(|p| p.obligation.clone())
+            .collect();
+        let penalty_rate = self.penalty_rate_at(&sets, epoch.moment());
         let receipts: Vec<payload::PaymentReceipt> = records(syn, Kind::PaymentReceipt)?
             .into_iter()
             .filter(|r| r.content.epoch == Some(epoch))
@@ -513,6 +606,46 @@ impl Checker {
                     status: Status::Ok,
                     subject: subject.clone(),
                     evidence: format!("record {}", rec.id),
+                });
+            }
+            // Penalties booked by this epoch's Moment of Settlement (on statement obligations).
+            if let (Some(rate), true) = (penalty_rate, now >= epoch.moment()) {
+                let t = epoch.moment();
+                let expected = Self::expected_penalties(
+                    &statements,
+                    &all_receipts,
+                    &penalty_refs,
+                    &p.prime,
+                    rate,
+                    t,
+                );
+                let booked = penalty_events
+                    .iter()
+                    .filter(|x| x.prime == p.prime && x.to <= t)
+                    .fold(U256::ZERO, |a, x| a.saturating_add(x.amount_wad.0));
+                let (status, evidence) = if expected == booked {
+                    (Status::Ok, format!("{} booked by {}", Wad(booked), t.0))
+                } else if booked.is_zero() {
+                    (
+                        Status::Missing,
+                        format!("{} expected by {}, none booked", Wad(expected), t.0),
+                    )
+                } else {
+                    (
+                        Status::Mismatch,
+                        format!(
+                            "{} expected by {}, {} booked",
+                            Wad(expected),
+                            t.0,
+                            Wad(booked)
+                        ),
+                    )
+                };
+                findings.push(Finding {
+                    check: "penalties",
+                    status,
+                    subject: subject.clone(),
+                    evidence,
                 });
             }
             // Payment of the statement's amount: receipts of this epoch for this Prime.

@@ -789,3 +789,49 @@ fn lpha_report_writes_one_summary_per_prime_and_epoch() {
     assert_eq!(recs.len(), 3);
     assert!(r.db.syn.verify(&[]).unwrap().is_ok());
 }
+
+#[test]
+fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.lock("2026-01-01");
+    let a = r.amount("2026-01-01", "spark");
+    r.s.pay_generator("spark", at("2026-01-01T19:00:00Z"), a); // three hours late
+    r.lock("2026-01-02");
+    // Receipts recorded, penalties NOT yet recorded at Friday's Moment of Settlement.
+    r.s.warp(at("2026-01-02T16:00:00Z"));
+    r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
+    let c = checker(&r);
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap();
+    let pen: Vec<_> = f
+        .iter()
+        .filter(|x| x.check == "penalties" && x.subject == "prime:spark")
+        .collect();
+    assert_eq!(pen.len(), 1);
+    assert_eq!(
+        pen[0].status,
+        laniakea_operators::checker::Status::Missing,
+        "{pen:?}"
+    );
+    // Once the operator books them, the checker's own figure agrees.
+    r.op.record_penalties(&r.s.e, &mut r.db.syn).unwrap();
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap();
+    let pen: Vec<_> = f
+        .iter()
+        .filter(|x| x.check == "penalties" && x.subject == "prime:spark")
+        .collect();
+    assert_eq!(
+        pen[0].status,
+        laniakea_operators::checker::Status::Ok,
+        "{pen:?}"
+    );
+    let rate = U256::from(WAD) / U256::from(1000u32);
+    assert!(
+        pen[0]
+            .evidence
+            .starts_with(&Wad(a.0 * U256::from(3u8) * rate / WAD).to_string()),
+        "{}",
+        pen[0].evidence
+    );
+}
