@@ -574,10 +574,15 @@ fn run_runbook(
     let mut syn = laniakea_synome::Synome::new(open_store(store)?);
     let rb = laniakea_operators::runbook::runbook(&mut syn, start, primes, epoch, at)
         .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&rb)?);
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&rb)?)
     } else {
-        print!("{}", laniakea_operators::runbook::render(&rb));
+        laniakea_operators::runbook::render(&rb)
+    };
+    // A closed pipe (`| head`) ends the output, not the program with a panic.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("cannot write to stdout")?,
     }
     Ok(ExitCode::SUCCESS)
 }

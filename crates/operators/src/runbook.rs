@@ -124,7 +124,11 @@ pub fn runbook<S: Store>(
             .filter(|r| r.content.created_at <= as_of)
             .collect())
     };
-    let statements = known(Kind::SettlementStatement)?;
+    let subjects: Vec<String> = primes.iter().map(|p| format!("prime:{p}")).collect();
+    let statements: Vec<_> = known(Kind::SettlementStatement)?
+        .into_iter()
+        .filter(|r| subjects.contains(&r.content.subject))
+        .collect();
     let mut due = U256::ZERO;
     for r in &statements {
         if let Ok(p) =
@@ -135,17 +139,24 @@ pub fn runbook<S: Store>(
             }
         }
     }
-    for r in known(Kind::PenaltyEvent)? {
+    for r in known(Kind::PenaltyEvent)?
+        .into_iter()
+        .filter(|r| subjects.contains(&r.content.subject))
+    {
         if let Ok(p) = serde_json::from_value::<payload::PenaltyEvent>(r.content.payload) {
             due = due.saturating_add(p.amount_wad.0);
         }
     }
     let paid = known(Kind::PaymentReceipt)?
         .into_iter()
+        .filter(|r| subjects.contains(&r.content.subject))
         .filter_map(|r| serde_json::from_value::<payload::PaymentReceipt>(r.content.payload).ok())
         .fold(U256::ZERO, |a, p| a.saturating_add(p.amount_wad.0));
     let reports = known(Kind::VerificationReport)?;
-    let prime_reports = known(Kind::PrimeReport)?;
+    let prime_reports: Vec<_> = known(Kind::PrimeReport)?
+        .into_iter()
+        .filter(|r| subjects.contains(&r.content.subject))
+        .collect();
     let n = primes.len();
     let posted = statements.len();
     let amount = |x: U256| human::amount(x, 18);

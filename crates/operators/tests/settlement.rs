@@ -492,6 +492,16 @@ fn the_runbook_derives_each_steps_status_from_the_synome_and_the_chain_time() {
     )
     .unwrap();
     assert!(tue.steps.iter().all(|l| l.status == Status::Pending));
+    // Only the listed Primes count.
+    let one = runbook(
+        &mut r.db.syn,
+        Timestamp(START),
+        &["spark".to_string()],
+        e("2026-01-01"),
+        at("2026-01-01T16:30:00Z"),
+    )
+    .unwrap();
+    assert_eq!(one.steps[2].evidence, "1 of 1 statements posted");
     // Human and machine forms.
     let text = render(&rb);
     assert!(
