@@ -16,12 +16,17 @@ pub const START: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 pub const PRIMES: [&str; 3] = ["spark", "grove", "keel"];
 
 pub fn setup_script() -> String {
+    setup_script_for(&PRIMES)
+}
+
+/// The setup script for any list of Primes (each `ALLOCATOR-<NAME>-A`).
+pub fn setup_script_for(primes: &[&str]) -> String {
     let mut l: Vec<String> = Vec::new();
     let mut accounts = vec!["admin", "relayer", "freezer", "vow", "surplus", "stranger"]
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
-    for p in PRIMES {
+    for p in primes {
         accounts.push(format!("{p}_relayer"));
     }
     l.push(json!({ "accounts": accounts }).to_string());
@@ -99,14 +104,14 @@ pub fn setup_script() -> String {
         }
     };
     pau("gen", "GEN-USDS-A", "relayer");
-    for p in PRIMES {
+    for p in primes {
         pau(
             p,
             &format!("ALLOCATOR-{}-A", p.to_uppercase()),
             &format!("{p}_relayer"),
         );
     }
-    for p in PRIMES {
+    for p in primes {
         // Prime → Generator payments and Generator → Prime payments/distributions.
         l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@gen_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
         l.push(format!(r#"{{"from": "admin", "to": "gen_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@{p}_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
@@ -119,6 +124,7 @@ pub fn setup_script() -> String {
 pub struct Sys {
     pub e: Engine,
     pub s: script::Script,
+    pub primes: Vec<String>,
 }
 
 pub fn wad(x: u64) -> Wad {
@@ -131,14 +137,21 @@ pub fn at(rfc: &str) -> Timestamp {
 
 impl Sys {
     pub fn new() -> Sys {
-        let s = script::parse(&setup_script()).expect("setup parses");
+        Sys::with_primes(&PRIMES)
+    }
+    pub fn with_primes(primes: &[&str]) -> Sys {
+        let s = script::parse(&setup_script_for(primes)).expect("setup parses");
         let mut e = Engine::new(s.genesis());
         e.set_check_invariants(true);
         let out = s.run_on(&mut e);
         for l in &out.lines {
             assert_eq!(l["status"], "ok", "setup line failed: {l}");
         }
-        Sys { e, s }
+        Sys {
+            e,
+            s,
+            primes: primes.iter().map(|p| p.to_string()).collect(),
+        }
     }
     pub fn a(&self, name: &str) -> Address {
         self.s
@@ -305,7 +318,8 @@ impl Sys {
             usds: self.a("usds"),
             susds: self.a("susds"),
             generator_proxy: self.a("gen_proxy"),
-            primes: PRIMES
+            primes: self
+                .primes
                 .iter()
                 .map(|p| laniakea_operators::reader::PrimeAccounts {
                     prime: p.to_string(),
