@@ -66,8 +66,33 @@ fn wad_text(v: U256) -> Value {
     }
 }
 
+/// What one epoch's reports read, fetched once for all Primes.
+struct Snapshot {
+    log: Vec<laniakea_chain::Event>,
+    statements: Vec<SignedRecord>,
+    receipts: Vec<SignedRecord>,
+    penalties: Vec<SignedRecord>,
+    forgiveness: Vec<SignedRecord>,
+}
+
+impl Snapshot {
+    fn read<S: Store>(
+        chain: &dyn Chain,
+        syn: &mut Synome<S>,
+        epoch: EpochId,
+    ) -> Result<Snapshot, SynomeError> {
+        Ok(Snapshot {
+            log: chain.events_since(0),
+            statements: list(syn, Kind::SettlementStatement, Some(epoch))?,
+            receipts: list(syn, Kind::PaymentReceipt, Some(epoch))?,
+            penalties: list(syn, Kind::PenaltyEvent, Some(epoch))?,
+            forgiveness: list(syn, Kind::Forgiveness, None)?,
+        })
+    }
+}
+
 impl Reporter {
-    /// The summary of one Prime for `epoch` over `window` (as of the chain's time).
+    /// The summary of one Prime for `epoch` (as of the chain's time).
     pub fn summary<S: Store>(
         &self,
         chain: &dyn Chain,
@@ -75,18 +100,31 @@ impl Reporter {
         prime: &str,
         epoch: EpochId,
     ) -> Result<BTreeMap<String, Value>, SynomeError> {
+        let snap = Snapshot::read(chain, syn, epoch)?;
+        Ok(self.summary_of(chain, &snap, prime, epoch))
+    }
+
+    fn summary_of(
+        &self,
+        chain: &dyn Chain,
+        snap: &Snapshot,
+        prime: &str,
+        epoch: EpochId,
+    ) -> BTreeMap<String, Value> {
         let p = self.deployment.primes.iter().find(|p| p.prime == prime);
         let mut m = BTreeMap::new();
         let Some(p) = p else {
-            return Ok(m);
+            return m;
         };
         let subject = format!("prime:{prime}");
         // Debt, draws and repays from the Vat's log.
-        let statement = list(syn, Kind::SettlementStatement, Some(epoch))?
-            .into_iter()
+        let statement = snap
+            .statements
+            .iter()
             .find(|r| r.content.subject == subject)
             .and_then(|r| {
-                serde_json::from_value::<payload::SettlementStatement>(r.content.payload).ok()
+                serde_json::from_value::<payload::SettlementStatement>(r.content.payload.clone())
+                    .ok()
             });
         // The window is the posted statement's; without one, the day before the lock.
         let window_start = statement
@@ -95,7 +133,7 @@ impl Reporter {
             .map_or(Timestamp(epoch.lock().0.saturating_sub(86_400)), Timestamp);
         let ilk = mcd::ilk_id(&p.legacy_ilk);
         let (mut art, mut rate, mut drawn, mut repaid) = (U256::ZERO, RAY, U256::ZERO, U256::ZERO);
-        for ev in chain.events_since(0) {
+        for ev in &snap.log {
             if ev.contract != self.deployment.vat || ev.block_time >= epoch.lock() {
                 continue;
             }
@@ -146,10 +184,11 @@ impl Reporter {
                 .as_ref()
                 .map_or(json!("missing"), |s| json!(s.direction)),
         );
-        let receipts: Vec<payload::PaymentReceipt> = list(syn, Kind::PaymentReceipt, Some(epoch))?
-            .into_iter()
+        let receipts: Vec<payload::PaymentReceipt> = snap
+            .receipts
+            .iter()
             .filter(|r| r.content.subject == subject)
-            .filter_map(|r| serde_json::from_value(r.content.payload).ok())
+            .filter_map(|r| serde_json::from_value(r.content.payload.clone()).ok())
             .collect();
         let on_time = receipts
             .iter()
@@ -171,8 +210,9 @@ impl Reporter {
             "unpaid"
         };
         m.insert("timeliness".into(), json!(timeliness));
-        let penalties: Vec<SignedRecord> = list(syn, Kind::PenaltyEvent, Some(epoch))?
-            .into_iter()
+        let penalties: Vec<&SignedRecord> = snap
+            .penalties
+            .iter()
             .filter(|r| r.content.subject == subject)
             .collect();
         let ids: Vec<B256> = penalties.iter().map(|r| r.id).collect();
@@ -182,9 +222,12 @@ impl Reporter {
                 serde_json::from_value::<payload::PenaltyEvent>(r.content.payload.clone()).ok()
             })
             .fold(U256::ZERO, |a, p| a.saturating_add(p.amount_wad.0));
-        let forgiven = list(syn, Kind::Forgiveness, None)?
-            .into_iter()
-            .filter_map(|r| serde_json::from_value::<payload::Forgiveness>(r.content.payload).ok())
+        let forgiven = snap
+            .forgiveness
+            .iter()
+            .filter_map(|r| {
+                serde_json::from_value::<payload::Forgiveness>(r.content.payload.clone()).ok()
+            })
             .filter(|f| ids.contains(&f.penalty))
             .fold(U256::ZERO, |a, f| a.saturating_add(f.amount_wad.0));
         m.insert("penalties_wad".into(), json!(Wad(pen)));
@@ -215,7 +258,7 @@ impl Reporter {
                 self.deployment.generator_proxy,
             )),
         );
-        Ok(m)
+        m
     }
 
     /// Writes each Prime's report for `epoch` once; returns how many were written.
@@ -232,13 +275,14 @@ impl Reporter {
             .map(|r| r.content.subject)
             .collect();
         let at = chain.now().max(epoch.moment());
+        let snap = Snapshot::read(chain, syn, epoch)?;
         let mut drafts = Vec::new();
         for p in &self.deployment.primes {
             let subject = format!("prime:{}", p.prime);
             if done.contains(&subject) {
                 continue;
             }
-            let summary = self.summary(chain, syn, &p.prime, epoch)?;
+            let summary = self.summary_of(chain, &snap, &p.prime, epoch);
             drafts.push(
                 Draft::new(
                     Kind::PrimeReport,
