@@ -53,7 +53,7 @@ fn funded_token(accounts: usize) -> (Engine, Address, Vec<Address>) {
                 token,
                 Erc20Call::Mint {
                     to: *h,
-                    amount: Wad(U256::from(1_000_000u64) * WAD),
+                    amount: Wad::from_raw(U256::from(1_000_000u64) * WAD),
                 },
             ),
         })
@@ -81,7 +81,7 @@ fn transfers(c: &mut Criterion) {
                                 token,
                                 Erc20Call::Transfer {
                                     to,
-                                    amount: Wad(U256::from(1u8)),
+                                    amount: Wad::from_raw(U256::from(1u8)),
                                 },
                             ),
                         })
@@ -109,7 +109,7 @@ fn deposit_withdraw(c: &mut Criterion) {
         call: Call::Controller(
             ctrl,
             ControllerCall::MintUsds {
-                amount: Wad(U256::from(100_000u64) * WAD),
+                amount: Wad::from_raw(U256::from(100_000u64) * WAD),
             },
         ),
     })
@@ -127,7 +127,7 @@ fn deposit_withdraw(c: &mut Criterion) {
                     call: Call::Controller(
                         ctrl,
                         ControllerCall::MintUsds {
-                            amount: Wad(U256::from(100_000u64) * WAD),
+                            amount: Wad::from_raw(U256::from(100_000u64) * WAD),
                         },
                     ),
                 })
@@ -145,8 +145,8 @@ fn deposit_withdraw(c: &mut Criterion) {
                                 ctrl,
                                 ControllerCall::Deposit4626 {
                                     vault: susds,
-                                    assets: Wad(U256::from(10u64) * WAD),
-                                    min_shares_out: Wad(U256::ZERO),
+                                    assets: Wad::from_raw(U256::from(10u64) * WAD),
+                                    min_shares_out: Wad::from_raw(U256::ZERO),
                                 },
                             ),
                         })
@@ -160,8 +160,10 @@ fn deposit_withdraw(c: &mut Criterion) {
                                 ctrl,
                                 ControllerCall::Withdraw4626 {
                                     vault: susds,
-                                    assets: Wad(U256::from(999u64) * WAD / U256::from(100u64)),
-                                    max_shares_in: Wad(U256::MAX),
+                                    assets: Wad::from_raw(
+                                        U256::from(999u64) * WAD / U256::from(100u64),
+                                    ),
+                                    max_shares_in: Wad::from_raw(U256::MAX),
                                 },
                             ),
                         })

@@ -199,7 +199,7 @@ mod tests {
             token,
             Erc20Call::Mint {
                 to: admin,
-                amount: Wad(alloy_primitives::U256::from(1u8)),
+                amount: Wad::from_raw(alloy_primitives::U256::from(1u8)),
             },
         );
         e.execute(Tx {

@@ -19,6 +19,7 @@ pub mod roles;
 pub mod script;
 pub mod seam;
 pub mod state;
+pub mod system;
 
 /// Back-compat paths for helpers that moved into family folders.
 pub mod mcd {

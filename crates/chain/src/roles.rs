@@ -88,6 +88,7 @@ impl State {
         account: Address,
     ) -> CallResult<()> {
         self.contract(contract)?;
+        self.configurator_guard(contract, caller)?;
         self.require_role(contract, ADMIN_ROLE, caller)?;
         if !self.set_role(contract, role, account, true) {
             self.emit(
@@ -111,6 +112,7 @@ impl State {
         account: Address,
     ) -> CallResult<()> {
         self.contract(contract)?;
+        self.configurator_guard(contract, caller)?;
         self.require_role(contract, ADMIN_ROLE, caller)?;
         if self.set_role(contract, role, account, false) {
             self.emit(

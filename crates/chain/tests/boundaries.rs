@@ -48,7 +48,7 @@ fn burn_increases_mint_limit_up_to_max() {
     f.ctrl(
         "relayer",
         ControllerCall::BurnUsds {
-            amount: Wad(wad(100_000)),
+            amount: Wad::from_raw(wad(100_000)),
         },
     )
     .unwrap();
@@ -56,7 +56,7 @@ fn burn_increases_mint_limit_up_to_max() {
     f.ctrl(
         "relayer",
         ControllerCall::BurnUsds {
-            amount: Wad(wad(500_000)),
+            amount: Wad::from_raw(wad(500_000)),
         },
     )
     .unwrap();
@@ -76,7 +76,7 @@ fn unconfigured_key_is_a_closed_door() {
         ControllerCall::TransferAsset {
             asset: f.a("usds"),
             to: f.a("alice"),
-            amount: Wad(ONE),
+            amount: Wad::from_raw(ONE),
         },
     );
     assert_eq!(code(r), "RateLimits/zero-maxAmount");
@@ -90,7 +90,7 @@ fn transfer_limit_exact_passes_one_wei_over_reverts() {
     let t = |a| ControllerCall::TransferAsset {
         asset: usds,
         to: surplus,
-        amount: Wad(a),
+        amount: Wad::from_raw(a),
     };
     assert_eq!(
         code(f.ctrl("relayer", t(wad(1000) + ONE))),
@@ -109,7 +109,7 @@ fn unlimited_key_never_writes() {
     f.withdraw(wad(500), U256::MAX).unwrap();
     let after = f.e.state().rate_limit_data(f.a("gen_rl"), f.withdraw_key());
     assert_eq!(before, after);
-    assert_eq!(after.max_amount.0, U256::MAX);
+    assert_eq!(after.max_amount.raw(), U256::MAX);
     assert_eq!(f.current(f.withdraw_key()), U256::MAX);
 }
 
@@ -120,9 +120,9 @@ fn rate_limit_setter_checks_last_amount_and_last_updated() {
     let k = Key(f.mint_key());
     let set = |last: U256, upd| RateLimitsCall::Set {
         key: k,
-        max_amount: Wad(wad(10)),
-        slope: Wad(U256::ZERO),
-        last_amount: Wad(last),
+        max_amount: Wad::from_raw(wad(10)),
+        slope: Wad::from_raw(U256::ZERO),
+        last_amount: Wad::from_raw(last),
         last_updated: upd,
     };
     assert_eq!(
@@ -151,7 +151,7 @@ fn ilk_ceiling_exact_passes_one_wei_over_reverts() {
             vat,
             VatCall::FileIlkLine {
                 ilk: Ilk(laniakea_chain::mcd::ilk_id("GEN-USDS-A").unwrap()),
-                data: Rad(U256::from(100u8) * laniakea_units::RAD),
+                data: Rad::from_raw(U256::from(100u8) * laniakea_units::RAD),
             },
         ),
     )
@@ -162,7 +162,7 @@ fn ilk_ceiling_exact_passes_one_wei_over_reverts() {
             Call::IlkVault(
                 vault,
                 IlkVaultCall::Draw {
-                    wad: Wad(wad(100) + ONE)
+                    wad: Wad::from_raw(wad(100) + ONE)
                 }
             )
         )),
@@ -171,14 +171,24 @@ fn ilk_ceiling_exact_passes_one_wei_over_reverts() {
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad(wad(100)) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Draw {
+                    wad: Wad::from_raw(wad(100))
+                }
+            )
         )),
         "ok"
     );
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad(ONE) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Draw {
+                    wad: Wad::from_raw(ONE)
+                }
+            )
         )),
         "Vat/ceiling-exceeded"
     );
@@ -193,7 +203,7 @@ fn global_ceiling_is_checked_too() {
         Call::Vat(
             vat,
             VatCall::FileLine {
-                data: Rad(U256::from(50u8) * laniakea_units::RAD),
+                data: Rad::from_raw(U256::from(50u8) * laniakea_units::RAD),
             },
         ),
     )
@@ -204,7 +214,7 @@ fn global_ceiling_is_checked_too() {
             Call::IlkVault(
                 vault,
                 IlkVaultCall::Draw {
-                    wad: Wad(wad(50) + ONE)
+                    wad: Wad::from_raw(wad(50) + ONE)
                 }
             )
         )),
@@ -213,7 +223,12 @@ fn global_ceiling_is_checked_too() {
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad(wad(50)) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Draw {
+                    wad: Wad::from_raw(wad(50))
+                }
+            )
         )),
         "ok"
     );
@@ -230,7 +245,7 @@ fn dust_applies_on_draw_and_on_repayment() {
             vat,
             VatCall::FileDust {
                 ilk,
-                data: Rad(U256::from(10u8) * laniakea_units::RAD),
+                data: Rad::from_raw(U256::from(10u8) * laniakea_units::RAD),
             },
         ),
     )
@@ -241,7 +256,7 @@ fn dust_applies_on_draw_and_on_repayment() {
             Call::IlkVault(
                 vault,
                 IlkVaultCall::Draw {
-                    wad: Wad(wad(10) - ONE)
+                    wad: Wad::from_raw(wad(10) - ONE)
                 }
             )
         )),
@@ -250,14 +265,24 @@ fn dust_applies_on_draw_and_on_repayment() {
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad(wad(10)) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Draw {
+                    wad: Wad::from_raw(wad(10))
+                }
+            )
         )),
         "ok"
     );
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad(wad(5)) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Draw {
+                    wad: Wad::from_raw(wad(5))
+                }
+            )
         )),
         "ok"
     );
@@ -269,7 +294,7 @@ fn dust_applies_on_draw_and_on_repayment() {
             Call::IlkVault(
                 vault,
                 IlkVaultCall::Wipe {
-                    wad: Wad(wad(5) + ONE)
+                    wad: Wad::from_raw(wad(5) + ONE)
                 }
             )
         )),
@@ -278,14 +303,24 @@ fn dust_applies_on_draw_and_on_repayment() {
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Wipe { wad: Wad(wad(5)) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Wipe {
+                    wad: Wad::from_raw(wad(5))
+                }
+            )
         )),
         "ok"
     );
     assert_eq!(
         code(f.tx(
             "admin",
-            Call::IlkVault(vault, IlkVaultCall::Wipe { wad: Wad(wad(10)) })
+            Call::IlkVault(
+                vault,
+                IlkVaultCall::Wipe {
+                    wad: Wad::from_raw(wad(10))
+                }
+            )
         )),
         "ok",
         "repaying to zero is always allowed"
@@ -306,7 +341,7 @@ fn erc4626_direct_depositor_max_withdraw_boundary() {
         ControllerCall::TransferAsset {
             asset: usds,
             to: alice,
-            amount: Wad(wad(1000)),
+            amount: Wad::from_raw(wad(1000)),
         },
     )
     .unwrap();
@@ -316,7 +351,7 @@ fn erc4626_direct_depositor_max_withdraw_boundary() {
             usds,
             Erc20Call::Approve {
                 spender: susds,
-                amount: Wad(U256::MAX),
+                amount: Wad::from_raw(U256::MAX),
             },
         ),
     )
@@ -326,7 +361,7 @@ fn erc4626_direct_depositor_max_withdraw_boundary() {
         Call::Savings(
             susds,
             SavingsCall::Deposit {
-                assets: Wad(wad(1000)),
+                assets: Wad::from_raw(wad(1000)),
                 receiver: alice,
             },
         ),
@@ -338,7 +373,7 @@ fn erc4626_direct_depositor_max_withdraw_boundary() {
         Call::Savings(
             susds,
             SavingsCall::Withdraw {
-                assets: Wad(a),
+                assets: Wad::from_raw(a),
                 receiver: alice,
                 owner: alice,
             },
@@ -419,8 +454,8 @@ fn exchange_rate_guard_at_and_just_below_the_rate() {
     // chi = RAY at setup time: 1 share = 1 asset, rate = 1e36 exactly.
     let set = |assets| ControllerCall::SetMaxExchangeRate {
         vault: susds,
-        shares: Wad(WAD),
-        max_expected_assets: Wad(assets),
+        shares: Wad::from_raw(WAD),
+        max_expected_assets: Wad::from_raw(assets),
     };
     f.ctrl("admin", set(WAD - ONE)).unwrap();
     assert_eq!(
@@ -468,7 +503,7 @@ fn roles_are_checked_before_rate_limits_and_freezer_removes_relayer() {
         code(f.ctrl(
             "alice",
             ControllerCall::MintUsds {
-                amount: Wad(wad(1))
+                amount: Wad::from_raw(wad(1))
             }
         )),
         "AccessControl/unauthorized-account"
@@ -506,7 +541,7 @@ fn ssr_change_needs_fresh_chi() {
     let mut f = Fx::new();
     let susds = f.a("susds");
     f.warp(1);
-    let ssr = Ray(RAY + U256::from(1u8));
+    let ssr = Ray::from_raw(RAY + U256::from(1u8));
     assert_eq!(
         code(f.tx("admin", Call::Savings(susds, SavingsCall::FileSsr { ssr }))),
         "SUsds/chi-not-up-to-date"
@@ -523,7 +558,7 @@ fn ssr_change_needs_fresh_chi() {
             Call::Savings(
                 susds,
                 SavingsCall::FileSsr {
-                    ssr: Ray(RAY - U256::from(1u8))
+                    ssr: Ray::from_raw(RAY - U256::from(1u8))
                 }
             )
         )),
@@ -536,7 +571,7 @@ fn jug_duty_change_needs_drip_and_drip_compounds_with_rpow() {
     let mut f = Fx::new();
     let jug = f.a("jug");
     let ilk = Ilk(laniakea_chain::mcd::ilk_id("GEN-USDS-A").unwrap());
-    let duty = Ray(RAY + U256::from(1_000_000_000_000_000_000u64)); // 1e-9 per second
+    let duty = Ray::from_raw(RAY + U256::from(1_000_000_000_000_000_000u64)); // 1e-9 per second
     f.warp(10);
     assert_eq!(
         code(f.tx(
@@ -559,7 +594,7 @@ fn jug_duty_change_needs_drip_and_drip_compounds_with_rpow() {
         Call::IlkVault(
             f.a("gen_vault"),
             IlkVaultCall::Draw {
-                wad: Wad(wad(1000)),
+                wad: Wad::from_raw(wad(1000)),
             },
         ),
     )
@@ -568,11 +603,11 @@ fn jug_duty_change_needs_drip_and_drip_compounds_with_rpow() {
     let r = f
         .tx("admin", Call::Jug(jug, JugCall::Drip { ilk }))
         .unwrap();
-    let expected = laniakea_units::rpow(duty.0, 3600, RAY).unwrap();
-    assert_eq!(r.get("rate"), Some(&Value::Ray(Ray(expected))));
+    let expected = laniakea_units::rpow(duty.raw(), 3600, RAY).unwrap();
+    assert_eq!(r.get("rate"), Some(&Value::Ray(Ray::from_raw(expected))));
     // The fee went to the vow as internal dai: Art·(rate − RAY).
-    let art = f.e.state().urn(ilk.0, f.a("gen_vault")).art.0;
-    assert_eq!(f.e.state().dai(f.a("vow")).0, art * (expected - RAY));
+    let art = f.e.state().urn(ilk.0, f.a("gen_vault")).art.raw();
+    assert_eq!(f.e.state().dai(f.a("vow")).raw(), art * (expected - RAY));
 }
 
 #[test]
@@ -608,7 +643,9 @@ fn time_never_goes_backwards() {
         at: laniakea_units::Timestamp(now.0 - 1),
         call: Call::Controller(
             f.a("gen_ctrl"),
-            ControllerCall::MintUsds { amount: Wad(ONE) },
+            ControllerCall::MintUsds {
+                amount: Wad::from_raw(ONE),
+            },
         ),
     };
     assert!(matches!(
@@ -629,7 +666,7 @@ fn erc20_allowance_and_balance_checks() {
         ControllerCall::TransferAsset {
             asset: usds,
             to: alice,
-            amount: Wad(wad(10)),
+            amount: Wad::from_raw(wad(10)),
         },
     )
     .unwrap();
@@ -638,7 +675,7 @@ fn erc20_allowance_and_balance_checks() {
             usds,
             Erc20Call::Transfer {
                 to: proxy,
-                amount: Wad(a),
+                amount: Wad::from_raw(a),
             },
         )
     };
@@ -652,7 +689,7 @@ fn erc20_allowance_and_balance_checks() {
             usds,
             Erc20Call::Approve {
                 spender: f.a("surplus"),
-                amount: Wad(wad(3)),
+                amount: Wad::from_raw(wad(3)),
             },
         ),
     )
@@ -663,7 +700,7 @@ fn erc20_allowance_and_balance_checks() {
             Erc20Call::TransferFrom {
                 from: alice,
                 to: proxy,
-                amount: Wad(a),
+                amount: Wad::from_raw(a),
             },
         )
     };
@@ -679,7 +716,7 @@ fn erc20_allowance_and_balance_checks() {
                 usds,
                 Erc20Call::Mint {
                     to: alice,
-                    amount: Wad(ONE)
+                    amount: Wad::from_raw(ONE)
                 }
             )
         )),
@@ -701,7 +738,7 @@ fn draw_rounds_up_and_wipe_rounds_down_when_rate_above_ray() {
             jug,
             JugCall::FileDuty {
                 ilk,
-                data: Ray(RAY + U256::from(3_170_979_198u64)),
+                data: Ray::from_raw(RAY + U256::from(3_170_979_198u64)),
             },
         ),
     )
@@ -712,7 +749,7 @@ fn draw_rounds_up_and_wipe_rounds_down_when_rate_above_ray() {
         Call::IlkVault(
             vault,
             IlkVaultCall::Draw {
-                wad: Wad(wad(1) + U256::from(7u8)),
+                wad: Wad::from_raw(wad(1) + U256::from(7u8)),
             },
         ),
     )
@@ -723,9 +760,9 @@ fn draw_rounds_up_and_wipe_rounds_down_when_rate_above_ray() {
             .unwrap()
             .ilks[&ilk.0]
             .rate
-            .0;
+            .raw();
     assert!(rate > RAY);
-    let art = f.e.state().urn(ilk.0, vault).art.0;
+    let art = f.e.state().urn(ilk.0, vault).art.raw();
     let owed = art * rate;
     assert!(
         owed >= (wad(1) + U256::from(7u8)) * RAY,
@@ -741,12 +778,12 @@ fn draw_rounds_up_and_wipe_rounds_down_when_rate_above_ray() {
         Call::IlkVault(
             vault,
             IlkVaultCall::Wipe {
-                wad: Wad(wad(1) + U256::from(7u8)),
+                wad: Wad::from_raw(wad(1) + U256::from(7u8)),
             },
         ),
     )
     .unwrap();
-    let left = f.e.state().urn(ilk.0, vault).art.0;
+    let left = f.e.state().urn(ilk.0, vault).art.raw();
     assert!(
         left <= U256::from(1u8),
         "at most one wei of art left from rounding: {left}"

@@ -49,7 +49,7 @@ fn susds_drip_in_the_same_second_emits_drip_with_zero_diff() {
         second[0].kind,
         EventKind::Savings(laniakea_chain::families::savings::SavingsEvent::Drip {
             chi_ray: chi,
-            diff_wad: Wad(U256::ZERO),
+            diff_wad: Wad::from_raw(U256::ZERO),
         })
     );
 }

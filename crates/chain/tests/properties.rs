@@ -57,20 +57,20 @@ proptest! {
             let before = key.map(|k| f.e.state().rate_limit_data(rl, k));
             let r = match o {
                 Op::Mint(x) => f.mint(milli(x)),
-                Op::Burn(x) => f.ctrl("relayer", ControllerCall::BurnUsds { amount: Wad(milli(x)) }),
+                Op::Burn(x) => f.ctrl("relayer", ControllerCall::BurnUsds { amount: Wad::from_raw(milli(x)) }),
                 Op::Deposit(x) => f.deposit(milli(x), U256::ZERO),
                 Op::Withdraw(x) => f.withdraw(milli(x), U256::MAX),
                 Op::Redeem(x) => f.redeem(milli(x), U256::ZERO),
                 Op::Transfer(x) => {
                     let (usds, to) = (f.a("usds"), f.a("surplus"));
-                    f.ctrl("relayer", ControllerCall::TransferAsset { asset: usds, to, amount: Wad(milli(x)) })
+                    f.ctrl("relayer", ControllerCall::TransferAsset { asset: usds, to, amount: Wad::from_raw(milli(x)) })
                 }
                 Op::Warp(s) => { f.warp(s as u64); Ok(Returns::none()) }
             };
             if let (Some(d), Some(amount)) = (before, asked) {
                 let available = current_amount(&d, f.now()).unwrap();
                 if r.is_ok() {
-                    prop_assert!(d.max_amount.0 > U256::ZERO, "flow on an unconfigured key");
+                    prop_assert!(d.max_amount.raw() > U256::ZERO, "flow on an unconfigured key");
                     prop_assert!(amount <= available, "flow {amount} exceeded limit {available}");
                 } else if amount > available {
                     let c = code(r.clone());
@@ -100,12 +100,12 @@ proptest! {
         let mut f = Fx::new();
         let (jug, vault, ilk) = (f.a("jug"), f.a("gen_vault"), Ilk(laniakea_chain::mcd::ilk_id("GEN-USDS-A").unwrap()));
         // duty ≈ duty_bp·1e-12 per second above RAY.
-        f.tx("admin", Call::Jug(jug, JugCall::FileDuty { ilk, data: Ray(RAY + U256::from(duty_bp) * U256::from(1_000_000_000_000_000u64)) })).unwrap();
+        f.tx("admin", Call::Jug(jug, JugCall::FileDuty { ilk, data: Ray::from_raw(RAY + U256::from(duty_bp) * U256::from(1_000_000_000_000_000u64)) })).unwrap();
         f.warp(wait);
         let wad_amt = U256::from(amount) * U256::from(1_000_003u64);
         let art0 = f.e.state().urn(ilk.0, vault).art;
-        f.tx("admin", Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad(wad_amt) })).unwrap();
-        f.tx("admin", Call::IlkVault(vault, IlkVaultCall::Wipe { wad: Wad(wad_amt) })).unwrap();
+        f.tx("admin", Call::IlkVault(vault, IlkVaultCall::Draw { wad: Wad::from_raw(wad_amt) })).unwrap();
+        f.tx("admin", Call::IlkVault(vault, IlkVaultCall::Wipe { wad: Wad::from_raw(wad_amt) })).unwrap();
         let art1 = f.e.state().urn(ilk.0, vault).art;
         prop_assert!(art1 >= art0, "draw+wipe reduced debt: {art0} -> {art1}");
         prop_assert_eq!(f.bal("usds", "gen_vault.buffer"), U256::ZERO);

@@ -26,7 +26,7 @@ fn operator_flow(chain: &mut dyn Chain) {
         other => panic!("deploy returns an address, got {other:?}"),
     };
     let cursor = chain.events_since(0).len() as u64;
-    let amount = Wad(U256::from(5u8) * WAD);
+    let amount = Wad::from_raw(U256::from(5u8) * WAD);
     let r = chain
         .submit(Tx {
             from: admin,

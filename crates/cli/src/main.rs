@@ -5,7 +5,9 @@
 //! names the input, line and field); 3 a `--check` expectation was not met; 2 usage (clap);
 //! `synome verify`: 4 a bad record or a missing `--checkpoint`, 5 an empty store.
 
+mod book;
 mod demo;
+mod limits;
 mod settle;
 
 use anyhow::Context;
@@ -34,6 +36,18 @@ enum Cmd {
         /// Exit with code 3 if any line's "expect" is not met.
         #[arg(long)]
         check: bool,
+    },
+    /// Run a transaction script, then print the Generator's book, where each Prime's debt sits,
+    /// the temporary compatibility set and the liquidity buffer on its final state.
+    Book {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The script name of the Generator registry.
+        #[arg(long, default_value = "generator")]
+        generator: String,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Compute every Prime's settlement statement and the distributions for one epoch from an
     /// inputs file (JSON; see docs/settlement-inputs.md). Prints a table, or JSON with --json.
@@ -68,6 +82,21 @@ enum Cmd {
         /// A Prime expected to settle (repeatable).
         #[arg(long = "prime", required = true)]
         primes: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a transaction script, then list a Configurator scope: every rate limit of each PAU
+    /// (headroom, init, last raise, earliest next raise) and the timelock queue.
+    Limits {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The script name of the Configurator whose scope to list.
+        #[arg(long)]
+        configurator: String,
+        /// Only this PAU (its ALMProxy's script name).
+        #[arg(long)]
+        pau: Option<String>,
+        /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
     },
@@ -331,6 +360,13 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
                     "EMPTY: {} is initialised but holds no records (no genesis)",
                     db.store().describe()
                 );
+            } else if !r.missing_anchors.is_empty() {
+                println!(
+                    "NOT OK: {} records verified, but {} of the checkpoints named with --checkpoint {} not verified in this store",
+                    group_thousands(r.records),
+                    r.missing_anchors.len(),
+                    if r.missing_anchors.len() == 1 { "is" } else { "are" }
+                );
             } else {
                 println!(
                     "ok: {} records verified (hashes, signatures, encodings, author chains, store chain, authorisation, references){}",
@@ -356,7 +392,22 @@ fn synome_cmd(store: StoreArgs, cmd: SynomeCmd) -> anyhow::Result<ExitCode> {
             }
             if !r.missing_anchors.is_empty() && !json {
                 for a in &r.missing_anchors {
-                    println!("MISSING checkpoint {a}: the store was truncated before it");
+                    // Say why: absent (truncated), present but another kind, or present but
+                    // after the first bad record (never reached).
+                    let kind = a
+                        .parse()
+                        .ok()
+                        .and_then(|id| db.get(id).ok().flatten())
+                        .map(|rec| rec.content.kind);
+                    match kind {
+                        Some(k) if k != laniakea_synome::Kind::Checkpoint => println!(
+                            "NOT A CHECKPOINT {a}: it is a {k} record, not a checkpoint"
+                        ),
+                        Some(_) if r.first_bad.is_some() => println!(
+                            "UNCHECKED checkpoint {a}: verification stopped at the bad record before it"
+                        ),
+                        _ => println!("MISSING checkpoint {a}: the store was truncated before it"),
+                    }
                 }
             }
             Ok(if !r.is_ok() {
@@ -617,6 +668,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Book {
+            script,
+            generator,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&script)
+                .with_context(|| format!("cannot read script {}", script.display()))?;
+            let v = book::views(&text, &generator)
+                .with_context(|| format!("invalid script {}", script.display()))?;
+            if json {
+                println!("{}", serde_json::to_string(&book::to_json(&v))?);
+            } else {
+                print!("{}", book::render(&v));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Settle {
             inputs,
             histories,
@@ -657,6 +724,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", settle::render_table(&result));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Limits {
+            script,
+            configurator,
+            pau,
+            json,
+        } => {
+            limits::run(&script, &configurator, pau.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),

@@ -7,15 +7,17 @@
 //! order; at one instant statements (posted at the lock) come first, then payments (a payment at
 //! 16:00:00 is on time), then the crystallisation of penalties at an executed epoch's Moment of
 //! Settlement (carried to the next executed epoch, due at its Moment of Settlement), then
-//! forgiveness. Carried penalties: with today's `Ledger` a crystallised penalty is its own
-//! obligation (owed once, matched oldest first), so [`Book::carried_into`] returns nothing and
-//! statements show no `carried_penalties`; when the `Ledger` carries penalties into the next
-//! statement's obligation instead, this module is the one to change.
+//! forgiveness. Penalties are crystallised at every executed epoch's Moment of Settlement and at
+//! every statement's posting instant (the `Ledger` requires it before posting), and at nothing
+//! else, so the penalty records do not depend on when the book is rebuilt. A crystallised
+//! penalty is carried whole into the next posted statement ([`Book::carried_into`]), never
+//! paid on its own (the `Ledger`'s model, `docs/ledger.md`). References in records: a statement
+//! obligation is `<prime>#<id>`, a penalty `<prime>#p<id>`.
 
 use crate::reader::PaymentSeen;
 use laniakea_settlement::calendar::Calendar;
 use laniakea_settlement::ledger::{
-    Escalation, Ledger, LedgerError, Obligation, ObligationId, ObligationKind, Payer, Thresholds,
+    Escalation, Ledger, LedgerError, ObligationId, Payer, Penalty, PenaltyId, Thresholds,
 };
 use laniakea_settlement::statement::CarriedPenalty;
 use laniakea_settlement::EpochId;
@@ -28,13 +30,15 @@ pub struct PostedStatement {
     pub posted_at: Timestamp,
     pub payer: Payer,
     pub amount_wad: Wad,
+    /// The penalties the statement carries (ids in this Prime's book) and their amounts.
+    pub carried: Vec<(PenaltyId, Wad)>,
 }
 
 /// A forgiveness as read back from the Synome, resolved to a penalty obligation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedForgiveness {
     pub at: Timestamp,
-    pub penalty: ObligationId,
+    pub penalty: PenaltyId,
     pub amount_wad: Wad,
     pub rationale: String,
 }
@@ -46,6 +50,8 @@ pub struct Sources<'a> {
     pub statements: &'a [PostedStatement],
     pub payments: &'a [PaymentSeen],
     pub forgiveness: &'a [PostedForgiveness],
+    /// A statement about to be posted at this instant: penalties are crystallised there too.
+    pub posting: Option<Timestamp>,
 }
 
 /// What applying a payment did.
@@ -75,7 +81,7 @@ pub struct Book {
 enum Ev<'a> {
     Statement(&'a PostedStatement),
     Payment(&'a PaymentSeen),
-    Crystallise { carry: EpochId },
+    Crystallise,
     Forgive(&'a PostedForgiveness),
 }
 
@@ -93,6 +99,7 @@ impl Book {
             statements,
             payments,
             forgiveness,
+            posting,
         } = src;
         let err = |what: String| {
             move |source| BookError {
@@ -104,22 +111,23 @@ impl Book {
         let mut ledger = Ledger::new(prime, penalty_rate_per_hour_wad, thresholds)
             .map_err(err("penalty rate".into()))?;
         let mut evs: Vec<(Timestamp, u8, Ev)> = Vec::new();
+        if let Some(t) = posting.filter(|t| *t <= as_of) {
+            evs.push((t, 0, Ev::Crystallise));
+        }
         for s in statements.iter().filter(|s| s.posted_at <= as_of) {
-            evs.push((s.posted_at, 0, Ev::Statement(s)));
+            evs.push((s.posted_at, 0, Ev::Crystallise));
+            evs.push((s.posted_at, 1, Ev::Statement(s)));
         }
         for p in payments
             .iter()
             .filter(|p| p.prime == prime && p.at <= as_of)
         {
-            evs.push((p.at, 1, Ev::Payment(p)));
+            evs.push((p.at, 2, Ev::Payment(p)));
         }
         let mut e = calendar.first_epoch();
         while e.moment() <= as_of {
             if !calendar.is_skipped(e) {
-                let carry = e.next().ok().and_then(|n| calendar.next_executed(n).ok());
-                if let Some(carry) = carry {
-                    evs.push((e.moment(), 2, Ev::Crystallise { carry }));
-                }
+                evs.push((e.moment(), 3, Ev::Crystallise));
             }
             match e.next() {
                 Ok(n) => e = n,
@@ -127,18 +135,23 @@ impl Book {
             }
         }
         for f in forgiveness.iter().filter(|f| f.at <= as_of) {
-            evs.push((f.at, 3, Ev::Forgive(f)));
+            evs.push((f.at, 4, Ev::Forgive(f)));
         }
         evs.sort_by_key(|(t, order, _)| (*t, *order));
         let mut applied = Vec::new();
         for (t, _, ev) in evs {
             match ev {
                 Ev::Statement(s) => {
-                    if !s.amount_wad.is_zero() {
-                        ledger
-                            .add_obligation(t, s.epoch, s.payer, s.epoch.moment(), s.amount_wad)
-                            .map_err(err(format!("statement of {}", s.epoch)))?;
-                    }
+                    ledger
+                        .post_statement(
+                            t,
+                            s.epoch,
+                            s.payer,
+                            s.epoch.moment(),
+                            s.amount_wad,
+                            &s.carried,
+                        )
+                        .map_err(err(format!("statement of {}", s.epoch)))?;
                 }
                 Ev::Payment(p) => {
                     let parts = ledger.pay(t, p.payer, p.amount_wad).map_err(err(format!(
@@ -151,9 +164,9 @@ impl Book {
                         parts,
                     });
                 }
-                Ev::Crystallise { carry } => {
+                Ev::Crystallise => {
                     ledger
-                        .crystallize_penalties(t, carry, carry.moment())
+                        .crystallize_penalties(t)
                         .map_err(err(format!("penalties at {t}")))?;
                 }
                 Ev::Forgive(f) => {
@@ -175,28 +188,43 @@ impl Book {
         format!("{}#{id}", self.prime)
     }
 
-    /// Penalty obligations booked so far.
-    pub fn penalties(&self) -> impl Iterator<Item = &Obligation> {
-        self.ledger
-            .obligations
-            .iter()
-            .filter(|o| matches!(o.kind, ObligationKind::Penalty { .. }))
+    /// The stable reference of a penalty in records: `<prime>#p<id>`.
+    pub fn penalty_ref(&self, id: PenaltyId) -> String {
+        format!("{}#p{id}", self.prime)
     }
 
-    /// Penalties carried into `epoch`'s statement (none with today's `Ledger`: see the module
-    /// contract).
-    pub fn carried_into(&self, _epoch: EpochId) -> Vec<CarriedPenalty> {
-        Vec::new()
+    /// Parses a penalty reference of this book's Prime.
+    pub fn parse_penalty_ref(prime: &str, r: &str) -> Option<PenaltyId> {
+        r.strip_prefix(prime)?.strip_prefix("#p")?.parse().ok()
+    }
+
+    /// Penalties crystallised so far.
+    pub fn penalties(&self) -> impl Iterator<Item = &Penalty> {
+        self.ledger.penalties.iter()
+    }
+
+    /// The penalties the next statement must carry (every open, not yet carried penalty), as
+    /// statement lines.
+    pub fn carried_into(&self) -> Vec<CarriedPenalty> {
+        self.ledger
+            .penalties_to_carry()
+            .into_iter()
+            .map(|(id, amount_wad)| CarriedPenalty {
+                penalty_id: self.penalty_ref(id),
+                amount_wad,
+            })
+            .collect()
     }
 
     /// Open obligations of `payer` due at or before `due`.
     pub fn open_wad(&self, payer: Payer, due: Timestamp) -> Wad {
-        Wad(self
-            .ledger
-            .obligations
-            .iter()
-            .filter(|o| o.payer == payer && o.due <= due)
-            .fold(alloy_primitives::U256::ZERO, |a, o| a + o.open_wad().0))
+        Wad::from_raw(
+            self.ledger
+                .obligations
+                .iter()
+                .filter(|o| o.payer == payer && o.due <= due)
+                .fold(alloy_primitives::U256::ZERO, |a, o| a + o.open_wad().raw()),
+        )
     }
 
     pub fn escalation(&self, as_of: Timestamp) -> Escalation {

@@ -188,7 +188,7 @@ impl Checker {
             match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
                 Answer::Vat(VatAnswer::Ilk {
                     art_total, rate, ..
-                }) => (art_total.0, rate.0),
+                }) => (art_total.raw(), rate.raw()),
                 a => return Err(CheckError::View(format!("ilk answer {a:?}"))),
             };
         let vat_events: Vec<&Event> = log
@@ -212,11 +212,11 @@ impl Checker {
                         ..
                     }) => {
                         *a = a
-                            .saturating_sub(dart_up_wad.0)
-                            .saturating_add(dart_down_wad.0)
+                            .saturating_sub(dart_up_wad.raw())
+                            .saturating_add(dart_down_wad.raw())
                     }
                     EventKind::Vat(VatEvent::Fold { rate_delta_ray, .. }) => {
-                        *r = r.saturating_sub(rate_delta_ray.0)
+                        *r = r.saturating_sub(rate_delta_ray.raw())
                     }
                     _ => return false,
                 }
@@ -241,9 +241,9 @@ impl Checker {
                     }) = &e.kind
                     {
                         if *to == proxy && *from != proxy {
-                            *v = v.saturating_sub(value_wad.0);
+                            *v = v.saturating_sub(value_wad.raw());
                         } else if *from == proxy && *to != proxy {
-                            *v = v.saturating_add(value_wad.0);
+                            *v = v.saturating_add(value_wad.raw());
                         }
                     }
                     true
@@ -255,7 +255,7 @@ impl Checker {
             d.usds,
             Query::Erc20(TokenView::BalanceOf { account: proxy }),
         )? {
-            Answer::Erc20(TokenAnswer::Balance { balance }) => balance.0,
+            Answer::Erc20(TokenAnswer::Balance { balance }) => balance.raw(),
             a => return Err(CheckError::View(format!("balance answer {a:?}"))),
         };
         let shares_now = match self.view(
@@ -263,7 +263,9 @@ impl Checker {
             d.susds,
             Query::Savings(SavingsView::Token(TokenView::BalanceOf { account: proxy })),
         )? {
-            Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => balance.0,
+            Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => {
+                balance.raw()
+            }
             a => return Err(CheckError::View(format!("shares answer {a:?}"))),
         };
         let (usds0, usds) = token_rewind(d.usds, usds_now);
@@ -274,7 +276,7 @@ impl Checker {
             .filter(|e| e.contract == d.susds)
             .filter_map(|e| match &e.kind {
                 EventKind::Savings(SavingsEvent::Drip { chi_ray, .. }) => {
-                    Some((e.block_time, chi_ray.0))
+                    Some((e.block_time, chi_ray.raw()))
                 }
                 _ => None,
             })
@@ -395,10 +397,10 @@ impl Checker {
                 .filter(|(re, p)| {
                     *re == Some(e) && p.prime == prime && !penalty_refs.contains(&p.obligation)
                 })
-                .map(|(_, p)| (p.paid_at, p.amount_wad.0))
+                .map(|(_, p)| (p.paid_at, p.amount_wad.raw()))
                 .collect();
             pays.sort();
-            let mut unpaid = amount.0;
+            let mut unpaid = amount.raw();
             let mut from = due;
             let mut integral = U256::ZERO;
             for (at, x) in pays {
@@ -415,7 +417,7 @@ impl Checker {
             integral = integral.saturating_add(unpaid.saturating_mul(U256::from(t.0 - from.0)));
             let den = U256::from(3600u32).saturating_mul(laniakea_units::WAD);
             total = total.saturating_add(
-                laniakea_units::math::mul_div_floor(integral, rate.0, den).unwrap_or(U256::MAX),
+                laniakea_units::math::mul_div_floor(integral, rate.raw(), den).unwrap_or(U256::MAX),
             );
         }
         total
@@ -520,27 +522,6 @@ impl Checker {
                 .get(&p.prime)
                 .copied()
                 .unwrap_or((Wad::ZERO, Apr::ZERO));
-            let inputs = PrimeInputs {
-                prime: p.prime.clone(),
-                provenance: Provenance::SystemDerived,
-                debt_legacy: debt,
-                debt_vault: BalanceHistory::default(),
-                idle_usds: vec![IdleLocation {
-                    location: "alm-proxy".into(),
-                    balance: idle,
-                }],
-                idle_susds_value: susds,
-                sky_direct: Vec::new(),
-                osrc_allocation: BalanceHistory::constant(alloc.0),
-                osrc_rate_apr: rate,
-                carried_penalties: Vec::new(),
-            };
-            let mine =
-                statement::compute(epoch, seq, window, rates, Convention::default(), &inputs)
-                    .map_err(|e| CheckError::Epoch {
-                        epoch,
-                        reason: e.to_string(),
-                    })?;
             let posted: Vec<&SignedRecord> = statements
                 .iter()
                 .filter(|r| r.content.epoch == Some(epoch) && r.content.subject == subject)
@@ -554,6 +535,59 @@ impl Checker {
                 });
                 continue;
             };
+            // Penalties carried: those crystallised after this Prime's previous statement was
+            // posted, up to this one's posting instant (SPEC §5.4: added to the next statement).
+            let this_post = rec.content.created_at;
+            let prev_post = statements
+                .iter()
+                .filter(|r| {
+                    r.content.subject == subject && r.content.epoch.is_some_and(|e| e < epoch)
+                })
+                .map(|r| r.content.created_at)
+                .max()
+                .unwrap_or(Timestamp(0));
+            let mut carried: Vec<(Timestamp, u64, statement::CarriedPenalty)> = penalty_events
+                .iter()
+                .filter(|x| x.prime == p.prime && x.to > prev_post && x.to <= this_post)
+                .map(|x| {
+                    let n = x
+                        .obligation
+                        .rsplit("#p")
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(u64::MAX);
+                    (
+                        x.to,
+                        n,
+                        statement::CarriedPenalty {
+                            penalty_id: x.obligation.clone(),
+                            amount_wad: x.amount_wad,
+                        },
+                    )
+                })
+                .collect();
+            carried.sort_by_key(|(t, n, _)| (*t, *n));
+            let inputs = PrimeInputs {
+                prime: p.prime.clone(),
+                provenance: Provenance::SystemDerived,
+                debt_legacy: debt,
+                debt_vault: BalanceHistory::default(),
+                idle_usds: vec![IdleLocation {
+                    location: "alm-proxy".into(),
+                    balance: idle,
+                }],
+                idle_susds_value: susds,
+                sky_direct: Vec::new(),
+                osrc_allocation: BalanceHistory::constant(alloc.raw()),
+                osrc_rate_apr: rate,
+                carried_penalties: carried.into_iter().map(|c| c.2).collect(),
+            };
+            let mine =
+                statement::compute(epoch, seq, window, rates, Convention::default(), &inputs)
+                    .map_err(|e| CheckError::Epoch {
+                        epoch,
+                        reason: e.to_string(),
+                    })?;
             if posted.len() > 1 {
                 findings.push(Finding {
                     check: "posting",
@@ -622,22 +656,29 @@ impl Checker {
                 let booked = penalty_events
                     .iter()
                     .filter(|x| x.prime == p.prime && x.to <= t)
-                    .fold(U256::ZERO, |a, x| a.saturating_add(x.amount_wad.0));
+                    .fold(U256::ZERO, |a, x| a.saturating_add(x.amount_wad.raw()));
                 let (status, evidence) = if expected == booked {
-                    (Status::Ok, format!("{} booked by {}", Wad(booked), t.0))
+                    (
+                        Status::Ok,
+                        format!("{} booked by {}", Wad::from_raw(booked), t.0),
+                    )
                 } else if booked.is_zero() {
                     (
                         Status::Missing,
-                        format!("{} expected by {}, none booked", Wad(expected), t.0),
+                        format!(
+                            "{} expected by {}, none booked",
+                            Wad::from_raw(expected),
+                            t.0
+                        ),
                     )
                 } else {
                     (
                         Status::Mismatch,
                         format!(
                             "{} expected by {}, {} booked",
-                            Wad(expected),
+                            Wad::from_raw(expected),
                             t.0,
-                            Wad(booked)
+                            Wad::from_raw(booked)
                         ),
                     )
                 };
@@ -657,13 +698,16 @@ impl Checker {
             let on_time = mine_receipts
                 .iter()
                 .filter(|r| r.paid_at <= epoch.moment())
-                .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.0));
+                .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.raw()));
             let total = mine_receipts
                 .iter()
-                .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.0));
-            let (status, evidence) = if on_time >= mine.amount_due_wad.0 {
-                (Status::Ok, format!("paid {} by the due time", Wad(on_time)))
-            } else if total >= mine.amount_due_wad.0 {
+                .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.raw()));
+            let (status, evidence) = if on_time >= mine.amount_due_wad.raw() {
+                (
+                    Status::Ok,
+                    format!("paid {} by the due time", Wad::from_raw(on_time)),
+                )
+            } else if total >= mine.amount_due_wad.raw() {
                 let last = mine_receipts
                     .iter()
                     .map(|r| r.paid_at)
@@ -673,7 +717,7 @@ impl Checker {
                     Status::Late,
                     format!(
                         "{} of {} paid by the due time; the rest by {}",
-                        Wad(on_time),
+                        Wad::from_raw(on_time),
                         mine.amount_due_wad,
                         last.0
                     ),
@@ -681,7 +725,7 @@ impl Checker {
             } else if now > epoch.moment() {
                 (
                     Status::Missing,
-                    format!("{} of {} paid", Wad(total), mine.amount_due_wad),
+                    format!("{} of {} paid", Wad::from_raw(total), mine.amount_due_wad),
                 )
             } else {
                 continue;

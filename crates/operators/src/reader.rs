@@ -251,8 +251,8 @@ impl ChainReader {
                         (self.by_ilk.get(ilk), self.ilks.get_mut(ilk))
                     {
                         *art = math::sub(
-                            math::add(*art, dart_up_wad.0).map_err(overflow)?,
-                            dart_down_wad.0,
+                            math::add(*art, dart_up_wad.raw()).map_err(overflow)?,
+                            dart_down_wad.raw(),
                         )
                         .map_err(overflow)?;
                         let debt = math::mul_div_floor(*art, *rate, RAY).map_err(overflow)?;
@@ -269,7 +269,7 @@ impl ChainReader {
                     if let (Some(prime), Some((art, rate))) =
                         (self.by_ilk.get(ilk), self.ilks.get_mut(ilk))
                     {
-                        *rate = math::add(*rate, rate_delta_ray.0).map_err(overflow)?;
+                        *rate = math::add(*rate, rate_delta_ray.raw()).map_err(overflow)?;
                         let debt = math::mul_div_floor(*art, *rate, RAY).map_err(overflow)?;
                         if let Some(p) = self.primes.get_mut(prime) {
                             p.debt_legacy.set(t, debt);
@@ -286,9 +286,9 @@ impl ChainReader {
                             let p = self.primes.get_mut(prime).unwrap_or_else(|| unreachable!());
                             let cur = p.idle_usds.current();
                             let v = if incoming {
-                                math::add(cur, value_wad.0)
+                                math::add(cur, value_wad.raw())
                             } else {
-                                math::sub(cur, value_wad.0)
+                                math::sub(cur, value_wad.raw())
                             }
                             .map_err(overflow)?;
                             p.idle_usds.set(t, v);
@@ -321,9 +321,9 @@ impl ChainReader {
                         if let Some(prime) = self.by_proxy.get(who) {
                             let p = self.primes.get_mut(prime).unwrap_or_else(|| unreachable!());
                             p.susds_shares = if incoming {
-                                math::add(p.susds_shares, value_wad.0)
+                                math::add(p.susds_shares, value_wad.raw())
                             } else {
-                                math::sub(p.susds_shares, value_wad.0)
+                                math::sub(p.susds_shares, value_wad.raw())
                             }
                             .map_err(overflow)?;
                             let v = math::mul_div_floor(p.susds_shares, self.chi, RAY)
@@ -336,7 +336,7 @@ impl ChainReader {
                     chi_ray,
                     ..
                 }) if ev.contract == susds => {
-                    self.chi = chi_ray.0;
+                    self.chi = chi_ray.raw();
                     for p in self.primes.values_mut() {
                         let v =
                             math::mul_div_floor(p.susds_shares, self.chi, RAY).map_err(overflow)?;
@@ -372,7 +372,7 @@ impl ChainReader {
             let debt = match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
                 Answer::Vat(VatAnswer::Ilk {
                     art_total, rate, ..
-                }) => math::mul_div_floor(art_total.0, rate.0, RAY)
+                }) => math::mul_div_floor(art_total.raw(), rate.raw(), RAY)
                     .map_err(|_| ReadError::Overflow { seq: self.cursor })?,
                 a => return Err(unexpected(a)),
             };
@@ -383,7 +383,7 @@ impl ChainReader {
                     account: p.alm_proxy,
                 }),
             )? {
-                Answer::Erc20(TokenAnswer::Balance { balance }) => balance.0,
+                Answer::Erc20(TokenAnswer::Balance { balance }) => balance.raw(),
                 a => return Err(unexpected(a)),
             };
             let shares = match self.view(
@@ -394,7 +394,7 @@ impl ChainReader {
                 })),
             )? {
                 Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => {
-                    balance.0
+                    balance.raw()
                 }
                 a => return Err(unexpected(a)),
             };

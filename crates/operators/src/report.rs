@@ -62,7 +62,7 @@ fn wad_text(v: U256) -> Value {
     if v == U256::MAX {
         json!("unlimited")
     } else {
-        json!(Wad(v))
+        json!(Wad::from_raw(v))
     }
 }
 
@@ -146,11 +146,11 @@ impl Reporter {
             {
                 if Some(*i) == ilk {
                     art = art
-                        .saturating_add(dart_up_wad.0)
-                        .saturating_sub(dart_down_wad.0);
+                        .saturating_add(dart_up_wad.raw())
+                        .saturating_sub(dart_down_wad.raw());
                     if ev.block_time >= window_start {
-                        drawn = drawn.saturating_add(dart_up_wad.0);
-                        repaid = repaid.saturating_add(dart_down_wad.0);
+                        drawn = drawn.saturating_add(dart_up_wad.raw());
+                        repaid = repaid.saturating_add(dart_down_wad.raw());
                     }
                 }
             }
@@ -161,18 +161,18 @@ impl Reporter {
             }) = &ev.kind
             {
                 if Some(*i) == ilk {
-                    rate = rate.saturating_add(rate_delta_ray.0);
+                    rate = rate.saturating_add(rate_delta_ray.raw());
                 }
             }
         }
         m.insert(
             "debt_legacy_wad".into(),
-            json!(Wad(art.saturating_mul(rate) / RAY)),
+            json!(Wad::from_raw(art.saturating_mul(rate) / RAY)),
         );
         m.insert("debt_vault_wad".into(), json!(Wad::ZERO));
         m.insert("window_start".into(), json!(window_start.0));
-        m.insert("drawn_wad".into(), json!(Wad(drawn)));
-        m.insert("repaid_wad".into(), json!(Wad(repaid)));
+        m.insert("drawn_wad".into(), json!(Wad::from_raw(drawn)));
+        m.insert("repaid_wad".into(), json!(Wad::from_raw(repaid)));
         let due = statement
             .as_ref()
             .and_then(|s| serde_json::from_value::<Wad>(s.statement["amount_due_wad"].clone()).ok())
@@ -193,18 +193,18 @@ impl Reporter {
         let on_time = receipts
             .iter()
             .filter(|r| r.paid_at <= epoch.moment())
-            .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.0));
+            .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.raw()));
         let late = receipts
             .iter()
             .filter(|r| r.paid_at > epoch.moment())
-            .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.0));
-        m.insert("paid_on_time_wad".into(), json!(Wad(on_time)));
-        m.insert("paid_late_wad".into(), json!(Wad(late)));
+            .fold(U256::ZERO, |a, r| a.saturating_add(r.amount_wad.raw()));
+        m.insert("paid_on_time_wad".into(), json!(Wad::from_raw(on_time)));
+        m.insert("paid_late_wad".into(), json!(Wad::from_raw(late)));
         let timeliness = if due.is_zero() {
             "n/a"
-        } else if on_time >= due.0 {
+        } else if on_time >= due.raw() {
             "on-time"
-        } else if on_time.saturating_add(late) >= due.0 {
+        } else if on_time.saturating_add(late) >= due.raw() {
             "late"
         } else {
             "unpaid"
@@ -221,7 +221,7 @@ impl Reporter {
             .filter_map(|r| {
                 serde_json::from_value::<payload::PenaltyEvent>(r.content.payload.clone()).ok()
             })
-            .fold(U256::ZERO, |a, p| a.saturating_add(p.amount_wad.0));
+            .fold(U256::ZERO, |a, p| a.saturating_add(p.amount_wad.raw()));
         let forgiven = snap
             .forgiveness
             .iter()
@@ -229,9 +229,9 @@ impl Reporter {
                 serde_json::from_value::<payload::Forgiveness>(r.content.payload.clone()).ok()
             })
             .filter(|f| ids.contains(&f.penalty))
-            .fold(U256::ZERO, |a, f| a.saturating_add(f.amount_wad.0));
-        m.insert("penalties_wad".into(), json!(Wad(pen)));
-        m.insert("forgiven_wad".into(), json!(Wad(forgiven)));
+            .fold(U256::ZERO, |a, f| a.saturating_add(f.amount_wad.raw()));
+        m.insert("penalties_wad".into(), json!(Wad::from_raw(pen)));
+        m.insert("forgiven_wad".into(), json!(Wad::from_raw(forgiven)));
         m.insert("distributions_wad".into(), json!(Wad::ZERO));
         let headroom = |key: B256| -> Value {
             match chain.view(
@@ -241,7 +241,7 @@ impl Reporter {
                 }),
             ) {
                 Ok(Answer::RateLimits(RateLimitsAnswer::Current { current_rate_limit })) => {
-                    wad_text(current_rate_limit.0)
+                    wad_text(current_rate_limit.raw())
                 }
                 Ok(_) | Err(_) => json!("unreadable"),
             }

@@ -135,7 +135,7 @@ pub fn runbook<S: Store>(
             serde_json::from_value::<payload::SettlementStatement>(r.content.payload.clone())
         {
             if let Ok(w) = serde_json::from_value::<Wad>(p.statement["amount_due_wad"].clone()) {
-                due = due.saturating_add(w.0);
+                due = due.saturating_add(w.raw());
             }
         }
     }
@@ -144,14 +144,14 @@ pub fn runbook<S: Store>(
         .filter(|r| subjects.contains(&r.content.subject))
     {
         if let Ok(p) = serde_json::from_value::<payload::PenaltyEvent>(r.content.payload) {
-            due = due.saturating_add(p.amount_wad.0);
+            due = due.saturating_add(p.amount_wad.raw());
         }
     }
     let paid = known(Kind::PaymentReceipt)?
         .into_iter()
         .filter(|r| subjects.contains(&r.content.subject))
         .filter_map(|r| serde_json::from_value::<payload::PaymentReceipt>(r.content.payload).ok())
-        .fold(U256::ZERO, |a, p| a.saturating_add(p.amount_wad.0));
+        .fold(U256::ZERO, |a, p| a.saturating_add(p.amount_wad.raw()));
     let reports = known(Kind::VerificationReport)?;
     let prime_reports: Vec<_> = known(Kind::PrimeReport)?
         .into_iter()

@@ -35,7 +35,7 @@ use laniakea_chain::{Call, Chain, Tx};
 use laniakea_settlement::calendar::Calendar;
 use laniakea_settlement::distribution::TierTable;
 use laniakea_settlement::inputs::{EpochInputs, EpochResult};
-use laniakea_settlement::ledger::{Escalation, ObligationKind, Payer};
+use laniakea_settlement::ledger::{Escalation, Payer};
 use laniakea_settlement::statement::{IdleLocation, PrimeInputs};
 use laniakea_settlement::{BalanceHistory, Convention, Direction, EpochId, Provenance, Statement};
 use laniakea_synome::record::payload;
@@ -190,6 +190,8 @@ impl SettlementOperator {
         let info = ctx.calendar.info(epoch).map_err(bad)?;
         let window = ctx.calendar.window(epoch).map_err(bad)?;
         let params = self.params(syn, epoch)?;
+        let posting = self.posting_instant(syn, epoch)?;
+        let books = self.books_before(chain, syn, posting, Some(epoch))?;
         let mut primes = Vec::new();
         for p in &self.config.deployment.primes {
             let h = self.reader.window(chain, &p.prime, window)?;
@@ -209,9 +211,12 @@ impl SettlementOperator {
                 }],
                 idle_susds_value: h.idle_susds_value,
                 sky_direct: Vec::new(),
-                osrc_allocation: BalanceHistory::constant(osrc_alloc.0),
+                osrc_allocation: BalanceHistory::constant(osrc_alloc.raw()),
                 osrc_rate_apr: osrc_rate,
-                carried_penalties: Vec::new(),
+                carried_penalties: books
+                    .get(&p.prime)
+                    .map(|b| b.carried_into())
+                    .unwrap_or_default(),
             });
         }
         let _ = &ctx.skips;
@@ -284,7 +289,7 @@ impl SettlementOperator {
             .into_iter()
             .map(|r| (r.content.subject.clone(), r))
             .collect();
-        let at = self.latest_time(syn)?.max(epoch.lock());
+        let at = self.posting_instant(syn, epoch)?;
         let mut drafts = Vec::new();
         let mut out = StepOutcome::default();
         for s in &result.statements {
@@ -324,11 +329,39 @@ impl SettlementOperator {
         syn: &mut Synome<S>,
         as_of: Timestamp,
     ) -> Result<BTreeMap<String, Book>, OpError> {
+        self.books_before(chain, syn, as_of, None)
+    }
+
+    /// The instant `epoch`'s statements are (or will be) posted at: the stored statements'
+    /// time, else the lock raised to the operator's latest record.
+    fn posting_instant<S: Store>(
+        &self,
+        syn: &mut Synome<S>,
+        epoch: EpochId,
+    ) -> Result<Timestamp, OpError> {
+        if let Some(r) = self.posted_statements(syn, Some(epoch))?.first() {
+            return Ok(r.content.created_at);
+        }
+        Ok(self.latest_time(syn)?.max(epoch.lock()))
+    }
+
+    /// Books without the statements of `before` and later epochs (what a statement of
+    /// `before` carries is computed from them).
+    fn books_before<S: Store>(
+        &mut self,
+        chain: &dyn Chain,
+        syn: &mut Synome<S>,
+        as_of: Timestamp,
+        before: Option<EpochId>,
+    ) -> Result<BTreeMap<String, Book>, OpError> {
         self.sync(chain)?;
         let ctx = self.ctx(syn)?;
         let params = governance::params_at(syn, as_of)?;
         let mut statements: BTreeMap<String, Vec<PostedStatement>> = BTreeMap::new();
         for r in self.posted_statements(syn, None)? {
+            if before.is_some_and(|b| r.content.epoch.is_some_and(|e| e >= b)) {
+                continue;
+            }
             let p: payload::SettlementStatement = serde_json::from_value(r.content.payload.clone())
                 .map_err(|e| OpError::BadRecord {
                     record: r.id,
@@ -343,6 +376,25 @@ impl SettlementOperator {
                 record: r.id,
                 reason: "a statement names its epoch".into(),
             })?;
+            let carried = p.statement["carried_penalties"]
+                .as_array()
+                .map(|v| {
+                    v.iter()
+                        .map(|c| {
+                            let id = c["penalty_id"]
+                                .as_str()
+                                .and_then(|r| Book::parse_penalty_ref(&p.prime, r));
+                            let amount =
+                                serde_json::from_value::<Wad>(c["amount_wad"].clone()).ok();
+                            id.zip(amount).ok_or_else(|| OpError::BadRecord {
+                                record: r.id,
+                                reason: format!("carried penalty {c}"),
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default();
             let payer = match p.direction.as_str() {
                 "generator-pays-prime" => Payer::Generator,
                 _ => Payer::Prime,
@@ -355,6 +407,7 @@ impl SettlementOperator {
                     posted_at: r.content.created_at,
                     payer,
                     amount_wad: amount,
+                    carried,
                 });
         }
         // Forgiveness names a penalty event record; the event names the penalty obligation.
@@ -382,11 +435,8 @@ impl SettlementOperator {
                         record: r.id,
                         reason: format!("names {}, which is not a penalty event", f.penalty),
                     })?;
-            let id = obligation
-                .rsplit('#')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| OpError::BadRecord {
+            let id =
+                Book::parse_penalty_ref(&prime, &obligation).ok_or_else(|| OpError::BadRecord {
                     record: r.id,
                     reason: format!("penalty obligation reference '{obligation}'"),
                 })?;
@@ -411,6 +461,7 @@ impl SettlementOperator {
                     statements: statements.get(&p.prime).map_or(&[][..], |v| v),
                     payments: self.reader.payments(),
                     forgiveness: forgiveness.get(&p.prime).map_or(&[][..], |v| v),
+                    posting: before.map(|_| as_of),
                 },
                 as_of,
             )?;
@@ -517,14 +568,12 @@ impl SettlementOperator {
         let mut out = StepOutcome::default();
         for b in books.values() {
             for o in b.penalties() {
-                let r = b.obligation_ref(o.id);
+                let r = b.penalty_ref(o.id);
                 if done.contains(&r) {
                     out.already += 1;
                     continue;
                 }
-                let ObligationKind::Penalty { from, to, .. } = o.kind else {
-                    continue;
-                };
+                let (from, to) = (o.from, o.to);
                 pending.push((
                     to,
                     Draft::new(
@@ -534,7 +583,7 @@ impl SettlementOperator {
                         laniakea_synome::Provenance::SystemDerived,
                         json!({"prime": b.prime, "obligation": r, "amount_wad": o.amount_wad, "from": from, "to": to}),
                     )
-                    .epoch(o.epoch),
+                    .epoch(EpochId::date_of(to).map_err(|e| OpError::Chain(e.to_string()))?),
                 ));
             }
             let (state, obligation, late_s) = match b.escalation(now) {
@@ -647,8 +696,8 @@ pub fn generator_pays(s: &Statement) -> bool {
 
 fn history_json(h: &BalanceHistory) -> Value {
     json!({
-        "initial": Wad(h.initial),
-        "changes": h.changes().iter().map(|(t, v)| json!({"at": t.0, "balance": Wad(*v)})).collect::<Vec<_>>(),
+        "initial": Wad::from_raw(h.initial),
+        "changes": h.changes().iter().map(|(t, v)| json!({"at": t.0, "balance": Wad::from_raw(*v)})).collect::<Vec<_>>(),
     })
 }
 

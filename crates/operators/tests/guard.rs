@@ -200,7 +200,8 @@ fn a_normal_move_at_the_threshold_is_a_reallocation() {
         ),
         purpose: Purpose::Normal,
     };
-    let below = laniakea_units::Wad(wad(1_000_000).0 - laniakea_units::U256::from(1u8));
+    let below =
+        laniakea_units::Wad::from_raw(wad(1_000_000).raw() - laniakea_units::U256::from(1u8));
     assert_eq!(g.classify(&s.e, &mint(below)), Ok(ActionClass::Normal));
     assert_eq!(
         g.classify(&s.e, &mint(wad(1_000_000))),

@@ -32,10 +32,10 @@ fn histories_follow_draws_wipes_transfers_and_susds() {
     assert_eq!(
         h.debt_legacy,
         BalanceHistory::new(
-            wad(1000).0,
+            wad(1000).raw(),
             vec![
-                (at("2026-01-01T18:00:00Z"), wad(1500).0),
-                (at("2026-01-02T06:00:00Z"), wad(1300).0)
+                (at("2026-01-01T18:00:00Z"), wad(1500).raw()),
+                (at("2026-01-02T06:00:00Z"), wad(1300).raw())
             ]
         )
         .unwrap()
@@ -43,11 +43,11 @@ fn histories_follow_draws_wipes_transfers_and_susds() {
     assert_eq!(
         h.idle_usds,
         BalanceHistory::new(
-            wad(1000).0,
+            wad(1000).raw(),
             vec![
-                (at("2026-01-01T18:00:00Z"), wad(1500).0),
-                (at("2026-01-02T06:00:00Z"), wad(1300).0),
-                (at("2026-01-02T07:00:00Z"), wad(1000).0),
+                (at("2026-01-01T18:00:00Z"), wad(1500).raw()),
+                (at("2026-01-02T06:00:00Z"), wad(1300).raw()),
+                (at("2026-01-02T07:00:00Z"), wad(1000).raw()),
             ]
         )
         .unwrap()
@@ -56,7 +56,7 @@ fn histories_follow_draws_wipes_transfers_and_susds() {
         h.idle_susds_value,
         BalanceHistory::new(
             Default::default(),
-            vec![(at("2026-01-02T07:00:00Z"), wad(300).0)]
+            vec![(at("2026-01-02T07:00:00Z"), wad(300).raw())]
         )
         .unwrap()
     );
@@ -137,7 +137,7 @@ fn generator_payments_to_a_prime_are_seen() {
             laniakea_chain::call::ControllerCall::TransferAsset {
                 asset: usds,
                 to,
-                amount: Wad(wad(3).0),
+                amount: Wad::from_raw(wad(3).raw()),
             },
         ),
     );

@@ -162,12 +162,16 @@ fn scenario_with(restart: bool) -> Run {
     r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-04");
     r.lock("2026-01-02");
     let a2 = r.amount("2026-01-02", "spark");
-    let half = Wad(a2.0 / U256::from(2u8));
+    let half = Wad::from_raw(a2.raw() / U256::from(2u8));
     r.s.pay_generator("spark", at("2026-01-02T15:00:00Z"), half);
     r.s.warp(at("2026-01-02T15:10:00Z"));
     r.pay_gen("2026-01-02");
     r.settle(at("2026-01-02T16:00:00Z"));
-    r.s.pay_generator("spark", at("2026-01-02T18:00:00Z"), Wad(a2.0 - half.0));
+    r.s.pay_generator(
+        "spark",
+        at("2026-01-02T18:00:00Z"),
+        Wad::from_raw(a2.raw() - half.raw()),
+    );
     r.settle(at("2026-01-02T18:00:00Z"));
 
     // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00).
@@ -181,7 +185,8 @@ fn scenario_with(restart: bool) -> Run {
     r.s.warp(at("2026-01-05T14:10:00Z"));
     r.pay_gen("2026-01-05");
     r.settle(at("2026-01-05T16:00:00Z"));
-    let keel_owes = Wad(r.amount("2026-01-02", "keel").0 + r.amount("2026-01-05", "keel").0);
+    let keel_owes =
+        Wad::from_raw(r.amount("2026-01-02", "keel").raw() + r.amount("2026-01-05", "keel").raw());
     r.s.pay_generator("keel", at("2026-01-05T17:00:00Z"), keel_owes);
     r.settle(at("2026-01-05T17:00:00Z"));
     r
@@ -215,15 +220,32 @@ fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
         .collect();
     assert_eq!(spark.len(), 1, "{spark:?}");
     let a2 = r.amount("2026-01-02", "spark");
-    let half_rest = a2.0 - a2.0 / U256::from(2u8);
+    let half_rest = a2.raw() - a2.raw() / U256::from(2u8);
     let rate = U256::from(WAD) / U256::from(1000u32);
     let expected = half_rest * U256::from(2u8) * rate / WAD;
-    assert_eq!(spark[0].content.payload["amount_wad"], json!(Wad(expected)));
+    assert_eq!(
+        spark[0].content.payload["amount_wad"],
+        json!(Wad::from_raw(expected))
+    );
+    // Crystallised when Monday's statement is posted (at its lock) and carried by it.
     assert_eq!(
         spark[0].content.payload["to"],
-        json!(e("2026-01-05").moment())
+        json!(e("2026-01-05").lock())
     );
-    assert_eq!(spark[0].content.epoch, Some(e("2026-01-06")));
+    assert_eq!(spark[0].content.epoch, Some(e("2026-01-05")));
+    let monday: Vec<_> = all_of(
+        &mut r.db.syn,
+        Kind::SettlementStatement,
+        Some(e("2026-01-05")),
+    )
+    .unwrap()
+    .into_iter()
+    .filter(|x| x.content.subject == "prime:spark")
+    .collect();
+    assert_eq!(
+        monday[0].content.payload["statement"]["carried_penalties"],
+        json!([{"penalty_id": "spark#p1", "amount_wad": Wad::from_raw(expected)}])
+    );
 
     // keel: 72 h late at Monday 16:00 → a restriction escalation record.
     let esc = r.records(Kind::Escalation);
@@ -336,30 +358,44 @@ fn a_fresh_operator_resumes_without_duplicating_anything() {
 
 #[test]
 fn a_partial_forgiveness_reduces_what_is_open_and_the_penalty_record_stays() {
-    let mut r = scenario();
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.lock("2026-01-01");
+    let a = r.amount("2026-01-01", "spark");
+    r.s.pay_generator("spark", at("2026-01-01T19:00:00Z"), a); // three hours late
+    r.lock("2026-01-02"); // carries the penalty
+    r.s.warp(at("2026-01-02T13:10:00Z"));
+    r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&r.s.e, &mut r.db.syn).unwrap();
     let pen = r
         .records(Kind::PenaltyEvent)
         .into_iter()
         .find(|p| p.content.subject == "prime:spark")
         .unwrap();
     let amount: Wad = serde_json::from_value(pen.content.payload["amount_wad"].clone()).unwrap();
-    let part = Wad(amount.0 / U256::from(2u8));
+    let part = Wad::from_raw(amount.raw() / U256::from(2u8));
     let d = Draft::new(
         Kind::Forgiveness,
         "prime:spark",
-        at("2026-01-05T18:00:00Z"),
+        at("2026-01-02T13:30:00Z"),
         Provenance::GovernanceDirected,
         json!({"penalty": pen.id, "amount_wad": part, "rationale": "first late payment under daily settlement"}),
     )
-    .epoch(e("2026-01-06"));
+    .epoch(e("2026-01-02"));
     r.db.syn.write(&r.db.council, vec![d]).unwrap();
+    let due_before = r.amount("2026-01-02", "spark");
     let books =
-        r.op.books(&r.s.e, &mut r.db.syn, at("2026-01-05T18:00:00Z"))
+        r.op.books(&r.s.e, &mut r.db.syn, at("2026-01-02T13:30:00Z"))
             .unwrap();
     let b = &books["spark"];
     let p = b.penalties().next().unwrap();
-    assert_eq!(p.forgiven_wad, part);
-    assert_eq!(p.open_wad(), Wad(amount.0 - part.0));
+    assert_eq!(p.forgiven_wad(), part);
+    // Forgiven after the carry: it reduces what is open on the statement that carried it.
+    assert_eq!(
+        b.open_wad(Payer::Prime, e("2026-01-02").moment()),
+        Wad::from_raw(due_before.raw() - part.raw())
+    );
     b.ledger.check_invariant_9().unwrap();
     assert_eq!(r.db.syn.get(pen.id).unwrap().unwrap().content, pen.content);
 }
@@ -772,10 +808,13 @@ fn lpha_report_writes_one_summary_per_prime_and_epoch() {
     assert_eq!(s2["timeliness"], "late");
     assert_eq!(s2["repaid_wad"], json!(wad(1)));
     let a2 = r.amount("2026-01-02", "spark");
-    assert_eq!(s2["paid_on_time_wad"], json!(Wad(a2.0 / U256::from(2u8))));
+    assert_eq!(
+        s2["paid_on_time_wad"],
+        json!(Wad::from_raw(a2.raw() / U256::from(2u8)))
+    );
     assert_eq!(
         s2["paid_late_wad"],
-        json!(Wad(a2.0 - a2.0 / U256::from(2u8)))
+        json!(Wad::from_raw(a2.raw() - a2.raw() / U256::from(2u8)))
     );
     let g = rep
         .summary(&r.s.e, &mut r.db.syn, "grove", e("2026-01-01"))
@@ -840,7 +879,7 @@ fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
     assert!(
         pen[0]
             .evidence
-            .starts_with(&Wad(a.0 * U256::from(3u8) * rate / WAD).to_string()),
+            .starts_with(&Wad::from_raw(a.raw() * U256::from(3u8) * rate / WAD).to_string()),
         "{}",
         pen[0].evidence
     );

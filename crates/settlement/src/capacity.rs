@@ -248,13 +248,13 @@ impl GovernanceInputs {
     fn validate(&self, path: &str) -> Result<(), SrusdsError> {
         check_at_most_one(
             &format!("{path}.target_spread_apr"),
-            Wad(self.target_spread_apr.raw()),
+            Wad::from_raw(self.target_spread_apr.raw()),
         )?;
         let mut primes = BTreeSet::new();
         for (i, p) in self.osrc_premiums.iter().enumerate() {
             check_at_most_one(
                 &format!("{path}.osrc_premiums[{i}].osrc_rate_apr"),
-                Wad(p.osrc_rate_apr.raw()),
+                Wad::from_raw(p.osrc_rate_apr.raw()),
             )?;
             if !primes.insert(p.prime.as_str()) {
                 return Err(SrusdsError::new(
@@ -388,12 +388,12 @@ fn net(inputs: &CapacityInputs) -> Result<Netting, SrusdsError> {
         "netting matched more than a queue holds"
     );
     Ok(Netting {
-        redeem_queue_value_susds_wad: Wad(redeem_value),
+        redeem_queue_value_susds_wad: Wad::from_raw(redeem_value),
         limit,
-        matched_susds_wad: Wad(matched_s),
-        matched_srusds_wad: Wad(matched_sr),
-        subscribe_waiting_susds_wad: Wad(s - matched_s),
-        redeem_waiting_srusds_wad: Wad(r - matched_sr),
+        matched_susds_wad: Wad::from_raw(matched_s),
+        matched_srusds_wad: Wad::from_raw(matched_sr),
+        subscribe_waiting_susds_wad: Wad::from_raw(s - matched_s),
+        redeem_waiting_srusds_wad: Wad::from_raw(r - matched_sr),
     })
 }
 
@@ -432,19 +432,19 @@ fn subscribe_side(
             _ => (osrc, SubscribeBound::OsrcCapacity),
         };
         side.osrc_capacity_susds_wad = Some(g.osrc_capacity_susds_wad);
-        side.osrc_premium_per_year_usds_wad = Some(Wad(p / WAD));
-        side.target_spread_max_backing_susds_wad = max_backing.map(Wad);
-        side.target_spread_headroom_susds_wad = headroom.map(Wad);
-        side.capacity_after_netting_susds_wad = Wad(cap);
+        side.osrc_premium_per_year_usds_wad = Some(Wad::from_raw(p / WAD));
+        side.target_spread_max_backing_susds_wad = max_backing.map(Wad::from_raw);
+        side.target_spread_headroom_susds_wad = headroom.map(Wad::from_raw);
+        side.capacity_after_netting_susds_wad = Wad::from_raw(cap);
         side.bound = bound;
     }
     let queue = inputs.subscribe_queue_susds_wad.raw();
     let settle = math::add(matched_susds, side.capacity_after_netting_susds_wad.raw())
         .map_err(SrusdsError::overflow("subscribe_queue_susds_wad"))?;
     let converted = settle.min(queue);
-    side.settle_capacity_susds_wad = Wad(settle);
-    side.converted_susds_wad = Wad(converted);
-    side.waiting_after_susds_wad = Wad(queue - converted);
+    side.settle_capacity_susds_wad = Wad::from_raw(settle);
+    side.converted_susds_wad = Wad::from_raw(converted);
+    side.waiting_after_susds_wad = Wad::from_raw(queue - converted);
     Ok(side)
 }
 
@@ -485,12 +485,12 @@ fn redeem_side(
     let converted = settle.min(queue);
     Ok(RedeemCapacity {
         redemption_limit_srusds_wad: limit,
-        holding_payable_srusds_wad: Wad(holding_payable),
-        capacity_after_netting_srusds_wad: Wad(cap),
+        holding_payable_srusds_wad: Wad::from_raw(holding_payable),
+        capacity_after_netting_srusds_wad: Wad::from_raw(cap),
         bound,
-        settle_capacity_srusds_wad: Wad(settle),
-        converted_srusds_wad: Wad(converted),
-        waiting_after_srusds_wad: Wad(queue - converted),
+        settle_capacity_srusds_wad: Wad::from_raw(settle),
+        converted_srusds_wad: Wad::from_raw(converted),
+        waiting_after_srusds_wad: Wad::from_raw(queue - converted),
     })
 }
 

@@ -123,7 +123,7 @@ pub fn distributions(
                 tier_bps: bps,
                 balance_wad_s: s,
                 eligible,
-                reward_wad: Wad(reward),
+                reward_wad: Wad::from_raw(reward),
             })
         })
         .collect()

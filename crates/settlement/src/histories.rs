@@ -225,10 +225,10 @@ pub fn parse_json_lines(text: &str) -> Result<Vec<Record>, InputError> {
             )
         })?;
         let history = BalanceHistory::new(
-            j.initial.0,
+            j.initial.raw(),
             j.changes
                 .into_iter()
-                .map(|(t, v)| (Timestamp(t), v.0))
+                .map(|(t, v)| (Timestamp(t), v.raw()))
                 .collect(),
         )
         .map_err(|e| bad(format!("{at}.changes"), e))?;

@@ -278,10 +278,10 @@ pub struct EpochInputs {
 
 fn history(field: &str, h: RawHistory) -> Result<BalanceHistory, InputError> {
     BalanceHistory::new(
-        h.initial.0,
+        h.initial.raw(),
         h.changes
             .into_iter()
-            .map(|c| (c.at.0, c.balance.0))
+            .map(|c| (c.at.0, c.balance.raw()))
             .collect(),
     )
     .map_err(|e| match e {

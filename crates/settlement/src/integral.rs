@@ -114,7 +114,7 @@ impl BalanceHistory {
             bal = next;
         }
         acc = math::add(acc, math::mul(bal, U256::from(w.end.0 - t))?)?;
-        Ok(WadSeconds(acc))
+        Ok(WadSeconds::from_raw(acc))
     }
 }
 
@@ -154,17 +154,17 @@ mod tests {
         .unwrap();
         assert_eq!(
             h.integral(w(10, 100)).unwrap(),
-            WadSeconds(U256::from(15_500u32))
+            WadSeconds::from_raw(U256::from(15_500u32))
         );
         // A change before the window sets the opening balance: [50, 60) → 250·10.
         assert_eq!(
             h.integral(w(50, 60)).unwrap(),
-            WadSeconds(U256::from(2_500u32))
+            WadSeconds::from_raw(U256::from(2_500u32))
         );
         // A change exactly at the window end does not count.
         assert_eq!(
             h.integral(w(10, 40)).unwrap(),
-            WadSeconds(U256::from(3_000u32))
+            WadSeconds::from_raw(U256::from(3_000u32))
         );
         assert_eq!(h.at(Timestamp(40)), U256::from(250u16));
         assert_eq!(h.at(Timestamp(39)), U256::from(100u16));

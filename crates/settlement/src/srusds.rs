@@ -200,15 +200,15 @@ impl<'a> JsonObject<'a> {
     }
     pub(crate) fn wad(&mut self, name: &'static str) -> Result<Wad, SrusdsError> {
         let v = self.required(name)?;
-        Ok(Wad(decimal(&self.path(name), v, Wad::DECIMALS)?))
+        Ok(Wad::from_raw(decimal(&self.path(name), v, Wad::DECIMALS)?))
     }
     pub(crate) fn ray(&mut self, name: &'static str) -> Result<Ray, SrusdsError> {
         let v = self.required(name)?;
-        Ok(Ray(decimal(&self.path(name), v, Ray::DECIMALS)?))
+        Ok(Ray::from_raw(decimal(&self.path(name), v, Ray::DECIMALS)?))
     }
     pub(crate) fn apr(&mut self, name: &'static str) -> Result<Apr, SrusdsError> {
         let v = self.required(name)?;
-        Ok(Apr(decimal(&self.path(name), v, Apr::DECIMALS)?))
+        Ok(Apr::from_raw(decimal(&self.path(name), v, Apr::DECIMALS)?))
     }
     pub(crate) fn seconds(&mut self, name: &'static str) -> Result<u64, SrusdsError> {
         let v = self.required(name)?;
@@ -499,7 +499,7 @@ impl ExchangeRateInputs {
     /// The rules a typed value must also meet: premium ≤ 100%; a haircut is > 0, ≤ 100% and
     /// gives a reason. A zero exchange rate is a legal state (after a 100% haircut).
     pub fn validate(&self) -> Result<(), SrusdsError> {
-        check_at_most_one("premium_apr", Wad(self.premium_apr.raw()))?;
+        check_at_most_one("premium_apr", Wad::from_raw(self.premium_apr.raw()))?;
         if let Some(h) = &self.haircut {
             if h.fraction_wad.is_zero() {
                 return Err(SrusdsError::new(
@@ -558,7 +558,7 @@ pub fn exchange_rate_step(inputs: &ExchangeRateInputs) -> Result<ExchangeRateSte
                 Some(AppliedHaircut {
                     fraction_wad: h.fraction_wad,
                     reason: h.reason.clone(),
-                    decrease_wad: Wad(raised - after),
+                    decrease_wad: Wad::from_raw(raised - after),
                 }),
             )
         }
@@ -566,12 +566,12 @@ pub fn exchange_rate_step(inputs: &ExchangeRateInputs) -> Result<ExchangeRateSte
 
     Ok(ExchangeRateStep {
         inputs: inputs.clone(),
-        premium_target_wad: Wad(target),
-        backing_cap_wad: backing_cap.map(Wad),
-        raised_wad: Wad(raised),
+        premium_target_wad: Wad::from_raw(target),
+        backing_cap_wad: backing_cap.map(Wad::from_raw),
+        raised_wad: Wad::from_raw(raised),
         raise_bound,
         haircut,
-        exchange_rate_after_wad: Wad(after),
+        exchange_rate_after_wad: Wad::from_raw(after),
         backed_after: product_le(after, supply, holding, WAD),
     })
 }

@@ -291,9 +291,9 @@ pub fn compute(
         sky.push(SkyDirectLine {
             allocation: a.allocation.clone(),
             exposure_wad_s: s,
-            base_on_exposure_wad: Wad(owed),
+            base_on_exposure_wad: Wad::from_raw(owed),
             actual_profit_wad: a.actual_profit,
-            reimbursement_wad: Wad(r),
+            reimbursement_wad: Wad::from_raw(r),
         });
     }
     // 5. N = F − (I + P + D); R; carried penalties.
@@ -339,18 +339,18 @@ pub fn compute(
         idle_usds_wad_s: s_idle,
         idle_susds_value_wad_s: s_susds,
         osrc_allocation_wad_s: s_osrc,
-        max_debt_fees_wad: Wad(f),
-        idle_usds_reimbursement_wad: Wad(i),
+        max_debt_fees_wad: Wad::from_raw(f),
+        idle_usds_reimbursement_wad: Wad::from_raw(i),
         susds_spread_profit_wad: p,
-        sky_direct_reimbursement_wad: Wad(d),
+        sky_direct_reimbursement_wad: Wad::from_raw(d),
         sky_direct: sky,
         net_wad: n,
-        osrc_premium_wad: Wad(r),
+        osrc_premium_wad: Wad::from_raw(r),
         carried_penalties: inp.carried_penalties.clone(),
-        carried_penalties_wad: Wad(carried),
+        carried_penalties_wad: Wad::from_raw(carried),
         total_wad: total,
         direction,
-        amount_due_wad: Wad(total.magnitude()),
+        amount_due_wad: Wad::from_raw(total.magnitude()),
         input_digest: input_digest(epoch, seq, window, rates, convention, inp),
     })
 }

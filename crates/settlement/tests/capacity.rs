@@ -59,7 +59,7 @@ fn inputs(s: &str, r: &str, xr: &str, osrc: &str, limit: &str) -> CapacityInputs
         redeem_queue_srusds_wad: w(r),
         exchange_rate_wad: w(xr),
         holding_susds_wad: w("1000000000"),
-        susds_chi_ray: Ray(RAY),
+        susds_chi_ray: Ray::from_raw(RAY),
         governance: Some(governance("2026-11-23", osrc, "0", limit)),
         previous_governance: None,
     }
@@ -107,11 +107,17 @@ fn netting_at_rate_1_25_values_redeem_srusds_at_the_rate() {
 fn netting_at_an_inexact_rate_floors_the_limiting_side_and_keeps_dust_below_one_rate_unit() {
     // xr = 3 sUSDS per srUSDS; 10 wei of sUSDS buy ⌊10/3⌋ = 3 wei of srUSDS.
     let mut i = inputs("0", "1", "3", "0", "0");
-    i.subscribe_queue_susds_wad = Wad(U256::from(10u8));
+    i.subscribe_queue_susds_wad = Wad::from_raw(U256::from(10u8));
     let rec = compute(&i).unwrap();
     assert_eq!(name(rec.netting.limit), "subscribe-side");
-    assert_eq!(rec.netting.matched_susds_wad, Wad(U256::from(10u8)));
-    assert_eq!(rec.netting.matched_srusds_wad, Wad(U256::from(3u8)));
+    assert_eq!(
+        rec.netting.matched_susds_wad,
+        Wad::from_raw(U256::from(10u8))
+    );
+    assert_eq!(
+        rec.netting.matched_srusds_wad,
+        Wad::from_raw(U256::from(3u8))
+    );
     // The redeemers' 3 wei are worth 9 wei; the 1 wei dust is under one rate unit (3 wei).
     let value = rec.netting.matched_srusds_wad.raw() * U256::from(3u8);
     assert!(rec.netting.matched_susds_wad.raw() - value < U256::from(3u8));
@@ -120,14 +126,14 @@ fn netting_at_an_inexact_rate_floors_the_limiting_side_and_keeps_dust_below_one_
 #[test]
 fn netting_a_dust_subscription_that_buys_zero_srusds_matches_nothing() {
     let mut i = inputs("0", "1", "2", "0", "0");
-    i.subscribe_queue_susds_wad = Wad(U256::from(1u8));
+    i.subscribe_queue_susds_wad = Wad::from_raw(U256::from(1u8));
     let rec = compute(&i).unwrap();
     assert_eq!(name(rec.netting.limit), "dust");
     assert_eq!(rec.netting.matched_susds_wad, Wad::ZERO);
     assert_eq!(rec.netting.matched_srusds_wad, Wad::ZERO);
     assert_eq!(
         rec.netting.subscribe_waiting_susds_wad,
-        Wad(U256::from(1u8))
+        Wad::from_raw(U256::from(1u8))
     );
 }
 
@@ -202,7 +208,7 @@ fn target_spread_bound_is_the_largest_backing_that_still_earns_the_target() {
     // An awkward chi makes the bound inexact; check it is the largest B with
     // value(B)·t ≤ premium, i.e. B·chi·t ≤ P·1e27, and B + 1 fails.
     let mut i = spread_inputs();
-    i.susds_chi_ray = Ray(RAY + U256::from(7u8));
+    i.susds_chi_ray = Ray::from_raw(RAY + U256::from(7u8));
     let rec = compute(&i).unwrap();
     let b = rec
         .subscribe
@@ -595,14 +601,14 @@ fn bad_capacity_inputs_are_refused_with_a_code_naming_the_field() {
 fn capacity_overflow_is_an_error_naming_the_input_not_a_panic() {
     // The redeem queue's value at a rate of 2 exceeds 256 bits.
     let mut i = inputs("1", "0", "2", "0", "0");
-    i.redeem_queue_srusds_wad = Wad(U256::MAX);
+    i.redeem_queue_srusds_wad = Wad::from_raw(U256::MAX);
     let e = compute(&i).unwrap_err();
     assert_eq!(e.code(), "srUSDS/overflow");
     assert_eq!(e.field, "redeem_queue_srusds_wad");
     // Σ allocation·rate exceeds 256 bits.
     let mut i = inputs("1", "0", "1", "0", "0");
     if let Some(g) = i.governance.as_mut() {
-        g.osrc_premiums[1].osrc_allocation_usds_wad = Wad(U256::MAX);
+        g.osrc_premiums[1].osrc_allocation_usds_wad = Wad::from_raw(U256::MAX);
     }
     let e = compute(&i).unwrap_err();
     assert_eq!(e.code(), "srUSDS/overflow");
@@ -612,7 +618,7 @@ fn capacity_overflow_is_an_error_naming_the_input_not_a_panic() {
     );
     // The exchange-rate step: xr·premium·elapsed/year pushes xr past 256 bits.
     let mut x = xr_inputs("1", "1", YEAR_S, "0", "0");
-    x.exchange_rate_wad = Wad(U256::MAX);
+    x.exchange_rate_wad = Wad::from_raw(U256::MAX);
     let e = exchange_rate_step(&x).unwrap_err();
     assert_eq!(
         (e.code(), e.field.as_str()),
@@ -828,17 +834,18 @@ fn as_expected(rec: &CapacityRecord) -> reference::Expected {
 /// Amounts from dust to 10^12 tokens, with exact round numbers often enough to hit ties.
 fn amount() -> impl Strategy<Value = Wad> {
     prop_oneof![
-        (0u64..1_000).prop_map(|x| Wad(U256::from(x))),
-        (0u64..1_000_000_000).prop_map(|x| Wad(U256::from(x) * WAD)),
-        (0u128..1_000_000_000_000_000_000_000_000_000_000).prop_map(|x| Wad(U256::from(x))),
+        (0u64..1_000).prop_map(|x| Wad::from_raw(U256::from(x))),
+        (0u64..1_000_000_000).prop_map(|x| Wad::from_raw(U256::from(x) * WAD)),
+        (0u128..1_000_000_000_000_000_000_000_000_000_000)
+            .prop_map(|x| Wad::from_raw(U256::from(x))),
     ]
 }
 
 fn rate() -> impl Strategy<Value = Apr> {
     prop_oneof![
         Just(Apr::ZERO),
-        (0u64..=1_000_000_000_000_000_000).prop_map(|x| Apr(U256::from(x))),
-        (0u64..=100).prop_map(|bps| Apr(U256::from(bps) * WAD / U256::from(10_000u64))),
+        (0u64..=1_000_000_000_000_000_000).prop_map(|x| Apr::from_raw(U256::from(x))),
+        (0u64..=100).prop_map(|bps| Apr::from_raw(U256::from(bps) * WAD / U256::from(10_000u64))),
     ]
 }
 
@@ -885,9 +892,9 @@ fn capacity_inputs() -> impl Strategy<Value = CapacityInputs> {
             epoch: epoch("2026-11-23"),
             subscribe_queue_susds_wad: s,
             redeem_queue_srusds_wad: r,
-            exchange_rate_wad: Wad(xr),
+            exchange_rate_wad: Wad::from_raw(xr),
             holding_susds_wad: h,
-            susds_chi_ray: Ray(chi),
+            susds_chi_ray: Ray::from_raw(chi),
             governance: g,
             previous_governance: pg,
         })
@@ -968,11 +975,11 @@ proptest! {
                 Op::Fund(a) => holding += a.raw(),
                 Op::Settle { elapsed_s, premium, subscribe, redeem_permille, osrc, limit } => {
                     let step = exchange_rate_step(&ExchangeRateInputs {
-                        exchange_rate_wad: Wad(xr),
+                        exchange_rate_wad: Wad::from_raw(xr),
                         premium_apr: premium,
                         elapsed_s,
-                        holding_susds_wad: Wad(holding),
-                        srusds_supply_wad: Wad(supply),
+                        holding_susds_wad: Wad::from_raw(holding),
+                        srusds_supply_wad: Wad::from_raw(supply),
                         haircut: None,
                     }).unwrap();
                     let after = step.exchange_rate_after_wad.raw();
@@ -983,10 +990,10 @@ proptest! {
                     let rec = compute(&CapacityInputs {
                         epoch: epoch("2026-11-23"),
                         subscribe_queue_susds_wad: subscribe,
-                        redeem_queue_srusds_wad: Wad(redeem),
-                        exchange_rate_wad: Wad(xr),
-                        holding_susds_wad: Wad(holding),
-                        susds_chi_ray: Ray(RAY),
+                        redeem_queue_srusds_wad: Wad::from_raw(redeem),
+                        exchange_rate_wad: Wad::from_raw(xr),
+                        holding_susds_wad: Wad::from_raw(holding),
+                        susds_chi_ray: Ray::from_raw(RAY),
                         governance: Some(GovernanceInputs {
                             epoch: epoch("2026-11-23"),
                             osrc_capacity_susds_wad: osrc,
@@ -1063,13 +1070,13 @@ fn xr_step_inputs() -> impl Strategy<Value = ExchangeRateInputs> {
         amount(),
         amount(),
         prop::option::of((1u64..=1_000_000_000_000_000_000).prop_map(|f| Haircut {
-            fraction_wad: Wad(U256::from(f)),
+            fraction_wad: Wad::from_raw(U256::from(f)),
             reason: "loss".into(),
         })),
     )
         .prop_map(
             |(xr, premium_apr, elapsed_s, h, supply, haircut)| ExchangeRateInputs {
-                exchange_rate_wad: Wad(xr),
+                exchange_rate_wad: Wad::from_raw(xr),
                 premium_apr,
                 elapsed_s,
                 holding_susds_wad: h,
@@ -1144,11 +1151,11 @@ proptest! {
                 }
                 HistoryOp::Settle(premium) => {
                     let mut i = ExchangeRateInputs {
-                        exchange_rate_wad: Wad(xr),
+                        exchange_rate_wad: Wad::from_raw(xr),
                         premium_apr: premium,
                         elapsed_s: 86_400,
-                        holding_susds_wad: Wad(holding),
-                        srusds_supply_wad: Wad(supply),
+                        holding_susds_wad: Wad::from_raw(holding),
+                        srusds_supply_wad: Wad::from_raw(supply),
                         haircut: None,
                     };
                     let step = exchange_rate_step(&i).unwrap();
@@ -1157,7 +1164,7 @@ proptest! {
                         let cap = step.backing_cap_wad.unwrap().raw();
                         let raised = step.raised_wad.raw();
                         i.haircut = Some(Haircut {
-                            fraction_wad: Wad(WAD - cap * WAD / raised),
+                            fraction_wad: Wad::from_raw(WAD - cap * WAD / raised),
                             reason: "recognise the Holding System loss".into(),
                         });
                     }

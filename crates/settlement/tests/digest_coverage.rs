@@ -178,7 +178,10 @@ fn leaf_variants(v: &Value) -> Vec<Value> {
                 }
             }
             if let Ok(w) = Wad::parse(s) {
-                let mut out = vec![json!(Wad(w.0 + laniakea_units::U256::from(1u8)).to_string())];
+                let mut out = vec![json!(Wad::from_raw(
+                    w.raw() + laniakea_units::U256::from(1u8)
+                )
+                .to_string())];
                 if !w.is_zero() {
                     out.push(json!("0"));
                 }

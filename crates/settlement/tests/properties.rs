@@ -3,7 +3,7 @@
 //! payment/forgiveness sequences.
 #![allow(clippy::unwrap_used)]
 
-use laniakea_settlement::ledger::{Ledger, ObligationKind, Payer, Thresholds};
+use laniakea_settlement::ledger::{Ledger, Payer, Thresholds};
 use laniakea_settlement::{Calendar, EpochId};
 use laniakea_units::{Timestamp, Wad, U256, WAD};
 use proptest::prelude::*;
@@ -45,40 +45,45 @@ proptest! {
     fn penalty_zero_at_due_monotone_and_linear(amount in 1u64..1_000_000_000, k in 1u64..1000, t1 in 0u64..400_000, dt in 0u64..400_000) {
         let e = EpochId::parse("2026-01-05").unwrap();
         let due = e.moment();
-        let mut a = Ledger::new("a", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
-        let mut b = Ledger::new("b", Wad(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
+        let mut a = Ledger::new("a", Wad::from_raw(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
+        let mut b = Ledger::new("b", Wad::from_raw(WAD / U256::from(1000u32)), Thresholds::default()).unwrap();
         let x = U256::from(amount) * U256::from(1_000_000_007u64);
-        let oa = a.add_obligation(due, e, Payer::Prime, due, Wad(x)).unwrap();
-        let ob = b.add_obligation(due, e, Payer::Prime, due, Wad(x * U256::from(k))).unwrap();
+        let oa = a.post_statement(due, e, Payer::Prime, due, Wad::from_raw(x), &[]).unwrap();
+        let ob = b.post_statement(due, e, Payer::Prime, due, Wad::from_raw(x * U256::from(k)), &[]).unwrap();
         prop_assert_eq!(a.penalty_accrued(oa, due).unwrap(), Wad::ZERO);
-        let p1 = a.penalty_accrued(oa, Timestamp(due.0 + t1)).unwrap().0;
-        let p2 = a.penalty_accrued(oa, Timestamp(due.0 + t1 + dt)).unwrap().0;
+        let p1 = a.penalty_accrued(oa, Timestamp(due.0 + t1)).unwrap().raw();
+        let p2 = a.penalty_accrued(oa, Timestamp(due.0 + t1 + dt)).unwrap().raw();
         prop_assert!(p2 >= p1, "penalty decreased over time");
         // Linear in the unpaid amount, up to the final floor: k·p ≤ p_k < k·(p + 1).
-        let pk = b.penalty_accrued(ob, Timestamp(due.0 + t1)).unwrap().0;
+        let pk = b.penalty_accrued(ob, Timestamp(due.0 + t1)).unwrap().raw();
         let kk = U256::from(k);
         prop_assert!(kk * p1 <= pk && pk < kk * (p1 + U256::from(1u8)), "p={p1} pk={pk} k={k}");
     }
 
     #[test]
     fn invariant_9_for_random_payments_and_forgiveness(ops in proptest::collection::vec((0u8..4, 1u64..10_000, 1u64..20_000), 1..40)) {
-        let mut l = Ledger::new("p", Wad(WAD / U256::from(100u32)), Thresholds::default()).unwrap();
+        let mut l = Ledger::new("p", Wad::from_raw(WAD / U256::from(100u32)), Thresholds::default()).unwrap();
         let mut e = EpochId::parse("2026-01-05").unwrap();
         let mut now = e.lock();
         for (kind, amt, step) in ops {
             now = Timestamp(now.0 + step);
-            let a = Wad(U256::from(amt) * U256::from(1_000_000_000_000_000u64));
+            let a = Wad::from_raw(U256::from(amt) * U256::from(1_000_000_000_000_000u64));
             match kind {
-                0 => { l.add_obligation(now, e, Payer::Prime, Timestamp(now.0 + 3600), a).unwrap(); }
+                0 => {
+                    // The statement carries every open penalty, crystallised as of posting.
+                    l.crystallize_penalties(now).unwrap();
+                    let carried = l.penalties_to_carry();
+                    let total = carried.iter().fold(a.raw(), |t, (_, c)| t + c.raw());
+                    l.post_statement(now, e, Payer::Prime, Timestamp(now.0 + 3600), Wad::from_raw(total), &carried).unwrap();
+                }
                 1 => { let _ = l.pay(now, Payer::Prime, a); }
                 2 => {
                     e = e.next().unwrap();
-                    let due = e.moment();
-                    let _ = l.crystallize_penalties(now, e, due);
+                    l.crystallize_penalties(now).unwrap();
                 }
                 _ => {
                     if let Some((id, open)) = l.open_penalties(Payer::Prime).first().copied() {
-                        let f = Wad(open.0.min(a.0));
+                        let f = Wad::from_raw(open.raw().min(a.raw()));
                         l.forgive(now, id, f, "incident").unwrap();
                     }
                 }
@@ -88,12 +93,12 @@ proptest! {
     }
 }
 
-/// Σ of the penalty obligations booked on obligation `source`.
+/// Σ of the penalty records booked on obligation `source`.
 fn penalties_on(l: &Ledger, source: u64) -> U256 {
-    l.obligations
+    l.penalties
         .iter()
-        .filter(|o| matches!(o.kind, ObligationKind::Penalty { source: s, .. } if s == source))
-        .fold(U256::ZERO, |a, o| a + o.amount_wad.0)
+        .filter(|p| p.source == source)
+        .fold(U256::ZERO, |a, p| a + p.amount_wad.raw())
 }
 
 proptest! {
@@ -110,13 +115,12 @@ proptest! {
     ) {
         let e = EpochId::parse("2026-01-05").unwrap();
         let due = e.moment();
-        let later = EpochId::parse("2026-03-01").unwrap();
-        let rate = Wad(U256::from(rate_wei));
+        let rate = Wad::from_raw(U256::from(rate_wei));
         let mut split = Ledger::new("split", rate, Thresholds::default()).unwrap();
         let mut once = Ledger::new("once", rate, Thresholds::default()).unwrap();
-        let amount = Wad(U256::from(amount_wei));
-        let os = split.add_obligation(due, e, Payer::Prime, due, amount).unwrap();
-        let oo = once.add_obligation(due, e, Payer::Prime, due, amount).unwrap();
+        let amount = Wad::from_raw(U256::from(amount_wei));
+        let os = split.post_statement(due, e, Payer::Prime, due, amount, &[]).unwrap();
+        let oo = once.post_statement(due, e, Payer::Prime, due, amount, &[]).unwrap();
         // Events in time order: payments (a percentage of what is open) and crystallisations.
         let mut events: Vec<(u64, Option<u64>)> = payments.iter().map(|(t, pct)| (*t, Some(*pct))).collect();
         events.extend(cuts.iter().map(|t| (*t, None)));
@@ -131,26 +135,26 @@ proptest! {
                     if pay.is_zero() {
                         continue;
                     }
-                    split.pay(at, Payer::Prime, Wad(pay)).unwrap();
-                    once.pay(at, Payer::Prime, Wad(pay)).unwrap();
+                    split.pay(at, Payer::Prime, Wad::from_raw(pay)).unwrap();
+                    once.pay(at, Payer::Prime, Wad::from_raw(pay)).unwrap();
                     open -= pay;
                     unpaid_steps.push((dt, open));
                 }
                 None => {
-                    split.crystallize_penalties(at, later, later.moment()).unwrap();
+                    split.crystallize_penalties(at).unwrap();
                 }
             }
         }
         let end_at = Timestamp(due.0 + end);
-        split.crystallize_penalties(end_at, later, later.moment()).unwrap();
-        once.crystallize_penalties(end_at, later, later.moment()).unwrap();
+        split.crystallize_penalties(end_at).unwrap();
+        once.crystallize_penalties(end_at).unwrap();
         // Reference: the exact integral of the unpaid amount, floored once.
         let mut integral = U256::ZERO;
         for (k, (t, v)) in unpaid_steps.iter().enumerate() {
             let next = unpaid_steps.get(k + 1).map_or(end, |s| s.0);
             integral += *v * U256::from(next - t);
         }
-        let expected = integral * rate.0 / (U256::from(3600u32) * WAD);
+        let expected = integral * rate.raw() / (U256::from(3600u32) * WAD);
         prop_assert_eq!(penalties_on(&once, oo), expected);
         prop_assert_eq!(penalties_on(&split, os), expected, "schedule {:?}", cuts);
     }
@@ -162,24 +166,36 @@ proptest! {
 fn penalty_crystallised_at_30_and_60_minutes_equals_once_at_60() {
     let e = EpochId::parse("2026-01-05").unwrap();
     let due = e.moment();
-    let next = e.next().unwrap();
-    let mut twice = Ledger::new("twice", Wad(WAD), Thresholds::default()).unwrap();
-    let mut once = Ledger::new("once", Wad(WAD), Thresholds::default()).unwrap();
+    let mut twice = Ledger::new("twice", Wad::from_raw(WAD), Thresholds::default()).unwrap();
+    let mut once = Ledger::new("once", Wad::from_raw(WAD), Thresholds::default()).unwrap();
     let a = twice
-        .add_obligation(due, e, Payer::Prime, due, Wad(U256::from(1u8)))
+        .post_statement(
+            due,
+            e,
+            Payer::Prime,
+            due,
+            Wad::from_raw(U256::from(1u8)),
+            &[],
+        )
         .unwrap();
     let b = once
-        .add_obligation(due, e, Payer::Prime, due, Wad(U256::from(1u8)))
+        .post_statement(
+            due,
+            e,
+            Payer::Prime,
+            due,
+            Wad::from_raw(U256::from(1u8)),
+            &[],
+        )
         .unwrap();
     assert!(twice
-        .crystallize_penalties(Timestamp(due.0 + 1800), next, next.moment())
+        .crystallize_penalties(Timestamp(due.0 + 1800))
         .unwrap()
         .is_empty());
     twice
-        .crystallize_penalties(Timestamp(due.0 + 3600), next, next.moment())
+        .crystallize_penalties(Timestamp(due.0 + 3600))
         .unwrap();
-    once.crystallize_penalties(Timestamp(due.0 + 3600), next, next.moment())
-        .unwrap();
+    once.crystallize_penalties(Timestamp(due.0 + 3600)).unwrap();
     assert_eq!(penalties_on(&once, b), U256::from(1u8));
     assert_eq!(penalties_on(&twice, a), U256::from(1u8));
 }

@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used)]
 
 use laniakea_settlement::inputs;
-use laniakea_settlement::ledger::{Escalation, Ledger, Payer, Thresholds};
-use laniakea_settlement::{Direction, EpochId};
+use laniakea_settlement::ledger::{Escalation, Ledger, LedgerError, Payer, Thresholds};
+use laniakea_settlement::{Direction, EpochId, SignedWad};
 use laniakea_units::{Timestamp, Wad, WadSeconds};
 
 const EXAMPLE: &str = include_str!("../../../examples/settlement-inputs.json");
@@ -105,7 +105,7 @@ fn partial_late_payment_accrues_on_the_remainder_then_partial_forgiveness() {
     let due = jan(5, 16, 0);
     let mut l = Ledger::new("spark", w("0.001"), Thresholds::default()).unwrap();
     let o = l
-        .add_obligation(jan(5, 13, 30), e5, Payer::Prime, due, w("1000"))
+        .post_statement(jan(5, 13, 30), e5, Payer::Prime, due, w("1000"), &[])
         .unwrap();
     // 400 at 16:00:00 exactly is on time.
     l.pay(due, Payer::Prime, w("400")).unwrap();
@@ -121,12 +121,10 @@ fn partial_late_payment_accrues_on_the_remainder_then_partial_forgiveness() {
     // Penalty = 600·2 h·0.001 + 300·3 h·0.001 = 1.2 + 0.9 = 2.1 (exact, no flooring needed).
     assert_eq!(l.penalty_accrued(o, jan(5, 22, 0)).unwrap(), w("2.1"));
     let e6 = EpochId::parse("2026-01-06").unwrap();
-    let pen = l
-        .crystallize_penalties(jan(6, 13, 0), e6, jan(6, 16, 0))
-        .unwrap();
+    let pen = l.crystallize_penalties(jan(6, 13, 0)).unwrap();
     assert_eq!(pen.len(), 1);
-    let p = l.obligation(pen[0]).unwrap().clone();
-    assert_eq!(p.amount_wad, w("2.1"));
+    let p = l.penalty(pen[0]).unwrap().clone();
+    assert_eq!((p.source, p.amount_wad), (o, w("2.1")));
     assert_eq!(l.open_penalties(Payer::Prime), vec![(pen[0], w("2.1"))]);
     // Core Council forgives 0.7 of it; the penalty record is unchanged.
     l.forgive(
@@ -136,9 +134,62 @@ fn partial_late_payment_accrues_on_the_remainder_then_partial_forgiveness() {
         "first-week onboarding incident",
     )
     .unwrap();
-    assert_eq!(l.obligation(pen[0]).unwrap().amount_wad, w("2.1"));
-    assert_eq!(l.obligation(pen[0]).unwrap().open_wad(), w("1.4"));
+    assert_eq!(l.penalty(pen[0]).unwrap().amount_wad, w("2.1"));
+    assert_eq!(l.penalty(pen[0]).unwrap().open_wad(), w("1.4"));
     // Invariant 9: payments 1,000 + open 1.4 + forgiven 0.7 = obligations 1,000 + penalties 2.1.
+    let t = l.totals().unwrap();
+    let sw = |x: &str| SignedWad::positive(w(x).raw());
+    assert_eq!(
+        (
+            t.payments_wad,
+            t.open_wad,
+            t.forgiven_wad,
+            t.obligations_wad,
+            t.penalties_wad
+        ),
+        (sw("1000"), sw("1.4"), sw("0.7"), sw("1000"), sw("2.1"))
+    );
+    l.check_invariant_9().unwrap();
+    // Forgiving more than is open is refused and changes nothing.
+    assert!(l
+        .forgive(jan(6, 14, 0), pen[0], w("1.5"), "too much")
+        .is_err());
+    // Forgiveness names a penalty record (its own id sequence); an unknown one is refused.
+    assert!(l
+        .forgive(jan(6, 14, 0), 99, w("1"), "no such penalty")
+        .is_err());
+    assert!(l.forgive(jan(6, 14, 0), pen[0], w("1"), " ").is_err());
+    l.check_invariant_9().unwrap();
+    // The next statement (0.5 of fees) carries the open 1.4: it is posted as 1.9 and the
+    // penalty is closed as carried into it, so the Prime owes 1.9, not 3.3.
+    assert_eq!(l.penalties_to_carry(), vec![(pen[0], w("1.4"))]);
+    let s = l
+        .post_statement(
+            jan(6, 15, 0),
+            e6,
+            Payer::Prime,
+            jan(6, 16, 0),
+            w("1.9"),
+            &[(pen[0], w("1.4"))],
+        )
+        .unwrap();
+    assert_eq!(l.owed(Payer::Prime).unwrap(), w("1.9"));
+    assert_eq!(
+        l.penalty(pen[0]).unwrap().carried_into.unwrap().statement,
+        s
+    );
+    // Forgiving 0.4 more after it was carried takes it off that statement: 1.5 owed; at most
+    // the 1.4 carried can ever be forgiven after carrying (1.0 is left).
+    l.forgive(jan(6, 15, 30), pen[0], w("0.4"), "second look")
+        .unwrap();
+    assert_eq!(l.obligation(s).unwrap().open_wad(), w("1.5"));
+    assert_eq!(l.owed(Payer::Prime).unwrap(), w("1.5"));
+    assert_eq!(l.forgivable(pen[0]).unwrap(), w("1"));
+    assert_eq!(
+        l.penalty(pen[0]).unwrap().amount_wad,
+        w("2.1"),
+        "the record never changes"
+    );
     let t = l.totals().unwrap();
     assert_eq!(
         (
@@ -148,17 +199,8 @@ fn partial_late_payment_accrues_on_the_remainder_then_partial_forgiveness() {
             t.obligations_wad,
             t.penalties_wad
         ),
-        (w("1000"), w("1.4"), w("0.7"), w("1000"), w("2.1"))
+        (sw("1000"), sw("1.5"), sw("1.1"), sw("1000.5"), sw("2.1"))
     );
-    l.check_invariant_9().unwrap();
-    // Forgiving more than is open is refused and changes nothing.
-    assert!(l
-        .forgive(jan(6, 14, 0), pen[0], w("1.5"), "too much")
-        .is_err());
-    assert!(l
-        .forgive(jan(6, 14, 0), o, w("1"), "not a penalty")
-        .is_err());
-    assert!(l.forgive(jan(6, 14, 0), pen[0], w("1"), " ").is_err());
     l.check_invariant_9().unwrap();
 }
 
@@ -168,7 +210,7 @@ fn escalation_thresholds() {
     let due = jan(5, 16, 0);
     let mut l = Ledger::new("keel", w("0.001"), Thresholds::default()).unwrap();
     let o = l
-        .add_obligation(jan(5, 13, 0), e5, Payer::Prime, due, w("10"))
+        .post_statement(jan(5, 13, 0), e5, Payer::Prime, due, w("10"), &[])
         .unwrap();
     assert_eq!(l.escalation(due), Escalation::Current);
     assert_eq!(
@@ -209,17 +251,26 @@ fn escalation_thresholds() {
 
 #[test]
 fn payments_match_the_oldest_obligation_and_overpayment_is_refused() {
-    let mut l = Ledger::new("obex", w("0.001"), Thresholds::default()).unwrap();
+    // Penalty rate 0: this test is about matching only (with a rate, statement `a` would have
+    // a penalty to crystallise and carry before `b` could be posted).
+    let mut l = Ledger::new("obex", Wad::ZERO, Thresholds::default()).unwrap();
     let e5 = EpochId::parse("2026-01-05").unwrap();
     let e6 = EpochId::parse("2026-01-06").unwrap();
     let a = l
-        .add_obligation(jan(5, 13, 0), e5, Payer::Prime, jan(5, 16, 0), w("5"))
+        .post_statement(jan(5, 13, 0), e5, Payer::Prime, jan(5, 16, 0), w("5"), &[])
         .unwrap();
     let b = l
-        .add_obligation(jan(6, 13, 0), e6, Payer::Prime, jan(6, 16, 0), w("7"))
+        .post_statement(jan(6, 13, 0), e6, Payer::Prime, jan(6, 16, 0), w("7"), &[])
         .unwrap();
     let g = l
-        .add_obligation(jan(6, 13, 0), e6, Payer::Generator, jan(6, 16, 0), w("3"))
+        .post_statement(
+            jan(6, 13, 0),
+            e6,
+            Payer::Generator,
+            jan(6, 16, 0),
+            w("3"),
+            &[],
+        )
         .unwrap();
     assert_eq!(
         l.pay(jan(6, 14, 0), Payer::Prime, w("6")).unwrap(),
@@ -237,5 +288,114 @@ fn payments_match_the_oldest_obligation_and_overpayment_is_refused() {
         l.pay(jan(6, 14, 59), Payer::Prime, w("1")).is_err(),
         "out of time order"
     );
+    l.check_invariant_9().unwrap();
+}
+
+/// docs/ledger.md: a Prime's penalty carried into a statement the Generator pays is netted
+/// (set-off): the Generator pays 8 instead of 10, the Prime owes nothing more, invariant 9
+/// balances with amounts signed by direction, and the netted penalty cannot be forgiven
+/// through the ledger.
+#[test]
+fn a_prime_penalty_nets_against_a_statement_the_generator_pays() {
+    let e5 = EpochId::parse("2026-01-05").unwrap();
+    let e6 = EpochId::parse("2026-01-06").unwrap();
+    let mut l = Ledger::new("grove", w("0.01"), Thresholds::default()).unwrap();
+    l.post_statement(
+        jan(5, 13, 0),
+        e5,
+        Payer::Prime,
+        jan(5, 16, 0),
+        w("100"),
+        &[],
+    )
+    .unwrap();
+    l.pay(jan(5, 18, 0), Payer::Prime, w("100")).unwrap(); // 2 h late: 2 of penalty
+    let pen = l.crystallize_penalties(jan(6, 13, 0)).unwrap();
+    assert_eq!(
+        l.carried_total().unwrap(),
+        SignedWad::positive(w("2").raw())
+    );
+    // Own lines: the Generator owes 10; with the carried 2 the Generator pays 8.
+    let s = l
+        .post_statement(
+            jan(6, 13, 0),
+            e6,
+            Payer::Generator,
+            jan(6, 16, 0),
+            w("8"),
+            &[(pen[0], w("2"))],
+        )
+        .unwrap();
+    assert_eq!(
+        l.obligation(s).unwrap().own_part().unwrap(),
+        SignedWad::negative(w("10").raw())
+    );
+    assert_eq!(
+        (
+            l.owed(Payer::Prime).unwrap(),
+            l.owed(Payer::Generator).unwrap()
+        ),
+        (Wad::ZERO, w("8"))
+    );
+    l.check_invariant_9().unwrap();
+    assert_eq!(
+        l.forgive(jan(6, 14, 0), pen[0], w("1"), "netted"),
+        Err(LedgerError::ForgiveSetOff {
+            penalty: pen[0],
+            statement: s
+        })
+    );
+    l.pay(jan(6, 15, 0), Payer::Generator, w("8")).unwrap();
+    let t = l.totals().unwrap();
+    // payments +100 − 8 = obligations +100 − 10 + penalties 2.
+    assert_eq!(t.payments_wad, SignedWad::positive(w("92").raw()));
+    assert_eq!(t.obligations_wad, SignedWad::positive(w("90").raw()));
+    assert_eq!(t.open_wad, SignedWad::ZERO);
+    l.check_invariant_9().unwrap();
+}
+
+/// docs/ledger.md: forgiveness after a penalty was carried comes off what is still open on the
+/// carrying statement, never below zero (a paid penalty would be a refund).
+#[test]
+fn forgiveness_after_carrying_is_limited_to_what_is_open_on_the_statement() {
+    let e5 = EpochId::parse("2026-01-05").unwrap();
+    let e6 = EpochId::parse("2026-01-06").unwrap();
+    let mut l = Ledger::new("keel", w("0.01"), Thresholds::default()).unwrap();
+    l.post_statement(
+        jan(5, 13, 0),
+        e5,
+        Payer::Prime,
+        jan(5, 16, 0),
+        w("100"),
+        &[],
+    )
+    .unwrap();
+    l.pay(jan(5, 18, 0), Payer::Prime, w("100")).unwrap();
+    let pen = l.crystallize_penalties(jan(6, 13, 0)).unwrap();
+    let s = l
+        .post_statement(
+            jan(6, 13, 0),
+            e6,
+            Payer::Prime,
+            jan(6, 16, 0),
+            w("2.5"),
+            &[(pen[0], w("2"))],
+        )
+        .unwrap();
+    l.pay(jan(6, 14, 0), Payer::Prime, w("2")).unwrap();
+    assert_eq!(l.forgivable(pen[0]).unwrap(), w("0.5"));
+    assert_eq!(
+        l.forgive(jan(6, 15, 0), pen[0], w("1"), "too late"),
+        Err(LedgerError::ForgiveTooMuch {
+            id: pen[0],
+            amount: w("1"),
+            open: w("0.5")
+        })
+    );
+    l.forgive(jan(6, 15, 0), pen[0], w("0.5"), "incident")
+        .unwrap();
+    assert_eq!(l.obligation(s).unwrap().open_wad(), Wad::ZERO);
+    assert_eq!(l.owed(Payer::Prime).unwrap(), Wad::ZERO);
+    assert_eq!(l.escalation(jan(7, 0, 0)), Escalation::Current);
     l.check_invariant_9().unwrap();
 }

@@ -124,6 +124,8 @@ pub enum Rejection {
     },
     #[error("record {id}: a forgiveness must forgive a positive amount")]
     ZeroForgiveness { id: B256 },
+    #[error("record {id}: supersedes forgiveness {superseded}, which forgives another penalty (a forgiveness may replace only one of the same penalty)")]
+    SupersedesOtherPenalty { id: B256, superseded: B256 },
     #[error("record {id}: checkpoint says {position} records precede it, but {actual} do")]
     CheckpointMismatch {
         id: B256,
@@ -149,7 +151,7 @@ pub enum Rejection {
     NonCanonicalColumn { id: B256, column: &'static str },
     #[error("record {id}: stored twice")]
     DuplicateId { id: B256 },
-    #[error("record {id}: states the same fact as {existing}")]
+    #[error("record {id}: states the same fact as {existing}, which is no longer in force (or is stored twice); to state it again, change its content (e.g. a later created_at)")]
     DuplicateFact { id: B256, existing: B256 },
 }
 
@@ -191,6 +193,7 @@ impl Rejection {
             WrongReferenceKind { .. } => "synome/wrong-reference-kind",
             ForgivenessExceedsPenalty { .. } => "synome/forgiveness-exceeds-penalty",
             ZeroForgiveness { .. } => "synome/zero-forgiveness",
+            SupersedesOtherPenalty { .. } => "synome/supersedes-other-penalty",
             CheckpointMismatch { .. } => "synome/checkpoint-mismatch",
             DemoKeyInRealSynome { .. } => "synome/demo-key-in-real-synome",
             RealKeyInDemoSynome { .. } => "synome/real-key-in-demo-synome",
@@ -230,6 +233,7 @@ impl Rejection {
             | WrongReferenceKind { id, .. }
             | ForgivenessExceedsPenalty { id, .. }
             | ZeroForgiveness { id }
+            | SupersedesOtherPenalty { id, .. }
             | CheckpointMismatch { id, .. }
             | DemoKeyInRealSynome { id, .. }
             | RealKeyInDemoSynome { id, .. }
@@ -287,7 +291,7 @@ pub enum StoreError {
         column: &'static str,
         reason: String,
     },
-    /// Writing an export failed.
+    /// Writing an export failed, or the store did not keep rows it acknowledged.
     #[error("write failed: {0}")]
     Write(String),
 }

@@ -509,6 +509,14 @@ impl Store for PgStore {
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
         auth_rows(&mut self.client, after)
     }
+    fn unpositioned(&mut self) -> Result<Option<RawRow>, StoreError> {
+        Ok(rows(
+            self.client
+                .query(&format!("SELECT {COLUMNS} {UNPOSITIONED_SQL}"), &[])
+                .map_err(pg_error)?,
+        )?
+        .pop())
+    }
     fn describe(&self) -> String {
         format!("postgres (schema {})", self.schema)
     }

@@ -351,9 +351,39 @@ pub mod payload {
     }
 }
 
+/// How deeply a payload's arrays and objects may nest. Every stored payload must read back:
+/// `serde_json` refuses text nested 128 levels deep, and a record embedded in an export line
+/// or an API body nests its payload further, so the limit leaves room.
+pub const MAX_PAYLOAD_DEPTH: usize = 64;
+
+/// The nesting depth of arrays and objects in `v` (0 for a scalar); iterative, so a hostile
+/// value cannot exhaust the stack here.
+fn nesting_depth(v: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(v, 0usize)];
+    while let Some((x, d)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match x {
+            Value::Array(a) => Box::new(a.iter()),
+            Value::Object(m) => Box::new(m.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(d + 1);
+        if deepest > MAX_PAYLOAD_DEPTH {
+            return deepest;
+        }
+        stack.extend(children.map(|c| (c, d + 1)));
+    }
+    deepest
+}
+
 /// Checks a payload against its kind's schema; returns the reason if it does not fit.
 pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
     use payload::*;
+    if nesting_depth(v) > MAX_PAYLOAD_DEPTH {
+        return Err(format!(
+            "payload nests arrays/objects more than {MAX_PAYLOAD_DEPTH} levels deep"
+        ));
+    }
     fn check<T: serde::de::DeserializeOwned>(v: &Value) -> Result<(), String> {
         serde_path_to_error::deserialize::<_, T>(v)
             .map(|_| ())

@@ -457,6 +457,13 @@ impl Store for SqliteStore {
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError> {
         auth_rows(&self.conn, after)
     }
+    fn unpositioned(&mut self) -> Result<Option<RawRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} {UNPOSITIONED_SQL}"))
+            .map_err(db)?;
+        Ok(rows(&mut st, [])?.pop())
+    }
     fn describe(&self) -> String {
         format!("sqlite:{}", self.path)
     }

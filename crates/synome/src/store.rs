@@ -102,6 +102,10 @@ CREATE INDEX IF NOT EXISTS records_author ON records (author, seq);
     )
 }
 
+/// Rows no position-ordered page can reach (see [`Store::unpositioned`]).
+pub(crate) const UNPOSITIONED_SQL: &str =
+    "FROM records WHERE seq IS NULL OR seq <= 0 ORDER BY seq LIMIT 1";
+
 pub const COLUMNS: &str = "seq, id, synome, fact, kind, schema_version, epoch, subject, author, role, created_at, provenance, payload, prev, store_prev, supersedes, signature";
 
 /// Column names in [`COLUMNS`] order (for messages naming a bad column).
@@ -295,6 +299,10 @@ pub trait Store {
     fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError>;
     /// Genesis and role records with `seq > after`, in order (read only).
     fn auth_rows_since(&mut self, after: i64) -> Result<Vec<RawRow>, StoreError>;
+    /// The first row outside the store chain's positions (`seq` NULL or below 1), if any:
+    /// paging by `seq > cursor` never reaches such a row, yet `get` by id and the fact index
+    /// do, so `verify` must look for it explicitly.
+    fn unpositioned(&mut self) -> Result<Option<RawRow>, StoreError>;
     /// A backend name for messages (`sqlite:PATH`, `postgres (schema S)`).
     fn describe(&self) -> String;
 }
@@ -372,6 +380,9 @@ impl<T: Store + ?Sized> Store for Box<T> {
     }
     fn author_heads(&mut self) -> Result<Vec<(Address, B256)>, StoreError> {
         (**self).author_heads()
+    }
+    fn unpositioned(&mut self) -> Result<Option<RawRow>, StoreError> {
+        (**self).unpositioned()
     }
     fn author_head(&mut self, author: Address) -> Result<Option<B256>, StoreError> {
         (**self).author_head(author)

@@ -432,11 +432,22 @@ impl Replay {
                 payload_value: p.subject.clone(),
             });
         }
-        // A forgiveness superseding an earlier one of the same penalty replaces it.
-        let released = c
-            .supersedes
-            .and_then(|s| self.forgiven.get(&s))
-            .filter(|g| !g.superseded && g.penalty == f.penalty)
+        // A forgiveness superseding an earlier one of the same penalty replaces it; one of
+        // another penalty it may not supersede (that would release the other penalty's
+        // forgiveness, and the write path, which loads one subject, could not see it).
+        // Every forgiveness of this penalty is known here (verify: all; append: the penalty's
+        // subject, loaded with the penalty), so one not found forgives another penalty.
+        let superseded = match c.supersedes {
+            None => None,
+            Some(s) => match self.forgiven.get(&s) {
+                Some(g) if g.penalty == f.penalty => Some(g),
+                _ => {
+                    return Err(Rejection::SupersedesOtherPenalty { id, superseded: s });
+                }
+            },
+        };
+        let released = superseded
+            .filter(|g| !g.superseded)
             .map(|g| g.amount)
             .unwrap_or(Wad::ZERO);
         let remaining = p
@@ -453,6 +464,16 @@ impl Replay {
             });
         }
         Ok(())
+    }
+
+    /// Whether a stored record `existing` stating the same fact as `c` is still what is in
+    /// force, so a retry of `c` may be answered with it: a role change whose effect the current
+    /// roles show, a forgiveness not superseded since; every other kind. (Needs the state
+    /// [`Synome::prime`] loads for `c`.)
+    fn stored_twin_in_force(&self, c: &Content, existing: B256) -> bool {
+        role_change_in_force(&self.auth, c)
+            && (c.kind != Kind::Forgiveness
+                || self.forgiven.get(&existing).is_none_or(|g| !g.superseded))
     }
 
     /// Advances the state past an accepted record at position `seq`.
@@ -626,7 +647,10 @@ impl Writer {
 pub struct Synome<S: Store> {
     store: S,
     auth: AuthState,
+    /// Position and id of the last genesis/role record `auth` has applied: the cache is used
+    /// only while the store still holds that record at that position.
     auth_seq: i64,
+    auth_id: B256,
 }
 
 /// The outcome of [`Synome::verify`].
@@ -671,13 +695,50 @@ pub struct BadRecord {
     pub reason: String,
 }
 
-fn decode_auth(rows: Vec<RawRow>, auth: &mut AuthState, seq: &mut i64) -> Result<(), StoreError> {
+/// The bad record an unreadable row makes (`store/corrupt-row`, naming row and column).
+fn corrupt_bad(e: StoreError) -> BadRecord {
+    let (seq, id) = match &e {
+        StoreError::Corrupt { seq, id, .. } => (*seq, id.clone()),
+        _ => (0, String::new()),
+    };
+    BadRecord {
+        seq,
+        id,
+        code: e.code().into(),
+        reason: e.to_string(),
+    }
+}
+
+fn decode_auth(
+    rows: Vec<RawRow>,
+    auth: &mut AuthState,
+    seq: &mut i64,
+    last: &mut B256,
+) -> Result<(), StoreError> {
     for row in rows {
         let r = row.decode()?;
         auth.apply(r.id, &r.content);
         *seq = row.seq;
+        *last = r.id;
     }
     Ok(())
+}
+
+/// For a role grant (revocation): whether the role is (is not) held now, i.e. whether a stored
+/// record stating this fact is still what is in force. Other kinds: always.
+fn role_change_in_force(auth: &AuthState, c: &Content) -> bool {
+    if !matches!(c.kind, Kind::RoleGrant | Kind::RoleRevoke) {
+        return true;
+    }
+    match serde_json::from_value::<payload::RoleChange>(c.payload.clone()) {
+        Ok(rc) => auth.holds(rc.address, rc.role) == (c.kind == Kind::RoleGrant),
+        Err(_) => true,
+    }
+}
+
+/// Whether `row` (looked up by the cached id) is still at position `seq`.
+fn holds_at(row: Option<RawRow>, seq: i64) -> bool {
+    row.is_some_and(|r| r.seq == seq)
 }
 
 /// How many times [`Synome::write`] re-reads the heads after losing a race.
@@ -689,7 +750,14 @@ impl<S: Store> Synome<S> {
             store,
             auth: AuthState::default(),
             auth_seq: 0,
+            auth_id: B256::ZERO,
         }
+    }
+
+    fn reset_auth(&mut self) {
+        self.auth = AuthState::default();
+        self.auth_seq = 0;
+        self.auth_id = B256::ZERO;
     }
 
     pub fn store(&mut self) -> &mut S {
@@ -702,8 +770,11 @@ impl<S: Store> Synome<S> {
 
     /// The current authorisation state (refreshed from the store).
     pub fn auth(&mut self) -> Result<AuthState, SynomeError> {
+        if self.auth_seq > 0 && !holds_at(self.store.get(self.auth_id)?, self.auth_seq) {
+            self.reset_auth();
+        }
         let rows = self.store.auth_rows_since(self.auth_seq)?;
-        decode_auth(rows, &mut self.auth, &mut self.auth_seq)?;
+        decode_auth(rows, &mut self.auth, &mut self.auth_seq, &mut self.auth_id)?;
         Ok(self.auth.clone())
     }
 
@@ -770,17 +841,73 @@ impl<S: Store> Synome<S> {
     /// before anything is signed.
     pub fn write(&mut self, w: &Writer, drafts: Vec<Draft>) -> Result<Vec<Appended>, SynomeError> {
         let mut attempt = 0;
+        // Drafts a lost attempt found already stored: they are not sealed again, because a
+        // record chained after one that is not stored can never be appended.
+        let mut known: Vec<Option<Appended>> = vec![None; drafts.len()];
         loop {
+            let pending: Vec<usize> = (0..drafts.len()).filter(|i| known[*i].is_none()).collect();
             let mut tip = self.tip_for(&[w.signer.address()])?;
-            let recs = w.seal(&mut tip, drafts.clone())?;
+            let recs = w.seal(
+                &mut tip,
+                pending.iter().map(|i| drafts[*i].clone()).collect(),
+            )?;
             if let (Some(_), Some(first)) = (self.auth.synome, recs.first()) {
                 self.check_signer(first.id, &w.signer)?;
             }
             match self.append_batch(&recs) {
-                Err(e) if e.is_retryable() && attempt < WRITE_RETRIES => attempt += 1,
-                r => return r,
+                Err(e) if e.is_retryable() && attempt < WRITE_RETRIES => {
+                    attempt += 1;
+                    self.mark_stored(&recs, &pending, &mut known)?;
+                }
+                Err(e) => return Err(e),
+                Ok(out) => {
+                    for (slot, a) in pending.into_iter().zip(out) {
+                        known[slot] = Some(a);
+                    }
+                    return Ok(known.into_iter().flatten().collect());
+                }
             }
         }
+    }
+
+    /// Marks the sealed records whose fact is already stored as [`Appended::AlreadyStored`]
+    /// (under the same in-force rule for role changes as `append_batch`, replaying the
+    /// batch's own role changes before them).
+    fn mark_stored(
+        &mut self,
+        recs: &[SignedRecord],
+        slots: &[usize],
+        known: &mut [Option<Appended>],
+    ) -> Result<(), SynomeError> {
+        let facts = recs
+            .iter()
+            .map(|r| r.content.fact().map_err(|e| non_integer(r.id, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut st = Replay {
+            auth: self.auth()?,
+            ..Replay::default()
+        };
+        // A dry run (rolled back): what `append_batch` would answer for each fact, with the
+        // records not yet stored applied as if they were.
+        let mut tx = self.store.begin()?;
+        let existing = tx.existing_facts(&facts)?;
+        for ((r, fact), slot) in recs.iter().zip(&facts).zip(slots) {
+            Self::prime(tx.as_mut(), &mut st, r)?;
+            match existing.get(fact) {
+                Some(id) if st.stored_twin_in_force(&r.content, *id) => {
+                    known[*slot] = Some(Appended::AlreadyStored { id: *id });
+                }
+                Some(id) => {
+                    return Err(Rejection::DuplicateFact {
+                        id: r.id,
+                        existing: *id,
+                    }
+                    .into())
+                }
+                None => st.apply(0, r),
+            }
+        }
+        Ok(())
     }
 
     /// A demo signer may write only to a demo Synome, and a real one only to a real one.
@@ -890,11 +1017,25 @@ impl<S: Store> Synome<S> {
         .into_iter()
         .collect::<Result<_, Rejection>>()?;
         let facts: Vec<B256> = prepared.iter().map(|p| p.0).collect();
-        let mut auth = self.auth.clone();
-        let mut auth_seq = self.auth_seq;
         let mut tx = self.store.begin()?;
         let head = tx.lock_head()?;
-        decode_auth(tx.auth_rows_since(auth_seq)?, &mut auth, &mut auth_seq)?;
+        // The cached authorisation is the store's only if the store still holds the last role
+        // record it applied, where it was (a store rolled back past a grant must not keep
+        // authorising its grantee).
+        if self.auth_seq > 0 && !holds_at(tx.get(self.auth_id)?, self.auth_seq) {
+            self.auth = AuthState::default();
+            self.auth_seq = 0;
+            self.auth_id = B256::ZERO;
+        }
+        let mut auth = self.auth.clone();
+        let mut auth_seq = self.auth_seq;
+        let mut auth_id = self.auth_id;
+        decode_auth(
+            tx.auth_rows_since(auth_seq)?,
+            &mut auth,
+            &mut auth_seq,
+            &mut auth_id,
+        )?;
         let mut st = Replay {
             auth,
             head,
@@ -907,6 +1048,18 @@ impl<S: Store> Synome<S> {
         for (r, (fact, mut row)) in rs.iter().zip(prepared) {
             let fact = &fact;
             if let Some(id) = existing.get(fact).or_else(|| batch_facts.get(fact)) {
+                // A retry is answered with the stored record only while that record's effect
+                // is in force: a revocation equal to an earlier one, written after a re-grant,
+                // or a forgiveness equal to a superseded one, must not come back "already
+                // stored" while something else is in force.
+                Self::prime(tx.as_mut(), &mut st, r)?;
+                if !st.stored_twin_in_force(&r.content, *id) {
+                    return Err(Rejection::DuplicateFact {
+                        id: r.id,
+                        existing: *id,
+                    }
+                    .into());
+                }
                 out.push(Appended::AlreadyStored { id: *id });
                 continue;
             }
@@ -921,14 +1074,28 @@ impl<S: Store> Synome<S> {
         }
         tx.insert(&rows)?;
         tx.commit()?;
+        // The store must have kept what it acknowledged: a store whose owner deletes rows as
+        // they are inserted (a trigger, or a PostgreSQL constraint trigger deferred to commit)
+        // would otherwise answer `stored` for a record it does not hold, and verify could not
+        // tell. (A later record's links show a row removed from the middle of a batch.)
+        if let Some(last) = rows.last() {
+            let id = last.id.parse().unwrap_or_default();
+            if !holds_at(self.store.get(id)?, last.seq) {
+                return Err(StoreError::Write(format!(
+                    "the store acknowledged record {} at position {} but does not hold it there (a trigger or rule on the records table?)",
+                    last.id, last.seq
+                ))
+                .into());
+            }
+        }
         self.auth = st.auth;
-        self.auth_seq = rows
+        (self.auth_seq, self.auth_id) = rows
             .iter()
             .filter(|r| matches!(r.kind.as_str(), "genesis" | "role-grant" | "role-revoke"))
-            .map(|r| r.seq)
-            .max()
-            .unwrap_or(auth_seq)
-            .max(auth_seq);
+            .map(|r| (r.seq, r.id.parse().unwrap_or_default()))
+            .max_by_key(|x: &(i64, B256)| x.0)
+            .filter(|x| x.0 > auth_seq)
+            .unwrap_or((auth_seq, auth_id));
         Ok(out)
     }
 
@@ -1008,27 +1175,35 @@ impl<S: Store> Synome<S> {
             limit: 10_000,
             ..Query::default()
         };
+        // A row without a position in the chain (NULL, or below 1) is never reached by paging,
+        // yet `get` and the fact index serve it: it is the first bad record.
+        match self.store.unpositioned() {
+            Ok(None) => {}
+            Ok(Some(row)) => {
+                let e = Rejection::PositionGap {
+                    id: row.id.parse().unwrap_or_default(),
+                    seq: row.seq,
+                    expected: 1,
+                };
+                report.first_bad = Some(BadRecord {
+                    seq: row.seq,
+                    id: row.id,
+                    code: e.code().into(),
+                    reason: e.to_string(),
+                });
+                return Ok(report);
+            }
+            Err(e @ StoreError::Corrupt { .. }) => {
+                report.first_bad = Some(corrupt_bad(e));
+                return Ok(report);
+            }
+            Err(e) => return Err(e.into()),
+        }
         'pages: loop {
             let page = match self.store.list(&q) {
                 Ok(p) => p,
-                Err(StoreError::Corrupt {
-                    seq,
-                    id,
-                    column,
-                    reason,
-                }) => {
-                    let e = StoreError::Corrupt {
-                        seq,
-                        id: id.clone(),
-                        column,
-                        reason,
-                    };
-                    report.first_bad = Some(BadRecord {
-                        seq,
-                        id,
-                        code: e.code().into(),
-                        reason: e.to_string(),
-                    });
+                Err(e @ StoreError::Corrupt { .. }) => {
+                    report.first_bad = Some(corrupt_bad(e));
                     break 'pages;
                 }
                 Err(e) => return Err(e.into()),

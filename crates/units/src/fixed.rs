@@ -14,7 +14,7 @@ macro_rules! fixed_point {
     ($(#[$doc:meta])* $name:ident, $decimals:expr, $one:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(pub U256);
+        pub struct $name(U256);
 
         impl $name {
             pub const DECIMALS: u8 = $decimals;

@@ -565,7 +565,12 @@ registry! {
     alm_proxy::AlmProxy,
     controller::Controller,
     // ---- slot: Prime ERC-4626 vaults, Generator deployment, migration — digest tags 10–19 ----
+    prime_vault::PrimeVault,
+    generator::GeneratorRegistry,
     // ---- slot: Configurator timelock and state — digest tags 20–29 ----
+    beam_timelock::BeamTimeLock,
+    beam_state::BeamState,
+    configurator::Configurator,
     // ---- slot: LCTS queues, Holding System — digest tags 30–39 ----
     // ---- slot: next work stream — digest tags 40–49 ----
 }

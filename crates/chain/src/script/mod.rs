@@ -23,6 +23,13 @@ pub use parse::parse;
 pub use parse_util::ScriptError;
 pub use run::RunOutput;
 
+impl Script {
+    /// Every declared name (accounts, deployments, derived names) → its address.
+    pub fn names_map(&self) -> BTreeMap<String, Address> {
+        self.names.iter().map(|(a, n)| (n.clone(), *a)).collect()
+    }
+}
+
 /// Address of a named test account: the last 20 bytes of `keccak256("laniakea:account:" ‖ name)`.
 pub fn account_address(name: &str) -> Address {
     Address::from_slice(&keccak256(format!("laniakea:account:{name}").as_bytes())[12..])

@@ -34,6 +34,9 @@ struct RawLine {
     expect: Option<String>,
     #[serde(default)]
     summary: Option<SummaryRaw>,
+    /// A whole standard system (`crate::system::SystemConfig`), expanded into its lines.
+    #[serde(default)]
+    system: Option<Json>,
 }
 
 #[derive(Deserialize)]
@@ -145,8 +148,12 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
     let mut last_at: Option<u64> = None;
     let mut genesis: Option<u64> = None;
     let mut summary_seen = false;
-    for (i, raw_line) in text.lines().enumerate() {
-        let line = i + 1;
+    let mut queue: std::collections::VecDeque<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .collect();
+    while let Some((line, raw_line)) = queue.pop_front() {
         let t = raw_line.trim();
         if t.is_empty() || t.starts_with('#') {
             continue;
@@ -162,6 +169,12 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
                     e
                 })
             })?;
+        if let Some(cfg) = raw.system {
+            for l in expand_system(line, cfg, raw.at, &p)?.into_iter().rev() {
+                queue.push_front((line, l));
+            }
+            continue;
+        }
         if let Some(acc) = raw.accounts {
             match acc {
                 Json::Array(names) => {
@@ -380,4 +393,33 @@ pub fn parse(text: &str) -> Result<Script, ScriptError> {
         names,
         genesis: Timestamp(genesis.unwrap_or(0)),
     })
+}
+
+/// Expands a `{"system": {…}}` line into the builder's lines (accounts already declared by the
+/// script are kept; `at` goes to the first transaction).
+fn expand_system(
+    line: usize,
+    cfg: Json,
+    at: Option<u64>,
+    p: &Parser,
+) -> Result<Vec<String>, ScriptError> {
+    let cfg: crate::system::SystemConfig = typed(line, cfg, "system")?;
+    cfg.validate()
+        .map_err(|e| err(line, format!("system.{}", e.field), e.message))?;
+    let mut out = Vec::new();
+    for mut l in cfg.script_lines() {
+        if let Some(Json::Array(names)) = l.get_mut("accounts") {
+            names.retain(|n| n.as_str().is_some_and(|n| !p.names.contains_key(n)));
+            if names.is_empty() {
+                continue;
+            }
+        } else if let (Some(a), true) = (
+            at,
+            out.iter().all(|x: &String| x.starts_with("{\"accounts\"")),
+        ) {
+            l["at"] = json!(a);
+        }
+        out.push(l.to_string());
+    }
+    Ok(out)
 }

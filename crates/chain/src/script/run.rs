@@ -38,7 +38,8 @@ impl Script {
         self.genesis
     }
 
-    fn name_of(&self, a: Address) -> String {
+    /// The script name of an address (its hex form if it has none).
+    pub fn name_of(&self, a: Address) -> String {
         self.names.get(&a).cloned().unwrap_or_else(|| a.to_string())
     }
 
@@ -150,7 +151,7 @@ impl Script {
                 Step::Summary { line, balances } => {
                     let bals: Vec<Json> = balances
                         .iter()
-                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad(engine.state_ref().balance_of(*t, *a))}))
+                        .map(|(tn, t, an, a)| json!({"token": tn, "account": an, "balance_wad": Wad::from_raw(engine.state_ref().balance_of(*t, *a))}))
                         .collect();
                     lines.push(json!({
                         "line": line,

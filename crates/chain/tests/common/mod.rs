@@ -96,8 +96,8 @@ impl Fx {
             "admin",
             RateLimitsCall::SetMaxSlope {
                 key: Key(key),
-                max_amount: Wad(max),
-                slope: Wad(slope),
+                max_amount: Wad::from_raw(max),
+                slope: Wad::from_raw(slope),
             },
         )
         .unwrap();
@@ -106,7 +106,7 @@ impl Fx {
         self.ctrl(
             "relayer",
             ControllerCall::MintUsds {
-                amount: Wad(amount),
+                amount: Wad::from_raw(amount),
             },
         )
     }
@@ -116,8 +116,8 @@ impl Fx {
             "relayer",
             ControllerCall::Deposit4626 {
                 vault,
-                assets: Wad(assets),
-                min_shares_out: Wad(min_shares_out),
+                assets: Wad::from_raw(assets),
+                min_shares_out: Wad::from_raw(min_shares_out),
             },
         )
     }
@@ -127,8 +127,8 @@ impl Fx {
             "relayer",
             ControllerCall::Withdraw4626 {
                 vault,
-                assets: Wad(assets),
-                max_shares_in: Wad(max_shares_in),
+                assets: Wad::from_raw(assets),
+                max_shares_in: Wad::from_raw(max_shares_in),
             },
         )
     }
@@ -138,8 +138,8 @@ impl Fx {
             "relayer",
             ControllerCall::Redeem4626 {
                 vault,
-                shares: Wad(shares),
-                min_assets_out: Wad(min_assets_out),
+                shares: Wad::from_raw(shares),
+                min_assets_out: Wad::from_raw(min_assets_out),
             },
         )
     }
@@ -154,7 +154,7 @@ pub fn code(r: Result<Returns, Revert>) -> &'static str {
 
 pub fn ret_wad(r: &Returns, name: &str) -> U256 {
     match r.get(name) {
-        Some(Value::Wad(w)) => w.0,
+        Some(Value::Wad(w)) => w.raw(),
         other => panic!("no wad {name}: {other:?}"),
     }
 }

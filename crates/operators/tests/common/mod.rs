@@ -128,7 +128,7 @@ pub struct Sys {
 }
 
 pub fn wad(x: u64) -> Wad {
-    Wad(U256::from(x) * WAD)
+    Wad::from_raw(U256::from(x) * WAD)
 }
 
 pub fn at(rfc: &str) -> Timestamp {

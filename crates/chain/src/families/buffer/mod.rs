@@ -48,7 +48,7 @@ impl Family for Buffer {
                 asset,
                 spender,
                 amount,
-            } => s.buffer_approve(to, from, asset, spender, amount.0)?,
+            } => s.buffer_approve(to, from, asset, spender, amount.raw())?,
         }
         Ok(Returns::none())
     }

@@ -74,7 +74,13 @@ pub struct Controller {
 pub struct ControllerDeploy {
     pub proxy: Address,
     pub rate_limits: Address,
-    pub ilk_vault: Address,
+    /// The PAU's ilk vault (mint/burn of USDS); a Prime without an ilk has none and then names
+    /// `usds` instead.
+    #[serde(default)]
+    pub ilk_vault: Option<Address>,
+    /// USDS, when there is no ilk vault (otherwise taken from the ilk vault).
+    #[serde(default)]
+    pub usds: Option<Address>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -108,6 +114,14 @@ pub enum ControllerCall {
         to: Address,
         amount: Wad,
     },
+    /// Prime side: draw idle USDS from the Prime's vault into the proxy
+    /// (`LIMIT_VAULT_DRAW⊕vault`).
+    #[serde(rename = "drawPrimeVault")]
+    DrawPrimeVault { vault: Address, amount: Wad },
+    /// Prime side: repay drawn USDS from the proxy to the Prime's vault
+    /// (`LIMIT_VAULT_REPAY⊕vault`).
+    #[serde(rename = "repayPrimeVault")]
+    RepayPrimeVault { vault: Address, amount: Wad },
     #[serde(rename = "removeRelayer")]
     RemoveRelayer { relayer: Address },
     /// Sets `maxExchangeRates[vault] = maxExpectedAssets·1e36/shares`.
@@ -134,22 +148,32 @@ impl Family for Controller {
     fn deploy(s: &mut State, _: Address, _: Address, d: &ControllerDeploy) -> CallResult<Self> {
         s.get::<AlmProxy>(d.proxy)?;
         s.get::<RateLimits>(d.rate_limits)?;
-        let v = s.get::<IlkVault>(d.ilk_vault)?;
+        let (ilk_vault, buffer, usds) = match (d.ilk_vault, d.usds) {
+            (Some(a), _) => {
+                let v = s.get::<IlkVault>(a)?;
+                (a, v.buffer, v.usds)
+            }
+            (None, Some(usds)) => {
+                s.erc20(usds)?;
+                (Address::ZERO, Address::ZERO, usds)
+            }
+            (None, None) => return Err(Revert::Controller(ControllerRevert::NoIlkVault)),
+        };
         Ok(Controller {
             proxy: d.proxy,
             rate_limits: d.rate_limits,
-            ilk_vault: d.ilk_vault,
-            buffer: v.buffer,
-            usds: v.usds,
+            ilk_vault,
+            buffer,
+            usds,
             max_exchange_rates: Default::default(),
         })
     }
 
     fn call(s: &mut State, to: Address, from: Address, c: ControllerCall) -> CallResult<Returns> {
-        let wad = |name, v| Returns::one(name, Value::Wad(Wad(v)));
+        let wad = |name, v| Returns::one(name, Value::Wad(Wad::from_raw(v)));
         match c {
-            ControllerCall::MintUsds { amount } => s.controller_mint_usds(to, from, amount.0)?,
-            ControllerCall::BurnUsds { amount } => s.controller_burn_usds(to, from, amount.0)?,
+            ControllerCall::MintUsds { amount } => s.controller_mint_usds(to, from, amount.raw())?,
+            ControllerCall::BurnUsds { amount } => s.controller_burn_usds(to, from, amount.raw())?,
             ControllerCall::Deposit4626 {
                 vault,
                 assets,
@@ -157,7 +181,7 @@ impl Family for Controller {
             } => {
                 return Ok(wad(
                     "shares",
-                    s.controller_deposit_4626(to, from, vault, assets.0, min_shares_out.0)?,
+                    s.controller_deposit_4626(to, from, vault, assets.raw(), min_shares_out.raw())?,
                 ))
             }
             ControllerCall::Withdraw4626 {
@@ -167,7 +191,7 @@ impl Family for Controller {
             } => {
                 return Ok(wad(
                     "shares",
-                    s.controller_withdraw_4626(to, from, vault, assets.0, max_shares_in.0)?,
+                    s.controller_withdraw_4626(to, from, vault, assets.raw(), max_shares_in.raw())?,
                 ))
             }
             ControllerCall::Redeem4626 {
@@ -177,14 +201,20 @@ impl Family for Controller {
             } => {
                 return Ok(wad(
                     "assets",
-                    s.controller_redeem_4626(to, from, vault, shares.0, min_assets_out.0)?,
+                    s.controller_redeem_4626(to, from, vault, shares.raw(), min_assets_out.raw())?,
                 ))
             }
             ControllerCall::TransferAsset {
                 asset,
                 to: dst,
                 amount,
-            } => s.controller_transfer_asset(to, from, asset, dst, amount.0)?,
+            } => s.controller_transfer_asset(to, from, asset, dst, amount.raw())?,
+            ControllerCall::DrawPrimeVault { vault, amount } => {
+                s.controller_draw_prime_vault(to, from, vault, amount.raw())?
+            }
+            ControllerCall::RepayPrimeVault { vault, amount } => {
+                s.controller_repay_prime_vault(to, from, vault, amount.raw())?
+            }
             ControllerCall::RemoveRelayer { relayer } => {
                 s.controller_remove_relayer(to, from, relayer)?
             }
@@ -196,8 +226,8 @@ impl Family for Controller {
                 to,
                 from,
                 vault,
-                shares.0,
-                max_expected_assets.0,
+                shares.raw(),
+                max_expected_assets.raw(),
             )?,
             ControllerCall::Access(a) => return crate::roles::access(s, to, from, a),
         }
@@ -306,6 +336,7 @@ impl State {
         shares: U256,
         max_expected_assets: U256,
     ) -> CallResult<()> {
+        self.configurator_guard(controller, caller)?;
         self.require_role(controller, ADMIN_ROLE, caller)?;
         let rate = math::mul_div_floor(max_expected_assets, exchange_rate_precision(), shares)?;
         let c = self.get_mut::<Controller>(controller)?;
@@ -332,6 +363,9 @@ impl State {
         wad: U256,
     ) -> CallResult<()> {
         let c = self.relayer_ctx(controller, caller)?;
+        if c.ilk_vault == Address::ZERO {
+            return Err(Revert::Controller(ControllerRevert::NoIlkVault));
+        }
         self.rl_decrease(c.rate_limits, controller, limit_id(names::USDS_MINT), wad)?;
         self.ilk_vault_draw(c.ilk_vault, c.proxy, wad)?;
         self.erc20_transfer_from(c.usds, c.proxy, c.buffer, c.proxy, wad)
@@ -345,6 +379,9 @@ impl State {
         wad: U256,
     ) -> CallResult<()> {
         let c = self.relayer_ctx(controller, caller)?;
+        if c.ilk_vault == Address::ZERO {
+            return Err(Revert::Controller(ControllerRevert::NoIlkVault));
+        }
         self.rl_increase(c.rate_limits, controller, limit_id(names::USDS_MINT), wad)?;
         self.erc20_move(c.usds, c.proxy, c.buffer, wad)?;
         self.ilk_vault_wipe(c.ilk_vault, c.proxy, wad)
@@ -452,6 +489,40 @@ impl State {
         Ok(assets)
     }
 
+    /// `drawPrimeVault(vault, amount)`: the vault must be a Prime vault (else
+    /// `PrimeVault/unknown-vault`), then decrease `LIMIT_VAULT_DRAW⊕vault`, then the vault's
+    /// `draw` as the proxy (which must be the vault's Prime).
+    pub(crate) fn controller_draw_prime_vault(
+        &mut self,
+        controller: Address,
+        caller: Address,
+        vault: Address,
+        amount: U256,
+    ) -> CallResult<()> {
+        let c = self.relayer_ctx(controller, caller)?;
+        self.pv_idle(vault)?;
+        let key = address_key(limit_id(names::VAULT_DRAW), vault);
+        self.rl_decrease(c.rate_limits, controller, key, amount)?;
+        self.pv_draw(vault, c.proxy, amount)
+    }
+
+    /// `repayPrimeVault(vault, amount)`: decrease `LIMIT_VAULT_REPAY⊕vault`, then the vault's
+    /// `repay` from the proxy. The draw key is not refilled (a Prime whose draw limit governance
+    /// set to 0 must still be able to repay).
+    pub(crate) fn controller_repay_prime_vault(
+        &mut self,
+        controller: Address,
+        caller: Address,
+        vault: Address,
+        amount: U256,
+    ) -> CallResult<()> {
+        let c = self.relayer_ctx(controller, caller)?;
+        self.pv_idle(vault)?;
+        let key = address_key(limit_id(names::VAULT_REPAY), vault);
+        self.rl_decrease(c.rate_limits, controller, key, amount)?;
+        self.pv_repay(vault, c.proxy, c.proxy, amount)
+    }
+
     /// `transferAsset(asset, to, amount)`: decrease `LIMIT_ASSET_TRANSFER⊕asset⊕to`, transfer.
     pub(crate) fn controller_transfer_asset(
         &mut self,
@@ -487,6 +558,9 @@ pub enum ControllerRevert {
     #[error("exchange rate {rate} (1e36·assets/shares) > max {max}")]
     #[strum(serialize = "Controller/exchange-rate-too-high")]
     ExchangeRateTooHigh { rate: U256, max: U256 },
+    #[error("this PAU has no ilk vault (mintUSDS/burnUSDS need one; a deploy needs ilk_vault or usds)")]
+    #[strum(serialize = "Controller/no-ilk-vault")]
+    NoIlkVault,
 }
 
 /// This family's events (JSON `{"event": "<Name>", …}`; names stable).

@@ -76,7 +76,7 @@ impl Family for IlkVault {
         if s.get::<Vat>(vat)?
             .ilks
             .get(&d.ilk.0)
-            .is_none_or(|i| i.rate.0.is_zero())
+            .is_none_or(|i| i.rate.raw().is_zero())
         {
             return Err(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(d.ilk.0)));
         }
@@ -115,8 +115,8 @@ impl Family for IlkVault {
 
     fn call(s: &mut State, to: Address, from: Address, c: IlkVaultCall) -> CallResult<Returns> {
         match c {
-            IlkVaultCall::Draw { wad } => s.ilk_vault_draw(to, from, wad.0)?,
-            IlkVaultCall::Wipe { wad } => s.ilk_vault_wipe(to, from, wad.0)?,
+            IlkVaultCall::Draw { wad } => s.ilk_vault_draw(to, from, wad.raw())?,
+            IlkVaultCall::Wipe { wad } => s.ilk_vault_wipe(to, from, wad.raw())?,
             IlkVaultCall::Rely { usr } => s.rely(to, from, usr)?,
             IlkVaultCall::Deny { usr } => s.deny(to, from, usr)?,
         }
@@ -134,8 +134,8 @@ impl Family for IlkVault {
         e.a(self.join);
         e.a(self.usds);
         e.a(self.buffer);
-        e.u(self.drawn_wad.0);
-        e.u(self.wiped_wad.0);
+        e.u(self.drawn_wad.raw());
+        e.u(self.wiped_wad.raw());
     }
 
     fn script_names(alias: &str, addr: Address) -> Vec<(String, Address, &'static str)> {
@@ -151,10 +151,10 @@ impl Family for IlkVault {
         let rate = s
             .get::<Vat>(self.vat)
             .ok()
-            .and_then(|x| x.ilks.get(&self.ilk).map(|i| i.rate.0));
+            .and_then(|x| x.ilks.get(&self.ilk).map(|i| i.rate.raw()));
         let urn = s.urn(self.ilk, addr);
-        if let (Some(rate), Some(net)) = (rate, self.drawn_wad.0.checked_sub(self.wiped_wad.0)) {
-            let tab = urn.art.0.checked_mul(rate);
+        if let (Some(rate), Some(net)) = (rate, self.drawn_wad.raw().checked_sub(self.wiped_wad.raw())) {
+            let tab = urn.art.raw().checked_mul(rate);
             let issued = net.checked_mul(RAY);
             if tab.is_none() || issued.is_none() || tab < issued {
                 out.push(format!(
@@ -179,14 +179,14 @@ impl State {
         let dart = math::div_up(math::mul(wad, RAY)?, rate)?;
         self.vat_frob(v.ilk, vault, U256::ZERO, dart, U256::ZERO)?;
         self.join_exit(v.join, vault, v.buffer, wad)?;
-        let drawn = math::add(v.drawn_wad.0, wad)?;
-        self.get_mut::<IlkVault>(vault)?.drawn_wad = Wad(drawn);
+        let drawn = math::add(v.drawn_wad.raw(), wad)?;
+        self.get_mut::<IlkVault>(vault)?.drawn_wad = Wad::from_raw(drawn);
         self.emit(
             vault,
             EventKind::IlkVault(IlkVaultEvent::Draw {
                 sender: caller,
-                wad: Wad(wad),
-                dart_wad: Wad(dart),
+                wad: Wad::from_raw(wad),
+                dart_wad: Wad::from_raw(dart),
             }),
         );
         Ok(())
@@ -206,14 +206,14 @@ impl State {
         let rate = self.jug_drip(v.jug, v.ilk)?;
         let dart = math::mul(wad, RAY)? / rate;
         self.vat_frob(v.ilk, vault, U256::ZERO, U256::ZERO, dart)?;
-        let wiped = math::add(v.wiped_wad.0, wad)?;
-        self.get_mut::<IlkVault>(vault)?.wiped_wad = Wad(wiped);
+        let wiped = math::add(v.wiped_wad.raw(), wad)?;
+        self.get_mut::<IlkVault>(vault)?.wiped_wad = Wad::from_raw(wiped);
         self.emit(
             vault,
             EventKind::IlkVault(IlkVaultEvent::Wipe {
                 sender: caller,
-                wad: Wad(wad),
-                dart_wad: Wad(dart),
+                wad: Wad::from_raw(wad),
+                dart_wad: Wad::from_raw(dart),
             }),
         );
         Ok(())

@@ -60,8 +60,8 @@ impl Family for Join {
 
     fn call(s: &mut State, to: Address, from: Address, c: JoinCall) -> CallResult<Returns> {
         match c {
-            JoinCall::Join { usr, wad } => s.join_join(to, from, usr, wad.0)?,
-            JoinCall::Exit { usr, wad } => s.join_exit(to, from, usr, wad.0)?,
+            JoinCall::Join { usr, wad } => s.join_join(to, from, usr, wad.raw())?,
+            JoinCall::Exit { usr, wad } => s.join_exit(to, from, usr, wad.raw())?,
         }
         Ok(Returns::none())
     }
@@ -78,7 +78,7 @@ impl Family for Join {
     /// SPEC §8.1: USDS `supply·RAY ≤ dai[join]` (no mint without debt).
     fn check(&self, s: &State, addr: Address, out: &mut Vec<String>) {
         if let Ok(supply) = s.total_supply(self.usds) {
-            let backing = s.dai(addr).0;
+            let backing = s.dai(addr).raw();
             if supply.checked_mul(RAY).is_none_or(|x| x > backing) {
                 out.push(format!(
                     "inv1: USDS supply {supply} exceeds join backing {backing} rad"
@@ -101,7 +101,7 @@ impl State {
         self.vat_move(caller, join, math::mul(wad, RAY)?)?;
         self.require_ward(j.usds, join)?;
         self.erc20_mint_unchecked(j.usds, usr, wad)?;
-        self.emit(join, EventKind::Join(JoinEvent::Exit { usr, wad: Wad(wad) }));
+        self.emit(join, EventKind::Join(JoinEvent::Exit { usr, wad: Wad::from_raw(wad) }));
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl State {
         let j = self.get::<crate::contracts::Join>(join)?.clone();
         self.vat_move(join, usr, math::mul(wad, RAY)?)?;
         self.erc20_burn(j.usds, join, caller, wad)?;
-        self.emit(join, EventKind::Join(JoinEvent::Join { usr, wad: Wad(wad) }));
+        self.emit(join, EventKind::Join(JoinEvent::Join { usr, wad: Wad::from_raw(wad) }));
         Ok(())
     }
 

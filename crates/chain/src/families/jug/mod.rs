@@ -84,11 +84,11 @@ impl Family for Jug {
             JugCall::Drip { ilk } => {
                 return Ok(Returns::one(
                     "rate",
-                    Value::Ray(Ray(s.jug_drip(to, ilk.0)?)),
+                    Value::Ray(Ray::from_raw(s.jug_drip(to, ilk.0)?)),
                 ))
             }
-            JugCall::FileDuty { ilk, data } => s.jug_file(to, from, Some(ilk.0), data.0)?,
-            JugCall::FileBase { data } => s.jug_file(to, from, None, data.0)?,
+            JugCall::FileDuty { ilk, data } => s.jug_file(to, from, Some(ilk.0), data.raw())?,
+            JugCall::FileBase { data } => s.jug_file(to, from, None, data.raw())?,
             JugCall::Rely { usr } => s.rely(to, from, usr)?,
         }
         Ok(Returns::none())
@@ -101,11 +101,11 @@ impl Family for Jug {
     fn encode(&self, e: &mut Enc) {
         e.a(self.vat);
         e.a(self.vow);
-        e.u(self.base.0);
+        e.u(self.base.raw());
         e.n(self.ilks.len() as u64);
         for (id, i) in self.ilks.iter() {
             e.b(*id);
-            e.u(i.duty.0);
+            e.u(i.duty.raw());
             e.n(i.rho.0);
         }
     }
@@ -117,11 +117,11 @@ impl State {
         let now = self.now;
         let j = self.get_mut::<Jug>(jug)?;
         let e = Arc::make_mut(&mut j.ilks).entry(ilk).or_default();
-        if !e.duty.0.is_zero() {
+        if !e.duty.raw().is_zero() {
             return Err(Revert::Vat(crate::families::vat::VatRevert::IlkAlreadyInit(ilk)));
         }
         *e = JugIlk {
-            duty: Ray(RAY),
+            duty: Ray::from_raw(RAY),
             rho: now,
         };
         self.emit(jug, EventKind::Init { ilk });
@@ -147,9 +147,9 @@ impl State {
                 if e.rho != now {
                     return Err(Revert::Jug(JugRevert::JugRhoNotUpdated { rho: e.rho, now }));
                 }
-                e.duty = Ray(data);
+                e.duty = Ray::from_raw(data);
             }
-            None => j.base = Ray(data),
+            None => j.base = Ray::from_raw(data),
         }
         let what = if ilk.is_some() { "duty" } else { "base" };
         self.emit(
@@ -157,7 +157,7 @@ impl State {
             EventKind::FileRay {
                 what,
                 ilk,
-                data_ray: Ray(data),
+                data_ray: Ray::from_raw(data),
             },
         );
         Ok(())
@@ -168,13 +168,13 @@ impl State {
         let now = self.now;
         let j = self.get::<Jug>(jug)?;
         let ji = *j.ilks.get(&ilk).ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
-        let (vat_addr, vow, base) = (j.vat, j.vow, j.base.0);
+        let (vat_addr, vow, base) = (j.vat, j.vow, j.base.raw());
         self.require_ward(vat_addr, jug)?;
         let prev = self
             .get::<Vat>(vat_addr)?
             .ilks
             .get(&ilk)
-            .map(|i| i.rate.0)
+            .map(|i| i.rate.raw())
             .ok_or(Revert::Vat(crate::families::vat::VatRevert::IlkNotInit(ilk)))?;
         let elapsed = now.since(ji.rho);
         assert!(
@@ -183,7 +183,7 @@ impl State {
             ji.rho
         );
         let elapsed = elapsed.unwrap_or_default();
-        let factor = math::rpow(math::add(base, ji.duty.0)?, elapsed, RAY)?;
+        let factor = math::rpow(math::add(base, ji.duty.raw())?, elapsed, RAY)?;
         let rate = math::mul_div_floor(factor, prev, RAY)?;
         let delta = math::sub(rate, prev)?;
         self.vat_fold(ilk, vow, delta)?;
@@ -194,7 +194,7 @@ impl State {
             jug,
             EventKind::Jug(JugEvent::JugDrip {
                 ilk,
-                rate_ray: Ray(rate),
+                rate_ray: Ray::from_raw(rate),
             }),
         );
         Ok(rate)

@@ -121,7 +121,7 @@ impl Family for RateLimits {
     }
 
     fn call(s: &mut State, to: Address, from: Address, c: RateLimitsCall) -> CallResult<Returns> {
-        let wad = |name, v| Returns::one(name, Value::Wad(Wad(v)));
+        let wad = |name, v| Returns::one(name, Value::Wad(Wad::from_raw(v)));
         match c {
             RateLimitsCall::Set {
                 key,
@@ -144,13 +144,13 @@ impl Family for RateLimits {
                 key,
                 max_amount,
                 slope,
-            } => s.rl_set_max_slope(to, from, key.0, max_amount.0, slope.0)?,
+            } => s.rl_set_max_slope(to, from, key.0, max_amount.raw(), slope.raw())?,
             RateLimitsCall::SetUnlimited { key } => s.rl_set_unlimited(to, from, key.0)?,
             RateLimitsCall::Decrease { key, amount } => {
-                return Ok(wad("newLimit", s.rl_decrease(to, from, key.0, amount.0)?))
+                return Ok(wad("newLimit", s.rl_decrease(to, from, key.0, amount.raw())?))
             }
             RateLimitsCall::Increase { key, amount } => {
-                return Ok(wad("newLimit", s.rl_increase(to, from, key.0, amount.0)?))
+                return Ok(wad("newLimit", s.rl_increase(to, from, key.0, amount.raw())?))
             }
             RateLimitsCall::Access(a) => return crate::roles::access(s, to, from, a),
         }
@@ -160,7 +160,7 @@ impl Family for RateLimits {
     fn view(s: &State, to: Address, v: &RateLimitsView) -> CallResult<RateLimitsAnswer> {
         Ok(match v {
             RateLimitsView::CurrentRateLimit { key } => RateLimitsAnswer::Current {
-                current_rate_limit: Wad(s.current_rate_limit(to, key.0)?),
+                current_rate_limit: Wad::from_raw(s.current_rate_limit(to, key.0)?),
             },
             RateLimitsView::RateLimitData { key } => {
                 let d = s.rate_limit_data(to, key.0);
@@ -182,9 +182,9 @@ impl Family for RateLimits {
         for ((c, k), d) in l.entries.iter() {
             e.a(*c);
             e.b(*k);
-            e.u(d.max_amount.0);
-            e.u(d.slope.0);
-            e.u(d.last_amount.0);
+            e.u(d.max_amount.raw());
+            e.u(d.slope.raw());
+            e.u(d.last_amount.raw());
             e.n(d.last_updated.0);
         }
     }
@@ -196,10 +196,10 @@ impl Family for RateLimits {
     /// SPEC §8 inv. 4: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
     fn check_ledger(s: &State, out: &mut Vec<String>) {
         for ((rl, key), d) in s.ledgers.rate_limits.entries.iter() {
-            if d.max_amount.0 != U256::MAX && d.last_amount.0 > d.max_amount.0 {
+            if d.max_amount.raw() != U256::MAX && d.last_amount.raw() > d.max_amount.raw() {
                 out.push(format!(
                     "inv4: {rl} key {key}: lastAmount {} > maxAmount {}",
-                    d.last_amount.0, d.max_amount.0
+                    d.last_amount.raw(), d.max_amount.raw()
                 ));
             }
             if d.last_updated > s.now {
@@ -275,12 +275,12 @@ pub mod names {
 
 /// `min(slope·dt + lastAmount, maxAmount)`, or `2^256−1` when unlimited.
 pub fn current_amount(d: &RateLimitData, now: Timestamp) -> CallResult<U256> {
-    if d.max_amount.0 == U256::MAX {
+    if d.max_amount.raw() == U256::MAX {
         return Ok(U256::MAX);
     }
     let dt = U256::from(now.since(d.last_updated).unwrap_or(0));
-    let refilled = math::add(math::mul(d.slope.0, dt)?, d.last_amount.0)?;
-    Ok(refilled.min(d.max_amount.0))
+    let refilled = math::add(math::mul(d.slope.raw(), dt)?, d.last_amount.raw())?;
+    Ok(refilled.min(d.max_amount.raw()))
 }
 
 impl State {
@@ -317,11 +317,12 @@ impl State {
         d: RateLimitData,
     ) -> CallResult<()> {
         self.get::<RateLimits>(rl)?;
+        self.configurator_guard(rl, caller)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
-        if d.last_amount.0 > d.max_amount.0 {
+        if d.last_amount.raw() > d.max_amount.raw() {
             return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
-                last_amount: d.last_amount.0,
-                max_amount: d.max_amount.0,
+                last_amount: d.last_amount.raw(),
+                max_amount: d.max_amount.raw(),
             }));
         }
         if d.last_updated > self.now {
@@ -359,9 +360,9 @@ impl State {
             caller,
             key,
             RateLimitData {
-                max_amount: Wad(max_amount),
-                slope: Wad(slope),
-                last_amount: Wad(max_amount),
+                max_amount: Wad::from_raw(max_amount),
+                slope: Wad::from_raw(slope),
+                last_amount: Wad::from_raw(max_amount),
                 last_updated: now,
             },
         )
@@ -387,10 +388,10 @@ impl State {
     ) -> CallResult<Option<(RateLimitData, U256)>> {
         self.require_role(rl, controller_role(), caller)?;
         let d = self.rate_limit_data(rl, key);
-        if d.max_amount.0.is_zero() {
+        if d.max_amount.raw().is_zero() {
             return Err(Revert::RateLimits(RateLimitsRevert::ZeroMaxAmount { key }));
         }
-        if d.max_amount.0 == U256::MAX {
+        if d.max_amount.raw() == U256::MAX {
             return Ok(None);
         }
         Ok(Some((d, current_amount(&d, self.now)?)))
@@ -419,7 +420,7 @@ impl State {
             rl,
             key,
             RateLimitData {
-                last_amount: Wad(new),
+                last_amount: Wad::from_raw(new),
                 last_updated: self.now,
                 ..d
             },
@@ -428,9 +429,9 @@ impl State {
             rl,
             EventKind::RateLimits(RateLimitsEvent::RateLimitDecreaseTriggered {
                 key,
-                amount_to_decrease_wad: Wad(amount),
-                old_rate_limit_wad: Wad(current),
-                new_rate_limit_wad: Wad(new),
+                amount_to_decrease_wad: Wad::from_raw(amount),
+                old_rate_limit_wad: Wad::from_raw(current),
+                new_rate_limit_wad: Wad::from_raw(new),
             }),
         );
         Ok(new)
@@ -447,12 +448,12 @@ impl State {
         let Some((d, current)) = self.rl_trigger_state(rl, caller, key)? else {
             return Ok(U256::MAX);
         };
-        let new = math::add(current, amount)?.min(d.max_amount.0);
+        let new = math::add(current, amount)?.min(d.max_amount.raw());
         self.set_rate_limit_data(
             rl,
             key,
             RateLimitData {
-                last_amount: Wad(new),
+                last_amount: Wad::from_raw(new),
                 last_updated: self.now,
                 ..d
             },
@@ -461,9 +462,9 @@ impl State {
             rl,
             EventKind::RateLimits(RateLimitsEvent::RateLimitIncreaseTriggered {
                 key,
-                amount_to_increase_wad: Wad(amount),
-                old_rate_limit_wad: Wad(current),
-                new_rate_limit_wad: Wad(new),
+                amount_to_increase_wad: Wad::from_raw(amount),
+                old_rate_limit_wad: Wad::from_raw(current),
+                new_rate_limit_wad: Wad::from_raw(new),
             }),
         );
         Ok(new)
@@ -504,9 +505,9 @@ mod tests {
     #[test]
     fn current_refills_linearly_and_caps() {
         let d = RateLimitData {
-            max_amount: Wad(U256::from(1000u64)),
-            slope: Wad(U256::from(10u64)),
-            last_amount: Wad(U256::from(100u64)),
+            max_amount: Wad::from_raw(U256::from(1000u64)),
+            slope: Wad::from_raw(U256::from(10u64)),
+            last_amount: Wad::from_raw(U256::from(100u64)),
             last_updated: Timestamp(1000),
         };
         assert_eq!(

@@ -137,7 +137,7 @@ pub enum SavingsAnswer {
 }
 
 fn wad(name: &'static str, v: U256) -> Returns {
-    Returns::one(name, Value::Wad(Wad(v)))
+    Returns::one(name, Value::Wad(Wad::from_raw(v)))
 }
 
 impl Family for Savings {
@@ -167,9 +167,9 @@ impl Family for Savings {
             asset: d.usds,
             join: d.join,
             vow: d.vow,
-            chi: Ray(RAY),
+            chi: Ray::from_raw(RAY),
             rho: s.now,
-            ssr: Ray(RAY),
+            ssr: Ray::from_raw(RAY),
         })
     }
 
@@ -177,14 +177,14 @@ impl Family for Savings {
         match c {
             SavingsCall::Drip => Ok(Returns::one(
                 "chi",
-                Value::Ray(Ray(s.savings_drip_public(to)?)),
+                Value::Ray(Ray::from_raw(s.savings_drip_public(to)?)),
             )),
             SavingsCall::Deposit { assets, receiver } => Ok(wad(
                 "shares",
-                s.vault_deposit(to, from, assets.0, receiver)?,
+                s.vault_deposit(to, from, assets.raw(), receiver)?,
             )),
             SavingsCall::Mint { shares, receiver } => {
-                Ok(wad("assets", s.vault_mint(to, from, shares.0, receiver)?))
+                Ok(wad("assets", s.vault_mint(to, from, shares.raw(), receiver)?))
             }
             SavingsCall::Withdraw {
                 assets,
@@ -192,7 +192,7 @@ impl Family for Savings {
                 owner,
             } => Ok(wad(
                 "shares",
-                s.vault_withdraw(to, from, assets.0, receiver, owner)?,
+                s.vault_withdraw(to, from, assets.raw(), receiver, owner)?,
             )),
             SavingsCall::Redeem {
                 shares,
@@ -200,10 +200,10 @@ impl Family for Savings {
                 owner,
             } => Ok(wad(
                 "assets",
-                s.vault_redeem(to, from, shares.0, receiver, owner)?,
+                s.vault_redeem(to, from, shares.raw(), receiver, owner)?,
             )),
             SavingsCall::FileSsr { ssr } => {
-                s.savings_file_ssr(to, from, ssr.0)?;
+                s.savings_file_ssr(to, from, ssr.raw())?;
                 Ok(Returns::none())
             }
             SavingsCall::Token(t) => erc20_call(s, to, from, t),
@@ -214,34 +214,34 @@ impl Family for Savings {
         use SavingsAnswer as A;
         Ok(match v {
             SavingsView::TotalAssets => A::TotalAssets {
-                total_assets: Wad(s.vault_total_assets(to)?),
+                total_assets: Wad::from_raw(s.vault_total_assets(to)?),
             },
             SavingsView::Chi => A::Chi {
-                chi: Ray(s.savings_chi(to)?),
+                chi: Ray::from_raw(s.savings_chi(to)?),
             },
             SavingsView::ConvertToAssets { shares } => A::Assets {
-                assets: Wad(s.vault_convert_to_assets(to, shares.0)?),
+                assets: Wad::from_raw(s.vault_convert_to_assets(to, shares.raw())?),
             },
             SavingsView::ConvertToShares { assets } => A::Shares {
-                shares: Wad(s.vault_convert_to_shares(to, assets.0)?),
+                shares: Wad::from_raw(s.vault_convert_to_shares(to, assets.raw())?),
             },
             SavingsView::PreviewDeposit { assets } => A::Shares {
-                shares: Wad(s.vault_preview_deposit(to, assets.0)?),
+                shares: Wad::from_raw(s.vault_preview_deposit(to, assets.raw())?),
             },
             SavingsView::PreviewMint { shares } => A::Assets {
-                assets: Wad(s.vault_preview_mint(to, shares.0)?),
+                assets: Wad::from_raw(s.vault_preview_mint(to, shares.raw())?),
             },
             SavingsView::PreviewWithdraw { assets } => A::Shares {
-                shares: Wad(s.vault_preview_withdraw(to, assets.0)?),
+                shares: Wad::from_raw(s.vault_preview_withdraw(to, assets.raw())?),
             },
             SavingsView::PreviewRedeem { shares } => A::Assets {
-                assets: Wad(s.vault_preview_redeem(to, shares.0)?),
+                assets: Wad::from_raw(s.vault_preview_redeem(to, shares.raw())?),
             },
             SavingsView::MaxWithdraw { owner } => A::MaxAssets {
-                max_assets: Wad(s.vault_max_withdraw(to, *owner)?),
+                max_assets: Wad::from_raw(s.vault_max_withdraw(to, *owner)?),
             },
             SavingsView::MaxRedeem { owner } => A::MaxShares {
-                max_shares: Wad(s.vault_max_redeem(to, *owner)?),
+                max_shares: Wad::from_raw(s.vault_max_redeem(to, *owner)?),
             },
             SavingsView::Token(t) => A::Token(token_view(s, to, t)?),
         })
@@ -253,13 +253,13 @@ impl Family for Savings {
 
     fn encode(&self, e: &mut Enc) {
         e.bytes(self.token.symbol.as_str().as_bytes());
-        e.u(self.token.total_supply.0);
+        e.u(self.token.total_supply.raw());
         e.a(self.asset);
         e.a(self.join);
         e.a(self.vow);
-        e.u(self.chi.0);
+        e.u(self.chi.raw());
         e.n(self.rho.0);
-        e.u(self.ssr.0);
+        e.u(self.ssr.raw());
     }
 
     fn parse_call(line: usize, call: Json) -> Result<SavingsCall, ScriptError> {
@@ -288,11 +288,11 @@ impl State {
     fn chi_at(s: &Savings, now: laniakea_units::Timestamp) -> CallResult<U256> {
         match now.since(s.rho) {
             Some(dt) if dt > 0 => Ok(math::mul_div_floor(
-                math::rpow(s.ssr.0, dt, RAY)?,
-                s.chi.0,
+                math::rpow(s.ssr.raw(), dt, RAY)?,
+                s.chi.raw(),
                 RAY,
             )?),
-            _ => Ok(s.chi.0),
+            _ => Ok(s.chi.raw()),
         }
     }
 
@@ -303,12 +303,12 @@ impl State {
     pub(crate) fn savings_drip_public(&mut self, vault: Address) -> CallResult<U256> {
         let s = self.get::<Savings>(vault)?;
         if s.rho == self.now {
-            let chi = s.chi.0;
+            let chi = s.chi.raw();
             self.emit(
                 vault,
                 EventKind::Savings(SavingsEvent::Drip {
-                    chi_ray: Ray(chi),
-                    diff_wad: Wad(U256::ZERO),
+                    chi_ray: Ray::from_raw(chi),
+                    diff_wad: Wad::from_raw(U256::ZERO),
                 }),
             );
             return Ok(chi);
@@ -320,16 +320,16 @@ impl State {
         let s = self.get::<Savings>(vault)?.clone();
         let now = self.now;
         if s.rho == now {
-            return Ok(s.chi.0);
+            return Ok(s.chi.raw());
         }
         let chi = Self::chi_at(&s, now)?;
-        let supply = s.token.total_supply.0;
+        let supply = s.token.total_supply.raw();
         let diff = math::sub(
             math::mul_div_floor(supply, chi, RAY)?,
-            math::mul_div_floor(supply, s.chi.0, RAY)?,
+            math::mul_div_floor(supply, s.chi.raw(), RAY)?,
         )?;
         let m = self.get_mut::<Savings>(vault)?;
-        m.chi = Ray(chi);
+        m.chi = Ray::from_raw(chi);
         m.rho = now;
         if !diff.is_zero() {
             self.vat_suck(vault, s.vow, vault, math::mul(diff, RAY)?)?;
@@ -338,8 +338,8 @@ impl State {
         self.emit(
             vault,
             EventKind::Savings(SavingsEvent::Drip {
-                chi_ray: Ray(chi),
-                diff_wad: Wad(diff),
+                chi_ray: Ray::from_raw(chi),
+                diff_wad: Wad::from_raw(diff),
             }),
         );
         Ok(chi)
@@ -361,13 +361,13 @@ impl State {
         if ssr < RAY {
             return Err(Revert::Savings(SavingsRevert::SsrBelowRay { ssr }));
         }
-        s.ssr = Ray(ssr);
+        s.ssr = Ray::from_raw(ssr);
         self.emit(
             vault,
             EventKind::FileRay {
                 what: "ssr",
                 ilk: None,
-                data_ray: Ray(ssr),
+                data_ray: Ray::from_raw(ssr),
             },
         );
         Ok(())
@@ -384,13 +384,16 @@ impl State {
 
     /// The vault's underlying asset.
     pub fn vault_asset(&self, vault: Address) -> CallResult<Address> {
+        if let Ok(v) = self.get::<crate::families::prime_vault::PrimeVault>(vault) {
+            return Ok(v.asset);
+        }
         Ok(self.savings(vault)?.asset)
     }
 
     pub fn vault_total_assets(&self, vault: Address) -> CallResult<U256> {
         let s = self.savings(vault)?;
         Ok(math::mul_div_floor(
-            s.token.total_supply.0,
+            s.token.total_supply.raw(),
             Self::chi_at(s, self.now)?,
             RAY,
         )?)
@@ -455,8 +458,8 @@ impl State {
             EventKind::Savings(SavingsEvent::Deposit {
                 sender: caller,
                 owner: receiver,
-                assets_wad: Wad(assets),
-                shares_wad: Wad(shares),
+                assets_wad: Wad::from_raw(assets),
+                shares_wad: Wad::from_raw(shares),
             }),
         );
         Ok(())
@@ -481,8 +484,8 @@ impl State {
                 sender: caller,
                 receiver,
                 owner,
-                assets_wad: Wad(assets),
-                shares_wad: Wad(shares),
+                assets_wad: Wad::from_raw(assets),
+                shares_wad: Wad::from_raw(shares),
             }),
         );
         Ok(())
@@ -496,6 +499,9 @@ impl State {
         assets: U256,
         receiver: Address,
     ) -> CallResult<U256> {
+        if self.is_prime_vault(vault) {
+            return self.pv_deposit(vault, caller, assets, receiver);
+        }
         self.savings_drip(vault)?;
         let max = self.vault_max_deposit(vault, receiver)?;
         if assets > max {
@@ -541,6 +547,9 @@ impl State {
         receiver: Address,
         owner: Address,
     ) -> CallResult<U256> {
+        if self.is_prime_vault(vault) {
+            return self.pv_withdraw(vault, caller, assets, receiver, owner);
+        }
         self.savings_drip(vault)?;
         let max = self.vault_max_withdraw(vault, owner)?;
         if assets > max {
@@ -560,6 +569,9 @@ impl State {
         receiver: Address,
         owner: Address,
     ) -> CallResult<U256> {
+        if self.is_prime_vault(vault) {
+            return self.pv_redeem(vault, caller, shares, receiver, owner);
+        }
         self.savings_drip(vault)?;
         let max = self.vault_max_redeem(vault, owner)?;
         if shares > max {

@@ -96,13 +96,13 @@ pub enum TokenAnswer {
 pub(crate) fn token_view(s: &State, to: Address, v: &TokenView) -> CallResult<TokenAnswer> {
     Ok(match v {
         TokenView::BalanceOf { account } => TokenAnswer::Balance {
-            balance: Wad(s.balance_of(to, *account)),
+            balance: Wad::from_raw(s.balance_of(to, *account)),
         },
         TokenView::TotalSupply => TokenAnswer::TotalSupply {
-            total_supply: Wad(s.total_supply(to)?),
+            total_supply: Wad::from_raw(s.total_supply(to)?),
         },
         TokenView::Allowance { owner, spender } => TokenAnswer::Allowance {
-            allowance: Wad(s.allowance(to, *owner, *spender)),
+            allowance: Wad::from_raw(s.allowance(to, *owner, *spender)),
         },
     })
 }
@@ -145,7 +145,7 @@ impl Family for Erc20 {
 
     fn encode(&self, e: &mut Enc) {
         e.bytes(self.symbol.as_str().as_bytes());
-        e.u(self.total_supply.0);
+        e.u(self.total_supply.raw());
     }
 
     fn encode_ledger(l: &TokenLedger, tag: u8, e: &mut Enc) {
@@ -199,7 +199,7 @@ pub(crate) fn check_supply(s: &State, addr: Address, t: &Erc20, out: &mut Vec<St
     let sum = s
         .holders(addr)
         .try_fold(U256::ZERO, |acc, (_, b)| acc.checked_add(b));
-    if sum != Some(t.total_supply.0) {
+    if sum != Some(t.total_supply.raw()) {
         out.push(format!(
             "inv1: token {addr}: sum of balances {sum:?} != totalSupply {}",
             t.total_supply
@@ -215,15 +215,15 @@ pub(crate) fn erc20_call(
     c: Erc20Call,
 ) -> CallResult<Returns> {
     match c {
-        Erc20Call::Transfer { to: dst, amount } => s.erc20_move(to, from, dst, amount.0)?,
+        Erc20Call::Transfer { to: dst, amount } => s.erc20_move(to, from, dst, amount.raw())?,
         Erc20Call::TransferFrom {
             from: src,
             to: dst,
             amount,
-        } => s.erc20_transfer_from(to, from, src, dst, amount.0)?,
-        Erc20Call::Approve { spender, amount } => s.erc20_approve(to, from, spender, amount.0)?,
-        Erc20Call::Mint { to: dst, amount } => s.erc20_mint(to, from, dst, amount.0)?,
-        Erc20Call::Burn { from: src, amount } => s.erc20_burn(to, from, src, amount.0)?,
+        } => s.erc20_transfer_from(to, from, src, dst, amount.raw())?,
+        Erc20Call::Approve { spender, amount } => s.erc20_approve(to, from, spender, amount.raw())?,
+        Erc20Call::Mint { to: dst, amount } => s.erc20_mint(to, from, dst, amount.raw())?,
+        Erc20Call::Burn { from: src, amount } => s.erc20_burn(to, from, src, amount.raw())?,
         Erc20Call::Rely { usr } => s.rely(to, from, usr)?,
         Erc20Call::Deny { usr } => s.deny(to, from, usr)?,
     }
@@ -273,7 +273,7 @@ impl State {
     }
 
     pub fn total_supply(&self, token: Address) -> CallResult<U256> {
-        Ok(self.erc20(token)?.total_supply.0)
+        Ok(self.erc20(token)?.total_supply.raw())
     }
 
     /// Moves `amount` from `from` to `to` with no allowance check (the caller already did it).
@@ -306,7 +306,7 @@ impl State {
             EventKind::Erc20(TokenEvent::Transfer {
                 from,
                 to,
-                value_wad: Wad(amount),
+                value_wad: Wad::from_raw(amount),
             }),
         );
         Ok(())
@@ -363,7 +363,7 @@ impl State {
             EventKind::Erc20(TokenEvent::Approval {
                 owner,
                 spender,
-                value_wad: Wad(amount),
+                value_wad: Wad::from_raw(amount),
             }),
         );
         Ok(())
@@ -379,7 +379,7 @@ impl State {
         if to == Address::ZERO || to == token {
             return Err(Revert::Erc20(TokenRevert::InvalidRecipient));
         }
-        let supply = math::add(self.erc20(token)?.total_supply.0, amount)?;
+        let supply = math::add(self.erc20(token)?.total_supply.raw(), amount)?;
         let bal = math::add(self.balance_of(token, to), amount)?;
         self.erc20_set_supply(token, supply)?;
         self.set_balance(token, to, bal);
@@ -388,7 +388,7 @@ impl State {
             EventKind::Erc20(TokenEvent::Transfer {
                 from: Address::ZERO,
                 to,
-                value_wad: Wad(amount),
+                value_wad: Wad::from_raw(amount),
             }),
         );
         Ok(())
@@ -409,7 +409,7 @@ impl State {
                 needed: amount,
             }));
         }
-        let supply = math::sub(self.erc20(token)?.total_supply.0, amount)?;
+        let supply = math::sub(self.erc20(token)?.total_supply.raw(), amount)?;
         self.erc20_set_supply(token, supply)?;
         self.set_balance(token, from, bal - amount);
         self.emit(
@@ -417,7 +417,7 @@ impl State {
             EventKind::Erc20(TokenEvent::Transfer {
                 from,
                 to: Address::ZERO,
-                value_wad: Wad(amount),
+                value_wad: Wad::from_raw(amount),
             }),
         );
         Ok(())
@@ -431,7 +431,7 @@ impl State {
             expected: "erc20",
             actual: kind,
         })?;
-        t.total_supply = Wad(supply);
+        t.total_supply = Wad::from_raw(supply);
         Ok(())
     }
 

@@ -161,10 +161,10 @@ impl Family for Vat {
     fn call(s: &mut State, to: Address, from: Address, c: VatCall) -> CallResult<Returns> {
         match c {
             VatCall::Init { ilk } => s.vat_init(to, from, ilk.0)?,
-            VatCall::FileLine { data } => s.vat_file(to, from, None, "Line", data.0)?,
-            VatCall::FileIlkLine { ilk, data } => s.vat_file(to, from, Some(ilk.0), "line", data.0)?,
-            VatCall::FileDust { ilk, data } => s.vat_file(to, from, Some(ilk.0), "dust", data.0)?,
-            VatCall::FileSpot { ilk, data } => s.vat_file(to, from, Some(ilk.0), "spot", data.0)?,
+            VatCall::FileLine { data } => s.vat_file(to, from, None, "Line", data.raw())?,
+            VatCall::FileIlkLine { ilk, data } => s.vat_file(to, from, Some(ilk.0), "line", data.raw())?,
+            VatCall::FileDust { ilk, data } => s.vat_file(to, from, Some(ilk.0), "dust", data.raw())?,
+            VatCall::FileSpot { ilk, data } => s.vat_file(to, from, Some(ilk.0), "spot", data.raw())?,
             VatCall::Rely { usr } => s.rely(to, from, usr)?,
             VatCall::Deny { usr } => s.deny(to, from, usr)?,
         }
@@ -177,23 +177,23 @@ impl Family for Vat {
             VatView::IlkInfo { ilk } => {
                 let i = vat.ilks.get(&ilk.0).copied().unwrap_or_default();
                 VatAnswer::Ilk {
-                    art_total: Wad(i.art_total.0),
-                    rate: Ray(i.rate.0),
-                    spot: Ray(i.spot.0),
-                    line: Rad(i.line.0),
-                    dust: Rad(i.dust.0),
+                    art_total: Wad::from_raw(i.art_total.raw()),
+                    rate: Ray::from_raw(i.rate.raw()),
+                    spot: Ray::from_raw(i.spot.raw()),
+                    line: Rad::from_raw(i.line.raw()),
+                    dust: Rad::from_raw(i.dust.raw()),
                 }
             }
             VatView::UrnInfo { ilk, urn } => {
                 let u = s.urn(ilk.0, *urn);
                 VatAnswer::Urn {
-                    ink: Wad(u.ink.0),
-                    art: Wad(u.art.0),
+                    ink: Wad::from_raw(u.ink.raw()),
+                    art: Wad::from_raw(u.art.raw()),
                 }
             }
             VatView::Debt => VatAnswer::Debt {
-                debt: Rad(vat.debt.0),
-                vice: Rad(vat.vice.0),
+                debt: Rad::from_raw(vat.debt.raw()),
+                vice: Rad::from_raw(vat.vice.raw()),
             },
             VatView::Dai { account } => VatAnswer::Dai {
                 dai: s.dai(*account),
@@ -202,17 +202,17 @@ impl Family for Vat {
     }
 
     fn encode(&self, e: &mut Enc) {
-        e.u(self.debt.0);
-        e.u(self.vice.0);
-        e.u(self.line_total.0);
+        e.u(self.debt.raw());
+        e.u(self.vice.raw());
+        e.u(self.line_total.raw());
         e.n(self.ilks.len() as u64);
         for (id, i) in self.ilks.iter() {
             e.b(*id);
-            e.u(i.art_total.0);
-            e.u(i.rate.0);
-            e.u(i.spot.0);
-            e.u(i.line.0);
-            e.u(i.dust.0);
+            e.u(i.art_total.raw());
+            e.u(i.rate.raw());
+            e.u(i.spot.raw());
+            e.u(i.line.raw());
+            e.u(i.dust.raw());
         }
     }
 
@@ -223,8 +223,8 @@ impl Family for Vat {
                 for ((i, u), urn) in l.urns.iter() {
                     e.b(*i);
                     e.a(*u);
-                    e.u(urn.ink.0);
-                    e.u(urn.art.0);
+                    e.u(urn.ink.raw());
+                    e.u(urn.art.raw());
                 }
             }
             TAG_DAI | TAG_SIN => {
@@ -232,7 +232,7 @@ impl Family for Vat {
                 e.tag(tag, map.len());
                 for (a, v) in map.iter() {
                     e.a(*a);
-                    e.u(v.0);
+                    e.u(v.raw());
                 }
             }
             _ => unreachable!("vat ledger has no digest tag {tag}"),
@@ -241,28 +241,28 @@ impl Family for Vat {
 
     /// SPEC §8.1: `debt = Σ Art·rate + vice`, `Σ dai = debt`, `Σ sin = vice`.
     fn check(&self, s: &State, _addr: Address, out: &mut Vec<String>) {
-        let mut owed = Some(self.vice.0);
+        let mut owed = Some(self.vice.raw());
         for i in self.ilks.values() {
             owed = owed.and_then(|o| {
-                i.art_total.0
-                    .checked_mul(i.rate.0)
+                i.art_total.raw()
+                    .checked_mul(i.rate.raw())
                     .and_then(|x| o.checked_add(x))
             });
         }
-        if owed != Some(self.debt.0) {
+        if owed != Some(self.debt.raw()) {
             out.push(format!(
                 "inv1: vat debt {} != sum Art*rate + vice {owed:?}",
-                self.debt.0
+                self.debt.raw()
             ));
         }
         let l = &s.ledgers.vat;
-        let dai = l.dai.values().try_fold(U256::ZERO, |a, b| a.checked_add(b.0));
-        if dai != Some(self.debt.0) {
-            out.push(format!("inv1: sum dai {dai:?} != debt {}", self.debt.0));
+        let dai = l.dai.values().try_fold(U256::ZERO, |a, b| a.checked_add(b.raw()));
+        if dai != Some(self.debt.raw()) {
+            out.push(format!("inv1: sum dai {dai:?} != debt {}", self.debt.raw()));
         }
-        let sin = l.sin.values().try_fold(U256::ZERO, |a, b| a.checked_add(b.0));
-        if sin != Some(self.vice.0) {
-            out.push(format!("inv1: sum sin {sin:?} != vice {}", self.vice.0));
+        let sin = l.sin.values().try_fold(U256::ZERO, |a, b| a.checked_add(b.raw()));
+        if sin != Some(self.vice.raw()) {
+            out.push(format!("inv1: sum sin {sin:?} != vice {}", self.vice.raw()));
         }
     }
 }
@@ -331,10 +331,10 @@ impl State {
         self.require_ward(vat, caller)?;
         let v = self.get_mut::<Vat>(vat)?;
         let entry = Arc::make_mut(&mut v.ilks).entry(ilk).or_default();
-        if !entry.rate.0.is_zero() {
+        if !entry.rate.raw().is_zero() {
             return Err(Revert::Vat(VatRevert::IlkAlreadyInit(ilk)));
         }
-        entry.rate = Ray(RAY);
+        entry.rate = Ray::from_raw(RAY);
         self.emit(vat, EventKind::Init { ilk });
         Ok(())
     }
@@ -351,16 +351,16 @@ impl State {
         self.require_ward(vat, caller)?;
         let v = self.get_mut::<Vat>(vat)?;
         match (ilk, what) {
-            (None, "Line") => v.line_total = Rad(data),
+            (None, "Line") => v.line_total = Rad::from_raw(data),
             (Some(i), w @ ("spot" | "line" | "dust")) => {
                 let il = Arc::make_mut(&mut v.ilks)
                     .get_mut(&i)
-                    .filter(|x| !x.rate.0.is_zero())
+                    .filter(|x| !x.rate.raw().is_zero())
                     .ok_or(Revert::Vat(VatRevert::IlkNotInit(i)))?;
                 match w {
-                    "spot" => il.spot = Ray(data),
-                    "line" => il.line = Rad(data),
-                    _ => il.dust = Rad(data),
+                    "spot" => il.spot = Ray::from_raw(data),
+                    "line" => il.line = Rad::from_raw(data),
+                    _ => il.dust = Rad::from_raw(data),
                 }
             }
             (_, w) => return Err(Revert::UnknownParameter(w)),
@@ -369,13 +369,13 @@ impl State {
             EventKind::FileRay {
                 what,
                 ilk,
-                data_ray: Ray(data),
+                data_ray: Ray::from_raw(data),
             }
         } else {
             EventKind::FileRad {
                 what,
                 ilk,
-                data_rad: Rad(data),
+                data_rad: Rad::from_raw(data),
             }
         };
         self.emit(vat, ev);
@@ -396,39 +396,39 @@ impl State {
         let il = *vat
             .ilks
             .get(&ilk)
-            .filter(|x| !x.rate.0.is_zero())
+            .filter(|x| !x.rate.raw().is_zero())
             .ok_or(Revert::Vat(VatRevert::IlkNotInit(ilk)))?;
         let mut urn = self.urn(ilk, urn_addr);
-        urn.ink = Wad(math::add(urn.ink.0, dink)?);
-        urn.art = Wad(math::sub(math::add(urn.art.0, dart_up)?, dart_down)?);
-        let art_total = math::sub(math::add(il.art_total.0, dart_up)?, dart_down)?;
-        let dtab_up = math::mul(il.rate.0, dart_up)?;
-        let dtab_down = math::mul(il.rate.0, dart_down)?;
-        let debt = math::sub(math::add(vat.debt.0, dtab_up)?, dtab_down)?;
-        let tab = math::mul(il.rate.0, urn.art.0)?;
+        urn.ink = Wad::from_raw(math::add(urn.ink.raw(), dink)?);
+        urn.art = Wad::from_raw(math::sub(math::add(urn.art.raw(), dart_up)?, dart_down)?);
+        let art_total = math::sub(math::add(il.art_total.raw(), dart_up)?, dart_down)?;
+        let dtab_up = math::mul(il.rate.raw(), dart_up)?;
+        let dtab_down = math::mul(il.rate.raw(), dart_down)?;
+        let debt = math::sub(math::add(vat.debt.raw(), dtab_up)?, dtab_down)?;
+        let tab = math::mul(il.rate.raw(), urn.art.raw())?;
         if !dart_up.is_zero() {
-            let ilk_debt = math::mul(art_total, il.rate.0)?;
-            if ilk_debt > il.line.0 {
+            let ilk_debt = math::mul(art_total, il.rate.raw())?;
+            if ilk_debt > il.line.raw() {
                 return Err(Revert::Vat(VatRevert::CeilingExceeded {
                     debt: ilk_debt,
-                    line: il.line.0,
+                    line: il.line.raw(),
                 }));
             }
-            if debt > vat.line_total.0 {
+            if debt > vat.line_total.raw() {
                 return Err(Revert::Vat(VatRevert::CeilingExceeded {
                     debt,
-                    line: vat.line_total.0,
+                    line: vat.line_total.raw(),
                 }));
             }
-            let value = math::mul(urn.ink.0, il.spot.0)?;
+            let value = math::mul(urn.ink.raw(), il.spot.raw())?;
             if tab > value {
                 return Err(Revert::Vat(VatRevert::NotSafe { tab, value }));
             }
         }
-        if !urn.art.0.is_zero() && tab < il.dust.0 {
-            return Err(Revert::Vat(VatRevert::Dust { tab, dust: il.dust.0 }));
+        if !urn.art.raw().is_zero() && tab < il.dust.raw() {
+            return Err(Revert::Vat(VatRevert::Dust { tab, dust: il.dust.raw() }));
         }
-        let dai = self.dai(urn_addr).0;
+        let dai = self.dai(urn_addr).raw();
         let new_dai = if dtab_down.is_zero() {
             math::add(dai, dtab_up)?
         } else {
@@ -439,20 +439,20 @@ impl State {
             }))?
         };
         let v = self.get_mut::<Vat>(vat_addr)?;
-        v.debt = Rad(debt);
+        v.debt = Rad::from_raw(debt);
         if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
-            x.art_total = Wad(art_total);
+            x.art_total = Wad::from_raw(art_total);
         }
         self.set_urn(ilk, urn_addr, urn);
-        self.set_dai(urn_addr, Rad(new_dai));
+        self.set_dai(urn_addr, Rad::from_raw(new_dai));
         self.emit(
             vat_addr,
             EventKind::Vat(VatEvent::Frob {
                 ilk,
                 urn: urn_addr,
-                dink_wad: Wad(dink),
-                dart_up_wad: Wad(dart_up),
-                dart_down_wad: Wad(dart_down),
+                dink_wad: Wad::from_raw(dink),
+                dart_up_wad: Wad::from_raw(dart_up),
+                dart_down_wad: Wad::from_raw(dart_down),
             }),
         );
         Ok(())
@@ -463,23 +463,23 @@ impl State {
         let vat_addr = self.the_vat()?;
         let vat = self.get::<Vat>(vat_addr)?;
         let il = *vat.ilks.get(&ilk).ok_or(Revert::Vat(VatRevert::IlkNotInit(ilk)))?;
-        let rad = math::mul(il.art_total.0, delta)?;
-        let debt = math::add(vat.debt.0, rad)?;
-        let rate = math::add(il.rate.0, delta)?;
-        let dai = math::add(self.dai(u).0, rad)?;
+        let rad = math::mul(il.art_total.raw(), delta)?;
+        let debt = math::add(vat.debt.raw(), rad)?;
+        let rate = math::add(il.rate.raw(), delta)?;
+        let dai = math::add(self.dai(u).raw(), rad)?;
         let v = self.get_mut::<Vat>(vat_addr)?;
-        v.debt = Rad(debt);
+        v.debt = Rad::from_raw(debt);
         if let Some(x) = Arc::make_mut(&mut v.ilks).get_mut(&ilk) {
-            x.rate = Ray(rate);
+            x.rate = Ray::from_raw(rate);
         }
-        self.set_dai(u, Rad(dai));
+        self.set_dai(u, Rad::from_raw(dai));
         self.emit(
             vat_addr,
             EventKind::Vat(VatEvent::Fold {
                 ilk,
                 u,
-                rate_delta_ray: Ray(delta),
-                rad: Rad(rad),
+                rate_delta_ray: Ray::from_raw(delta),
+                rad: Rad::from_raw(rad),
             }),
         );
         Ok(())
@@ -496,21 +496,21 @@ impl State {
         let vat_addr = self.the_vat()?;
         self.require_ward(vat_addr, caller)?;
         let vat = self.get::<Vat>(vat_addr)?;
-        let vice = math::add(vat.vice.0, rad)?;
-        let debt = math::add(vat.debt.0, rad)?;
-        let sin = math::add(self.sin(u).0, rad)?;
-        let dai = math::add(self.dai(v).0, rad)?;
+        let vice = math::add(vat.vice.raw(), rad)?;
+        let debt = math::add(vat.debt.raw(), rad)?;
+        let sin = math::add(self.sin(u).raw(), rad)?;
+        let dai = math::add(self.dai(v).raw(), rad)?;
         let x = self.get_mut::<Vat>(vat_addr)?;
-        x.vice = Rad(vice);
-        x.debt = Rad(debt);
-        self.set_sin(u, Rad(sin));
-        self.set_dai(v, Rad(dai));
+        x.vice = Rad::from_raw(vice);
+        x.debt = Rad::from_raw(debt);
+        self.set_sin(u, Rad::from_raw(sin));
+        self.set_dai(v, Rad::from_raw(dai));
         self.emit(
             vat_addr,
             EventKind::Vat(VatEvent::Suck {
                 u,
                 v,
-                rad: Rad(rad),
+                rad: Rad::from_raw(rad),
             }),
         );
         Ok(())
@@ -518,15 +518,15 @@ impl State {
 
     /// Vat `move(src, dst, rad)`.
     pub(crate) fn vat_move(&mut self, src: Address, dst: Address, rad: U256) -> CallResult<()> {
-        let bal = self.dai(src).0;
+        let bal = self.dai(src).raw();
         let left = bal.checked_sub(rad).ok_or(Revert::Vat(VatRevert::InsufficientDai {
             account: src,
             balance: bal,
             needed: rad,
         }))?;
-        self.set_dai(src, Rad(left));
-        let to = math::add(self.dai(dst).0, rad)?;
-        self.set_dai(dst, Rad(to));
+        self.set_dai(src, Rad::from_raw(left));
+        let to = math::add(self.dai(dst).raw(), rad)?;
+        self.set_dai(dst, Rad::from_raw(to));
         Ok(())
     }
 
@@ -537,7 +537,7 @@ impl State {
             ilk,
             vault,
             Urn {
-                ink: Wad(math::add(u.ink.0, ilk_vault_ink())?),
+                ink: Wad::from_raw(math::add(u.ink.raw(), ilk_vault_ink())?),
                 art: u.art,
             },
         );
