@@ -54,7 +54,7 @@ impl<'de> Deserialize<'de> for Role {
         let s = String::deserialize(d)?;
         parse_role(&s).map(Role).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "'{s}' is not a role (ADMIN, RELAYER, FREEZER, CONTROLLER or 0x-bytes32)"
+                "'{s}' is not a role (ADMIN, RELAYER, FREEZER, CONTROLLER, LPHA_LCTS or 0x-bytes32)"
             ))
         })
     }

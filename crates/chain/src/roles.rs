@@ -33,11 +33,11 @@ pub fn controller_role() -> B256 {
 }
 
 /// Parses a role given by name (`ADMIN`/`DEFAULT_ADMIN_ROLE`, `RELAYER`, `FREEZER`,
-/// `CONTROLLER`) or as a 0x-prefixed 32-byte hex id.
+/// `CONTROLLER`, `LPHA_LCTS`) or as a 0x-prefixed 32-byte hex id.
 pub fn parse_role(text: &str) -> Option<B256> {
     match text {
         "ADMIN" | "DEFAULT_ADMIN_ROLE" => Some(ADMIN_ROLE),
-        "RELAYER" | "FREEZER" | "CONTROLLER" => Some(role_id(text)),
+        "RELAYER" | "FREEZER" | "CONTROLLER" | "LPHA_LCTS" => Some(role_id(text)),
         t if t.starts_with("0x") && t.len() == 66 => t.parse().ok(),
         _ => None,
     }

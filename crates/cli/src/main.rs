@@ -7,6 +7,7 @@
 
 mod book;
 mod demo;
+mod lcts;
 mod limits;
 mod settle;
 
@@ -96,6 +97,18 @@ enum Cmd {
         /// Only this PAU (its ALMProxy's script name).
         #[arg(long)]
         pau: Option<String>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a transaction script, then show the srUSDS Holding System and its LCTS queues:
+    /// exchange rate, backing, generations, totals and every position's claimable amounts.
+    Lcts {
+        /// The script file (see docs/scripts.md).
+        script: PathBuf,
+        /// The Holding System's script name (or 0x address).
+        #[arg(long)]
+        holding: String,
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
@@ -733,6 +746,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             limits::run(&script, &configurator, pau.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Lcts {
+            script,
+            holding,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&script)
+                .with_context(|| format!("cannot read script {}", script.display()))?;
+            let parsed = laniakea_chain::script::parse(&text)
+                .with_context(|| format!("invalid script {}", script.display()))?;
+            let addr = match parsed.address(&holding) {
+                Some(a) => a,
+                None => holding.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "invalid --holding '{holding}': not a name in the script nor a 0x address"
+                    )
+                })?,
+            };
+            let mut engine = laniakea_chain::Engine::new(parsed.genesis());
+            parsed.run_on(&mut engine);
+            let r = lcts::report(&engine, &parsed, addr)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", lcts::render_table(&r, &parsed));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),

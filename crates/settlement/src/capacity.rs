@@ -40,6 +40,7 @@ use crate::srusds::{
     check_at_most_one, parse_json, product_le, JsonObject, SrusdsError, SrusdsErrorKind,
 };
 use alloy_primitives::U256;
+use laniakea_units::srusds as rate;
 use laniakea_units::{math, Apr, Ray, Wad, RAY, WAD};
 use serde::Serialize;
 use serde_json::Value;
@@ -363,13 +364,17 @@ fn net(inputs: &CapacityInputs) -> Result<Netting, SrusdsError> {
     let s = inputs.subscribe_queue_susds_wad.raw();
     let r = inputs.redeem_queue_srusds_wad.raw();
     let xr = inputs.exchange_rate_wad.raw();
-    let redeem_value = math::mul_div_floor(r, xr, WAD)
-        .map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
+    // The conversions are the Holding System's own (`laniakea_units::srusds`), so netting
+    // floors exactly as the queues' settlements do.
+    let redeem_value = rate::srusds_to_susds(Wad::from_raw(r), Wad::from_raw(xr))
+        .map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?
+        .raw();
     let (limit, matched_s, matched_sr) = if s.is_zero() || r.is_zero() {
         (NettingLimit::EmptyQueue, U256::ZERO, U256::ZERO)
     } else if product_le(s, WAD, r, xr) {
-        let m_sr = math::mul_div_floor(s, WAD, xr)
-            .map_err(SrusdsError::overflow("subscribe_queue_susds_wad"))?;
+        let m_sr = rate::susds_to_srusds(Wad::from_raw(s), Wad::from_raw(xr))
+            .map_err(SrusdsError::overflow("subscribe_queue_susds_wad"))?
+            .raw();
         if m_sr.is_zero() {
             (NettingLimit::Dust, U256::ZERO, U256::ZERO)
         } else if product_le(r, xr, s, WAD) {
@@ -454,12 +459,9 @@ fn redeem_side(
     governance: Option<&GovernanceInputs>,
     matched_srusds: U256,
 ) -> Result<RedeemCapacity, SrusdsError> {
-    let holding_payable = math::mul_div_floor(
-        inputs.holding_susds_wad.raw(),
-        WAD,
-        inputs.exchange_rate_wad.raw(),
-    )
-    .map_err(SrusdsError::overflow("holding_susds_wad"))?;
+    let holding_payable = rate::susds_to_srusds(inputs.holding_susds_wad, inputs.exchange_rate_wad)
+        .map_err(SrusdsError::overflow("holding_susds_wad"))?
+        .raw();
     let (limit, cap, bound) = match governance {
         None => (None, U256::ZERO, RedeemBound::NettingOnly),
         Some(g) => {

@@ -44,7 +44,7 @@
 use crate::amount::SignedWad;
 use crate::calendar::{EpochId, Window};
 use crate::integral::BalanceHistory;
-use alloy_primitives::U256;
+use alloy_primitives::{U256, U512};
 use laniakea_units::{math, Timestamp, Wad, WadSeconds, WAD};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -812,12 +812,26 @@ impl Ledger {
             }
         }
         let t = self.totals().map_err(|e| e.to_string())?;
-        let lhs = t
-            .payments_wad
-            .checked_add(t.open_wad)
-            .and_then(|x| x.checked_add(t.forgiven_wad));
-        let rhs = t.obligations_wad.checked_add(t.penalties_wad);
-        if lhs.is_some() && lhs == rhs {
+        // Compare in 512 bits: each side is a sum of up to three signed 256-bit terms, which can
+        // leave the 256-bit range at the extremes even when the identity holds. A term moves to
+        // the other side when negative, so both sides are sums of magnitudes and cannot overflow.
+        let mut lhs = U512::ZERO;
+        let mut rhs = U512::ZERO;
+        for (term, on_left) in [
+            (t.payments_wad, true),
+            (t.open_wad, true),
+            (t.forgiven_wad, true),
+            (t.obligations_wad, false),
+            (t.penalties_wad, false),
+        ] {
+            let m = U512::from(term.magnitude());
+            if term.is_negative() != on_left {
+                lhs += m;
+            } else {
+                rhs += m;
+            }
+        }
+        if lhs == rhs {
             Ok(())
         } else {
             Err(format!("invariant 9 broken for {}: payments {} + open {} + forgiven {} != obligations {} + penalties {}", self.prime, t.payments_wad, t.open_wad, t.forgiven_wad, t.obligations_wad, t.penalties_wad))

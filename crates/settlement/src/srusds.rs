@@ -20,7 +20,8 @@
 //!   naming the field; nothing is computed from partial input, nothing panics.
 
 use alloy_primitives::{U256, U512};
-use laniakea_units::{math, Apr, DecimalError, MathError, Ray, Wad, SECONDS_PER_YEAR, WAD};
+use laniakea_units::srusds as rate;
+use laniakea_units::{Apr, DecimalError, MathError, Ray, Wad, WAD};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -422,15 +423,7 @@ pub struct ExchangeRateInputs {
     pub haircut: Option<Haircut>,
 }
 
-/// Which rule bound the premium raise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RaiseBound {
-    /// The full premium over the elapsed time was applied.
-    PremiumApr,
-    /// The Holding System's sUSDS bound the raise (possibly to no raise at all).
-    HoldingBacking,
-}
+pub use laniakea_units::srusds::RaiseBound;
 
 /// A haircut as applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -522,43 +515,28 @@ impl ExchangeRateInputs {
 /// The settlement-time exchange-rate update (module doc for the formulas).
 pub fn exchange_rate_step(inputs: &ExchangeRateInputs) -> Result<ExchangeRateStep, SrusdsError> {
     inputs.validate()?;
-    let xr = inputs.exchange_rate_wad.raw();
-    let rate_time = math::mul(inputs.premium_apr.raw(), U256::from(inputs.elapsed_s))
-        .map_err(SrusdsError::overflow("elapsed_s"))?;
-    let year_wad = math::mul(WAD, U256::from(SECONDS_PER_YEAR))
-        .map_err(SrusdsError::overflow("premium_apr"))?;
-    let raise = math::mul_div_floor(xr, rate_time, year_wad)
+    // The formulas live in `laniakea_units::srusds`, shared with the on-chain Holding System.
+    let xr = inputs.exchange_rate_wad;
+    let target = rate::premium_target(xr, inputs.premium_apr, inputs.elapsed_s)
         .map_err(SrusdsError::overflow("exchange_rate_wad"))?;
-    let target = math::add(xr, raise).map_err(SrusdsError::overflow("exchange_rate_wad"))?;
-
-    let supply = inputs.srusds_supply_wad.raw();
-    let holding = inputs.holding_susds_wad.raw();
-    let backing_cap = if supply.is_zero() {
-        None
-    } else {
-        Some(
-            math::mul_div_floor(holding, WAD, supply)
-                .map_err(SrusdsError::overflow("holding_susds_wad"))?,
-        )
-    };
-    let (raised, raise_bound) = match backing_cap {
-        Some(cap) if target > cap => (xr.max(cap), RaiseBound::HoldingBacking),
-        _ => (target, RaiseBound::PremiumApr),
-    };
+    let supply = inputs.srusds_supply_wad;
+    let holding = inputs.holding_susds_wad;
+    let backing_cap =
+        rate::backing_cap(holding, supply).map_err(SrusdsError::overflow("holding_susds_wad"))?;
+    let (raised, raise_bound) = rate::raise_within_backing(xr, target, backing_cap);
 
     let (after, haircut) = match &inputs.haircut {
         None => (raised, None),
         Some(h) => {
-            // fraction ≤ 1e18 was validated, so the subtraction cannot underflow.
-            let keep = WAD - h.fraction_wad.raw();
-            let after = math::mul_div_floor(raised, keep, WAD)
+            // fraction ≤ 1e18 was validated, so the haircut cannot underflow.
+            let after = rate::apply_haircut(raised, h.fraction_wad)
                 .map_err(SrusdsError::overflow("exchange_rate_wad"))?;
             (
                 after,
                 Some(AppliedHaircut {
                     fraction_wad: h.fraction_wad,
                     reason: h.reason.clone(),
-                    decrease_wad: Wad::from_raw(raised - after),
+                    decrease_wad: Wad::from_raw(raised.raw() - after.raw()),
                 }),
             )
         }
@@ -566,12 +544,12 @@ pub fn exchange_rate_step(inputs: &ExchangeRateInputs) -> Result<ExchangeRateSte
 
     Ok(ExchangeRateStep {
         inputs: inputs.clone(),
-        premium_target_wad: Wad::from_raw(target),
-        backing_cap_wad: backing_cap.map(Wad::from_raw),
-        raised_wad: Wad::from_raw(raised),
+        premium_target_wad: target,
+        backing_cap_wad: backing_cap,
+        raised_wad: raised,
         raise_bound,
         haircut,
-        exchange_rate_after_wad: Wad::from_raw(after),
-        backed_after: product_le(after, supply, holding, WAD),
+        exchange_rate_after_wad: after,
+        backed_after: rate::is_backed(after, supply, holding),
     })
 }

@@ -66,6 +66,14 @@ pub enum Rejection {
         author: Address,
         role: Role,
     },
+    #[error("record {id}: dated {created_at}, before the grant ({granted_at}) that authorises {author} as {role}")]
+    BeforeAuthorisation {
+        id: B256,
+        author: Address,
+        role: Role,
+        created_at: Timestamp,
+        granted_at: Timestamp,
+    },
     #[error("record {id}: role {role} may not write {kind} records (allowed: {})", allowed_list(*role))]
     WrongRole { id: B256, role: Role, kind: Kind },
     #[error("record {id}: the Synome has no genesis yet; the first record must be the Core Council's genesis")]
@@ -126,6 +134,20 @@ pub enum Rejection {
     ZeroForgiveness { id: B256 },
     #[error("record {id}: supersedes forgiveness {superseded}, which forgives another penalty (a forgiveness may replace only one of the same penalty)")]
     SupersedesOtherPenalty { id: B256, superseded: B256 },
+    #[error("record {id}: supersedes {superseded}, a {found} record; a correction has the kind of the record it corrects ({kind})")]
+    SupersedesOtherKind {
+        id: B256,
+        superseded: B256,
+        kind: Kind,
+        found: Kind,
+    },
+    #[error("record {id}: about '{subject}', supersedes {superseded}, which is about '{found}'; a correction has the subject of the record it corrects")]
+    SupersedesOtherSubject {
+        id: B256,
+        superseded: B256,
+        subject: String,
+        found: String,
+    },
     #[error("record {id}: checkpoint says {position} records precede it, but {actual} do")]
     CheckpointMismatch {
         id: B256,
@@ -180,6 +202,7 @@ impl Rejection {
             UnknownSigner { .. } => "synome/unknown-signer",
             RoleNotHeld { .. } => "synome/role-not-held",
             WrongRole { .. } => "synome/wrong-role",
+            BeforeAuthorisation { .. } => "synome/before-authorisation",
             NoGenesis { .. } => "synome/no-genesis",
             GenesisExists { .. } => "synome/genesis-exists",
             BadGenesis { .. } => "synome/bad-genesis",
@@ -194,6 +217,8 @@ impl Rejection {
             ForgivenessExceedsPenalty { .. } => "synome/forgiveness-exceeds-penalty",
             ZeroForgiveness { .. } => "synome/zero-forgiveness",
             SupersedesOtherPenalty { .. } => "synome/supersedes-other-penalty",
+            SupersedesOtherKind { .. } => "synome/supersedes-other-kind",
+            SupersedesOtherSubject { .. } => "synome/supersedes-other-subject",
             CheckpointMismatch { .. } => "synome/checkpoint-mismatch",
             DemoKeyInRealSynome { .. } => "synome/demo-key-in-real-synome",
             RealKeyInDemoSynome { .. } => "synome/real-key-in-demo-synome",
@@ -220,6 +245,7 @@ impl Rejection {
             | UnknownSigner { id, .. }
             | RoleNotHeld { id, .. }
             | WrongRole { id, .. }
+            | BeforeAuthorisation { id, .. }
             | NoGenesis { id }
             | GenesisExists { id }
             | BadGenesis { id }
@@ -234,6 +260,8 @@ impl Rejection {
             | ForgivenessExceedsPenalty { id, .. }
             | ZeroForgiveness { id }
             | SupersedesOtherPenalty { id, .. }
+            | SupersedesOtherKind { id, .. }
+            | SupersedesOtherSubject { id, .. }
             | CheckpointMismatch { id, .. }
             | DemoKeyInRealSynome { id, .. }
             | RealKeyInDemoSynome { id, .. }

@@ -7,7 +7,9 @@
 //!   payload fits its kind's schema and agrees with the columns it duplicates, the record names
 //!   this Synome (its genesis), links to the store's head (`store_prev`) and to its author's
 //!   head (`prev`), the author holds the role and the role may write the kind, `created_at`
-//!   does not go backwards per author, references exist, forgiveness stays within the penalty,
+//!   does not go backwards per author nor precede the grant authorising the author's role,
+//!   references exist, a correction keeps the kind and subject of what it supersedes (so
+//!   `latest` never returns a superseded record), forgiveness stays within the penalty,
 //!   checkpoints pin the true position, demo and real keys stay apart — and stores all of the
 //!   batch or none of it.
 //! - Appends are idempotent by *fact* (content without chain links): a record whose fact is
@@ -30,7 +32,8 @@ use laniakea_units::EpochId;
 use laniakea_units::{Timestamp, Wad};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -49,19 +52,22 @@ pub struct AuthState {
     pub council: Option<Address>,
     /// The council key's demo label if this is a DEMO Synome.
     pub demo_key: Option<String>,
-    pub roles: BTreeSet<(Address, Role)>,
+    /// The roles held, each with the `created_at` of the grant that authorises it (the first
+    /// grant since the role was last not held). The Council's authorisation is the genesis:
+    /// its own author chain keeps its records from being dated before it.
+    pub roles: BTreeMap<(Address, Role), Timestamp>,
 }
 
 impl AuthState {
     pub fn holds(&self, who: Address, role: Role) -> bool {
         match role {
             Role::CoreCouncil => self.council == Some(who),
-            r => self.roles.contains(&(who, r)),
+            r => self.roles.contains_key(&(who, r)),
         }
     }
 
     fn holds_any(&self, who: Address) -> bool {
-        self.council == Some(who) || self.roles.iter().any(|(a, _)| *a == who)
+        self.council == Some(who) || self.roles.keys().any(|(a, _)| *a == who)
     }
 
     pub fn is_demo(&self) -> bool {
@@ -169,6 +175,19 @@ impl AuthState {
                 kind: c.kind,
             });
         }
+        // A record may not be dated before the grant that authorises its author in its role
+        // (dated exactly at the grant is fine).
+        if let Some(granted_at) = self.roles.get(&(c.author, c.role)).copied() {
+            if c.created_at < granted_at {
+                return Err(Rejection::BeforeAuthorisation {
+                    id,
+                    author: c.author,
+                    role: c.role,
+                    created_at: c.created_at,
+                    granted_at,
+                });
+            }
+        }
         if matches!(c.kind, Kind::RoleGrant | Kind::RoleRevoke) {
             let rc: payload::RoleChange =
                 serde_json::from_value(c.payload.clone()).map_err(payload_err)?;
@@ -195,7 +214,11 @@ impl AuthState {
             Kind::RoleGrant | Kind::RoleRevoke => {
                 if let Ok(rc) = serde_json::from_value::<payload::RoleChange>(c.payload.clone()) {
                     if c.kind == Kind::RoleGrant {
-                        self.roles.insert((rc.address, rc.role));
+                        // A grant of a role already held changes nothing: the first grant
+                        // still authorises it.
+                        self.roles
+                            .entry((rc.address, rc.role))
+                            .or_insert(c.created_at);
                     } else {
                         self.roles.remove(&(rc.address, rc.role));
                     }
@@ -294,14 +317,14 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
     })
 }
 
-/// References a record makes to others (supersedes: same kind; forgiveness → penalty event).
-fn references(c: &Content) -> Vec<(B256, Kind)> {
+/// Records a record references (the one it supersedes; a forgiveness's penalty event).
+fn references(c: &Content) -> Vec<B256> {
     let mut v = Vec::new();
     if let Some(s) = c.supersedes {
-        v.push((s, c.kind));
+        v.push(s);
     }
     if let Some(f) = forgiveness_of(c) {
-        v.push((f.penalty, Kind::PenaltyEvent));
+        v.push(f.penalty);
     }
     v
 }
@@ -338,12 +361,28 @@ struct Replay {
     head: Option<(i64, B256)>,
     /// Author → (last id, last created_at); `None` = known to have written nothing.
     authors: HashMap<Address, Option<(B256, Timestamp)>>,
-    kinds: HashMap<B256, Kind>,
+    /// Known records' kind and subject (subjects interned in `subjects`: one allocation per
+    /// distinct subject, however many records).
+    kinds: HashMap<B256, (Kind, Arc<str>)>,
+    subjects: HashSet<Arc<str>>,
     penalties: HashMap<B256, Penalty>,
     forgiven: HashMap<B256, Forgiven>,
 }
 
 impl Replay {
+    /// Records that record `id` of `kind` about `subject` precedes what is checked next.
+    fn know(&mut self, id: B256, kind: Kind, subject: &str) {
+        let subject = match self.subjects.get(subject) {
+            Some(s) => s.clone(),
+            None => {
+                let s: Arc<str> = Arc::from(subject);
+                self.subjects.insert(s.clone());
+                s
+            }
+        };
+        self.kinds.insert(id, (kind, subject));
+    }
+
     /// The rules that depend on what precedes the record. Assumes `check_sealed` passed.
     fn check(&self, r: &SignedRecord) -> Result<(), Rejection> {
         let id = r.id;
@@ -377,22 +416,56 @@ impl Replay {
                 });
             }
         }
-        for (reference, want) in references(c) {
-            match self.kinds.get(&reference) {
-                None => return Err(Rejection::MissingReference { id, reference }),
-                Some(k) if *k != want => {
+        // A correction keeps the kind and the subject of the record it corrects, so the
+        // newest record of a kind for a subject is never one a stored correction superseded.
+        let superseded = match c.supersedes {
+            None => None,
+            Some(s) => match self.kinds.get(&s) {
+                None => {
+                    return Err(Rejection::MissingReference { id, reference: s });
+                }
+                Some((found, _)) if *found != c.kind => {
+                    return Err(Rejection::SupersedesOtherKind {
+                        id,
+                        superseded: s,
+                        kind: c.kind,
+                        found: *found,
+                    });
+                }
+                Some((_, subject)) => Some((s, subject)),
+            },
+        };
+        if let Some(f) = forgiveness_of(c) {
+            match self.kinds.get(&f.penalty) {
+                None => {
+                    return Err(Rejection::MissingReference {
+                        id,
+                        reference: f.penalty,
+                    })
+                }
+                Some((found, _)) if *found != Kind::PenaltyEvent => {
                     return Err(Rejection::WrongReferenceKind {
                         id,
-                        reference,
-                        found: *k,
-                        want,
+                        reference: f.penalty,
+                        found: *found,
+                        want: Kind::PenaltyEvent,
                     })
                 }
                 _ => {}
             }
-        }
-        if let Some(f) = forgiveness_of(c) {
+            // (A forgiveness superseding one about another subject supersedes one of another
+            // penalty: refused here, with that more specific code.)
             self.check_forgiveness(id, c, &f)?;
+        }
+        if let Some((s, subject)) = superseded {
+            if **subject != *c.subject {
+                return Err(Rejection::SupersedesOtherSubject {
+                    id,
+                    superseded: s,
+                    subject: c.subject.clone(),
+                    found: subject.to_string(),
+                });
+            }
         }
         if c.kind == Kind::Checkpoint {
             if let Ok(cp) = serde_json::from_value::<payload::Checkpoint>(c.payload.clone()) {
@@ -482,7 +555,7 @@ impl Replay {
         self.auth.apply(r.id, c);
         self.head = Some((seq, r.id));
         self.authors.insert(c.author, Some((r.id, c.created_at)));
-        self.kinds.insert(r.id, c.kind);
+        self.know(r.id, c.kind, &c.subject);
         if c.kind == Kind::PenaltyEvent {
             if let Ok(p) = serde_json::from_value::<payload::PenaltyEvent>(c.payload.clone()) {
                 self.penalties.insert(
@@ -946,7 +1019,7 @@ impl<S: Store> Synome<S> {
             let h = tx.author_head(c.author)?;
             e.insert(h.map(|(id, t)| (id, Timestamp(t.max(0) as u64))));
         }
-        for (reference, _) in references(c) {
+        for reference in references(c) {
             if st.kinds.contains_key(&reference) {
                 continue;
             }
@@ -954,7 +1027,7 @@ impl<S: Store> Synome<S> {
                 continue;
             };
             let rec = row.decode()?;
-            st.kinds.insert(rec.id, rec.content.kind);
+            st.know(rec.id, rec.content.kind, &rec.content.subject);
             if rec.content.kind == Kind::PenaltyEvent && !st.penalties.contains_key(&rec.id) {
                 let Ok(p) =
                     serde_json::from_value::<payload::PenaltyEvent>(rec.content.payload.clone())
@@ -997,7 +1070,7 @@ impl<S: Store> Synome<S> {
                     },
                 );
                 for (id, g) in local {
-                    st.kinds.insert(id, Kind::Forgiveness);
+                    st.know(id, Kind::Forgiveness, &rec.content.subject);
                     st.forgiven.entry(id).or_insert(g);
                 }
             }
@@ -1255,7 +1328,9 @@ impl<S: Store> Synome<S> {
         report.head = st.head.map(|(s, id)| (s, id.to_string()));
         report.missing_anchors = anchors
             .iter()
-            .filter(|a| !(ids.contains(*a) && st.kinds.get(*a) == Some(&Kind::Checkpoint)))
+            .filter(|a| {
+                !(ids.contains(*a) && st.kinds.get(*a).map(|k| k.0) == Some(Kind::Checkpoint))
+            })
             .map(|a| a.to_string())
             .collect();
         Ok(report)

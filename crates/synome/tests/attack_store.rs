@@ -787,7 +787,7 @@ attack!(
     }
 );
 
-// ---- design questions (ignored: they need a decision, not a patch) -----------------------------
+// ---- decided: a correction keeps its subject and kind ------------------------------------------
 
 fn statement(prime: &str, at: u64) -> Draft {
     Draft::new(
@@ -801,8 +801,12 @@ fn statement(prime: &str, at: u64) -> Draft {
     .epoch(ep("2026-01-05"))
 }
 
+/// The next free position of the store, as SQL text (for rows written around `append`).
+fn next_seq(db: &mut Db) -> String {
+    (db.store().count().unwrap() + 1).to_string()
+}
+
 attack!(
-    #[ignore = "design question: supersedes may cross subjects; latest() of the old subject still returns the superseded record"]
     a_correction_names_the_subject_it_corrects,
     |b: &common::Backend| {
         let mut db = b.synome();
@@ -818,41 +822,299 @@ attack!(
             out.is_err(),
             "a grove statement superseded the spark one: {out:?}"
         );
+        let e = rejection(out);
+        assert_eq!(e.code(), "synome/supersedes-other-subject", "{e:?}");
+        // Within one batch too: the correction of a record written in the same batch.
+        let mut tip = db.tip().unwrap();
+        let first = w
+            .operator
+            .seal_one(&mut tip, statement("spark", 12))
+            .unwrap();
+        let cross = w
+            .operator
+            .seal_one(&mut tip, statement("grove", 13).supersedes(first.id))
+            .unwrap();
+        let n = db.store().count().unwrap();
+        let e = match db.append_batch(&[first, cross]) {
+            Err(SynomeError::Rejected(x)) => x,
+            other => panic!("expected a rejection, got {other:?}"),
+        };
+        assert_eq!(e.code(), "synome/supersedes-other-subject", "{e:?}");
+        assert_eq!(
+            db.store().count().unwrap(),
+            n,
+            "nothing of the batch stored"
+        );
+        // What the spark statement says is still what is in force for spark.
+        let latest = db
+            .latest(Kind::SettlementStatement, "prime:spark")
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.id, spark.id);
+        assert!(db.verify(&[]).unwrap().is_ok());
     }
 );
 
 attack!(
-    #[ignore = "design question: created_at is ordered per author only; a record may be dated before the grant that authorises it"]
+    a_correction_keeps_the_kind_it_corrects,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let r = put(&mut db, &w.operator, receipt("r", 10));
+        // Same author, same subject, another kind.
+        let s = seal(
+            &mut db,
+            &w.operator,
+            statement("spark", 11).supersedes(r.id),
+        );
+        let e = rejection(db.append(&s));
+        assert_eq!(e.code(), "synome/supersedes-other-kind", "{e:?}");
+        assert!(
+            matches!(
+                e,
+                Rejection::SupersedesOtherKind {
+                    kind: Kind::SettlementStatement,
+                    found: Kind::PaymentReceipt,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(db.verify(&[]).unwrap().is_ok());
+    }
+);
+
+attack!(
+    verify_names_a_correction_of_another_subject_or_kind,
+    |b: &common::Backend| {
+        for (other_subject, code) in [
+            (true, "synome/supersedes-other-subject"),
+            (false, "synome/supersedes-other-kind"),
+        ] {
+            let b = match b {
+                common::Backend::Sqlite(..) => common::sqlite(),
+                common::Backend::Postgres(..) => pg(&format!("verify_names_a_correction_{code}"))
+                    .expect("a PostgreSQL run has DATABASE_URL"),
+            };
+            let mut db = b.synome();
+            let w = world(&mut db);
+            let spark = put(&mut db, &w.operator, statement("spark", 10));
+            let bad = if other_subject {
+                statement("grove", 11).supersedes(spark.id)
+            } else {
+                receipt("r", 11).supersedes(spark.id)
+            };
+            // Signed by the operator at the true head, written around `append`.
+            let bad = seal(&mut db, &w.operator, bad);
+            b.exec(&insert_sql(&raw(&bad), &next_seq(&mut db)));
+            let rep = b.synome().verify(&[]).unwrap();
+            let first = rep.first_bad.expect("verify accepted the correction");
+            assert_eq!(
+                (first.id.as_str(), first.code.as_str()),
+                (bad.id.to_string().as_str(), code)
+            );
+        }
+    }
+);
+
+attack!(
+    latest_never_returns_a_superseded_record,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let latest = |db: &mut Db| {
+            db.latest(Kind::SettlementStatement, "prime:spark")
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let s1 = put(&mut db, &w.operator, statement("spark", 10));
+        let s2 = put(&mut db, &w.operator, statement("spark", 11));
+        assert_eq!(latest(&mut db), s2.id);
+        // A correction of the newest record replaces it as the latest…
+        let c2 = put(
+            &mut db,
+            &w.operator,
+            statement("spark", 12).supersedes(s2.id),
+        );
+        assert_eq!(latest(&mut db), c2.id);
+        // …and a correction of an older one is itself the newest record (never the one it
+        // superseded).
+        let c1 = put(
+            &mut db,
+            &w.operator,
+            statement("spark", 13).supersedes(s1.id),
+        );
+        assert_eq!(latest(&mut db), c1.id);
+        // A statement about another Prime cannot take the place of spark's.
+        put(&mut db, &w.operator, statement("grove", 14));
+        assert_eq!(latest(&mut db), c1.id);
+        // The history keeps every record, superseded ones included, oldest first; each
+        // correction names what it corrects.
+        let h: Vec<_> = db
+            .history("prime:spark")
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.content.supersedes))
+            .collect();
+        assert_eq!(
+            h,
+            vec![
+                (s1.id, None),
+                (s2.id, None),
+                (c2.id, Some(s2.id)),
+                (c1.id, Some(s1.id))
+            ]
+        );
+        assert!(db.verify(&[]).unwrap().is_ok());
+    }
+);
+
+// ---- decided: a record is not dated before its authorisation ------------------------------------
+
+fn grant(db: &mut Db, w: &World, who: &Writer, role: &str, at: u64) {
+    db.write(
+        &w.council,
+        vec![role_change(
+            Kind::RoleGrant,
+            role,
+            who,
+            at,
+            Provenance::GovernanceDirected,
+        )],
+    )
+    .unwrap();
+}
+
+/// Seals `d` at the current heads and expects `append` to refuse it.
+fn refused(db: &mut Db, w: &Writer, d: Draft) -> Rejection {
+    let r = seal(db, w, d);
+    rejection(db.append(&r))
+}
+
+fn report(at: u64) -> Draft {
+    Draft::new(
+        Kind::VerificationReport,
+        "global",
+        t(at),
+        Provenance::SystemDerived,
+        json!({"findings": []}),
+    )
+}
+
+attack!(
     a_record_is_not_dated_before_its_authorisation,
     |b: &common::Backend| {
         let mut db = b.synome();
         let w = world(&mut db);
         let checker = demo("checker", Role::Checker);
-        db.write(
-            &w.council,
-            vec![role_change(
-                Kind::RoleGrant,
-                "checker",
-                &checker,
-                100,
-                Provenance::GovernanceDirected,
-            )],
-        )
-        .unwrap();
-        let report = Draft::new(
-            Kind::VerificationReport,
-            "global",
-            t(50),
-            Provenance::SystemDerived,
-            json!({"findings": []}),
-        );
+        grant(&mut db, &w, &checker, "checker", 100);
+        let n = db.store().count().unwrap();
         let out = db.write(
             &Writer::new(checker.signer.clone(), Role::Checker),
-            vec![report],
+            vec![report(50)],
         );
         assert!(
             out.is_err(),
             "a report dated before its author's grant was stored: {out:?}"
         );
+        let e = match out {
+            Err(SynomeError::Rejected(x)) => x,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(e.code(), "synome/before-authorisation", "{e:?}");
+        assert!(
+            matches!(e, Rejection::BeforeAuthorisation { created_at, granted_at, role: Role::Checker, .. }
+                if created_at == t(50) && granted_at == t(100)),
+            "{e:?}"
+        );
+        assert_eq!(db.store().count().unwrap(), n, "nothing stored");
+    }
+);
+
+attack!(
+    a_record_dated_at_its_grant_passes_one_second_earlier_fails,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let checker = demo("checker", Role::Checker);
+        grant(&mut db, &w, &checker, "checker", 100);
+        let early = seal(&mut db, &checker, report(99));
+        let e = rejection(db.append(&early));
+        assert_eq!(e.code(), "synome/before-authorisation", "{e:?}");
+        let at = seal(&mut db, &checker, report(100));
+        assert!(matches!(db.append(&at).unwrap(), Appended::Stored { .. }));
+        // The operator, granted at t(1) in `world`, likewise.
+        let e = refused(&mut db, &w.operator, receipt("r0", 0));
+        assert_eq!(e.code(), "synome/before-authorisation", "{e:?}");
+        put(&mut db, &w.operator, receipt("r1", 1));
+        assert!(db.verify(&[]).unwrap().is_ok());
+    }
+);
+
+attack!(
+    verify_names_a_record_dated_before_its_authorisation,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let checker = demo("checker", Role::Checker);
+        grant(&mut db, &w, &checker, "checker", 100);
+        // Signed by the checker at the true head, written around `append`.
+        let early = seal(&mut db, &checker, report(99));
+        let seq = next_seq(&mut db);
+        b.exec(&insert_sql(&raw(&early), &seq));
+        let rep = b.synome().verify(&[]).unwrap();
+        let bad = rep
+            .first_bad
+            .expect("verify accepted a report dated before its grant");
+        assert_eq!(
+            (bad.seq.to_string(), bad.id, bad.code.as_str()),
+            (seq, early.id.to_string(), "synome/before-authorisation")
+        );
+    }
+);
+
+attack!(
+    revocation_and_regrant_bound_the_dates_a_role_may_write,
+    |b: &common::Backend| {
+        let mut db = b.synome();
+        let w = world(&mut db);
+        let checker = demo("checker", Role::Checker);
+        grant(&mut db, &w, &checker, "checker", 100);
+        put(&mut db, &checker, report(100));
+        // A second grant while the role is held changes nothing: the first still authorises.
+        grant(&mut db, &w, &checker, "checker", 120);
+        put(&mut db, &checker, report(110));
+        db.write(
+            &w.council,
+            vec![role_change(
+                Kind::RoleRevoke,
+                "checker",
+                &checker,
+                200,
+                Provenance::GovernanceDirected,
+            )],
+        )
+        .unwrap();
+        // After the revocation, nothing: dated at it, after it, or back inside the held time.
+        for at in [200, 250, 150] {
+            let e = refused(&mut db, &checker, report(at));
+            // (The checker holds no role any more: an unknown signer.)
+            assert!(
+                matches!(
+                    e,
+                    Rejection::RoleNotHeld { .. } | Rejection::UnknownSigner { .. }
+                ),
+                "dated {at}: {e:?}"
+            );
+        }
+        // Re-granted at 300: authorised from 300 on, not over the revoked gap.
+        grant(&mut db, &w, &checker, "checker", 300);
+        for at in [250, 299] {
+            let e = refused(&mut db, &checker, report(at));
+            assert_eq!(e.code(), "synome/before-authorisation", "dated {at}: {e:?}");
+        }
+        put(&mut db, &checker, report(300));
+        assert!(db.verify(&[]).unwrap().is_ok());
     }
 );

@@ -9,6 +9,7 @@ pub mod decimal;
 pub mod fixed;
 pub mod human;
 pub mod math;
+pub mod srusds;
 pub mod time;
 
 pub use alloy_primitives::{Address, B256, U256};

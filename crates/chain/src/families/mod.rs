@@ -572,5 +572,7 @@ registry! {
     beam_state::BeamState,
     configurator::Configurator,
     // ---- slot: LCTS queues, Holding System — digest tags 30–39 ----
+    holding_system::HoldingSystem,
+    lcts_queue::LctsQueue,
     // ---- slot: next work stream — digest tags 40–49 ----
 }
