@@ -86,6 +86,27 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The Processing Window runbook of an epoch: each step (lock, compute, post, pay, verify,
+    /// settle, report) with owner, deadline and status derived from the Synome (see
+    /// docs/operators.md). Prints a table, or JSON with --json.
+    Runbook {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The epoch (YYYY-MM-DD).
+        #[arg(long)]
+        epoch: String,
+        /// The chain time to report the status at (RFC 3339 UTC or Unix seconds).
+        #[arg(long)]
+        at: String,
+        /// The deployment's start (RFC 3339 UTC or Unix seconds): the first epoch's window start.
+        #[arg(long)]
+        deployment_start: String,
+        /// A Prime expected to settle (repeatable).
+        #[arg(long = "prime", required = true)]
+        primes: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a transaction script, then list a Configurator scope: every rate limit of each PAU
     /// (headroom, init, last raise, earliest next raise) and the timelock queue.
     Limits {
@@ -658,8 +679,47 @@ fn output_failed(e: std::io::Error) -> ! {
     std::process::exit(1);
 }
 
+/// `laniakea runbook`: the epoch's Processing Window steps and their status.
+fn run_runbook(
+    store: &StoreArgs,
+    epoch: &str,
+    at: &str,
+    deployment_start: &str,
+    primes: &[String],
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let time = |flag: &str, v: &str| -> anyhow::Result<laniakea_units::Timestamp> {
+        match v.parse::<u64>() {
+            Ok(s) => Ok(laniakea_units::Timestamp(s)),
+            Err(_) => laniakea_units::time::parse_rfc3339(v)
+                .map_err(|e| anyhow::anyhow!("invalid {flag} '{v}': {e}")),
+        }
+    };
+    let epoch = parse_epoch(epoch)?;
+    let at = time("--at", at)?;
+    let start = time("--deployment-start", deployment_start)?;
+    let mut syn = laniakea_synome::Synome::new(open_store(store)?);
+    let rb = laniakea_operators::runbook::runbook(&mut syn, start, primes, epoch, at)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&rb)?)
+    } else {
+        laniakea_operators::runbook::render(&rb)
+    };
+    out!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
+        Cmd::Runbook {
+            store,
+            epoch,
+            at,
+            deployment_start,
+            primes,
+            json,
+        } => run_runbook(&store, &epoch, &at, &deployment_start, &primes, json),
         Cmd::Exec { script, check } => {
             let text = std::fs::read_to_string(&script)
                 .with_context(|| format!("cannot read script {}", script.display()))?;

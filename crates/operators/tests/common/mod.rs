@@ -1,0 +1,370 @@
+//! Shared fixture: a small system — a Generator-style PAU and three Primes on legacy ilks
+//! (`ALLOCATOR-<PRIME>-A`), each with its own PAU — deployed by a transaction script at
+//! 2026-01-01 00:00 UTC, plus a DEMO Synome on SQLite in a temp dir with the Core Council,
+//! operator, govops, checker and reporter keys.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use alloy_primitives::Address;
+use laniakea_chain::call::*;
+use laniakea_chain::{script, Chain, Engine, Receipt};
+use laniakea_synome::sqlite::SqliteStore;
+use laniakea_synome::{Draft, Kind, Provenance, Role, Signer, Synome, Writer};
+use laniakea_units::{EpochId, Timestamp, Wad, U256, WAD};
+use serde_json::json;
+
+pub const START: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+pub const PRIMES: [&str; 3] = ["spark", "grove", "keel"];
+
+pub fn setup_script() -> String {
+    setup_script_for(&PRIMES)
+}
+
+/// The setup script for any list of Primes (each `ALLOCATOR-<NAME>-A`).
+pub fn setup_script_for(primes: &[&str]) -> String {
+    let mut l: Vec<String> = Vec::new();
+    let mut accounts = vec!["admin", "relayer", "freezer", "vow", "surplus", "stranger"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    for p in primes {
+        accounts.push(format!("{p}_relayer"));
+    }
+    l.push(json!({ "accounts": accounts }).to_string());
+    l.push(format!(r#"{{"at": {START}, "from": "admin", "deploy": {{"kind": "erc20", "symbol": "USDS"}}, "as": "usds"}}"#));
+    for s in [
+        r#"{"from": "admin", "deploy": {"kind": "vat"}, "as": "vat"}"#,
+        r#"{"from": "admin", "deploy": {"kind": "jug", "vat": "@vat", "vow": "@vow"}, "as": "jug"}"#,
+        r#"{"from": "admin", "deploy": {"kind": "join", "vat": "@vat", "usds": "@usds"}, "as": "join"}"#,
+        r#"{"from": "admin", "to": "usds", "fn": "rely", "args": {"usr": "@join"}}"#,
+        r#"{"from": "admin", "to": "vat", "fn": "rely", "args": {"usr": "@jug"}}"#,
+        r#"{"from": "admin", "deploy": {"kind": "savings", "symbol": "sUSDS", "usds": "@usds", "join": "@join", "vow": "@vow"}, "as": "susds"}"#,
+        r#"{"from": "admin", "to": "vat", "fn": "rely", "args": {"usr": "@susds"}}"#,
+        r#"{"from": "admin", "to": "vat", "fn": "fileLine", "args": {"data": "100000000000"}}"#,
+    ] {
+        l.push(s.to_string());
+    }
+    let mut pau = |name: &str, ilk: &str, relayer: &str| {
+        for s in [
+            format!(
+                r#"{{"from": "admin", "to": "vat", "fn": "init", "args": {{"ilk": "{ilk}"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "vat", "fn": "fileIlkLine", "args": {{"ilk": "{ilk}", "data": "10000000000"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "vat", "fn": "fileSpot", "args": {{"ilk": "{ilk}", "data": "1"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "jug", "fn": "init", "args": {{"ilk": "{ilk}"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "deploy": {{"kind": "ilk-vault", "ilk": "{ilk}", "jug": "@jug", "join": "@join", "usds": "@usds"}}, "as": "{name}_vault"}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "deploy": {{"kind": "rate-limits"}}, "as": "{name}_rl"}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "deploy": {{"kind": "alm-proxy"}}, "as": "{name}_proxy"}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "deploy": {{"kind": "controller", "proxy": "@{name}_proxy", "rate_limits": "@{name}_rl", "ilk_vault": "@{name}_vault"}}, "as": "{name}_ctrl"}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_proxy", "fn": "grantRole", "args": {{"role": "CONTROLLER", "account": "@{name}_ctrl"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_rl", "fn": "grantRole", "args": {{"role": "CONTROLLER", "account": "@{name}_ctrl"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_vault", "fn": "rely", "args": {{"usr": "@{name}_proxy"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_vault.buffer", "fn": "approve", "args": {{"asset": "@usds", "spender": "@{name}_proxy", "amount": "max"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_ctrl", "fn": "grantRole", "args": {{"role": "RELAYER", "account": "@{relayer}"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_ctrl", "fn": "grantRole", "args": {{"role": "FREEZER", "account": "@freezer"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": "LIMIT_USDS_MINT"}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_4626_DEPOSIT", "address": "@susds"}}}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_4626_WITHDRAW", "address": "@susds"}}}}}}"#
+            ),
+            format!(
+                r#"{{"from": "admin", "to": "{name}_ctrl", "fn": "setMaxExchangeRate", "args": {{"vault": "@susds", "shares": "1", "max_expected_assets": "2"}}}}"#
+            ),
+        ] {
+            l.push(s);
+        }
+    };
+    pau("gen", "GEN-USDS-A", "relayer");
+    for p in primes {
+        pau(
+            p,
+            &format!("ALLOCATOR-{}-A", p.to_uppercase()),
+            &format!("{p}_relayer"),
+        );
+    }
+    for p in primes {
+        // Prime → Generator payments and Generator → Prime payments/distributions.
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@gen_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
+        l.push(format!(r#"{{"from": "admin", "to": "gen_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@{p}_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
+        // Deployment of funds outside the PAU (an external strategy).
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@stranger"}}}}}}"#));
+    }
+    l.join("\n")
+}
+
+pub struct Sys {
+    pub e: Engine,
+    pub s: script::Script,
+    pub primes: Vec<String>,
+}
+
+pub fn wad(x: u64) -> Wad {
+    Wad::from_raw(U256::from(x) * WAD)
+}
+
+pub fn at(rfc: &str) -> Timestamp {
+    laniakea_units::time::parse_rfc3339(rfc).unwrap()
+}
+
+impl Sys {
+    pub fn new() -> Sys {
+        Sys::with_primes(&PRIMES)
+    }
+    pub fn with_primes(primes: &[&str]) -> Sys {
+        let s = script::parse(&setup_script_for(primes)).expect("setup parses");
+        let mut e = Engine::new(s.genesis());
+        e.set_check_invariants(true);
+        let out = s.run_on(&mut e);
+        for l in &out.lines {
+            assert_eq!(l["status"], "ok", "setup line failed: {l}");
+        }
+        Sys {
+            e,
+            s,
+            primes: primes.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+    pub fn a(&self, name: &str) -> Address {
+        self.s
+            .address(name)
+            .unwrap_or_else(|| panic!("no name {name}"))
+    }
+    pub fn tx(&self, from: &str, at: Timestamp, call: Call) -> Tx {
+        Tx {
+            from: self.a(from),
+            at,
+            call,
+        }
+    }
+    pub fn ctrl(&self, pau: &str, c: ControllerCall) -> Call {
+        Call::Controller(self.a(&format!("{pau}_ctrl")), c)
+    }
+    /// Submits and requires success.
+    pub fn run(&mut self, tx: Tx) -> Receipt {
+        let r = self.e.submit(tx.clone()).unwrap();
+        assert!(r.is_ok(), "{tx:?} reverted: {:?}", r.outcome);
+        r
+    }
+    pub fn relayer(p: &str) -> String {
+        if p == "gen" {
+            "relayer".into()
+        } else {
+            format!("{p}_relayer")
+        }
+    }
+    /// The Prime draws `amount` of legacy-ilk debt into its ALMProxy.
+    pub fn draw(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::MintUsds { amount }),
+        );
+        self.run(tx);
+    }
+    pub fn wipe(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::BurnUsds { amount }),
+        );
+        self.run(tx);
+    }
+    pub fn deposit_susds(&mut self, p: &str, t: Timestamp, assets: Wad) {
+        let vault = self.a("susds");
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(
+                p,
+                ControllerCall::Deposit4626 {
+                    vault,
+                    assets,
+                    min_shares_out: Wad::ZERO,
+                },
+            ),
+        );
+        self.run(tx);
+    }
+    /// A payment Prime → Generator (USDS from the Prime's ALMProxy to the Generator's).
+    pub fn pay_generator_tx(&self, p: &str, t: Timestamp, amount: Wad) -> Tx {
+        let asset = self.a("usds");
+        let to = self.a("gen_proxy");
+        self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::TransferAsset { asset, to, amount }),
+        )
+    }
+}
+
+pub struct Db {
+    pub dir: tempfile::TempDir,
+    pub path: String,
+    pub syn: Synome<SqliteStore>,
+    pub council: Writer,
+    pub operator: Writer,
+    pub govops: Writer,
+    pub checker: Writer,
+    pub reporter: Writer,
+}
+
+fn demo(label: &str, role: Role) -> Writer {
+    Writer::new(Signer::demo(label), role)
+}
+
+impl Db {
+    pub fn new() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synome.db").to_str().unwrap().to_string();
+        SqliteStore::create(&path).unwrap();
+        let mut syn = Synome::new(SqliteStore::open(&path).unwrap());
+        let council = demo("core-council", Role::CoreCouncil);
+        let operator = demo("settlement-operator", Role::Operator);
+        let govops = demo("govops", Role::GovOps);
+        let checker = demo("lpla-checker", Role::Checker);
+        let reporter = demo("lpha-report", Role::Reporter);
+        let gov = Provenance::GovernanceDirected;
+        let t = Timestamp(START - 3 * 86_400);
+        let mut drafts = vec![Draft::new(
+            Kind::Genesis,
+            "global",
+            t,
+            gov,
+            json!({"core_council": council.signer.address(), "deployment": "laniakea operators test", "demo_key": "core-council"}),
+        )];
+        for (role, w) in [
+            ("operator", &operator),
+            ("govops", &govops),
+            ("checker", &checker),
+            ("reporter", &reporter),
+        ] {
+            drafts.push(Draft::new(
+                Kind::RoleGrant,
+                "global",
+                t,
+                gov,
+                json!({"role": role, "address": w.signer.address(), "demo_key": w.signer.label()}),
+            ));
+        }
+        syn.write(&council, drafts).unwrap();
+        Db {
+            dir,
+            path,
+            syn,
+            council,
+            operator,
+            govops,
+            checker,
+            reporter,
+        }
+    }
+    /// A Core Council parameter set published at `at`.
+    pub fn params(&mut self, at: Timestamp, payload: serde_json::Value) {
+        let d = Draft::new(
+            Kind::ParameterSet,
+            "global",
+            at,
+            Provenance::GovernanceDirected,
+            payload,
+        );
+        self.syn.write(&self.council, vec![d]).unwrap();
+    }
+    pub fn skip(&mut self, at: Timestamp, epoch: &str) {
+        let d = Draft::new(
+            Kind::Skip,
+            "global",
+            at,
+            Provenance::GovernanceDirected,
+            json!({"epoch": epoch, "reason": "weekend"}),
+        )
+        .epoch(EpochId::parse(epoch).unwrap());
+        self.syn.write(&self.council, vec![d]).unwrap();
+    }
+}
+
+impl Sys {
+    pub fn deployment(&self) -> laniakea_operators::reader::Deployment {
+        laniakea_operators::reader::Deployment {
+            vat: self.a("vat"),
+            usds: self.a("usds"),
+            susds: self.a("susds"),
+            generator_proxy: self.a("gen_proxy"),
+            primes: self
+                .primes
+                .iter()
+                .map(|p| laniakea_operators::reader::PrimeAccounts {
+                    prime: p.to_string(),
+                    legacy_ilk: format!("ALLOCATOR-{}-A", p.to_uppercase()),
+                    alm_proxy: self.a(&format!("{p}_proxy")),
+                    rate_limits: self.a(&format!("{p}_rl")),
+                })
+                .collect(),
+        }
+    }
+    /// Moves the chain's clock (an empty block at `t`).
+    pub fn warp(&mut self, t: Timestamp) {
+        self.e.warp(t).unwrap();
+    }
+}
+
+impl Sys {
+    /// The Prime deploys `amount` of USDS out of its PAU (no longer idle).
+    pub fn deploy_out(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let (asset, to) = (self.a("usds"), self.a("stranger"));
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::TransferAsset { asset, to, amount }),
+        );
+        self.run(tx);
+    }
+    pub fn pay_generator(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let tx = self.pay_generator_tx(p, t, amount);
+        self.run(tx);
+    }
+    pub fn operator(&self, db: &Db) -> laniakea_operators::settlement::SettlementOperator {
+        laniakea_operators::settlement::SettlementOperator::new(
+            laniakea_operators::settlement::OperatorConfig {
+                deployment_start: Timestamp(START),
+                deployment: self.deployment(),
+                generator_controller: self.a("gen_ctrl"),
+                generator_relayer: self.a("relayer"),
+                guard: laniakea_operators::Guard {
+                    reallocation_threshold_wad: wad(1_000_000),
+                },
+            },
+            db.operator.clone(),
+            db.govops.clone(),
+        )
+        .unwrap()
+    }
+}
