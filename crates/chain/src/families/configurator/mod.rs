@@ -334,9 +334,6 @@ impl Family for Configurator {
 
     fn encode_ledger(l: &ConfiguratorLedger, tag: u8, e: &mut Enc) {
         assert_eq!(tag, TAG_SORL, "configurator owns tag 25 only");
-        if l.sorl.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.sorl.len());
         for ((c, p, k), r) in l.sorl.iter() {
             e.a(*c);
