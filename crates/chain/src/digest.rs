@@ -8,6 +8,14 @@
 //! tags from 10 up). Integers are 32-byte (U256) or 8-byte (u64) big-endian, addresses 20 bytes;
 //! each section starts with a one-byte tag and its entry count, so no two states encode alike.
 //! Depends only on state, never on history or machine.
+//!
+//! Empty sections: a section with no entries is **omitted** (no tag, no count), here, once, for
+//! every family — so adding a family (or a ledger section) never changes the digest of a state
+//! that has no instance of it, and no family needs its own "skip when empty" code. Sections are
+//! self-delimiting (tag, count) and fixed-layout per tag, so an absent section decodes
+//! unambiguously as empty. The version-1 sections ([`V1_TAGS`]: the core sections and the first
+//! families' tags 2–8) keep their zero-count header, because the digests pinned before this rule
+//! (golden outputs, users' recorded digests) were computed that way.
 
 use crate::families::LEDGER_TAGS;
 use crate::state::State;
@@ -18,6 +26,10 @@ pub const CORE_TAGS: [u8; 3] = [TAG_CONTRACTS, TAG_ROLES, TAG_NONCES];
 const TAG_CONTRACTS: u8 = 1;
 const TAG_ROLES: u8 = 4;
 const TAG_NONCES: u8 = 9;
+
+/// Sections written even when empty (frozen at digest version 1: tags 1–9). Every other tag,
+/// i.e. every section of a family added later, is omitted when it has no entries.
+pub const V1_TAGS: [u8; 9] = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 /// The digest encoder handed to families.
 pub struct Enc(Keccak256);
@@ -38,21 +50,36 @@ impl Enc {
     pub fn bytes(&mut self, b: &[u8]) {
         self.0.update(b);
     }
-    /// A section header: one tag byte and the entry count.
+    /// A section header: one tag byte and the entry count — or nothing at all for an empty
+    /// section outside [`V1_TAGS`] (see the module doc). A family's section is this header
+    /// followed by exactly `count` entries, so an empty section writes nothing.
     pub fn tag(&mut self, t: u8, count: usize) {
+        if count == 0 && !V1_TAGS.contains(&t) {
+            return;
+        }
         self.0.update([t]);
         self.n(count as u64);
     }
 }
 
 pub fn state_digest(s: &State, tx_count: u64) -> B256 {
+    state_digest_over(s, tx_count, |_| true)
+}
+
+/// The digest over the core sections and the ledger sections of the families `include` accepts
+/// (by label) — as if only those families were registered. `state_digest` includes every family;
+/// the registry tests use this to check that a family without instances leaves the digest as it
+/// would be without the family.
+pub fn state_digest_over(s: &State, tx_count: u64, include: impl Fn(&str) -> bool) -> B256 {
     let mut e = Enc(Keccak256::new());
     e.0.update(b"laniakea-state-v1");
     e.n(s.now.0);
     e.n(tx_count);
     let mut tags: Vec<u8> = CORE_TAGS.to_vec();
-    for (_, t) in LEDGER_TAGS {
-        tags.extend_from_slice(t);
+    for (label, t) in LEDGER_TAGS {
+        if include(label) {
+            tags.extend_from_slice(t);
+        }
     }
     tags.sort_unstable();
     for tag in tags {

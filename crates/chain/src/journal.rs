@@ -110,6 +110,38 @@ impl<K: Ord + Clone, V: Clone + Default + PartialEq> JournaledMap<K, V> {
         self.undo.push((k, old));
         was
     }
+
+    /// Read-modify-write in one B-tree descent: `f` gets the value at `k` (`V::default()` when
+    /// absent) and returns the new value with a result, or an error that leaves the map as it
+    /// was. Same effect and journal as `get` then `set` (a default value removes the entry).
+    pub fn try_update<R, E>(
+        &mut self,
+        k: K,
+        f: impl FnOnce(&V) -> Result<(V, R), E>,
+    ) -> Result<R, E> {
+        use std::collections::btree_map::Entry;
+        match self.map.entry(k) {
+            Entry::Vacant(e) => {
+                let (v, r) = f(&V::default())?;
+                if v != V::default() {
+                    self.undo.push((e.key().clone(), None));
+                    e.insert(v);
+                }
+                Ok(r)
+            }
+            Entry::Occupied(mut e) => {
+                let (v, r) = f(e.get())?;
+                if v == V::default() {
+                    let (k, old) = e.remove_entry();
+                    self.undo.push((k, Some(old)));
+                } else {
+                    let old = std::mem::replace(e.get_mut(), v);
+                    self.undo.push((e.key().clone(), Some(old)));
+                }
+                Ok(r)
+            }
+        }
+    }
 }
 
 impl<K: Ord, V> Journaled for JournaledMap<K, V> {
@@ -174,7 +206,7 @@ mod tests {
         #[test]
         fn rollback_is_exact(
             base in proptest::collection::vec((0u8..16, 0u64..4), 0..32),
-            writes in proptest::collection::vec((0u8..16, 0u64..4, 0u8..3), 0..64),
+            writes in proptest::collection::vec((0u8..16, 0u64..4, 0u8..4), 0..64),
         ) {
             let mut m: JournaledMap<u8, u64> = JournaledMap::default();
             for (k, v) in base {
@@ -186,12 +218,40 @@ mod tests {
                 match op {
                     0 => { m.set(k, v); }
                     1 => { m.remove(&k); }
-                    _ => { if let Some(x) = m.get_mut(&k) { *x += v; } }
+                    2 => { if let Some(x) = m.get_mut(&k) { *x += v; } }
+                    _ => { m.try_update(k, |x| Ok::<_, ()>((x + v, ()))).unwrap(); }
                 }
             }
             m.rollback();
             let after: Vec<(u8, u64)> = m.iter().map(|(k, v)| (*k, *v)).collect();
             prop_assert_eq!(before, after);
+        }
+    }
+
+    proptest! {
+        /// `try_update` has exactly the effect of `get` then `set` (default = absent), and an
+        /// error leaves the map untouched.
+        #[test]
+        fn try_update_is_get_then_set(
+            base in proptest::collection::vec((0u8..8, 0u64..3), 0..8),
+            k in 0u8..8, v in 0u64..3, fail in any::<bool>(),
+        ) {
+            let mut a: JournaledMap<u8, u64> = JournaledMap::default();
+            for (k, v) in base {
+                a.set(k, v);
+            }
+            let mut b = JournaledMap::default();
+            for (k, v) in a.iter() {
+                b.set(*k, *v);
+            }
+            let r = a.try_update(k, |old| if fail { Err(*old) } else { Ok((v, *old)) });
+            if fail {
+                prop_assert_eq!(r, Err(b.get(&k)));
+            } else {
+                prop_assert_eq!(r, Ok(b.set(k, v)));
+            }
+            let (x, y): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
+            prop_assert_eq!(x, y);
         }
     }
 

@@ -467,3 +467,58 @@ fn an_instant_beyond_the_calendar_is_a_typed_revert_not_a_panic() {
     );
     assert_eq!(r.unwrap_err().code(), "Generator/time-out-of-range");
 }
+
+/// Why the system builder's Configurator scopes are opt-in (docs/architecture.md, "The system
+/// builder and the Configurator scopes"): once the Mainnet scope manages a Prime's PAU, the
+/// Generator registry may no longer change that PAU's rate limits. Start and tranches work on a
+/// scoped system; completion (closes the legacy mint key) and rollback (restores the saved draw
+/// and mint keys) are refused with the Configurator's typed error. If this starts failing
+/// because they succeed, the conflict is solved and scopes can default to on.
+#[test]
+fn a_scoped_prime_refuses_the_registrys_completion_and_rollback_limit_changes() {
+    let scoped = |tranches: &[u64]| {
+        let mut cfg = two_primes();
+        cfg.scopes = Some(laniakea_chain::system::ScopesConfig::default());
+        let mut x = Sys::new(&cfg);
+        let at = x.e.now().0 + 3_600;
+        x.reg(GeneratorCall::SetMigrationPlan {
+            prime: spark(),
+            plan: plan(at, tranches),
+        })
+        .unwrap();
+        x.warp(3_600);
+        x.reg(GeneratorCall::StartMigration { prime: spark() })
+            .unwrap();
+        x
+    };
+    let mut x = scoped(&[1_000]);
+    x.reg(GeneratorCall::ExecuteTranche { prime: spark() })
+        .unwrap();
+    let mint_key = |x: &Sys| {
+        x.e.state()
+            .rate_limit_data(x.a("spark_rl"), limit_id(names::USDS_MINT))
+    };
+    let mint_before = mint_key(&x);
+    assert_eq!(
+        code(x.reg(GeneratorCall::CompleteMigration { prime: spark() })),
+        "Configurator/managed-contract"
+    );
+    assert_eq!(
+        mint_key(&x),
+        mint_before,
+        "a refused completion changes nothing"
+    );
+    assert_eq!(x.ilk_art(LEGACY), U256::ZERO);
+    let mut x = scoped(&[400, 600]);
+    x.reg(GeneratorCall::ExecuteTranche { prime: spark() })
+        .unwrap();
+    assert_eq!(
+        code(x.reg(GeneratorCall::RollbackMigration { prime: spark() })),
+        "Configurator/managed-contract"
+    );
+    assert_eq!(
+        x.ilk_art(LEGACY),
+        wad(600),
+        "a refused rollback moves no debt back"
+    );
+}

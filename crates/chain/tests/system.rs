@@ -3,9 +3,15 @@
 
 #![allow(clippy::unwrap_used)]
 mod gen;
+use alloy_primitives::{Address, B256};
 use gen::*;
+use laniakea_chain::call::{Call, Key, RateLimitsCall};
+use laniakea_chain::families::configurator::ConfiguratorCall;
+use laniakea_chain::rate_limits::{limit_id, names};
 use laniakea_chain::script::parse;
-use laniakea_chain::system::{build, BuildError, LegacyConfig, PrimeConfig, SystemConfig};
+use laniakea_chain::system::{
+    build, BuildError, LegacyConfig, Limit, PrimeConfig, ScopesConfig, SystemConfig,
+};
 use laniakea_units::{Rad, Wad, U256};
 
 #[test]
@@ -107,4 +113,157 @@ fn legacy_ilk_is_named_allocator_prime_a_and_mints_to_the_primes_proxy() {
     assert_eq!(i.art_total.raw(), wad(1_000));
     assert_eq!(x.bal("usds", "spark_proxy"), wad(1_000));
     assert_eq!(x.bal("usds", "grove_proxy"), U256::ZERO);
+}
+
+/// `two_primes` with both Configurator scopes and finite limits on the keys the tests use.
+fn scoped() -> SystemConfig {
+    let mut cfg = two_primes();
+    cfg.scopes = Some(ScopesConfig::default());
+    cfg.generator.mint_limit = Limit::whole(1_000_000, 10);
+    for p in &mut cfg.primes {
+        p.draw_limit = Limit::whole(500_000, 5);
+    }
+    cfg
+}
+
+fn set_limit(pau: Address, key: B256, max: u64, slope: u64) -> ConfiguratorCall {
+    let l = Limit::whole(max, slope);
+    ConfiguratorCall::SetRateLimit {
+        pau,
+        key: Key(key),
+        max_amount: l.max_amount,
+        slope: l.slope,
+    }
+}
+
+#[test]
+fn the_builder_deploys_both_scopes_over_the_real_paus() {
+    let cfg = scoped();
+    let x = Sys::new(&cfg);
+    let st = x.e.state();
+    for (scope, paus) in [("gen", vec!["gen"]), ("main", vec!["spark", "grove"])] {
+        let cfg_addr = x.a(&format!("{scope}_cfg"));
+        let state = x.a(&format!("{scope}_state"));
+        for p in paus {
+            let proxy = x.a(&format!("{p}_proxy"));
+            assert!(st.registered_pau(state, proxy).is_some(), "{scope}: {p}");
+            for part in ["proxy", "ctrl", "rl"] {
+                assert_eq!(
+                    st.managing_configurator(x.a(&format!("{p}_{part}"))),
+                    Some(cfg_addr),
+                    "{p}_{part}"
+                );
+            }
+        }
+    }
+    // The Rust and script forms still agree with scopes on.
+    let line = serde_json::json!({"at": GENESIS.0, "system": cfg});
+    let script = parse(&line.to_string()).unwrap();
+    let out = script.run();
+    assert!(out.lines.iter().all(|l| l["status"] == "ok"));
+    assert_eq!(out.digest, x.e.digest());
+}
+
+#[test]
+fn scopes_are_opt_in_and_leave_the_unscoped_system_unchanged() {
+    let cfg = two_primes();
+    assert!(cfg.scopes.is_none());
+    assert!(serde_json::to_value(&cfg).unwrap().get("scopes").is_none());
+    let x = Sys::new(&cfg);
+    assert!(x.s.get("gen_cfg").is_none() && x.s.get("main_cfg").is_none());
+}
+
+#[test]
+fn each_scopes_govops_is_refused_on_the_other_scopes_paus() {
+    let mut x = Sys::new(&scoped());
+    let (gen_cfg, main_cfg) = (x.a("gen_cfg"), x.a("main_cfg"));
+    let (gen_proxy, spark_proxy) = (x.a("gen_proxy"), x.a("spark_proxy"));
+    let mint = limit_id(names::USDS_MINT);
+    let draw = x.draw_key("spark");
+    // Generator GovOps on a Prime PAU: not in its scope, and not accordant in the Mainnet one.
+    let r = x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(spark_proxy, draw, 1, 0)),
+    );
+    assert_eq!(code(r), "Configurator/pau-not-in-scope");
+    let r = x.tx(
+        "gen_govops",
+        Call::Configurator(main_cfg, set_limit(spark_proxy, draw, 1, 0)),
+    );
+    assert_eq!(code(r), "Configurator/not-accordant");
+    // Mainnet GovOps on the Generator PAU: the same both ways.
+    let r = x.tx(
+        "main_govops",
+        Call::Configurator(main_cfg, set_limit(gen_proxy, mint, 1, 0)),
+    );
+    assert_eq!(code(r), "Configurator/pau-not-in-scope");
+    let r = x.tx(
+        "main_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 1, 0)),
+    );
+    assert_eq!(code(r), "Configurator/not-accordant");
+    // Governance itself no longer sets a managed PAU's limits directly.
+    let spark_rl = x.a("spark_rl");
+    let r = x.tx(
+        "admin",
+        Call::RateLimits(
+            spark_rl,
+            RateLimitsCall::SetMaxSlope {
+                key: Key(draw),
+                max_amount: Wad::from_raw(wad(1)),
+                slope: Wad::ZERO,
+            },
+        ),
+    );
+    assert_eq!(code(r), "Configurator/managed-contract");
+    // Each GovOps does set its own PAU (a lowering is instant).
+    x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 1, 0)),
+    )
+    .unwrap();
+    x.tx(
+        "main_govops",
+        Call::Configurator(main_cfg, set_limit(spark_proxy, draw, 1, 0)),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_raise_under_sorl_works_through_the_built_scope() {
+    let mut x = Sys::new(&scoped());
+    let (gen_cfg, gen_proxy) = (x.a("gen_cfg"), x.a("gen_proxy"));
+    let mint = limit_id(names::USDS_MINT);
+    // First set: bounded by the builder's init (the configured 1,000,000 / 10 per s).
+    let r = x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 1_000_001, 10)),
+    );
+    assert_eq!(code(r), "Configurator/above-init");
+    x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 400_000, 4)),
+    )
+    .unwrap();
+    // +25% needs the 18 h hop, then is bounded by maxChange 2500 bps.
+    x.warp(18 * 3600 - 1);
+    let r = x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 500_000, 5)),
+    );
+    assert_eq!(code(r), "Configurator/sorl-too-early");
+    x.warp(1);
+    let r = x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 500_001, 5)),
+    );
+    assert_eq!(code(r), "Configurator/sorl-max-amount-exceeded");
+    x.tx(
+        "gen_govops",
+        Call::Configurator(gen_cfg, set_limit(gen_proxy, mint, 500_000, 5)),
+    )
+    .unwrap();
+    let d = x.e.state().rate_limit_data(x.a("gen_rl"), mint);
+    assert_eq!(d.max_amount.raw(), wad(500_000));
+    assert_eq!(d.slope.raw(), wad(5));
 }

@@ -67,6 +67,47 @@ pub struct SystemConfig {
     pub generator: GeneratorConfig,
     #[serde(default)]
     pub primes: Vec<PrimeConfig>,
+    /// The two Configurator scopes (Generator, Mainnet). Opt-in (`None` = not deployed): once a
+    /// scope manages a PAU, only its Configurator may change that PAU's limits and roles, which
+    /// the Generator registry's migration and rollback need to do directly (see
+    /// `docs/architecture.md`, "The system builder and the Configurator scopes").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<ScopesConfig>,
+}
+
+/// The Configurator scopes' settings (defaults: SPEC §4.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopesConfig {
+    /// the BEAMTimeLock delay [s] (default 14 days)
+    #[serde(default = "default_delay_s")]
+    pub delay_s: u64,
+    /// SORL hop [s] (default 18 h)
+    #[serde(default = "default_hop_s")]
+    pub hop_s: u64,
+    /// SORL maxChange [bps] (default 2500)
+    #[serde(default = "default_max_change_bps")]
+    pub max_change_bps: u64,
+}
+
+fn default_delay_s() -> u64 {
+    crate::families::beam_timelock::DEFAULT_DELAY_S
+}
+fn default_hop_s() -> u64 {
+    crate::families::beam_state::DEFAULT_HOP_S
+}
+fn default_max_change_bps() -> u64 {
+    crate::families::beam_state::DEFAULT_MAX_CHANGE_BPS
+}
+
+impl Default for ScopesConfig {
+    fn default() -> Self {
+        ScopesConfig {
+            delay_s: default_delay_s(),
+            hop_s: default_hop_s(),
+            max_change_bps: default_max_change_bps(),
+        }
+    }
 }
 
 /// The Generator: its ilk, ilk vault and PAU.
@@ -170,6 +211,7 @@ impl Default for SystemConfig {
             ssr: default_ssr(),
             generator: GeneratorConfig::default(),
             primes: Vec::new(),
+            scopes: None,
         }
     }
 }
@@ -312,6 +354,9 @@ impl SystemConfig {
         .map(|s| s.to_string())
         .collect();
         v.extend(self.primes.iter().map(|p| format!("{}_relayer", p.name)));
+        if self.scopes.is_some() {
+            v.extend(["gen_govops".to_string(), "main_govops".to_string()]);
+        }
         v
     }
 }
@@ -364,6 +409,7 @@ pub const STEPS: &[Step] = &[
     step_primes,
     step_legacy_debt,
     step_generator_registry,
+    step_configurator_scopes,
 ];
 
 fn step_accounts(c: &SystemConfig, out: &mut Lines) {
@@ -583,6 +629,124 @@ fn step_generator_registry(c: &SystemConfig, out: &mut Lines) {
         grant(out, &format!("{n}_ctrl"), "RELAYER");
         grant(out, &format!("{n}_rl"), "ADMIN");
         grant(out, &format!("{n}_pv"), "ADMIN");
+    }
+}
+
+/// The rate-limit init a configured limit allows (the configured values), if it can be an init
+/// (`max_amount > 0`, `slope ≤ max_amount·86400`; otherwise the key gets no init and the scope
+/// cannot set it until governance adds one through the timelock).
+fn init_of(limit: &Limit) -> Option<(Wad, Wad)> {
+    let max = limit.max_amount.raw();
+    let ok = !max.is_zero()
+        && max
+            .checked_mul(U256::from(86_400u32))
+            .is_none_or(|m| limit.slope.raw() <= m);
+    ok.then_some((limit.max_amount, limit.slope))
+}
+
+/// With [`SystemConfig::scopes`]: the Generator scope (`gen_timelock`, `gen_state`, `gen_cfg`)
+/// managing the Generator PAU, GovOps `gen_govops`; the Mainnet scope (`main_timelock`,
+/// `main_state`, `main_cfg`) managing every Prime PAU, GovOps `main_govops` accordant to each.
+/// Through the bootstrap each scope gets a PAU-restricted init for every key this builder
+/// configures on its PAUs (the configured values; see [`init_of`]) and the Generator scope the
+/// `setMaxExchangeRate` action on every Prime vault; then the bootstrap ends.
+fn step_configurator_scopes(c: &SystemConfig, out: &mut Lines) {
+    let Some(sc) = &c.scopes else {
+        return;
+    };
+    let mut gen_keys = vec![
+        (json!("LIMIT_USDS_MINT"), c.generator.mint_limit),
+        (transfer_key("holding"), c.generator.transfer_limit),
+        (transfer_key("surplus"), c.generator.transfer_limit),
+    ];
+    let mut actions = Vec::new();
+    for p in &c.primes {
+        let pv = format!("{}_pv", p.name);
+        gen_keys.push((vault_key("LIMIT_4626_DEPOSIT", &pv), p.deposit_limit));
+        gen_keys.push((vault_key("LIMIT_4626_WITHDRAW", &pv), p.withdraw_limit));
+        gen_keys.push((
+            transfer_key(&format!("{}_proxy", p.name)),
+            c.generator.transfer_limit,
+        ));
+        actions.push(pv);
+    }
+    let gen = vec![("gen".to_string(), gen_keys)];
+    let main: Vec<(String, Vec<(Json, Limit)>)> = c
+        .primes
+        .iter()
+        .map(|p| {
+            let pv = format!("{}_pv", p.name);
+            let mut keys = vec![
+                (vault_key("LIMIT_VAULT_DRAW", &pv), p.draw_limit),
+                (vault_key("LIMIT_VAULT_REPAY", &pv), p.repay_limit),
+                (transfer_key("gen_proxy"), p.transfer_limit),
+            ];
+            if let Some(l) = &p.legacy {
+                keys.push((
+                    json!("LIMIT_USDS_MINT"),
+                    Limit {
+                        max_amount: l.debt,
+                        slope: Wad::ZERO,
+                    },
+                ));
+            }
+            (p.name.clone(), keys)
+        })
+        .collect();
+    for (scope, paus, actions) in [("gen", gen, actions), ("main", main, Vec::new())] {
+        let (tl, st, cfg) = (
+            format!("{scope}_timelock"),
+            format!("{scope}_state"),
+            format!("{scope}_cfg"),
+        );
+        let (state, govops) = (format!("@{st}"), format!("@{scope}_govops"));
+        out.deploy("beam-timelock", json!({"delay_s": sc.delay_s}), &tl);
+        out.deploy(
+            "beam-state",
+            json!({"timelock": format!("@{tl}"), "hop_s": sc.hop_s, "max_change_bps": sc.max_change_bps}),
+            &st,
+        );
+        out.deploy("configurator", json!({ "state": state }), &cfg);
+        let boot = |out: &mut Lines, op: Json| {
+            out.admin(&st, "bootstrap", json!({ "operation": op }));
+        };
+        for (p, keys) in &paus {
+            for part in ["proxy", "ctrl", "rl"] {
+                out.admin(
+                    &format!("{p}_{part}"),
+                    "grantRole",
+                    json!({"role": "ADMIN", "account": format!("@{cfg}")}),
+                );
+            }
+            let pau = format!("@{p}_proxy");
+            boot(
+                out,
+                json!({"op": "registerPau", "state": state, "pau": pau,
+                    "controller": format!("@{p}_ctrl"), "rate_limits": format!("@{p}_rl")}),
+            );
+            for (key, limit) in keys {
+                if let Some((max, slope)) = init_of(limit) {
+                    boot(
+                        out,
+                        json!({"op": "addRateLimitInit", "state": state, "key": key, "pau": pau,
+                            "max_amount": max, "slope": slope}),
+                    );
+                }
+            }
+            for pv in &actions {
+                boot(
+                    out,
+                    json!({"op": "addControllerAction", "state": state, "pau": pau,
+                        "function": "setMaxExchangeRate", "target": format!("@{pv}")}),
+                );
+            }
+            boot(
+                out,
+                json!({"op": "grantCbeam", "state": state, "pau": pau, "govops": govops}),
+            );
+        }
+        out.0
+            .push(json!({"from": "admin", "to": st, "fn": "endBootstrap"}));
     }
 }
 

@@ -334,9 +334,6 @@ impl Family for BeamState {
         };
         match tag {
             TAG_PAUS => {
-                if l.paus.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.paus.len());
                 for ((st, pau), p) in l.paus.iter() {
                     e.a(*st);
@@ -346,9 +343,6 @@ impl Family for BeamState {
                 }
             }
             TAG_INITS => {
-                if l.inits.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.inits.len());
                 for ((st, key, pau), i) in l.inits.iter() {
                     e.a(*st);
@@ -359,9 +353,6 @@ impl Family for BeamState {
                 }
             }
             TAG_ACTIONS => {
-                if l.actions.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.actions.len());
                 for ((st, pau, f, target), _) in l.actions.iter() {
                     e.a(*st);
@@ -372,9 +363,6 @@ impl Family for BeamState {
                 }
             }
             TAG_GOVOPS => {
-                if l.govops.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.govops.len());
                 for ((st, pau, g), _) in l.govops.iter() {
                     e.a(*st);
@@ -384,9 +372,6 @@ impl Family for BeamState {
             }
             _ => {
                 assert_eq!(tag, TAG_MANAGED, "beam-state owns tags 20–24 only");
-                if l.managed.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.managed.len());
                 for (c, cfg) in l.managed.iter() {
                     e.a(*c);

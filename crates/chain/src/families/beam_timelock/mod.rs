@@ -374,9 +374,6 @@ impl Family for BeamTimeLock {
 
     fn encode_ledger(l: &BeamTimeLockLedger, tag: u8, e: &mut Enc) {
         assert_eq!(tag, TAG_OPERATIONS, "beam-timelock owns tag 26 only");
-        if l.operations.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.operations.len());
         for ((tl, id), op) in l.operations.iter() {
             e.a(*tl);

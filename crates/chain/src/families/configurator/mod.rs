@@ -334,9 +334,6 @@ impl Family for Configurator {
 
     fn encode_ledger(l: &ConfiguratorLedger, tag: u8, e: &mut Enc) {
         assert_eq!(tag, TAG_SORL, "configurator owns tag 25 only");
-        if l.sorl.is_empty() {
-                    return; // omitted when empty: digests without a Configurator Unit stay as before
-                }
                 e.tag(tag, l.sorl.len());
         for ((c, p, k), r) in l.sorl.iter() {
             e.a(*c);
@@ -436,77 +433,49 @@ impl State {
             return Err(ConfiguratorRevert::NoInit { key, pau }.into());
         };
         let now = self.now;
-        let old = self.rate_limit_data(c.rate_limits, key);
-        let sorl = self.ledgers.configurator.sorl.get(&(cfg, pau, key));
-        let hop_passed = |last: Timestamp| -> CallResult<()> {
-            if last == Timestamp(0) {
-                return Ok(());
-            }
-            let earliest = Timestamp(last.0.saturating_add(c.hop_s));
-            if now < earliest {
-                return Err(ConfiguratorRevert::SorlTooEarly {
-                    key,
-                    last_raise: last,
-                    earliest,
-                    now,
-                }
-                .into());
-            }
-            Ok(())
-        };
-        let change = if !sorl.configured {
-            check_above_init(key, &init, max_amount, slope)?;
-            hop_passed(sorl.last_raise)?;
-            LimitChange::First
-        } else if max_amount > old.max_amount || slope > old.slope {
-            hop_passed(sorl.last_raise)?;
-            if max_amount > old.max_amount {
-                let bound = sorl_bound(old.max_amount.raw(), c.max_change_bps)?;
-                if max_amount.raw() > bound {
-                    return Err(ConfiguratorRevert::SorlMaxAmountExceeded {
-                        key,
-                        requested: max_amount,
-                        bound: Wad::from_raw(bound),
-                    }
-                    .into());
-                }
-            }
-            if slope > old.slope {
-                let bound = sorl_bound(old.slope.raw(), c.max_change_bps)?;
-                if slope.raw() > bound {
-                    return Err(ConfiguratorRevert::SorlSlopeExceeded {
-                        key,
-                        requested: slope,
-                        bound: Wad::from_raw(bound),
-                    }
-                    .into());
-                }
-            }
-            LimitChange::Raise
-        } else {
-            LimitChange::Lower
-        };
-        let last_amount = match change {
-            LimitChange::First => max_amount,
-            _ => Wad::from_raw(current_amount(&old, now)?.min(max_amount.raw())),
-        };
-        let data = RateLimitData {
-            max_amount,
-            slope,
-            last_amount,
-            last_updated: now,
-        };
-        self.configurator_write_limit(c.rate_limits, key, data);
-        self.ledgers.configurator.sorl.set(
-            (cfg, pau, key),
-            SorlEntry {
-                configured: true,
-                last_raise: if change == LimitChange::Lower {
-                    sorl.last_raise
-                } else {
-                    now
-                },
+        let hop_s = c.hop_s;
+        let max_change_bps = c.max_change_bps;
+        // One B-tree descent each for the rate-limit entry and the SORL entry (read, check,
+        // write): the checks below touch only locals, and an error leaves both maps untouched.
+        let ledgers = &mut self.ledgers;
+        let (change, old, data) = ledgers.rate_limits.entries.try_update(
+            (c.rate_limits, key),
+            |old: &RateLimitData| -> CallResult<_> {
+                let old = *old;
+                ledgers.configurator.sorl.try_update(
+                    (cfg, pau, key),
+                    |sorl: &SorlEntry| -> CallResult<_> {
+                        let sorl = *sorl;
+                        let (change, data) = sorl_step(
+                            key, &init, &old, sorl, now, hop_s, max_change_bps, max_amount, slope,
+                        )?;
+                        let entry = SorlEntry {
+                            configured: true,
+                            last_raise: if change == LimitChange::Lower {
+                                sorl.last_raise
+                            } else {
+                                now
+                            },
+                        };
+                        Ok((entry, (change, old, data)))
+                    },
+                )
+                .map(|(change, old, data)| (data, (change, old, data)))
             },
+        )?;
+        assert!(
+            data.last_amount <= data.max_amount && data.last_updated <= now,
+            "the configurator builds valid rate-limit data"
+        );
+        self.emit(
+            c.rate_limits,
+            EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet {
+                key,
+                max_amount_wad: data.max_amount,
+                slope_wad_per_s: data.slope,
+                last_amount_wad: data.last_amount,
+                last_updated: data.last_updated,
+            }),
         );
         self.emit(
             cfg,
@@ -684,6 +653,84 @@ impl State {
     pub fn sorl_entry(&self, cfg: Address, pau: Address, key: B256) -> SorlEntry {
         self.ledgers.configurator.sorl.get(&(cfg, pau, key))
     }
+}
+
+/// The SORL decision for one `setRateLimit` (pure: checks and the new data, no state access):
+/// first set (bounded by the init), raise (hop + maxChange) or lowering (instant), and the
+/// written data (no refill: `lastAmount = min(current, new max)`; a first set is full).
+#[allow(clippy::too_many_arguments)]
+fn sorl_step(
+    key: B256,
+    init: &InitLimit,
+    old: &RateLimitData,
+    sorl: SorlEntry,
+    now: Timestamp,
+    hop_s: u64,
+    max_change_bps: u64,
+    max_amount: Wad,
+    slope: Wad,
+) -> CallResult<(LimitChange, RateLimitData)> {
+    let hop_passed = |last: Timestamp| -> CallResult<()> {
+        if last == Timestamp(0) {
+            return Ok(());
+        }
+        let earliest = Timestamp(last.0.saturating_add(hop_s));
+        if now < earliest {
+            return Err(ConfiguratorRevert::SorlTooEarly {
+                key,
+                last_raise: last,
+                earliest,
+                now,
+            }
+            .into());
+        }
+        Ok(())
+    };
+    let change = if !sorl.configured {
+        check_above_init(key, init, max_amount, slope)?;
+        hop_passed(sorl.last_raise)?;
+        LimitChange::First
+    } else if max_amount > old.max_amount || slope > old.slope {
+        hop_passed(sorl.last_raise)?;
+        if max_amount > old.max_amount {
+            let bound = sorl_bound(old.max_amount.raw(), max_change_bps)?;
+            if max_amount.raw() > bound {
+                return Err(ConfiguratorRevert::SorlMaxAmountExceeded {
+                    key,
+                    requested: max_amount,
+                    bound: Wad::from_raw(bound),
+                }
+                .into());
+            }
+        }
+        if slope > old.slope {
+            let bound = sorl_bound(old.slope.raw(), max_change_bps)?;
+            if slope.raw() > bound {
+                return Err(ConfiguratorRevert::SorlSlopeExceeded {
+                    key,
+                    requested: slope,
+                    bound: Wad::from_raw(bound),
+                }
+                .into());
+            }
+        }
+        LimitChange::Raise
+    } else {
+        LimitChange::Lower
+    };
+    let last_amount = match change {
+        LimitChange::First => max_amount,
+        _ => Wad::from_raw(current_amount(old, now)?.min(max_amount.raw())),
+    };
+    Ok((
+        change,
+        RateLimitData {
+            max_amount,
+            slope,
+            last_amount,
+            last_updated: now,
+        },
+    ))
 }
 
 fn check_above_init(key: B256, init: &InitLimit, max_amount: Wad, slope: Wad) -> CallResult<()> {

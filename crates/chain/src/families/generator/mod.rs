@@ -364,12 +364,6 @@ impl Family for GeneratorRegistry {
 
     fn encode_ledger(l: &GeneratorLedger, tag: u8, e: &mut Enc) {
         assert_eq!(tag, TAG_PRIMES, "generator ledger has one digest section");
-        // An empty section writes nothing, so adding this family left the digest of every state
-        // without a Generator registry unchanged (sections are tagged and fixed-layout, so an
-        // absent section still decodes unambiguously as empty).
-        if l.primes.is_empty() {
-            return;
-        }
         e.tag(TAG_PRIMES, l.primes.len());
         for ((reg, name), p) in l.primes.iter() {
             e.a(*reg);

@@ -363,17 +363,8 @@ impl Family for LctsQueue {
         e.u(self.rewards_paid_wad.raw());
     }
 
-    /// An empty section is omitted (not written with a zero count), so the digest of a state
-    /// without LCTS queues is what it was before this family existed; sections are still
-    /// self-delimiting (tag byte + count), so the encoding stays unambiguous.
+    /// (An empty section writes nothing: `Enc::tag`, see `digest`.)
     fn encode_ledger(l: &LctsQueueLedger, tag: u8, e: &mut Enc) {
-        let empty = match tag {
-            TAG_GENERATIONS => l.generations.is_empty(),
-            _ => l.positions.is_empty(),
-        };
-        if empty {
-            return;
-        }
         match tag {
             TAG_GENERATIONS => {
                 e.tag(TAG_GENERATIONS, l.generations.len());
