@@ -2,20 +2,8 @@
 //! it never prints "ok" when it fails, says why an anchor fails, and names a hidden row.
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
-
-fn laniakea(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_laniakea"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::laniakea;
 
 fn demo_store(dir: &tempfile::TempDir) -> String {
     let db = dir.path().join("s.db").to_str().unwrap().to_string();

@@ -3,33 +3,8 @@
 //! and a bad `--holding` exits 1 naming it.
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
-
-fn laniakea(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_laniakea"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-/// Compares with a checked-in golden file; `UPDATE_GOLDEN=1 cargo test` rewrites it.
-fn golden(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden {name}: run with UPDATE_GOLDEN=1"));
-    assert!(expected == actual, "{name} drifted from its golden file; if intended, regenerate with UPDATE_GOLDEN=1 and review the diff");
-}
+mod common;
+use common::{golden, laniakea};
 
 #[test]
 fn srusds_example_meets_every_expectation_and_is_golden() {
