@@ -122,7 +122,9 @@ pub enum LctsError {
         action: &'static str,
         reason: String,
     },
-    #[error("epoch {epoch}: the {side} queue is locked but not settled yet: settle before recording")]
+    #[error(
+        "epoch {epoch}: the {side} queue is locked but not settled yet: settle before recording"
+    )]
     NotSettled { epoch: EpochId, side: &'static str },
     #[error("synome: {0}")]
     Synome(#[from] SynomeError),
@@ -394,13 +396,9 @@ impl LctsBeacon {
                     }
                 } else if e.contract == info.srusds {
                     if *from == Address::ZERO {
-                        supply = supply
-                            .checked_sub(v)
-                            .ok_or_else(|| bad("srUSDS supply"))?;
+                        supply = supply.checked_sub(v).ok_or_else(|| bad("srUSDS supply"))?;
                     } else if *to == Address::ZERO {
-                        supply = supply
-                            .checked_add(v)
-                            .ok_or_else(|| bad("srUSDS supply"))?;
+                        supply = supply.checked_add(v).ok_or_else(|| bad("srUSDS supply"))?;
                     }
                 }
             }
@@ -536,13 +534,14 @@ impl LctsBeacon {
     ) -> Result<(Option<GovernanceInputs>, Option<GovernanceInputs>), LctsError> {
         let mut sets = Vec::new();
         for r in governance::all_of(syn, Kind::ParameterSet, None)? {
-            let p: ParameterSet = serde_json::from_value(r.content.payload.clone()).map_err(
-                |e| GovError::BadPayload {
-                    record: r.id,
-                    kind: "parameter-set",
-                    reason: e.to_string(),
-                },
-            )?;
+            let p: ParameterSet =
+                serde_json::from_value(r.content.payload.clone()).map_err(|e| {
+                    GovError::BadPayload {
+                        record: r.id,
+                        kind: "parameter-set",
+                        reason: e.to_string(),
+                    }
+                })?;
             let eff = governance::takes_effect_at(p.effective_epoch, r.content.created_at);
             sets.push((eff, r.id, p));
         }
@@ -664,7 +663,9 @@ impl LctsBeacon {
             .filter(|q| {
                 q.lock.is_none()
                     && q.created_before_lock
-                    && q.info.as_ref().is_some_and(|i| i.status == QueueStatus::Active)
+                    && q.info
+                        .as_ref()
+                        .is_some_and(|i| i.status == QueueStatus::Active)
             })
             .filter_map(|q| q.addr)
             .collect();
@@ -754,9 +755,9 @@ impl LctsBeacon {
         epoch: EpochId,
     ) -> Result<Option<SignedRecord>, LctsError> {
         let me = self.writer.signer.address();
-        Ok(lcts_records(syn, epoch)?
-            .into_iter()
-            .find(|r| r.content.author == me && r.content.payload["holding"] == json!(self.cfg.holding)))
+        Ok(lcts_records(syn, epoch)?.into_iter().find(|r| {
+            r.content.author == me && r.content.payload["holding"] == json!(self.cfg.holding)
+        }))
     }
 
     /// The record step's draft (`None`: already recorded, skipped, or before 16:00). Exposed so
@@ -900,4 +901,811 @@ fn json_str<T: Serialize>(v: &T) -> String {
         Ok(Value::String(s)) => s,
         _ => String::new(),
     }
+}
+
+// ---- the lpla-checker's LCTS-record check ------------------------------------------------------
+//
+// Independent of the beacon above: it shares no function with it. It replays the log
+// *forwards* from zero (the beacon undoes changes backwards from the views), reads parameter
+// sets with its own statement of the effective-instant rule, and only uses the pure maths
+// (`exchange_rate_step`, `capacity::compute`) and the public chain/Synome APIs.
+
+/// The first day on or after `effective` whose 13:00 had not passed at publication: the
+/// parameter set takes effect at that day's 16:00 (`docs/operators.md`, Governance inputs).
+fn effect_of(effective: EpochId, published: Timestamp) -> Timestamp {
+    let mut day = effective;
+    while published >= day.lock() {
+        match day.next() {
+            Ok(n) => day = n,
+            Err(_) => return Timestamp(u64::MAX),
+        }
+    }
+    day.moment()
+}
+
+/// The chain as replayed forwards up to (excluding) a log position.
+#[derive(Debug, Clone, Copy)]
+struct Replayed {
+    holding_susds: U256,
+    supply: U256,
+    xr: Wad,
+    premium: Option<Apr>,
+    last_update: Option<Timestamp>,
+    haircut_open: bool,
+    haircuts: usize,
+    chi: Ray,
+}
+
+fn replay(
+    log: &[Event],
+    holding: Address,
+    susds: Address,
+    srusds: Address,
+    until: u64,
+) -> Replayed {
+    let mut s = Replayed {
+        holding_susds: U256::ZERO,
+        supply: U256::ZERO,
+        xr: Wad::from_raw(laniakea_units::WAD),
+        premium: None,
+        last_update: None,
+        haircut_open: false,
+        haircuts: 0,
+        chi: Ray::from_raw(RAY),
+    };
+    for e in log.iter().take_while(|e| e.seq < until) {
+        match &e.kind {
+            EventKind::Erc20(TokenEvent::Transfer {
+                from,
+                to,
+                value_wad,
+            }) => {
+                let v = value_wad.raw();
+                if e.contract == susds {
+                    if *to == holding && *from != holding {
+                        s.holding_susds = s.holding_susds.saturating_add(v);
+                    } else if *from == holding && *to != holding {
+                        s.holding_susds = s.holding_susds.saturating_sub(v);
+                    }
+                }
+                if e.contract == srusds {
+                    if *from == Address::ZERO {
+                        s.supply = s.supply.saturating_add(v);
+                    } else if *to == Address::ZERO {
+                        s.supply = s.supply.saturating_sub(v);
+                    }
+                }
+            }
+            EventKind::Savings(SavingsEvent::Drip { chi_ray, .. }) if e.contract == susds => {
+                s.chi = *chi_ray;
+            }
+            EventKind::HoldingSystem(h) if e.contract == holding => match h {
+                HoldingEvent::SrusdsRateUpdated(u) => {
+                    s.xr = u.exchange_rate_wad;
+                    s.premium = Some(u.premium_apr);
+                    s.last_update = Some(e.block_time);
+                    let backed = rate::is_backed(
+                        s.xr,
+                        Wad::from_raw(s.supply),
+                        Wad::from_raw(s.holding_susds),
+                    );
+                    s.haircut_open = s.haircut_open && !backed;
+                }
+                HoldingEvent::SrusdsHaircut(x) => {
+                    s.xr = x.exchange_rate_wad;
+                    s.haircut_open = !x.backed;
+                    s.haircuts += 1;
+                }
+                HoldingEvent::SrusdsPremiumSet { premium_apr } => s.premium = Some(*premium_apr),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Whether queue `q` had a current ACTIVE generation at `t` (forward replay of its events).
+fn active_at(log: &[Event], q: Address, t: Timestamp) -> bool {
+    let mut shares: BTreeMap<u64, U256> = BTreeMap::new();
+    let mut current: Option<u64> = None;
+    for e in log.iter().filter(|e| e.contract == q && e.block_time < t) {
+        if let EventKind::LctsQueue(k) = &e.kind {
+            match k {
+                LctsEvent::LctsEnter {
+                    generation,
+                    shares_wad,
+                    ..
+                } => {
+                    let s = shares.entry(*generation).or_default();
+                    *s = s.saturating_add(shares_wad.raw());
+                    current = Some(*generation);
+                }
+                LctsEvent::LctsExit {
+                    generation,
+                    shares_wad,
+                    ..
+                } => {
+                    let s = shares.entry(*generation).or_default();
+                    *s = s.saturating_sub(shares_wad.raw());
+                    if s.is_zero() && current == Some(*generation) {
+                        current = None;
+                    }
+                }
+                LctsEvent::LctsSettle(x) if x.finalized => current = None,
+                _ => {}
+            }
+        }
+    }
+    current.is_some()
+}
+
+/// The LCTS inputs the checker expects for `epoch`, read its own way from the parameter sets.
+struct CheckerGov {
+    /// `(effect instant, store index, payload)` of every live parameter set.
+    sets: Vec<(Timestamp, usize, ParameterSet)>,
+}
+
+impl CheckerGov {
+    fn read<S: Store>(syn: &mut Synome<S>) -> Result<CheckerGov, CheckError> {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let (page, next) = syn.list(&SQuery {
+                kind: Some(Kind::ParameterSet),
+                after,
+                limit: 500,
+                ..Default::default()
+            })?;
+            all.extend(page);
+            let Some(n) = next else { break };
+            after = n;
+        }
+        let superseded: BTreeSet<B256> = all.iter().filter_map(|r| r.content.supersedes).collect();
+        let sets = all
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !superseded.contains(&r.id))
+            .filter_map(|(i, r)| {
+                serde_json::from_value::<ParameterSet>(r.content.payload.clone())
+                    .ok()
+                    .map(|p| (effect_of(p.effective_epoch, r.content.created_at), i, p))
+            })
+            .collect();
+        Ok(CheckerGov { sets })
+    }
+
+    /// The inputs published for exactly `epoch` (`Err`: half-published or contradictory).
+    fn published(&self, epoch: EpochId) -> Result<Option<GovernanceInputs>, String> {
+        let at = epoch.moment();
+        let mut cap: Option<Wad> = None;
+        let mut spread: Option<Apr> = None;
+        let mut limit: Option<Wad> = None;
+        for (_, _, p) in self.sets.iter().filter(|(t, _, _)| *t == at) {
+            for (name, mine, theirs) in [
+                (
+                    "srusds_osrc_capacity_susds_wad",
+                    cap.map(|w| w.raw()),
+                    p.srusds_osrc_capacity_susds_wad.map(|w| w.raw()),
+                ),
+                (
+                    "srusds_target_spread_apr",
+                    spread.map(|w| w.raw()),
+                    p.srusds_target_spread_apr.map(|w| w.raw()),
+                ),
+                (
+                    "redemption_limit_wad",
+                    limit.map(|w| w.raw()),
+                    p.redemption_limit_wad.map(|w| w.raw()),
+                ),
+            ] {
+                if let (Some(a), Some(b)) = (mine, theirs) {
+                    if a != b {
+                        return Err(format!("contradictory `{name}` taking effect at {}", at.0));
+                    }
+                }
+            }
+            cap = cap.or(p.srusds_osrc_capacity_susds_wad);
+            spread = spread.or(p.srusds_target_spread_apr);
+            limit = limit.or(p.redemption_limit_wad);
+        }
+        let (cap, spread, limit) = match (cap, spread, limit) {
+            (None, None, None) => return Ok(None),
+            (Some(c), Some(s), Some(l)) => (c, s, l),
+            _ => return Err(format!("incomplete LCTS inputs taking effect at {}", at.0)),
+        };
+        // The OSRC allocations in force at the lock: the latest non-empty list.
+        let mut live: Vec<&(Timestamp, usize, ParameterSet)> = self
+            .sets
+            .iter()
+            .filter(|(t, _, p)| *t <= epoch.lock() && !p.osrc.is_empty())
+            .collect();
+        live.sort_by_key(|(t, i, _)| (*t, *i));
+        let mut premiums: Vec<OsrcPremium> = live
+            .last()
+            .map(|(_, _, p)| {
+                p.osrc
+                    .iter()
+                    .map(|o| OsrcPremium {
+                        prime: o.prime.clone(),
+                        osrc_allocation_usds_wad: o.allocation_wad,
+                        osrc_rate_apr: o.rate_apr,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        premiums.sort_by(|a, b| a.prime.cmp(&b.prime));
+        Ok(Some(GovernanceInputs {
+            epoch,
+            osrc_capacity_susds_wad: cap,
+            target_spread_apr: spread,
+            osrc_premiums: premiums,
+            redemption_limit_srusds_wad: limit,
+        }))
+    }
+}
+
+fn finding(check: &'static str, status: Status, subject: &str, evidence: String) -> Finding {
+    Finding {
+        check,
+        status,
+        subject: subject.to_string(),
+        evidence,
+    }
+}
+
+/// The lpla-checker's LCTS check of `epoch` for every Holding System on the chain (found in the
+/// log by its `LctsQueueAttached` events): lock on time, no mutation while LOCKED, settle on
+/// time and as the capacity rule says, exactly one `lcts-settlement` record saying what an
+/// independent recomputation says (`missing` / `mismatch` naming the field), invariant 6
+/// (queue balances) and invariant 7 (`backing-breach` outside a recorded haircut). A skipped
+/// epoch must have no lock and no record. Read-only on the chain.
+pub fn check_epoch<S: Store>(
+    chain: &dyn Chain,
+    syn: &mut Synome<S>,
+    cal: &Calendar,
+    epoch: EpochId,
+) -> Result<Vec<Finding>, CheckError> {
+    let log = chain.events_since(0);
+    let mut holdings: BTreeMap<Address, BTreeMap<&'static str, Address>> = BTreeMap::new();
+    for e in &log {
+        if let EventKind::HoldingSystem(HoldingEvent::LctsQueueAttached { queue, side }) = &e.kind {
+            let side: &'static str = if *side == "subscribe" {
+                "subscribe"
+            } else {
+                "redeem"
+            };
+            holdings.entry(e.contract).or_default().insert(side, *queue);
+        }
+    }
+    let mut records = Vec::new();
+    let mut after = 0;
+    loop {
+        let (page, next) = syn.list(&SQuery {
+            kind: Some(Kind::LctsSettlement),
+            epoch: Some(epoch),
+            after,
+            limit: 500,
+            ..Default::default()
+        })?;
+        records.extend(page);
+        let Some(n) = next else { break };
+        after = n;
+    }
+    let gov = CheckerGov::read(syn)?;
+    let mut out = Vec::new();
+    for (holding, queues) in &holdings {
+        let mine: Vec<&SignedRecord> = records
+            .iter()
+            .filter(|r| r.content.payload.get("holding") == Some(&json!(holding)))
+            .collect();
+        out.extend(check_holding(
+            chain, &log, cal, &gov, epoch, *holding, queues, &mine,
+        )?);
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_holding(
+    chain: &dyn Chain,
+    log: &[Event],
+    cal: &Calendar,
+    gov: &CheckerGov,
+    epoch: EpochId,
+    holding: Address,
+    queues: &BTreeMap<&'static str, Address>,
+    mine: &[&SignedRecord],
+) -> Result<Vec<Finding>, CheckError> {
+    let now = chain.now();
+    let subject = format!("lcts:{holding}");
+    let (lock_at, moment) = (epoch.lock(), epoch.moment());
+    let next_lock = epoch
+        .next()
+        .map(|n| n.lock())
+        .unwrap_or(Timestamp(u64::MAX));
+    let mut out = Vec::new();
+    let info = match chain.view(holding, &Query::HoldingSystem(HoldingSystemView::Info)) {
+        Ok(Answer::HoldingSystem(HoldingSystemAnswer::Info(i))) => *i,
+        other => {
+            return Err(CheckError::View(format!(
+                "holding system {holding}: {other:?}"
+            )))
+        }
+    };
+    let locks: BTreeMap<&'static str, (u64, Timestamp, u64, Wad)> = queues
+        .iter()
+        .filter_map(|(side, q)| {
+            log.iter()
+                .find_map(|e| match &e.kind {
+                    EventKind::LctsQueue(LctsEvent::LctsLock {
+                        generation,
+                        total_underlying_wad,
+                        ..
+                    }) if e.contract == *q
+                        && e.block_time >= lock_at
+                        && e.block_time < next_lock =>
+                    {
+                        Some((e.seq, e.block_time, *generation, *total_underlying_wad))
+                    }
+                    _ => None,
+                })
+                .map(|l| (*side, l))
+        })
+        .collect();
+    if cal.is_skipped(epoch) {
+        let mut clean = true;
+        if !mine.is_empty() {
+            clean = false;
+            out.push(finding(
+                "lcts-record",
+                Status::Mismatch,
+                &subject,
+                format!(
+                    "{} lcts-settlement record(s) for a skipped epoch",
+                    mine.len()
+                ),
+            ));
+        }
+        for (side, (seq, t, g, _)) in &locks {
+            clean = false;
+            out.push(finding(
+                "lcts-lock",
+                Status::UnexpectedMutation,
+                &format!("{subject}/{side}"),
+                format!("generation {g} locked at {} (event {seq}) in a skipped epoch: the queues must stay ACTIVE", t.0),
+            ));
+        }
+        if clean {
+            out.push(finding(
+                "lcts-skip",
+                Status::Ok,
+                &subject,
+                "skipped: no lock, no record; the queues stay ACTIVE".into(),
+            ));
+        }
+        return Ok(out);
+    }
+    if now < lock_at {
+        return Ok(out);
+    }
+    // Settles: the first after each lock.
+    let mut settles: BTreeMap<&'static str, (u64, Timestamp, LctsSettled)> = BTreeMap::new();
+    for (side, q) in queues {
+        let subj = format!("{subject}/{side}");
+        let expected = active_at(log, *q, lock_at);
+        let lock = locks.get(side);
+        match (expected, lock) {
+            (true, Some((_, t, g, _))) if *t == lock_at => out.push(finding(
+                "lcts-lock",
+                Status::Ok,
+                &subj,
+                format!("generation {g} locked at 13:00"),
+            )),
+            (true, Some((_, t, g, _))) => out.push(finding(
+                "lcts-lock",
+                Status::Late,
+                &subj,
+                format!("generation {g} locked at {}, after 13:00", t.0),
+            )),
+            (true, None) => out.push(finding(
+                "lcts-lock",
+                Status::Missing,
+                &subj,
+                "an ACTIVE generation at 13:00 was not locked".into(),
+            )),
+            (false, Some((_, t, g, _))) => out.push(finding(
+                "lcts-lock",
+                Status::Mismatch,
+                &subj,
+                format!(
+                    "generation {g} locked at {} although it was not ACTIVE at 13:00",
+                    t.0
+                ),
+            )),
+            (false, None) => out.push(finding(
+                "lcts-lock",
+                Status::Ok,
+                &subj,
+                "nothing ACTIVE at 13:00: nothing to lock".into(),
+            )),
+        }
+        let Some((lseq, _, g, total)) = lock else {
+            continue;
+        };
+        let settle = log.iter().find_map(|e| match &e.kind {
+            EventKind::LctsQueue(LctsEvent::LctsSettle(s)) if e.contract == *q && e.seq > *lseq => {
+                Some((e.seq, e.block_time, (**s).clone()))
+            }
+            _ => None,
+        });
+        // Not mutated while LOCKED: no entry, claim, exit or second lock on the generation.
+        let end = settle.as_ref().map_or(u64::MAX, |s| s.0);
+        let touched: Vec<String> = log
+            .iter()
+            .filter(|e| e.contract == *q && e.seq > *lseq && e.seq < end)
+            .filter_map(|e| match &e.kind {
+                EventKind::LctsQueue(
+                    LctsEvent::LctsEnter { generation, .. }
+                    | LctsEvent::LctsExit { generation, .. }
+                    | LctsEvent::LctsClaim { generation, .. }
+                    | LctsEvent::LctsLock { generation, .. },
+                ) if generation == g => Some(format!(
+                    "{} (event {}, tx {})",
+                    e.kind.name(),
+                    e.seq,
+                    e.tx_index
+                )),
+                _ => None,
+            })
+            .collect();
+        let conserved = settle.as_ref().is_none_or(|(_, _, s)| {
+            s.converted_wad.checked_add(s.remaining_wad).ok() == Some(*total)
+        });
+        if touched.is_empty() && conserved {
+            out.push(finding(
+                "lcts-locked",
+                Status::Ok,
+                &subj,
+                format!("generation {g} unchanged while LOCKED"),
+            ));
+        } else {
+            let mut ev = touched;
+            if !conserved {
+                ev.push(format!("settled underlying ≠ the {total} locked"));
+            }
+            out.push(finding(
+                "lcts-locked",
+                Status::UnexpectedMutation,
+                &subj,
+                format!("generation {g} changed while LOCKED: {}", ev.join("; ")),
+            ));
+        }
+        match &settle {
+            Some((_, t, _)) if *t > moment => out.push(finding(
+                "lcts-settle",
+                Status::Late,
+                &subj,
+                format!("settled at {}, after 16:00", t.0),
+            )),
+            Some(_) => {}
+            None if now > moment => out.push(finding(
+                "lcts-settle",
+                Status::Missing,
+                &subj,
+                format!("generation {g} locked but not settled by 16:00"),
+            )),
+            None => {}
+        }
+        if let Some(s) = settle {
+            settles.insert(side, s);
+        }
+    }
+    // The record, once the settlement is due.
+    if now >= moment {
+        let update = log.iter().find_map(|e| match &e.kind {
+            EventKind::HoldingSystem(HoldingEvent::SrusdsRateUpdated(u))
+                if e.contract == holding && e.block_time >= moment && e.block_time < next_lock =>
+            {
+                Some((e.seq, e.block_time, (**u).clone()))
+            }
+            _ => None,
+        });
+        match mine {
+            [] => out.push(finding(
+                "lcts-record",
+                Status::Missing,
+                &subject,
+                format!("no lcts-settlement record for {epoch}"),
+            )),
+            [rec] => {
+                match expected_record(
+                    log,
+                    gov,
+                    cal,
+                    epoch,
+                    holding,
+                    queues,
+                    &info,
+                    &locks,
+                    &settles,
+                    update.as_ref(),
+                    rec,
+                ) {
+                    Ok((expected, capacity)) => {
+                        let theirs = &rec.content.payload;
+                        let differs = expected.as_object().and_then(|o| {
+                            o.iter()
+                                .find(|(k, v)| theirs.get(k.as_str()) != Some(v))
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                        });
+                        match differs {
+                            None => out.push(finding("lcts-record", Status::Ok, &subject, format!("record {} recomputed field for field", rec.id))),
+                            Some((field, want)) => out.push(finding(
+                                "lcts-record",
+                                Status::Mismatch,
+                                &subject,
+                                format!("record {} differs at `{field}`: it says {}, the chain and the Synome give {}", rec.id, short(theirs.get(&field)), short(Some(&want))),
+                            )),
+                        }
+                        // The chain's settles did what the capacity rule says.
+                        for (side, (_, _, s)) in &settles {
+                            let (cap, conv, outp) = if *side == "subscribe" {
+                                (
+                                    capacity.subscribe.settle_capacity_susds_wad,
+                                    capacity.subscribe.converted_susds_wad,
+                                    capacity.subscribe.output_srusds_wad,
+                                )
+                            } else {
+                                (
+                                    capacity.redeem.settle_capacity_srusds_wad,
+                                    capacity.redeem.converted_srusds_wad,
+                                    capacity.redeem.output_susds_wad,
+                                )
+                            };
+                            let subj = format!("{subject}/{side}");
+                            if (s.capacity_wad, s.converted_wad, s.output_wad) == (cap, conv, outp)
+                            {
+                                out.push(finding(
+                                    "lcts-settle",
+                                    Status::Ok,
+                                    &subj,
+                                    format!("settled {conv} → {outp} with capacity {cap}"),
+                                ));
+                            } else {
+                                out.push(finding("lcts-settle", Status::Mismatch, &subj, format!(
+                                    "chain settled capacity {} converting {} → {}; the capacity rule gives {cap}, {conv} → {outp}",
+                                    s.capacity_wad, s.converted_wad, s.output_wad
+                                )));
+                            }
+                        }
+                    }
+                    Err(reason) => out.push(finding(
+                        "lcts-record",
+                        Status::Mismatch,
+                        &subject,
+                        format!("record {} cannot be recomputed: {reason}", rec.id),
+                    )),
+                }
+            }
+            many => out.push(finding(
+                "lcts-record",
+                Status::Mismatch,
+                &subject,
+                format!("{} lcts-settlement records for one epoch", many.len()),
+            )),
+        }
+    }
+    // Invariant 7 after the epoch's settle step and now; invariant 6 now.
+    let after_settle = settles.values().map(|s| s.0).max();
+    let mut backing = Vec::new();
+    if let Some(seq) = after_settle {
+        let r = replay(log, holding, info.susds, info.srusds, seq + 1);
+        if !rate::is_backed(
+            r.xr,
+            Wad::from_raw(r.supply),
+            Wad::from_raw(r.holding_susds),
+        ) && !r.haircut_open
+        {
+            backing.push(format!(
+                "after the settle: xr {} × supply {} > holding {} sUSDS",
+                r.xr,
+                Wad::from_raw(r.supply),
+                Wad::from_raw(r.holding_susds)
+            ));
+        }
+    }
+    let recorded_haircut = info.haircut_open
+        && log.iter().any(|e| {
+            e.contract == holding
+                && matches!(
+                    &e.kind,
+                    EventKind::HoldingSystem(HoldingEvent::SrusdsHaircut(_))
+                )
+        });
+    if !rate::is_backed(
+        info.exchange_rate_wad,
+        info.srusds_supply_wad,
+        info.holding_susds_wad,
+    ) && !recorded_haircut
+    {
+        backing.push(format!(
+            "now: xr {} × supply {} > holding {} sUSDS with no recorded haircut",
+            info.exchange_rate_wad, info.srusds_supply_wad, info.holding_susds_wad
+        ));
+    }
+    if backing.is_empty() {
+        out.push(finding(
+            "lcts-backing",
+            Status::Ok,
+            &subject,
+            "xr·supply ≤ holding sUSDS (invariant 7)".into(),
+        ));
+    } else {
+        out.push(finding(
+            "lcts-backing",
+            Status::BackingBreach,
+            &subject,
+            backing.join("; "),
+        ));
+    }
+    for (side, q) in queues {
+        let subj = format!("{subject}/{side}");
+        let qi = match chain.view(*q, &Query::LctsQueue(LctsQueueView::Queue)) {
+            Ok(Answer::LctsQueue(LctsQueueAnswer::Queue(i))) => *i,
+            other => return Err(CheckError::View(format!("queue {q}: {other:?}"))),
+        };
+        let bal = |token: Address| -> Result<Wad, CheckError> {
+            let q_ = if token == info.susds {
+                Query::Savings(SavingsView::Token(TokenView::BalanceOf { account: *q }))
+            } else {
+                Query::Erc20(TokenView::BalanceOf { account: *q })
+            };
+            match chain.view(token, &q_) {
+                Ok(Answer::Erc20(TokenAnswer::Balance { balance }))
+                | Ok(Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance }))) => {
+                    Ok(balance)
+                }
+                other => Err(CheckError::View(format!("balance of {q}: {other:?}"))),
+            }
+        };
+        let underlying = qi.generation.map_or(Wad::ZERO, |g| g.total_underlying_wad);
+        let owed = qi
+            .rewards_minted_wad
+            .raw()
+            .saturating_sub(qi.rewards_paid_wad.raw());
+        let (ub, rb) = (bal(qi.underlying)?, bal(qi.reward)?);
+        if ub == underlying && rb.raw() == owed {
+            out.push(finding(
+                "lcts-conservation",
+                Status::Ok,
+                &subj,
+                "underlying and rewards conserved (invariant 6)".into(),
+            ));
+        } else {
+            out.push(finding(
+                "lcts-conservation",
+                Status::Mismatch,
+                &subj,
+                format!(
+                "queue holds {ub} underlying for {underlying} waiting and {rb} rewards for {} owed",
+                Wad::from_raw(owed)
+            ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn short(v: Option<&Value>) -> String {
+    let s = v.map_or("nothing".to_string(), |v| v.to_string());
+    if s.len() > 120 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(120).map_or(s.len(), |(i, _)| i)]
+        )
+    } else {
+        s
+    }
+}
+
+/// What the record must say, rebuilt from the log (forwards), the views and the Synome.
+#[allow(clippy::too_many_arguments)]
+fn expected_record(
+    log: &[Event],
+    gov: &CheckerGov,
+    cal: &Calendar,
+    epoch: EpochId,
+    holding: Address,
+    queues: &BTreeMap<&'static str, Address>,
+    info: &HoldingInfo,
+    locks: &BTreeMap<&'static str, (u64, Timestamp, u64, Wad)>,
+    settles: &BTreeMap<&'static str, (u64, Timestamp, LctsSettled)>,
+    update: Option<&(u64, Timestamp, RateUpdated)>,
+    rec: &SignedRecord,
+) -> Result<(Value, capacity::CapacityRecord), String> {
+    // The settle step starts at its first event; with none, at the record's own instant.
+    let first = update
+        .map(|u| (u.0, u.1))
+        .into_iter()
+        .chain(settles.values().map(|s| (s.0, s.1)))
+        .min();
+    let (pos, at) = match first {
+        Some(x) => x,
+        None => {
+            let at: Timestamp = serde_json::from_value(rec.content.payload["settled_at"].clone())
+                .map_err(|e| format!("settled_at: {e}"))?;
+            let pos = log
+                .iter()
+                .find(|e| e.block_time > at)
+                .map_or(u64::MAX, |e| e.seq);
+            (pos, at)
+        }
+    };
+    let r = replay(log, holding, info.susds, info.srusds, pos);
+    let (xr_before, premium, elapsed) = match update {
+        Some((_, t, u)) => (
+            u.exchange_rate_before_wad,
+            u.premium_apr,
+            u.elapsed_s.min(t.0),
+        ),
+        None => (
+            r.xr,
+            r.premium.unwrap_or(info.premium_apr),
+            at.0.saturating_sub(r.last_update.unwrap_or(info.last_update).0),
+        ),
+    };
+    let step = exchange_rate_step(&ExchangeRateInputs {
+        exchange_rate_wad: xr_before,
+        premium_apr: premium,
+        elapsed_s: elapsed,
+        holding_susds_wad: Wad::from_raw(r.holding_susds),
+        srusds_supply_wad: Wad::from_raw(r.supply),
+        haircut: None,
+    })
+    .map_err(|e| format!("{}: {e}", e.code()))?;
+    let own = gov.published(epoch)?;
+    let mut previous = None;
+    let mut e = epoch;
+    while let Ok(Some(p)) = cal.previous_executed(e) {
+        if let Some(g) = gov.published(p)? {
+            previous = Some(g);
+            break;
+        }
+        e = p;
+    }
+    let inputs = CapacityInputs {
+        epoch,
+        subscribe_queue_susds_wad: locks.get("subscribe").map_or(Wad::ZERO, |l| l.3),
+        redeem_queue_srusds_wad: locks.get("redeem").map_or(Wad::ZERO, |l| l.3),
+        exchange_rate_wad: step.exchange_rate_after_wad,
+        holding_susds_wad: Wad::from_raw(r.holding_susds),
+        susds_chi_ray: r.chi,
+        governance: own,
+        previous_governance: previous,
+    };
+    let c = capacity::compute(&inputs).map_err(|e| format!("{}: {e}", e.code()))?;
+    let fallback = match serde_json::to_value(c.fallback) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    };
+    let expected = json!({
+        "holding": holding,
+        "subscribe_queue": queues.get("subscribe"),
+        "redeem_queue": queues.get("redeem"),
+        "subscribe_generation": locks.get("subscribe").map(|l| l.2),
+        "redeem_generation": locks.get("redeem").map(|l| l.2),
+        "fallback_used": fallback,
+        "governance_epoch": c.governance_epoch,
+        "rate_before_wad": step.inputs.exchange_rate_wad,
+        "rate_after_wad": step.exchange_rate_after_wad,
+        "subscribe_converted_susds_wad": c.subscribe.converted_susds_wad,
+        "subscribe_output_srusds_wad": c.subscribe.output_srusds_wad,
+        "redeem_converted_srusds_wad": c.redeem.converted_srusds_wad,
+        "redeem_output_susds_wad": c.redeem.output_susds_wad,
+        "exchange_rate": serde_json::to_value(&step).unwrap_or(Value::Null),
+        "capacity": serde_json::to_value(&c).unwrap_or(Value::Null),
+        "settled_at": at,
+    });
+    Ok((expected, c))
 }

@@ -836,7 +836,10 @@ fn review_netting_outputs_are_the_two_settles_at_the_rate_with_dust_to_the_holdi
     // Holding System: sUSDS in = sUSDS out; srUSDS supply falls by the dust.
     let h_delta_in = rec.subscribe.converted_susds_wad.raw();
     assert_eq!(h_delta_in, red_out);
-    assert_eq!(rec.redeem.converted_srusds_wad.raw() - sub_out, U256::from(1u8));
+    assert_eq!(
+        rec.redeem.converted_srusds_wad.raw() - sub_out,
+        U256::from(1u8)
+    );
 }
 
 /// Over random inputs, the outputs the record states are the floored conversions of what it
@@ -845,7 +848,12 @@ fn review_netting_outputs_are_the_two_settles_at_the_rate_with_dust_to_the_holdi
 #[test]
 fn review_netting_never_costs_the_holding_system() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let strat = (1u64..10_000_000, 1u64..10_000_000, 1u64..5_000_000, 0u64..10_000_000);
+    let strat = (
+        1u64..10_000_000,
+        1u64..10_000_000,
+        1u64..5_000_000,
+        0u64..10_000_000,
+    );
     runner
         .run(&strat, |(s, r, xr_milli, h)| {
             let mut i = CapacityInputs::from_json(CAPACITY_JSON).unwrap();
