@@ -25,6 +25,7 @@
 //!   3. [`LctsBeacon::record`]: one `lcts-settlement` record (role `lpha-lcts`), `created_at` =
 //!      the settle instant (raised to the beacon's latest record), stating the inputs, the
 //!      fallback used, the rate before/after and the amounts converted; written once.
+//!
 //!   [`LctsBeacon::run_epoch`] does whatever of these is due at the chain's time.
 //! - **Skipped epochs** (a valid skip record): nothing — no lock, no settle, no record; the
 //!   queues stay ACTIVE.
@@ -406,12 +407,12 @@ impl LctsBeacon {
         let chi = r
             .log
             .iter()
+            .rev()
             .filter(|e| e.seq < pos && e.contract == info.susds)
-            .filter_map(|e| match &e.kind {
+            .find_map(|e| match &e.kind {
                 EventKind::Savings(SavingsEvent::Drip { chi_ray, .. }) => Some(*chi_ray),
                 _ => None,
             })
-            .last()
             .unwrap_or(Ray::from_raw(RAY));
         let (xr_before, premium, rho) = match &r.update {
             Some((_, t, u)) => (
