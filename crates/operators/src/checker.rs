@@ -22,6 +22,7 @@
 
 use crate::reader::Deployment;
 use alloy_primitives::{Address, B256, U256};
+use laniakea_chain::families::prime_vault::{PrimeVaultAnswer, PrimeVaultEvent, PrimeVaultView};
 use laniakea_chain::families::savings::{SavingsAnswer, SavingsEvent, SavingsView};
 use laniakea_chain::families::token::{TokenAnswer, TokenEvent, TokenView};
 use laniakea_chain::families::vat::{VatAnswer, VatEvent, VatView};
@@ -176,30 +177,79 @@ impl Checker {
         &self,
         chain: &dyn Chain,
         log: &[Event],
-        proxy: Address,
-        ilk_name: &str,
+        prime: &crate::reader::PrimeAccounts,
         w: Window,
-    ) -> Result<[BalanceHistory; 3], CheckError> {
+    ) -> Result<[BalanceHistory; 4], CheckError> {
         let d = &self.deployment;
-        let ilk_id =
-            mcd::ilk_id(ilk_name).ok_or_else(|| CheckError::View(format!("bad ilk {ilk_name}")))?;
-        let ilk = laniakea_chain::call::Ilk(ilk_id);
-        let (art_now, rate_now) =
-            match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
-                Answer::Vat(VatAnswer::Ilk {
-                    art_total, rate, ..
-                }) => (art_total.raw(), rate.raw()),
-                a => return Err(CheckError::View(format!("ilk answer {a:?}"))),
-            };
+        let proxy = prime.alm_proxy;
+        let ilk_name = &prime.legacy_ilk;
+        // No legacy ilk (an empty name): no legacy debt.
+        let ilk_id = if ilk_name.is_empty() {
+            None
+        } else {
+            Some(
+                mcd::ilk_id(ilk_name)
+                    .ok_or_else(|| CheckError::View(format!("bad ilk {ilk_name}")))?,
+            )
+        };
+        let (art_now, rate_now) = match ilk_id {
+            None => (U256::ZERO, RAY),
+            Some(id) => {
+                let ilk = laniakea_chain::call::Ilk(id);
+                match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
+                    Answer::Vat(VatAnswer::Ilk {
+                        art_total, rate, ..
+                    }) => (art_total.raw(), rate.raw()),
+                    a => return Err(CheckError::View(format!("ilk answer {a:?}"))),
+                }
+            }
+        };
         let vat_events: Vec<&Event> = log
             .iter()
             .filter(|e| e.contract == d.vat)
             .filter(|e| match &e.kind {
                 EventKind::Vat(VatEvent::Frob { ilk, .. })
-                | EventKind::Vat(VatEvent::Fold { ilk, .. }) => *ilk == ilk_id,
+                | EventKind::Vat(VatEvent::Fold { ilk, .. }) => Some(*ilk) == ilk_id,
                 _ => false,
             })
             .collect();
+        // Prime-vault principal (drawn − written down), backwards from the vault's position.
+        let (vault0, vault) = match prime.prime_vault {
+            None => (U256::ZERO, Vec::new()),
+            Some(v) => {
+                let (drawn_now, wd_now) = match self.view(
+                    chain,
+                    v,
+                    Query::PrimeVault(PrimeVaultView::Position),
+                )? {
+                    Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => {
+                        (pos.drawn_wad.raw(), pos.written_down_wad.raw())
+                    }
+                    a => return Err(CheckError::View(format!("vault answer {a:?}"))),
+                };
+                let evs: Vec<&Event> = log.iter().filter(|e| e.contract == v).collect();
+                rewind(
+                    (drawn_now, wd_now),
+                    &evs,
+                    |(dr, wd)| dr.saturating_sub(*wd),
+                    |(dr, wd), e| {
+                        match &e.kind {
+                            EventKind::PrimeVault(PrimeVaultEvent::PrimeDraw {
+                                amount_wad, ..
+                            }) => *dr = dr.saturating_sub(amount_wad.raw()),
+                            EventKind::PrimeVault(PrimeVaultEvent::PrimeRepay {
+                                amount_wad, ..
+                            }) => *dr = dr.saturating_add(amount_wad.raw()),
+                            EventKind::PrimeVault(PrimeVaultEvent::WriteDown {
+                                amount_wad, ..
+                            }) => *wd = wd.saturating_sub(amount_wad.raw()),
+                            _ => return false,
+                        }
+                        true
+                    },
+                )
+            }
+        };
         let (debt0, debt) = rewind(
             (art_now, rate_now),
             &vat_events,
@@ -309,6 +359,7 @@ impl Checker {
         let value0 = shares0.saturating_mul(RAY) / RAY;
         Ok([
             cut(debt0, &debt, w),
+            cut(vault0, &vault, w),
             cut(usds0, &usds, w),
             cut(value0, &value, w),
         ])
@@ -516,8 +567,7 @@ impl Checker {
             .collect();
         for p in &self.deployment.primes {
             let subject = format!("prime:{}", p.prime);
-            let [debt, idle, susds] =
-                self.histories(chain, &log, p.alm_proxy, &p.legacy_ilk, window)?;
+            let [debt, debt_vault, idle, susds] = self.histories(chain, &log, p, window)?;
             let (alloc, rate) = osrc
                 .get(&p.prime)
                 .copied()
@@ -571,7 +621,7 @@ impl Checker {
                 prime: p.prime.clone(),
                 provenance: Provenance::SystemDerived,
                 debt_legacy: debt,
-                debt_vault: BalanceHistory::default(),
+                debt_vault,
                 idle_usds: vec![IdleLocation {
                     location: "alm-proxy".into(),
                     balance: idle,

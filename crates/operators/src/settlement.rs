@@ -204,7 +204,7 @@ impl SettlementOperator {
                 prime: p.prime.clone(),
                 provenance: Provenance::SystemDerived,
                 debt_legacy: h.debt_legacy,
-                debt_vault: BalanceHistory::default(),
+                debt_vault: h.debt_vault,
                 idle_usds: vec![IdleLocation {
                     location: "alm-proxy".into(),
                     balance: h.idle_usds,

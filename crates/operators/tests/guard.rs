@@ -49,7 +49,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
                 s.ctrl(
                     "gen",
                     ControllerCall::RemoveRelayer {
-                        relayer: s.a("relayer"),
+                        relayer: s.a("gen_relayer"),
                     },
                 ),
                 Purpose::RelayerRemoval,
@@ -81,7 +81,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::Reallocation,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::Reallocation,
             ),
@@ -89,7 +89,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::MigrationStep,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::MigrationStep,
             ),
@@ -97,7 +97,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::Normal,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::Normal,
             ),
@@ -167,7 +167,7 @@ fn a_purpose_the_call_cannot_have_is_refused_at_any_time() {
         // A mint declared as a settlement payment: mislabelling must not open the window.
         let a = Action {
             tx: s.tx(
-                "relayer",
+                "gen_relayer",
                 at(time),
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(1) }),
             ),
@@ -194,7 +194,7 @@ fn a_normal_move_at_the_threshold_is_a_reallocation() {
     let g = guard();
     let mint = |amount| Action {
         tx: s.tx(
-            "relayer",
+            "gen_relayer",
             at("2026-01-05T10:00:00Z"),
             s.ctrl("gen", ControllerCall::MintUsds { amount }),
         ),
