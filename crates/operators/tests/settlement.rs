@@ -132,6 +132,11 @@ fn scenario_with(restart: bool) -> Run {
     r.s.deposit_susds("grove", at("2026-01-01T06:00:00Z"), wad(500_000));
     r.s.draw("keel", at("2026-01-01T08:00:00Z"), wad(200_000));
     r.s.deploy_out("keel", at("2026-01-01T08:00:00Z"), wad(190_000));
+    // spark also borrows from its Prime vault (funded by the Generator) and repays part.
+    r.s.fund_vault("spark", at("2026-01-01T08:00:00Z"), wad(500_000));
+    r.s.vault_draw("spark", at("2026-01-01T08:00:00Z"), wad(400_000));
+    r.s.deploy_out("spark", at("2026-01-01T08:00:00Z"), wad(350_000));
+    r.s.vault_repay("spark", at("2026-01-01T10:00:00Z"), wad(50_000));
     // A balance change inside the Processing Window belongs to the next epoch.
     r.s.draw("spark", at("2026-01-01T12:59:59Z"), wad(1));
     r.s.wipe("spark", at("2026-01-01T13:00:00Z"), wad(1));
@@ -210,6 +215,31 @@ fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
     assert!(per
         .keys()
         .all(|(ep, _)| ep != "2026-01-03" && ep != "2026-01-04"));
+
+    // Debt by location: spark's vault principal (400k drawn at 08:00, 50k repaid at 10:00)
+    // is in its first statement's inputs next to its legacy-ilk debt.
+    let file =
+        r.op.inputs_file(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .unwrap();
+    let spark_in = file["primes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["prime"] == "spark")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        spark_in["debt_vault"],
+        json!({"initial": Wad::ZERO, "changes": [
+            {"at": at("2026-01-01T08:00:00Z").0, "balance": wad(400_000)},
+            {"at": at("2026-01-01T10:00:00Z").0, "balance": wad(350_000)},
+        ]})
+    );
+    assert_eq!(
+        file["primes"][1]["debt_vault"],
+        json!({"initial": Wad::ZERO, "changes": []}),
+        "grove has no vault debt"
+    );
 
     // spark's late half: 2 h × half × 0.1%/h, crystallised at Monday's Moment of Settlement
     // (the next executed one) and owed in the following epoch.
@@ -795,6 +825,7 @@ fn lpha_report_writes_one_summary_per_prime_and_epoch() {
     );
     assert_eq!(s1["repaid_wad"], json!(Wad::ZERO));
     assert_eq!(s1["debt_legacy_wad"], json!(wad(1_000_001)));
+    assert_eq!(s1["debt_vault_wad"], json!(wad(350_000)), "400k drawn, 50k repaid");
     assert_eq!(s1["timeliness"], "on-time");
     assert_eq!(s1["headroom_mint_wad"], "unlimited");
     assert_eq!(

@@ -306,3 +306,43 @@ impl Sys {
         .unwrap()
     }
 }
+
+impl Sys {
+    /// The Generator mints `amount` and deposits it into the Prime's vault.
+    pub fn fund_vault(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        self.draw("gen", t, amount);
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            "gen_relayer",
+            t,
+            self.ctrl(
+                "gen",
+                ControllerCall::Deposit4626 {
+                    vault,
+                    assets: amount,
+                    min_shares_out: Wad::ZERO,
+                },
+            ),
+        );
+        self.run(tx);
+    }
+    /// The Prime draws `amount` from its vault into its ALMProxy.
+    pub fn vault_draw(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::DrawPrimeVault { vault, amount }),
+        );
+        self.run(tx);
+    }
+    pub fn vault_repay(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::RepayPrimeVault { vault, amount }),
+        );
+        self.run(tx);
+    }
+}
