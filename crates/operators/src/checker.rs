@@ -217,16 +217,13 @@ impl Checker {
         let (vault0, vault) = match prime.prime_vault {
             None => (U256::ZERO, Vec::new()),
             Some(v) => {
-                let (drawn_now, wd_now) = match self.view(
-                    chain,
-                    v,
-                    Query::PrimeVault(PrimeVaultView::Position),
-                )? {
-                    Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => {
-                        (pos.drawn_wad.raw(), pos.written_down_wad.raw())
-                    }
-                    a => return Err(CheckError::View(format!("vault answer {a:?}"))),
-                };
+                let (drawn_now, wd_now) =
+                    match self.view(chain, v, Query::PrimeVault(PrimeVaultView::Position))? {
+                        Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => {
+                            (pos.drawn_wad.raw(), pos.written_down_wad.raw())
+                        }
+                        a => return Err(CheckError::View(format!("vault answer {a:?}"))),
+                    };
                 let evs: Vec<&Event> = log.iter().filter(|e| e.contract == v).collect();
                 rewind(
                     (drawn_now, wd_now),
@@ -235,13 +232,16 @@ impl Checker {
                     |(dr, wd), e| {
                         match &e.kind {
                             EventKind::PrimeVault(PrimeVaultEvent::PrimeDraw {
-                                amount_wad, ..
+                                amount_wad,
+                                ..
                             }) => *dr = dr.saturating_sub(amount_wad.raw()),
                             EventKind::PrimeVault(PrimeVaultEvent::PrimeRepay {
-                                amount_wad, ..
+                                amount_wad,
+                                ..
                             }) => *dr = dr.saturating_add(amount_wad.raw()),
                             EventKind::PrimeVault(PrimeVaultEvent::WriteDown {
-                                amount_wad, ..
+                                amount_wad,
+                                ..
                             }) => *wd = wd.saturating_sub(amount_wad.raw()),
                             _ => return false,
                         }

@@ -19,8 +19,11 @@
 //! `guard-refusal`, written in the `govops` role: the Synome has no dedicated refusal kind and
 //! the `operator` role may not write incidents). The guard never submits anything itself.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use laniakea_chain::call::{AccessCall, ControllerCall, RateLimitsCall};
+use laniakea_chain::families::configurator::{
+    ConfiguratorAnswer, ConfiguratorCall, ConfiguratorView,
+};
 use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
 use laniakea_chain::{Answer, Call, Chain, Query, Tx};
 use laniakea_chain::{EngineError, Receipt};
@@ -271,6 +274,13 @@ fn allowed_purposes(call: &Call) -> &'static [Purpose] {
             RateLimitsCall::SetUnlimited { .. } | RateLimitsCall::Access(_) => GOVERN,
             RateLimitsCall::Decrease { .. } | RateLimitsCall::Increase { .. } => FUNDS,
         },
+        // The Configurator's cBEAM actions (SPEC §4.10): a lowering is an emergency removal.
+        Call::Configurator(_, c) => match c {
+            ConfiguratorCall::SetRateLimit { .. } => LIMIT_SET,
+            ConfiguratorCall::RemoveRateLimit { .. } => &[InitDeletion, GovernanceChange],
+            ConfiguratorCall::SetRelayer { enabled: false, .. } => REVOKE,
+            _ => GOVERN,
+        },
         Call::AlmProxy(_, AccessCall::RevokeRole { .. }) => REVOKE,
         Call::AlmProxy(_, AccessCall::GrantRole { .. }) => GOVERN,
         // Every other call (MCD files, token admin, sUSDS, ilk vaults) is configuration or a
@@ -333,6 +343,24 @@ impl Guard {
                     ..
                 },
             ) => (*rl, *key, *max_amount, *slope),
+            Call::Configurator(
+                cfg,
+                ConfiguratorCall::SetRateLimit {
+                    pau,
+                    key,
+                    max_amount,
+                    slope,
+                },
+            ) => {
+                return self.confirm_configurator_decrease(
+                    chain,
+                    *cfg,
+                    *pau,
+                    key.0,
+                    (*max_amount, *slope),
+                    call,
+                )
+            }
             _ => {
                 return Err(GuardError::Unreadable {
                     call: call.to_string(),
@@ -358,6 +386,49 @@ impl Guard {
                 reason: format!("unexpected answer {answer:?}"),
             });
         };
+        if new_max > max_amount || new_slope > slope {
+            return Err(GuardError::NotADecrease {
+                call: call.to_string(),
+                current_max: max_amount,
+                new_max,
+                current_slope: slope,
+                new_slope,
+            });
+        }
+        Ok(())
+    }
+
+    /// A Configurator `setRateLimit` declared a decrease: the PAU's current entry (through the
+    /// Configurator's `getRateLimits` view) must not be raised in either value.
+    fn confirm_configurator_decrease(
+        &self,
+        chain: &dyn Chain,
+        cfg: Address,
+        pau: Address,
+        key: B256,
+        (new_max, new_slope): (Wad, Wad),
+        call: &str,
+    ) -> Result<(), GuardError> {
+        let unreadable = |reason: String| GuardError::Unreadable {
+            call: call.to_string(),
+            reason,
+        };
+        let answer = chain
+            .view(
+                cfg,
+                &Query::Configurator(ConfiguratorView::RateLimits { pau }),
+            )
+            .map_err(|e| unreadable(format!("{}: {e}", e.code())))?;
+        let Answer::Configurator(ConfiguratorAnswer::RateLimits { limits, .. }) = answer else {
+            return Err(unreadable(format!("unexpected answer {answer:?}")));
+        };
+        // A key that is not configured is (0, 0): setting it to anything above is a raise.
+        let (max_amount, slope) = limits
+            .iter()
+            .find(|l| l.key == key)
+            .map_or((Wad::ZERO, Wad::ZERO), |l| {
+                (l.max_amount_wad, l.slope_wad_per_s)
+            });
         if new_max > max_amount || new_slope > slope {
             return Err(GuardError::NotADecrease {
                 call: call.to_string(),

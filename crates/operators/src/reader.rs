@@ -468,10 +468,14 @@ impl ChainReader {
             };
             let vault = match p.prime_vault {
                 None => U256::ZERO,
-                Some(v) => match self.view(chain, v, Query::PrimeVault(PrimeVaultView::Position))? {
-                    Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => pos.prime_debt_wad.raw(),
-                    a => return Err(unexpected(a)),
-                },
+                Some(v) => {
+                    match self.view(chain, v, Query::PrimeVault(PrimeVaultView::Position))? {
+                        Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => {
+                            pos.prime_debt_wad.raw()
+                        }
+                        a => return Err(unexpected(a)),
+                    }
+                }
             };
             let usds = match self.view(
                 chain,

@@ -172,9 +172,11 @@ impl Reporter {
         );
         // Prime-vault principal at the lock: drawn − written down, as the vault last logged it.
         let (mut vault_drawn, mut vault_wd) = (U256::ZERO, U256::ZERO);
-        for ev in snap.log.iter().filter(|e| {
-            Some(e.contract) == p.prime_vault && e.block_time < epoch.lock()
-        }) {
+        for ev in snap
+            .log
+            .iter()
+            .filter(|e| Some(e.contract) == p.prime_vault && e.block_time < epoch.lock())
+        {
             match &ev.kind {
                 EventKind::PrimeVault(PrimeVaultEvent::PrimeDraw { drawn_wad, .. })
                 | EventKind::PrimeVault(PrimeVaultEvent::PrimeRepay { drawn_wad, .. }) => {

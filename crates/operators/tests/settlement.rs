@@ -95,7 +95,7 @@ impl Run {
             .record_receipts(&self.s.e, &mut self.db.syn)
             .unwrap();
         self.op
-            .record_penalties(&self.s.e, &mut self.db.syn)
+            .record_penalties(&mut self.s.e, &mut self.db.syn)
             .unwrap();
         // Re-running is a no-op.
         assert_eq!(
@@ -107,7 +107,7 @@ impl Run {
         );
         assert_eq!(
             self.op
-                .record_penalties(&self.s.e, &mut self.db.syn)
+                .record_penalties(&mut self.s.e, &mut self.db.syn)
                 .unwrap()
                 .written,
             0
@@ -283,6 +283,14 @@ fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
     assert_eq!(esc[0].content.payload["prime"], "keel");
     assert_eq!(esc[0].content.payload["state"], "restricted");
     assert_eq!(esc[0].content.payload["late_s"], 72 * 3600);
+    // ... which set keel's vault draw limit to 0 through its GovOps (the admin path: no
+    // Configurator scope in this system).
+    assert!(esc[0].content.payload["restriction"]
+        .as_str()
+        .unwrap()
+        .starts_with("tx:"));
+    assert_eq!(draw_limit(&r, "keel"), (Wad::ZERO, Wad::ZERO));
+    assert_eq!(draw_limit(&r, "spark"), (Wad::MAX, Wad::ZERO));
 
     // Receipts: every payment seen, matched to obligations; grove's came from the Generator.
     let receipts = r.records(Kind::PaymentReceipt);
@@ -377,7 +385,7 @@ fn a_fresh_operator_resumes_without_duplicating_anything() {
     );
     assert_eq!(
         fresh
-            .record_penalties(&r.s.e, &mut r.db.syn)
+            .record_penalties(&mut r.s.e, &mut r.db.syn)
             .unwrap()
             .written,
         0
@@ -397,7 +405,7 @@ fn a_partial_forgiveness_reduces_what_is_open_and_the_penalty_record_stays() {
     r.lock("2026-01-02"); // carries the penalty
     r.s.warp(at("2026-01-02T13:10:00Z"));
     r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
-    r.op.record_penalties(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
     let pen = r
         .records(Kind::PenaltyEvent)
         .into_iter()
@@ -825,7 +833,11 @@ fn lpha_report_writes_one_summary_per_prime_and_epoch() {
     );
     assert_eq!(s1["repaid_wad"], json!(Wad::ZERO));
     assert_eq!(s1["debt_legacy_wad"], json!(wad(1_000_001)));
-    assert_eq!(s1["debt_vault_wad"], json!(wad(350_000)), "400k drawn, 50k repaid");
+    assert_eq!(
+        s1["debt_vault_wad"],
+        json!(wad(350_000)),
+        "400k drawn, 50k repaid"
+    );
     assert_eq!(s1["timeliness"], "on-time");
     assert_eq!(s1["headroom_mint_wad"], "unlimited");
     assert_eq!(
@@ -895,7 +907,7 @@ fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
         "{pen:?}"
     );
     // Once the operator books them, the checker's own figure agrees.
-    r.op.record_penalties(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
     let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap();
     let pen: Vec<_> = f
         .iter()
@@ -914,4 +926,148 @@ fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
         "{}",
         pen[0].evidence
     );
+}
+
+/// `LIMIT_VAULT_DRAW⊕<prime>_pv` on the Prime's RateLimits: (max, slope).
+fn draw_limit(r: &Run, p: &str) -> (Wad, Wad) {
+    use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
+    use laniakea_chain::rate_limits::{address_key, limit_id, names};
+    use laniakea_chain::Chain;
+    let key = address_key(limit_id(names::VAULT_DRAW), r.s.a(&format!("{p}_pv")));
+    match r
+        .s
+        .e
+        .view(
+            r.s.a(&format!("{p}_rl")),
+            &laniakea_chain::Query::RateLimits(RateLimitsView::RateLimitData {
+                key: laniakea_chain::call::Key(key),
+            }),
+        )
+        .unwrap()
+    {
+        laniakea_chain::Answer::RateLimits(RateLimitsAnswer::Data {
+            max_amount, slope, ..
+        }) => (max_amount, slope),
+        a => panic!("{a:?}"),
+    }
+}
+
+/// Changes of the Prime's vault draw limit to zero in the log.
+fn zeroing_events(r: &Run, p: &str) -> usize {
+    use laniakea_chain::families::rate_limits::RateLimitsEvent;
+    use laniakea_chain::rate_limits::{address_key, limit_id, names};
+    use laniakea_chain::Chain;
+    let rl = r.s.a(&format!("{p}_rl"));
+    let draw = address_key(limit_id(names::VAULT_DRAW), r.s.a(&format!("{p}_pv")));
+    r.s.e
+        .events_since(0)
+        .iter()
+        .filter(|e| {
+            e.contract == rl
+                && matches!(&e.kind, laniakea_chain::EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet { key, max_amount_wad, .. }) if max_amount_wad.is_zero() && *key == draw)
+        })
+        .count()
+}
+
+#[test]
+fn escalation_restricts_the_vault_draw_limit_after_24h_and_flags_review_after_72h() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.s.fund_vault("spark", at("2026-01-01T07:00:00Z"), wad(100_000));
+    r.lock("2026-01-01");
+    // spark does not pay. 22 h late: nothing yet.
+    r.s.warp(at("2026-01-02T14:00:00Z"));
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    assert!(r.records(Kind::Escalation).is_empty());
+    assert_eq!(draw_limit(&r, "spark"), (Wad::MAX, Wad::ZERO));
+    // 46 h late, inside the next day's Processing Window: the restriction is an emergency
+    // removal, so the guard lets it through.
+    r.s.warp(at("2026-01-03T14:00:00Z"));
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    assert_eq!(draw_limit(&r, "spark"), (Wad::ZERO, Wad::ZERO));
+    assert!(
+        all_of(&mut r.db.syn, Kind::Incident, None)
+            .unwrap()
+            .is_empty(),
+        "no guard refusal"
+    );
+    let esc = r.records(Kind::Escalation);
+    assert_eq!(esc.len(), 1, "{esc:?}");
+    assert_eq!(esc[0].content.payload["state"], "restricted");
+    assert_eq!(esc[0].content.payload["late_s"], 46 * 3600);
+    assert!(esc[0].content.payload["restriction"]
+        .as_str()
+        .unwrap()
+        .starts_with("tx:"));
+    // Idempotent: re-running submits nothing and writes nothing.
+    assert_eq!(
+        r.op.record_penalties(&mut r.s.e, &mut r.db.syn)
+            .unwrap()
+            .written,
+        0
+    );
+    // The Prime can no longer draw from its vault.
+    let vault = r.s.a("spark_pv");
+    let tx = r.s.tx(
+        "spark_relayer",
+        at("2026-01-03T17:00:00Z"),
+        r.s.ctrl(
+            "spark",
+            laniakea_chain::call::ControllerCall::DrawPrimeVault {
+                vault,
+                amount: wad(1),
+            },
+        ),
+    );
+    let rec = laniakea_chain::Chain::submit(&mut r.s.e, tx).unwrap();
+    assert!(rec.outcome.is_err(), "a draw after the restriction reverts");
+    assert_eq!(zeroing_events(&r, "spark"), 1);
+    // > 72 h: the governance-review flag; the restriction is not submitted again.
+    r.s.warp(at("2026-01-04T16:00:01Z"));
+    let mut fresh = r.s.operator(&r.db);
+    fresh.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    let esc = r.records(Kind::Escalation);
+    let states: Vec<_> = esc
+        .iter()
+        .map(|x| x.content.payload["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["restricted", "governance-review"]);
+    assert_eq!(zeroing_events(&r, "spark"), 1);
+}
+
+#[test]
+fn a_restriction_submitted_but_not_recorded_is_recorded_once_on_restart() {
+    let run = |interrupt: bool| {
+        let mut r = Run::new();
+        r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+        r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+        r.lock("2026-01-01");
+        r.s.warp(at("2026-01-02T17:00:00Z"));
+        if interrupt {
+            // The operator submitted the restriction, then died before writing the record.
+            use laniakea_chain::rate_limits::{address_key, limit_id, names};
+            let key = address_key(limit_id(names::VAULT_DRAW), r.s.a("spark_pv"));
+            let tx = r.s.tx(
+                "admin",
+                at("2026-01-02T17:00:00Z"),
+                laniakea_chain::Call::RateLimits(
+                    r.s.a("spark_rl"),
+                    laniakea_chain::call::RateLimitsCall::SetMaxSlope {
+                        key: laniakea_chain::call::Key(key),
+                        max_amount: Wad::ZERO,
+                        slope: Wad::ZERO,
+                    },
+                ),
+            );
+            r.s.run(tx);
+            r.op = r.s.operator(&r.db);
+        }
+        r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+        assert_eq!(zeroing_events(&r, "spark"), 1);
+        let mut out = Vec::new();
+        r.db.syn.export_jsonl(&mut out).unwrap();
+        (String::from_utf8(out).unwrap(), r.s.e.digest())
+    };
+    assert_eq!(run(false), run(true));
 }

@@ -348,6 +348,10 @@ pub mod payload {
         pub state: String,
         pub obligation: String,
         pub late_s: u64,
+        /// For `restricted`: the chain action that set the Prime's vault draw limit to 0
+        /// (`tx:<index>/log:<seq>` of the limit change), or why there was none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub restriction: Option<String>,
     }
 }
 

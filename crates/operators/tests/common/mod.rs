@@ -299,6 +299,9 @@ impl Sys {
                 guard: laniakea_operators::Guard {
                     reallocation_threshold_wad: wad(1_000_000),
                 },
+                restriction: Some(laniakea_operators::settlement::Restriction::Admin {
+                    govops: self.a("admin"),
+                }),
             },
             db.operator.clone(),
             db.govops.clone(),
