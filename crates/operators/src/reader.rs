@@ -53,6 +53,9 @@ pub struct Deployment {
     pub generator_proxy: Address,
     /// The Generator registry (liquidity buffer, debt locations), if deployed.
     pub generator_registry: Option<Address>,
+    /// The buffer of the Generator's ilk vault (its mints reach its ALMProxy from there), if
+    /// known: USDS from it is no payment.
+    pub generator_mint_buffer: Option<Address>,
     pub primes: Vec<PrimeAccounts>,
 }
 
@@ -67,6 +70,7 @@ impl Deployment {
             susds: sys.addr("susds"),
             generator_proxy: sys.addr("gen_proxy"),
             generator_registry: sys.get("generator"),
+            generator_mint_buffer: sys.get("gen_vault.buffer"),
             primes: sys
                 .config
                 .primes

@@ -661,7 +661,15 @@ impl SettlementOperator {
                 let mut body =
                     json!({"prime": b.prime, "state": state, "obligation": r, "late_s": late_s});
                 if *state == "restricted" {
-                    body["restriction"] = json!(self.restrict(chain, syn, &b.prime, now)?);
+                    let prime_pays = b
+                        .ledger
+                        .obligation(obligation)
+                        .is_ok_and(|o| o.payer == Payer::Prime);
+                    body["restriction"] = json!(if prime_pays {
+                        self.restrict(chain, syn, &b.prime, now)?
+                    } else {
+                        "none: the Generator is the payer".to_string()
+                    });
                 }
                 let mut d = Draft::new(
                     Kind::Escalation,

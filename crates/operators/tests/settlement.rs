@@ -42,7 +42,12 @@ impl Run {
             Timestamp(START - 2 * 86_400),
             json!({"effective_epoch": "2025-12-30", "base_rate_apr": "0.05", "ssr_apr": "0.12", "penalty_rate_per_hour_wad": PENALTY_PER_HOUR}),
         );
-        // The Generator holds some USDS to pay Primes with.
+        // The Generator's liquidity buffer floor: 5 000 USDS from the first Moment of Settlement.
+        db.params(
+            Timestamp(START - 2 * 86_400),
+            json!({"effective_epoch": "2026-01-01", "generator_buffer_min_wad": "5000"}),
+        );
+        // The Generator holds some USDS to pay Primes with (above its 5 000 buffer floor).
         s.draw("gen", at("2026-01-01T01:00:00Z"), wad(10_000));
         let op = s.operator(&db);
         Run {
@@ -163,6 +168,10 @@ fn scenario_with(restart: bool) -> Run {
 
     // Epoch 2026-01-02 (Fri): spark pays half on time and half two hours late; keel pays
     // nothing until Monday (escalation); governance skips the weekend before Saturday's lock.
+    // Fault: the Generator sends 8 000 USDS out at 09:00, below its 5 000 buffer floor, and
+    // refills at 11:00.
+    r.s.gen_send("surplus", at("2026-01-02T09:00:00Z"), wad(8_000));
+    r.s.draw("gen", at("2026-01-02T11:00:00Z"), wad(10_000));
     r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-03");
     r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-04");
     r.lock("2026-01-02");
@@ -179,7 +188,9 @@ fn scenario_with(restart: bool) -> Run {
     );
     r.settle(at("2026-01-02T18:00:00Z"));
 
-    // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00).
+    // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00). Fault: on Saturday the
+    // Generator withdraws 120 000 from spark's vault, leaving 30 000 idle of 380 000 (< 10%).
+    r.s.vault_withdraw("spark", at("2026-01-03T10:00:00Z"), wad(120_000));
     r.lock("2026-01-05");
     for p in ["spark", "grove"] {
         let a = r.amount("2026-01-05", p);
@@ -194,6 +205,9 @@ fn scenario_with(restart: bool) -> Run {
         Wad::from_raw(r.amount("2026-01-02", "keel").raw() + r.amount("2026-01-05", "keel").raw());
     r.s.pay_generator("keel", at("2026-01-05T17:00:00Z"), keel_owes);
     r.settle(at("2026-01-05T17:00:00Z"));
+    // Fault: USDS reaches the Generator from an address that is no Prime's ALMProxy.
+    r.s.usds_transfer("stranger", "gen_proxy", at("2026-01-05T17:30:00Z"), wad(25));
+    r.settle(at("2026-01-05T17:30:00Z"));
     r
 }
 
@@ -731,9 +745,25 @@ fn the_checker_flags_exactly_the_injected_faults() {
         flagged(&f2),
         vec![
             t("payment", "late", "prime:spark"),
-            t("payment", "late", "prime:keel")
+            t("payment", "late", "prime:keel"),
+            t("generator-buffer", "buffer-breach", "generator"),
         ],
         "{f2:?}"
+    );
+    let breach = f2.iter().find(|f| f.check == "generator-buffer").unwrap();
+    // 10 000 + the payments of epoch 1 (spark, keel in; grove out) − 8 000 sent at 09:00.
+    let idle = wad(10_000).raw()
+        + r.amount("2026-01-01", "spark").raw()
+        + r.amount("2026-01-01", "keel").raw()
+        - r.amount("2026-01-01", "grove").raw()
+        - wad(8_000).raw();
+    assert_eq!(
+        breach.evidence,
+        format!(
+            "idle USDS {} < floor 5000 at {}",
+            Wad::from_raw(idle),
+            at("2026-01-02T09:00:00Z").0
+        )
     );
     let f3 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
     assert!(flagged(&f3).is_empty(), "{f3:?}");
@@ -741,9 +771,39 @@ fn the_checker_flags_exactly_the_injected_faults() {
     let f5 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-05")).unwrap();
     assert_eq!(
         flagged(&f5),
-        vec![t("payment", "late", "prime:keel")],
+        vec![
+            t("payment", "late", "prime:keel"),
+            t("payments-in", "unknown-payer", "generator"),
+            t("vault-min-idle", "min-idle-breach", "prime:spark"),
+        ],
         "{f5:?}"
     );
+    let find = |check: &str| {
+        f5.iter()
+            .find(|f| f.check == check)
+            .unwrap()
+            .evidence
+            .clone()
+    };
+    assert_eq!(
+        find("vault-min-idle"),
+        format!(
+            "idle 30000 < 1000 bps of total assets 380000 = 38000 at {}",
+            at("2026-01-03T10:00:00Z").0
+        )
+    );
+    assert!(find("payments-in").contains(&format!("{} USDS from {}", wad(25), r.s.a("stranger"))));
+    // keel's escalation was due (72 h late at Monday's Moment of Settlement) and is recorded.
+    let esc: Vec<_> = f5.iter().filter(|f| f.check == "escalation").collect();
+    assert_eq!(esc.len(), 1, "{esc:?}");
+    assert_eq!(
+        (esc[0].status, esc[0].subject.as_str()),
+        (laniakea_operators::checker::Status::Ok, "prime:keel")
+    );
+    // Every payment of every epoch has its receipts, one by one.
+    for f in [&f1, &f2, &f5] {
+        assert!(f.iter().any(|x| x.check == "receipts"));
+    }
     // One report per epoch, written once.
     assert!(c.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap());
     assert!(!c.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap());
@@ -932,7 +992,7 @@ fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
 fn draw_limit(r: &Run, p: &str) -> (Wad, Wad) {
     use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
     use laniakea_chain::rate_limits::{address_key, limit_id, names};
-    use laniakea_chain::Chain;
+
     let key = address_key(limit_id(names::VAULT_DRAW), r.s.a(&format!("{p}_pv")));
     match r
         .s
@@ -956,7 +1016,7 @@ fn draw_limit(r: &Run, p: &str) -> (Wad, Wad) {
 fn zeroing_events(r: &Run, p: &str) -> usize {
     use laniakea_chain::families::rate_limits::RateLimitsEvent;
     use laniakea_chain::rate_limits::{address_key, limit_id, names};
-    use laniakea_chain::Chain;
+
     let rl = r.s.a(&format!("{p}_rl"));
     let draw = address_key(limit_id(names::VAULT_DRAW), r.s.a(&format!("{p}_pv")));
     r.s.e
@@ -1070,4 +1130,54 @@ fn a_restriction_submitted_but_not_recorded_is_recorded_once_on_restart() {
         (String::from_utf8(out).unwrap(), r.s.e.digest())
     };
     assert_eq!(run(false), run(true));
+}
+
+#[test]
+fn the_checker_flags_a_missing_escalation_and_an_unreceipted_payment() {
+    use laniakea_operators::checker::Status;
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    for ep in ["2026-01-01", "2026-01-02", "2026-01-03"] {
+        r.lock(ep);
+    }
+    // spark pays part of its first obligation on day 3; nobody records receipts, penalties
+    // or escalations.
+    r.s.pay_generator("spark", at("2026-01-03T14:00:00Z"), wad(1));
+    r.s.warp(at("2026-01-03T16:00:00Z"));
+    let c = checker(&r);
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
+    let get = |check: &str| -> Vec<_> {
+        f.iter()
+            .filter(|x| x.check == check)
+            .map(|x| (x.status, x.subject.clone(), x.evidence.clone()))
+            .collect()
+    };
+    assert_eq!(
+        get("escalation"),
+        vec![(
+            Status::Missing,
+            "prime:spark".to_string(),
+            format!(
+                "the obligation of 2026-01-01 is {} s late at {}: no restricted record",
+                48 * 3600,
+                e("2026-01-03").moment().0
+            )
+        )]
+    );
+    let rec = get("receipts");
+    assert_eq!(rec.len(), 1, "{rec:?}");
+    assert_eq!(
+        (rec[0].0, rec[0].1.as_str()),
+        (Status::Missing, "prime:spark")
+    );
+    // Once the operator has run, both are in order.
+    r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
+    for check in ["escalation", "receipts"] {
+        let x: Vec<_> = f.iter().filter(|x| x.check == check).collect();
+        assert_eq!(x.len(), 1, "{x:?}");
+        assert_eq!(x[0].status, Status::Ok, "{x:?}");
+    }
 }

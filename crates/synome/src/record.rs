@@ -203,6 +203,9 @@ pub mod payload {
         pub redemption_limit_wad: Option<Wad>,
         #[serde(default)]
         pub generator_buffer_min_wad: Option<Wad>,
+        /// Per Prime: the floor of its vault's idle USDS, in bps of total assets (SPEC §4.7).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        pub min_idle_bps: BTreeMap<String, u16>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -255,6 +255,7 @@ impl Sys {
             susds: self.a("susds"),
             generator_proxy: self.a("gen_proxy"),
             generator_registry: Some(self.a("generator")),
+            generator_mint_buffer: Some(self.a("gen_vault.buffer")),
             primes: self
                 .primes
                 .iter()
@@ -345,6 +346,46 @@ impl Sys {
             &Sys::relayer(p),
             t,
             self.ctrl(p, ControllerCall::RepayPrimeVault { vault, amount }),
+        );
+        self.run(tx);
+    }
+}
+
+impl Sys {
+    /// The Generator withdraws `assets` from the Prime's vault (into its ALMProxy).
+    pub fn vault_withdraw(&mut self, p: &str, t: Timestamp, assets: Wad) {
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            "gen_relayer",
+            t,
+            self.ctrl(
+                "gen",
+                ControllerCall::Withdraw4626 {
+                    vault,
+                    assets,
+                    max_shares_in: Wad::MAX,
+                },
+            ),
+        );
+        self.run(tx);
+    }
+    /// The Generator sends `amount` of USDS to `to` (a configured transfer key).
+    pub fn gen_send(&mut self, to: &str, t: Timestamp, amount: Wad) {
+        let (asset, to) = (self.a("usds"), self.a(to));
+        let tx = self.tx(
+            "gen_relayer",
+            t,
+            self.ctrl("gen", ControllerCall::TransferAsset { asset, to, amount }),
+        );
+        self.run(tx);
+    }
+    /// A plain USDS transfer from an account (not through any PAU).
+    pub fn usds_transfer(&mut self, from: &str, to: &str, t: Timestamp, amount: Wad) {
+        let (usds, to) = (self.a("usds"), self.a(to));
+        let tx = self.tx(
+            from,
+            t,
+            Call::Erc20(usds, Erc20Call::Transfer { to, amount }),
         );
         self.run(tx);
     }
