@@ -15,9 +15,9 @@
 //!   The guard runs every UTC day, skipped epochs included: a skip cancels a settlement, not the
 //!   daily discipline (decision recorded in `docs/operators.md`).
 //!
-//! A refusal is logged as a Synome record by [`refusal_draft`] (kind `incident`, payload kind
-//! `guard-refusal`, written in the `govops` role: the Synome has no dedicated refusal kind and
-//! the `operator` role may not write incidents). The guard never submits anything itself.
+//! A refusal is logged as a Synome record by [`refusal_draft`] (kind `guard-refusal`, which the
+//! `operator` and `govops` roles may write: code, message, call, purpose, sender, block time).
+//! The guard never submits anything itself.
 
 use alloy_primitives::{Address, B256};
 use laniakea_chain::call::{AccessCall, ControllerCall, RateLimitsCall};
@@ -462,18 +462,21 @@ impl Guard {
     }
 }
 
-/// The Synome record of a refusal: an `incident` (payload kind `guard-refusal`) at the refused
-/// block time, in the epoch of that day, subject `global`, system-derived.
+/// The Synome record of a refusal: a `guard-refusal` at the refused block time, in the epoch
+/// of that day, subject `global`, system-derived.
 pub fn refusal_draft(a: &Action, e: &GuardError) -> Draft {
-    let description = format!("{}: {e}", e.code());
     let mut d = Draft::new(
-        Kind::Incident,
+        Kind::GuardRefusal,
         "global",
         a.tx.at,
         Provenance::SystemDerived,
         serde_json::json!({
-            "kind": "guard-refusal",
-            "description": description,
+            "code": e.code(),
+            "message": e.to_string(),
+            "call": call_name(&a.tx.call),
+            "purpose": a.purpose.name(),
+            "from": a.tx.from,
+            "at": a.tx.at,
         }),
     );
     if let Ok(epoch) = EpochId::date_of(a.tx.at) {
@@ -510,7 +513,8 @@ impl SubmitError {
 }
 
 /// The one door every operator and relayer action goes through: the guard checks it; a
-/// refusal is recorded (by `recorder`, in the `govops` role) and nothing is submitted; an
+/// refusal is recorded (by `recorder`, in the `operator` or `govops` role) and nothing is
+/// submitted; an
 /// allowed action is submitted (a revert is a receipt, as on the seam).
 pub fn submit<S: Store>(
     guard: &Guard,

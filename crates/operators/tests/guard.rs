@@ -11,6 +11,7 @@ use laniakea_chain::Call;
 use laniakea_operators::guard::{refusal_draft, Action, ActionClass, Guard, Purpose};
 use laniakea_synome::{Kind, Query};
 use laniakea_units::Timestamp;
+use serde_json::json;
 
 fn guard() -> Guard {
     Guard {
@@ -261,21 +262,29 @@ fn a_refusal_is_recorded_in_the_synome() {
     let (recs, _) = db
         .syn
         .list(&Query {
-            kind: Some(Kind::Incident),
+            kind: Some(Kind::GuardRefusal),
             limit: 10,
             ..Default::default()
         })
         .unwrap();
     assert_eq!(recs.len(), 1);
     let r = &recs[0].content;
-    assert_eq!(r.payload["kind"], "guard-refusal");
+    assert_eq!(r.payload["code"], "guard/processing-window");
+    assert_eq!(r.payload["purpose"], "normal");
+    assert_eq!(r.payload["call"], "Controller.MintUsds");
+    assert_eq!(r.payload["at"], json!(at("2026-01-05T13:30:00Z")));
     assert_eq!(r.epoch.unwrap().to_string(), "2026-01-05");
     assert_eq!(r.created_at, at("2026-01-05T13:30:00Z"));
-    let d = r.payload["description"].as_str().unwrap();
-    assert!(
-        d.starts_with("guard/processing-window: normal action"),
-        "{d}"
-    );
+    let d = r.payload["message"].as_str().unwrap();
+    assert!(d.starts_with("normal action"), "{d}");
+    // The operator may record refusals in its own role too; the checker may not.
+    db.syn
+        .write(&db.operator, vec![refusal_draft(&a, &e)])
+        .unwrap();
+    assert!(db
+        .syn
+        .write(&db.checker, vec![refusal_draft(&a, &e)])
+        .is_err());
 }
 
 #[test]
@@ -295,7 +304,7 @@ fn a_refused_submission_never_reaches_the_chain_and_is_recorded() {
     let (recs, _) = db
         .syn
         .list(&Query {
-            kind: Some(Kind::Incident),
+            kind: Some(Kind::GuardRefusal),
             limit: 10,
             ..Default::default()
         })

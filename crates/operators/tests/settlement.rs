@@ -1047,7 +1047,7 @@ fn escalation_restricts_the_vault_draw_limit_after_24h_and_flags_review_after_72
     r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
     assert_eq!(draw_limit(&r, "spark"), (Wad::ZERO, Wad::ZERO));
     assert!(
-        all_of(&mut r.db.syn, Kind::Incident, None)
+        all_of(&mut r.db.syn, Kind::GuardRefusal, None)
             .unwrap()
             .is_empty(),
         "no guard refusal"
