@@ -29,7 +29,8 @@ use laniakea_chain::families::token::{TokenAnswer, TokenEvent, TokenView};
 use laniakea_chain::families::vat::{VatAnswer, VatEvent, VatView};
 use laniakea_chain::{mcd, Answer, Chain, Event, EventKind, Query};
 use laniakea_settlement::calendar::Calendar;
-use laniakea_settlement::statement::{self, IdleLocation, PrimeInputs};
+use laniakea_settlement::distribution::{self, Asset, Tag, TierTable};
+use laniakea_settlement::statement::{self, IdleLocation, PrimeInputs, SkyDirect};
 use laniakea_settlement::{BalanceHistory, Convention, EpochId, Provenance, Rates, Window};
 use laniakea_synome::record::payload;
 use laniakea_synome::{
@@ -573,9 +574,13 @@ impl Checker {
             .filter(|r| r.content.epoch == Some(epoch))
             .filter_map(|r| serde_json::from_value(r.content.payload).ok())
             .collect();
+        let idle_reports = records(syn, Kind::IdleLocationReport)?;
+        let sky_reports = records(syn, Kind::SkyDirectReport)?;
         for p in &self.deployment.primes {
             let subject = format!("prime:{}", p.prime);
             let [debt, debt_vault, idle, susds] = self.histories(chain, &log, p, window)?;
+            let (rep_idle, rep_sky) =
+                Self::reported(&idle_reports, &sky_reports, &p.prime, epoch, window)?;
             let (alloc, rate) = osrc
                 .get(&p.prime)
                 .copied()
@@ -630,12 +635,14 @@ impl Checker {
                 provenance: Provenance::SystemDerived,
                 debt_legacy: debt,
                 debt_vault,
-                idle_usds: vec![IdleLocation {
+                idle_usds: std::iter::once(IdleLocation {
                     location: "alm-proxy".into(),
                     balance: idle,
-                }],
+                })
+                .chain(rep_idle)
+                .collect(),
                 idle_susds_value: susds,
-                sky_direct: Vec::new(),
+                sky_direct: rep_sky,
                 osrc_allocation: BalanceHistory::constant(alloc.raw()),
                 osrc_rate_apr: rate,
                 carried_penalties: carried.into_iter().map(|c| c.2).collect(),
@@ -819,6 +826,7 @@ impl Checker {
             epoch,
             now,
         ));
+        findings.extend(self.distributions_check(chain, syn, &log, &sets, epoch, window)?);
         findings.extend(self.buffer_floor(chain, &log, &sets, window.start, epoch)?);
         findings.extend(self.min_idle_floors(chain, &log, &sets, window.start, epoch)?);
         findings.extend(self.window_mutations(&log, epoch));
@@ -1102,18 +1110,38 @@ impl Checker {
         log: &[Event],
         account: Address,
     ) -> Result<(U256, Vec<(Timestamp, U256)>), CheckError> {
+        self.token_history(chain, log, false, account)
+    }
+
+    /// A USDS (or sUSDS share, `susds`) balance's history backwards from its view.
+    fn token_history(
+        &self,
+        chain: &dyn Chain,
+        log: &[Event],
+        susds: bool,
+        account: Address,
+    ) -> Result<(U256, Vec<(Timestamp, U256)>), CheckError> {
         let d = &self.deployment;
+        let token = if susds { d.susds } else { d.usds };
+        let q = TokenView::BalanceOf { account };
         let now = match self.view(
             chain,
-            d.usds,
-            Query::Erc20(TokenView::BalanceOf { account }),
+            token,
+            if susds {
+                Query::Savings(SavingsView::Token(q))
+            } else {
+                Query::Erc20(q)
+            },
         )? {
-            Answer::Erc20(TokenAnswer::Balance { balance }) => balance.raw(),
+            Answer::Erc20(TokenAnswer::Balance { balance })
+            | Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => {
+                balance.raw()
+            }
             a => return Err(CheckError::View(format!("balance answer {a:?}"))),
         };
         let evs: Vec<&Event> = log
             .iter()
-            .filter(|e| e.contract == d.usds)
+            .filter(|e| e.contract == token)
             .filter(|e| matches!(&e.kind, EventKind::Erc20(TokenEvent::Transfer { from, to, .. }) if (*from == account) != (*to == account)))
             .collect();
         Ok(rewind(
@@ -1131,6 +1159,199 @@ impl Checker {
                 true
             },
         ))
+    }
+
+    /// Reported idle locations and Sky Direct allocations of a Prime for an epoch, by the
+    /// checker's own reading (records written by the lock; points merged; later duplicates
+    /// ignored only when they agree).
+    fn reported(
+        idle_recs: &[SignedRecord],
+        sky_recs: &[SignedRecord],
+        prime: &str,
+        epoch: EpochId,
+        w: Window,
+    ) -> Result<(Vec<IdleLocation>, Vec<SkyDirect>), CheckError> {
+        let bad = |reason: String| CheckError::Epoch { epoch, reason };
+        let live = |recs: &[SignedRecord]| -> Vec<SignedRecord> {
+            let sup: BTreeSet<B256> = recs.iter().filter_map(|r| r.content.supersedes).collect();
+            recs.iter()
+                .filter(|r| !sup.contains(&r.id) && r.content.created_at <= epoch.lock())
+                .cloned()
+                .collect()
+        };
+        let mut idle: BTreeMap<String, BTreeMap<Timestamp, U256>> = BTreeMap::new();
+        for r in live(idle_recs) {
+            let Ok(p) =
+                serde_json::from_value::<payload::IdleLocationReport>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            if p.prime != prime {
+                continue;
+            }
+            let m = idle.entry(p.location).or_default();
+            for b in p.balances {
+                if m.insert(b.at, b.balance_wad.raw())
+                    .is_some_and(|old| old != b.balance_wad.raw())
+                {
+                    return Err(bad(format!("record {}: contradictory idle report", r.id)));
+                }
+            }
+        }
+        let to_hist = |m: &BTreeMap<Timestamp, U256>| {
+            let pts: Vec<(Timestamp, U256)> = m.iter().map(|(t, v)| (*t, *v)).collect();
+            let initial = pts
+                .iter()
+                .rev()
+                .find(|(t, _)| *t <= w.start)
+                .map_or(U256::ZERO, |x| x.1);
+            cut(initial, &pts, w)
+        };
+        let idle = idle
+            .iter()
+            .map(|(loc, m)| IdleLocation {
+                location: loc.clone(),
+                balance: to_hist(m),
+            })
+            .collect();
+        let mut sky: BTreeMap<String, (BTreeMap<Timestamp, U256>, Wad)> = BTreeMap::new();
+        for r in live(sky_recs) {
+            if r.content.epoch != Some(epoch) {
+                continue;
+            }
+            let Ok(p) =
+                serde_json::from_value::<payload::SkyDirectReport>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            if p.prime != prime {
+                continue;
+            }
+            let m = p
+                .exposure
+                .iter()
+                .map(|b| (b.at, b.balance_wad.raw()))
+                .collect();
+            if sky.insert(p.allocation, (m, p.actual_profit_wad)).is_some() {
+                return Err(bad(format!("record {}: a second Sky Direct report", r.id)));
+            }
+        }
+        let sky = sky
+            .iter()
+            .map(|(a, (m, profit))| SkyDirect {
+                allocation: a.clone(),
+                exposure: to_hist(m),
+                actual_profit: *profit,
+            })
+            .collect();
+        Ok((idle, sky))
+    }
+
+    /// Distributions (SPEC §5.3) recomputed from the tags written before the lock and the
+    /// tagged balances read backwards, against the posted `distribution` records.
+    #[allow(clippy::too_many_arguments)]
+    fn distributions_check<S: Store>(
+        &self,
+        chain: &dyn Chain,
+        syn: &mut Synome<S>,
+        log: &[Event],
+        sets: &[SignedRecord],
+        epoch: EpochId,
+        window: Window,
+    ) -> Result<Vec<Finding>, CheckError> {
+        let recs = records(syn, Kind::TaggedAddress)?;
+        let sup: BTreeSet<B256> = recs.iter().filter_map(|r| r.content.supersedes).collect();
+        let mut tags = Vec::new();
+        for r in recs
+            .iter()
+            .filter(|r| !sup.contains(&r.id) && r.content.created_at < epoch.lock())
+        {
+            let Ok(t) = serde_json::from_value::<payload::TaggedAddress>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            let susds = t.asset == payload::TagAsset::Susds;
+            let (init, after) = self.token_history(chain, log, susds, t.address)?;
+            tags.push(Tag {
+                address: t.address,
+                asset: if susds { Asset::Susds } else { Asset::Usds },
+                tier: t.tier,
+                prime: t.prime,
+                tagged_from: EpochId::date_of(r.content.created_at).map_err(|e| {
+                    CheckError::Epoch {
+                        epoch,
+                        reason: e.to_string(),
+                    }
+                })?,
+                balance: cut(init, &after, window),
+            });
+        }
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tiers =
+            Self::param_at(sets, epoch.lock(), |p| p.tiers_bps).unwrap_or([0, 0, 10, 20, 50]);
+        let lines =
+            distribution::distributions(epoch, window, &TierTable(tiers), &tags).map_err(|e| {
+                CheckError::Epoch {
+                    epoch,
+                    reason: e.to_string(),
+                }
+            })?;
+        let mut ours: BTreeMap<String, BTreeSet<(Address, u8, Wad)>> = BTreeMap::new();
+        for l in lines
+            .iter()
+            .filter(|l| l.eligible && !l.reward_wad.is_zero())
+        {
+            ours.entry(l.prime.clone())
+                .or_default()
+                .insert((l.address, l.tier, l.reward_wad));
+        }
+        let mut theirs: BTreeMap<String, BTreeSet<(Address, u8, Wad)>> = BTreeMap::new();
+        for r in records(syn, Kind::Distribution)?
+            .iter()
+            .filter(|r| r.content.epoch == Some(epoch))
+        {
+            if let Ok(d) =
+                serde_json::from_value::<payload::Distribution>(r.content.payload.clone())
+            {
+                theirs
+                    .entry(d.prime)
+                    .or_default()
+                    .insert((d.address, d.tier, d.reward_wad));
+            }
+        }
+        let primes: BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+        Ok(primes
+            .into_iter()
+            .map(|p| {
+                let (o, t) = (ours.get(p), theirs.get(p));
+                let (status, evidence) = match (o, t) {
+                    (Some(o), Some(t)) if o == t => (
+                        Status::Ok,
+                        format!("{} distribution(s) recomputed", o.len()),
+                    ),
+                    (Some(o), None) => (
+                        Status::Missing,
+                        format!("{} distribution(s) due, none posted", o.len()),
+                    ),
+                    _ => (
+                        Status::Mismatch,
+                        format!(
+                            "recomputed {:?}, posted {:?}",
+                            o.map(|x| x.len()),
+                            t.map(|x| x.len())
+                        ),
+                    ),
+                };
+                Finding {
+                    check: "distributions",
+                    status,
+                    subject: format!("prime:{p}"),
+                    evidence,
+                }
+            })
+            .collect())
     }
 
     /// The Generator's liquidity buffer held from the window's start to the epoch's Moment of

@@ -549,6 +549,87 @@ impl ChainReader {
         })
     }
 
+    /// Any account's balance of USDS (or sUSDS shares, `susds`) cut to a closed window, from
+    /// the whole log (a tagged address is not known when the reader is built), cross-checked
+    /// against `balanceOf` now.
+    pub fn holding(
+        &self,
+        chain: &dyn Chain,
+        susds: bool,
+        account: Address,
+        w: Window,
+    ) -> Result<BalanceHistory, ReadError> {
+        let now = chain.now();
+        if now < w.end {
+            return Err(ReadError::WindowOpen {
+                start: w.start,
+                end: w.end,
+                now,
+            });
+        }
+        let token = if susds {
+            self.deployment.susds
+        } else {
+            self.deployment.usds
+        };
+        let mut series = Series::default();
+        for ev in chain.events_since(0) {
+            if ev.contract != token {
+                continue;
+            }
+            if let EventKind::Erc20(TokenEvent::Transfer {
+                from,
+                to,
+                value_wad,
+            }) = &ev.kind
+            {
+                let overflow = |_| ReadError::Overflow { seq: ev.seq };
+                let cur = series.current();
+                let v = if *to == account && *from != account {
+                    math::add(cur, value_wad.raw()).map_err(overflow)?
+                } else if *from == account && *to != account {
+                    math::sub(cur, value_wad.raw()).map_err(overflow)?
+                } else {
+                    continue;
+                };
+                series.set(ev.block_time, v);
+            }
+        }
+        let q = TokenView::BalanceOf { account };
+        let view = if susds {
+            match self.view(chain, token, Query::Savings(SavingsView::Token(q)))? {
+                Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => {
+                    balance.raw()
+                }
+                a => {
+                    return Err(ReadError::View {
+                        what: account.to_string(),
+                        reason: format!("unexpected answer {a:?}"),
+                    })
+                }
+            }
+        } else {
+            match self.view(chain, token, Query::Erc20(q))? {
+                Answer::Erc20(TokenAnswer::Balance { balance }) => balance.raw(),
+                a => {
+                    return Err(ReadError::View {
+                        what: account.to_string(),
+                        reason: format!("unexpected answer {a:?}"),
+                    })
+                }
+            }
+        };
+        if series.current() != view {
+            return Err(ReadError::LogViewMismatch {
+                prime: account.to_string(),
+                series: "tagged balance",
+                from_log: series.current(),
+                from_view: view,
+            });
+        }
+        Ok(series.window(w))
+    }
+
     /// Every settlement payment seen so far, in log order.
     pub fn payments(&self) -> &[PaymentSeen] {
         &self.payments

@@ -36,12 +36,13 @@ use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsEvent, R
 use laniakea_chain::rate_limits::{address_key, limit_id, names};
 use laniakea_chain::{Answer, Call, Chain, EventKind, Query, Tx};
 use laniakea_settlement::calendar::Calendar;
-use laniakea_settlement::distribution::TierTable;
+use laniakea_settlement::distribution::{Asset, Tag, TierTable};
 use laniakea_settlement::inputs::{EpochInputs, EpochResult};
 use laniakea_settlement::ledger::{Escalation, Payer};
 use laniakea_settlement::statement::{IdleLocation, PrimeInputs};
 use laniakea_settlement::{BalanceHistory, Convention, Direction, EpochId, Provenance, Statement};
 use laniakea_synome::record::payload;
+use laniakea_synome::record::payload::TagAsset;
 use laniakea_synome::{Draft, Kind, SignedRecord, Store, Synome, SynomeError, Writer};
 use laniakea_units::{Timestamp, Wad};
 use serde_json::{json, Value};
@@ -245,6 +246,19 @@ impl SettlementOperator {
         let params = self.params(syn, epoch)?;
         let posting = self.posting_instant(syn, epoch)?;
         let books = self.books_before(chain, syn, posting, Some(epoch))?;
+        let mut reports = governance::reports(syn, epoch, window)?;
+        let mut tags = Vec::new();
+        for t in &reports.tags {
+            let susds = t.tag.asset == TagAsset::Susds;
+            tags.push(Tag {
+                address: t.tag.address,
+                asset: if susds { Asset::Susds } else { Asset::Usds },
+                tier: t.tag.tier,
+                prime: t.tag.prime.clone(),
+                tagged_from: t.tagged_from,
+                balance: self.reader.holding(chain, susds, t.tag.address, window)?,
+            });
+        }
         let mut primes = Vec::new();
         for p in &self.config.deployment.primes {
             let h = self.reader.window(chain, &p.prime, window)?;
@@ -258,12 +272,14 @@ impl SettlementOperator {
                 provenance: Provenance::SystemDerived,
                 debt_legacy: h.debt_legacy,
                 debt_vault: h.debt_vault,
-                idle_usds: vec![IdleLocation {
+                idle_usds: std::iter::once(IdleLocation {
                     location: "alm-proxy".into(),
                     balance: h.idle_usds,
-                }],
+                })
+                .chain(reports.idle.remove(&p.prime).unwrap_or_default())
+                .collect(),
                 idle_susds_value: h.idle_susds_value,
-                sky_direct: Vec::new(),
+                sky_direct: reports.sky_direct.remove(&p.prime).unwrap_or_default(),
                 osrc_allocation: BalanceHistory::constant(osrc_alloc.raw()),
                 osrc_rate_apr: osrc_rate,
                 carried_penalties: books
@@ -281,7 +297,7 @@ impl SettlementOperator {
             rates: params.rates,
             tiers: TierTable(params.tiers_bps),
             primes,
-            tags: Vec::new(),
+            tags,
         })
     }
 
@@ -367,9 +383,29 @@ impl SettlementOperator {
                 continue;
             }
             drafts.push(statement_draft(s, at));
+            // The Prime's distributions go in the same all-or-nothing batch as its statement.
+            for l in result
+                .distributions
+                .iter()
+                .filter(|l| l.prime == s.prime && l.eligible && !l.reward_wad.is_zero())
+            {
+                drafts.push(
+                    Draft::new(
+                        Kind::Distribution,
+                        &subject(&l.prime),
+                        at,
+                        laniakea_synome::Provenance::SystemDerived,
+                        json!({"prime": l.prime, "address": l.address, "tier": l.tier, "reward_wad": l.reward_wad}),
+                    )
+                    .epoch(epoch),
+                );
+            }
         }
         if !drafts.is_empty() {
-            out.written += drafts.len();
+            out.written += drafts
+                .iter()
+                .filter(|d| d.kind == Kind::SettlementStatement)
+                .count();
             syn.write(&self.writer, drafts)?;
         }
         Ok((result, out))
@@ -903,6 +939,13 @@ pub fn export(inputs: &EpochInputs, skips: &[EpochId]) -> Value {
         "rates": {"base_rate_apr": inputs.rates.base_rate_apr, "ssr_apr": inputs.rates.ssr_apr},
         "tiers_bps": inputs.tiers.0,
         "primes": primes,
-        "tags": [],
+        "tags": inputs.tags.iter().map(|t| json!({
+            "address": t.address,
+            "asset": serde_json::to_value(t.asset).unwrap_or(Value::Null),
+            "tier": t.tier,
+            "prime": t.prime,
+            "tagged_from": t.tagged_from.to_string(),
+            "balance": history_json(&t.balance),
+        })).collect::<Vec<_>>(),
     })
 }

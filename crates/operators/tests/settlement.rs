@@ -142,6 +142,21 @@ fn scenario_with(restart: bool) -> Run {
     r.s.vault_draw("spark", at("2026-01-01T08:00:00Z"), wad(400_000));
     r.s.deploy_out("spark", at("2026-01-01T08:00:00Z"), wad(350_000));
     r.s.vault_repay("spark", at("2026-01-01T10:00:00Z"), wad(50_000));
+    // Governance tags the external strategy's address for keel (tier 4, USDS): it earns from
+    // the next epoch on.
+    let stranger = r.s.a("stranger");
+    r.db.syn
+        .write(
+            &r.db.council,
+            vec![Draft::new(
+                Kind::TaggedAddress,
+                "prime:keel",
+                at("2026-01-01T09:00:00Z"),
+                Provenance::GovernanceDirected,
+                json!({"prime": "keel", "address": stranger, "asset": "USDS", "tier": 4}),
+            )],
+        )
+        .unwrap();
     // A balance change inside the Processing Window belongs to the next epoch.
     r.s.draw("spark", at("2026-01-01T12:59:59Z"), wad(1));
     r.s.wipe("spark", at("2026-01-01T13:00:00Z"), wad(1));
@@ -191,6 +206,34 @@ fn scenario_with(restart: bool) -> Run {
     // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00). Fault: on Saturday the
     // Generator withdraws 120 000 from spark's vault, leaving 30 000 idle of 380 000 (< 10%).
     r.s.vault_withdraw("spark", at("2026-01-03T10:00:00Z"), wad(120_000));
+    // GovOps reports grove's idle USDS at a custodian and spark's Sky Direct allocation.
+    let govops = r.db.govops.clone();
+    r.db.syn
+        .write(
+            &govops,
+            vec![
+                Draft::new(
+                    Kind::IdleLocationReport,
+                    "prime:grove",
+                    at("2026-01-05T12:00:00Z"),
+                    Provenance::SystemDerived,
+                    json!({"prime": "grove", "location": "custodian", "balances": [
+                        {"at": at("2026-01-02T12:00:00Z"), "balance_wad": wad(5_000)},
+                        {"at": at("2026-01-04T00:00:00Z"), "balance_wad": wad(7_000)}]}),
+                ),
+                Draft::new(
+                    Kind::SkyDirectReport,
+                    "prime:spark",
+                    at("2026-01-05T12:00:00Z"),
+                    Provenance::SystemDerived,
+                    json!({"prime": "spark", "allocation": "treasuries", "exposure": [
+                        {"at": at("2026-01-02T12:00:00Z"), "balance_wad": wad(100_000)}],
+                        "actual_profit_wad": wad(10)}),
+                )
+                .epoch(e("2026-01-05")),
+            ],
+        )
+        .unwrap();
     r.lock("2026-01-05");
     for p in ["spark", "grove"] {
         let a = r.amount("2026-01-05", p);
@@ -249,6 +292,19 @@ fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
             {"at": at("2026-01-01T10:00:00Z").0, "balance": wad(350_000)},
         ]})
     );
+    let monday =
+        r.op.inputs_file(&r.s.e, &mut r.db.syn, e("2026-01-05"))
+            .unwrap();
+    assert_eq!(
+        monday["primes"][1]["idle_usds"][1],
+        json!({"location": "custodian", "balance": {"initial": wad(5_000), "changes": [
+            {"at": at("2026-01-04T00:00:00Z").0, "balance": wad(7_000)}]}})
+    );
+    assert_eq!(
+        monday["primes"][0]["sky_direct"],
+        json!([{"allocation": "treasuries", "exposure": {"initial": wad(100_000), "changes": []}, "actual_profit": wad(10)}])
+    );
+    assert_eq!(monday["tags"][0]["tier"], 4);
     assert_eq!(
         file["primes"][1]["debt_vault"],
         json!({"initial": Wad::ZERO, "changes": []}),
@@ -363,6 +419,24 @@ fn every_statement_is_reproduced_from_its_exported_inputs_file() {
                 serde_json::to_value(st).unwrap()
             );
         }
+        // Distributions: the posted records are the eligible, non-zero lines of the file.
+        let posted: Vec<_> = all_of(&mut r.db.syn, Kind::Distribution, Some(e(ep)))
+            .unwrap()
+            .into_iter()
+            .map(|x| x.content.payload)
+            .collect();
+        let lines: Vec<_> = result
+            .distributions
+            .iter()
+            .filter(|l| l.eligible && !l.reward_wad.is_zero())
+            .map(|l| json!({"prime": l.prime, "address": l.address, "tier": l.tier, "reward_wad": l.reward_wad}))
+            .collect();
+        assert_eq!(posted, lines, "{ep}");
+        assert_eq!(
+            lines.is_empty(),
+            ep == "2026-01-01",
+            "the tag earns from epoch 2"
+        );
     }
     // The Monday window starts at Friday's lock (the weekend is measured by Monday).
     let file =
@@ -800,6 +874,15 @@ fn the_checker_flags_exactly_the_injected_faults() {
         (esc[0].status, esc[0].subject.as_str()),
         (laniakea_operators::checker::Status::Ok, "prime:keel")
     );
+    // keel's tag earns from epoch 2: its distributions are recomputed by the checker.
+    for f in [&f2, &f5] {
+        let d: Vec<_> = f.iter().filter(|x| x.check == "distributions").collect();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].status, d[0].subject.as_str()),
+            (laniakea_operators::checker::Status::Ok, "prime:keel")
+        );
+    }
     // Every payment of every epoch has its receipts, one by one.
     for f in [&f1, &f2, &f5] {
         assert!(f.iter().any(|x| x.check == "receipts"));
