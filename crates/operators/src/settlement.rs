@@ -522,7 +522,10 @@ impl SettlementOperator {
                     .cloned()
                     .ok_or_else(|| OpError::BadRecord {
                         record: r.id,
-                        reason: format!("names {}, which is not a penalty event", f.penalty),
+                        reason: format!(
+                            "forgiveness names {}, which is not a penalty event",
+                            f.penalty
+                        ),
                     })?;
             let id =
                 Book::parse_penalty_ref(&prime, &obligation).ok_or_else(|| OpError::BadRecord {
@@ -533,6 +536,7 @@ impl SettlementOperator {
                 .entry(prime)
                 .or_default()
                 .push(PostedForgiveness {
+                    record: r.id,
                     at: r.content.created_at,
                     penalty: id,
                     amount_wad: f.amount_wad,

@@ -1264,3 +1264,141 @@ fn the_checker_flags_a_missing_escalation_and_an_unreceipted_payment() {
         assert_eq!(x[0].status, Status::Ok, "{x:?}");
     }
 }
+
+/// The store's record count and the chain digest: nothing half-written.
+fn state(r: &mut Run) -> (u64, alloy_primitives::B256) {
+    (
+        laniakea_synome::Store::count(r.db.syn.store()).unwrap(),
+        r.s.e.digest(),
+    )
+}
+
+#[test]
+fn two_base_rates_for_one_epoch_stop_the_operator_naming_both_records() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.lock("2026-01-01");
+    for rate in ["0.06", "0.07"] {
+        r.db.params(
+            at("2026-01-01T17:00:00Z"),
+            json!({"effective_epoch": "2026-01-02", "base_rate_apr": rate}),
+        );
+    }
+    let sets = r.records(Kind::ParameterSet);
+    // Published after 2026-01-01's window, both take effect at 2026-01-02 16:00: the
+    // statement of 2026-01-03 is the first to use them.
+    r.s.warp(e("2026-01-03").lock());
+    let before = state(&mut r);
+    let err =
+        r.op.post_statements(&r.s.e, &mut r.db.syn, e("2026-01-03"))
+            .err()
+            .unwrap();
+    assert_eq!(err.code(), "governance/contradictory-parameters");
+    let msg = err.to_string();
+    for rec in &sets[sets.len() - 2..] {
+        assert!(msg.contains(&rec.id.to_string()), "{msg}");
+    }
+    assert!(msg.contains("base_rate_apr"), "{msg}");
+    assert_eq!(state(&mut r), before, "nothing written");
+}
+
+#[test]
+fn a_skip_written_after_the_lock_stops_the_operator_naming_the_record() {
+    let mut r = Run::new();
+    r.lock("2026-01-01");
+    r.db.skip(at("2026-01-02T13:30:00Z"), "2026-01-02");
+    let skip = r.records(Kind::Skip).pop().unwrap();
+    r.s.warp(at("2026-01-02T13:40:00Z"));
+    let before = state(&mut r);
+    let err =
+        r.op.post_statements(&r.s.e, &mut r.db.syn, e("2026-01-02"))
+            .err()
+            .unwrap();
+    assert_eq!(err.code(), "governance/skip-after-lock");
+    assert!(err.to_string().contains(&skip.id.to_string()), "{err}");
+    assert_eq!(state(&mut r), before);
+    // The checker does not honour it: the epoch without statements is a missed settlement.
+    r.s.warp(at("2026-01-02T16:30:00Z"));
+    let f = checker(&r)
+        .check(&r.s.e, &mut r.db.syn, e("2026-01-02"))
+        .unwrap();
+    assert!(flagged(&f).contains(&(
+        "skip".to_string(),
+        "missing".to_string(),
+        "epoch:2026-01-02".to_string()
+    )));
+}
+
+/// spark pays its first statement three hours late; the penalty is booked; returns its record.
+fn late_spark() -> (Run, laniakea_synome::SignedRecord) {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.lock("2026-01-01");
+    let a = r.amount("2026-01-01", "spark");
+    r.s.pay_generator("spark", at("2026-01-01T19:00:00Z"), a);
+    r.lock("2026-01-02");
+    r.s.warp(at("2026-01-02T13:10:00Z"));
+    r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    let pen = r
+        .records(Kind::PenaltyEvent)
+        .into_iter()
+        .find(|p| p.content.subject == "prime:spark")
+        .unwrap();
+    (r, pen)
+}
+
+/// A Core Council forgiveness of `penalty` (a record id): the Synome's answer to the write.
+fn forgive(
+    r: &mut Run,
+    penalty: alloy_primitives::B256,
+    amount: Wad,
+) -> Result<(), laniakea_synome::SynomeError> {
+    let d = Draft::new(
+        Kind::Forgiveness,
+        "prime:spark",
+        at("2026-01-02T13:30:00Z"),
+        Provenance::GovernanceDirected,
+        json!({"penalty": penalty, "amount_wad": amount, "rationale": "test"}),
+    );
+    r.db.syn.write(&r.db.council, vec![d]).map(|_| ())
+}
+
+#[test]
+fn a_forgiveness_naming_no_penalty_is_refused_naming_the_record() {
+    let (mut r, _) = late_spark();
+    // It names a statement, not a penalty event: the Synome refuses it at write time.
+    let st = r.records(Kind::SettlementStatement).pop().unwrap();
+    let before = state(&mut r);
+    let err = forgive(&mut r, st.id, wad(1)).unwrap_err();
+    assert_eq!(err.code(), "synome/wrong-reference-kind", "{err}");
+    assert!(err.to_string().contains(&st.id.to_string()), "{err}");
+    assert_eq!(state(&mut r), before, "nothing stored");
+    // The operator goes on.
+    r.s.warp(at("2026-01-02T14:00:00Z"));
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+}
+
+#[test]
+fn a_forgiveness_above_the_penalty_is_refused_naming_the_record() {
+    let (mut r, pen) = late_spark();
+    let amount: Wad = serde_json::from_value(pen.content.payload["amount_wad"].clone()).unwrap();
+    let before = state(&mut r);
+    let err = forgive(
+        &mut r,
+        pen.id,
+        Wad::from_raw(amount.raw() + U256::from(1u8)),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "synome/forgiveness-exceeds-penalty", "{err}");
+    assert!(err.to_string().contains(&pen.id.to_string()), "{err}");
+    assert_eq!(state(&mut r), before, "nothing stored");
+    // Exactly the penalty is accepted, and the book agrees (invariant 9).
+    forgive(&mut r, pen.id, amount).unwrap();
+    let books =
+        r.op.books(&r.s.e, &mut r.db.syn, at("2026-01-02T13:30:00Z"))
+            .unwrap();
+    books["spark"].ledger.check_invariant_9().unwrap();
+}
