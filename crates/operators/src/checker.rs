@@ -30,6 +30,7 @@ use laniakea_chain::families::vat::{VatAnswer, VatEvent, VatView};
 use laniakea_chain::{mcd, Answer, Chain, Event, EventKind, Query};
 use laniakea_settlement::calendar::Calendar;
 use laniakea_settlement::distribution::{self, Asset, Tag, TierTable};
+use laniakea_settlement::ledger::Payer;
 use laniakea_settlement::statement::{self, IdleLocation, PrimeInputs, SkyDirect};
 use laniakea_settlement::{BalanceHistory, Convention, EpochId, Provenance, Rates, Window};
 use laniakea_synome::record::payload;
@@ -613,18 +614,19 @@ impl Checker {
                 .iter()
                 .filter(|x| x.prime == p.prime && x.to > prev_post && x.to <= this_post)
                 .map(|x| {
-                    let n = x
-                        .obligation
-                        .rsplit("#p")
-                        .next()
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(u64::MAX);
+                    let n =
+                        crate::refs::parse_penalty_ref(&p.prime, &x.obligation).unwrap_or(u64::MAX);
                     (
                         x.to,
                         n,
                         statement::CarriedPenalty {
                             penalty_id: x.obligation.clone(),
                             amount_wad: x.amount_wad,
+                            owed_by: if x.payer.as_deref() == Some("generator") {
+                                Payer::Generator
+                            } else {
+                                Payer::Prime
+                            },
                         },
                     )
                 })
@@ -884,7 +886,7 @@ impl Checker {
         let pays = self.payments(log, period);
         let mut refs = BTreeSet::new();
         for (e, prime, payer, amount) in &pays {
-            let r = format!("tx:{}/log:{}", e.tx_index, e.seq);
+            let r = crate::refs::log_ref(e.tx_index, e.seq);
             refs.insert(r.clone());
             let mine: Vec<&payload::PaymentReceipt> = receipts
                 .iter()

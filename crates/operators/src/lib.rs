@@ -14,6 +14,7 @@ pub mod checker;
 pub mod governance;
 pub mod guard;
 pub mod reader;
+pub mod refs;
 pub mod report;
 pub mod runbook;
 pub mod settlement;
