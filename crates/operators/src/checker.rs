@@ -15,7 +15,12 @@
 //!   obligation with no payment by now); `late` (a statement posted after the due time, or an
 //!   obligation paid after 16:00); `mismatch` (a recomputed statement differs from the posted one
 //!   in any field); `unexpected-mutation` (a transaction inside the epoch's Processing Window
-//!   that is neither a settlement payment nor an emergency removal).
+//!   that is neither a settlement payment nor an emergency removal); `buffer-breach` (the
+//!   Generator's idle USDS under its liquidity-buffer floor); `min-idle-breach` (a Prime vault's
+//!   idle under `min_idle_bps` of its assets); `unknown-payer` (USDS to the Generator from an
+//!   address it cannot credit). Receipts are matched to payments one by one, escalations due by
+//!   the Moment of Settlement must be recorded, distributions are recomputed
+//!   (`docs/operators.md`).
 //! - **One report per epoch**: [`Checker::report`] writes it once (the checker's own report for
 //!   that epoch already stored means done); it is run at or after the Moment of Settlement, when
 //!   timeliness can be judged.
@@ -1373,14 +1378,14 @@ impl Checker {
         let (initial, after) = self.usds_history(chain, log, d.generator_proxy)?;
         let baseline = |t: Timestamp| {
             log.iter()
+                .rev()
                 .filter(|e| Some(e.contract) == d.generator_registry && e.block_time <= t)
-                .filter_map(|e| match &e.kind {
+                .find_map(|e| match &e.kind {
                     EventKind::GeneratorRegistry(GeneratorEvent::LiquidityBufferSet {
                         min_idle_wad,
                     }) => Some(min_idle_wad.raw()),
                     _ => None,
                 })
-                .last()
                 .unwrap_or(U256::ZERO)
         };
         let floor = |t: Timestamp| {
