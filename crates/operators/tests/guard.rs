@@ -10,7 +10,7 @@ use laniakea_chain::call::*;
 use laniakea_chain::Call;
 use laniakea_operators::guard::{refusal_draft, Action, ActionClass, Guard, Purpose};
 use laniakea_synome::{Kind, Query};
-use laniakea_units::Timestamp;
+use laniakea_units::{Timestamp, Wad};
 use serde_json::json;
 
 fn guard() -> Guard {
@@ -318,4 +318,67 @@ fn a_refused_submission_never_reaches_the_chain_and_is_recorded() {
     };
     let r = submit(&guard(), &mut s.e, &mut db.syn, &db.govops, pay).unwrap();
     assert!(r.is_ok());
+}
+
+/// On a system with Configurator scopes, the Mainnet scope's GovOps lowering a Prime's vault
+/// draw limit to zero (the escalation's restriction path) is an emergency removal, allowed
+/// inside the Processing Window and effective on chain; a raise declared as a decrease is not.
+#[test]
+fn a_configurator_lowering_is_an_emergency_removal_and_a_raise_is_not() {
+    use laniakea_chain::families::configurator::ConfiguratorCall;
+    use laniakea_chain::rate_limits::{address_key, limit_id, names};
+    use laniakea_chain::system::{build, Limit, PrimeConfig, ScopesConfig, SystemConfig};
+    use laniakea_operators::guard::{submit, SubmitError};
+    let mut cfg = SystemConfig::default();
+    let mut p = PrimeConfig::new("spark");
+    p.draw_limit = Limit::whole(1_000, 1);
+    cfg.primes.push(p);
+    cfg.scopes = Some(ScopesConfig::default());
+    let (mut e, sys) = build(&cfg, Timestamp(START)).unwrap();
+    let key = Key(address_key(
+        limit_id(names::VAULT_DRAW),
+        sys.prime("spark", "pv"),
+    ));
+    let t = at("2026-01-05T14:00:00Z");
+    e.warp(t).unwrap();
+    let lower = |max: Wad| Action {
+        tx: laniakea_chain::Tx {
+            from: sys.addr("main_govops"),
+            at: t,
+            call: Call::Configurator(
+                sys.addr("main_cfg"),
+                ConfiguratorCall::SetRateLimit {
+                    pau: sys.prime("spark", "proxy"),
+                    key,
+                    max_amount: max,
+                    slope: Wad::ZERO,
+                },
+            ),
+        },
+        purpose: Purpose::RateLimitDecrease,
+    };
+    assert_eq!(
+        guard().check(&e, &lower(Wad::ZERO)).unwrap(),
+        ActionClass::EmergencyRemoval
+    );
+    let err = guard().check(&e, &lower(wad(2_000))).unwrap_err();
+    assert_eq!(err.code(), "guard/not-a-decrease");
+    let mut db = Db::new();
+    let r = submit(&guard(), &mut e, &mut db.syn, &db.govops, lower(Wad::ZERO)).unwrap();
+    assert!(r.is_ok(), "{:?}", r.outcome);
+    let now = laniakea_chain::Chain::view(
+        &e,
+        sys.prime("spark", "rl"),
+        &laniakea_chain::Query::RateLimits(
+            laniakea_chain::families::rate_limits::RateLimitsView::RateLimitData { key },
+        ),
+    )
+    .unwrap();
+    assert!(
+        matches!(now, laniakea_chain::Answer::RateLimits(laniakea_chain::families::rate_limits::RateLimitsAnswer::Data { max_amount, .. }) if max_amount.is_zero()),
+        "{now:?}"
+    );
+    // The raise, declared a decrease, is refused and recorded.
+    let err = submit(&guard(), &mut e, &mut db.syn, &db.govops, lower(wad(1))).unwrap_err();
+    assert!(matches!(err, SubmitError::Refused { .. }), "{err}");
 }
