@@ -10,7 +10,8 @@ use laniakea_chain::call::*;
 use laniakea_chain::Call;
 use laniakea_operators::guard::{refusal_draft, Action, ActionClass, Guard, Purpose};
 use laniakea_synome::{Kind, Query};
-use laniakea_units::Timestamp;
+use laniakea_units::{Timestamp, Wad};
+use serde_json::json;
 
 fn guard() -> Guard {
     Guard {
@@ -49,7 +50,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
                 s.ctrl(
                     "gen",
                     ControllerCall::RemoveRelayer {
-                        relayer: s.a("relayer"),
+                        relayer: s.a("gen_relayer"),
                     },
                 ),
                 Purpose::RelayerRemoval,
@@ -81,7 +82,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::Reallocation,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::Reallocation,
             ),
@@ -89,7 +90,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::MigrationStep,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::MigrationStep,
             ),
@@ -97,7 +98,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::Normal,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::Normal,
             ),
@@ -167,7 +168,7 @@ fn a_purpose_the_call_cannot_have_is_refused_at_any_time() {
         // A mint declared as a settlement payment: mislabelling must not open the window.
         let a = Action {
             tx: s.tx(
-                "relayer",
+                "gen_relayer",
                 at(time),
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(1) }),
             ),
@@ -194,7 +195,7 @@ fn a_normal_move_at_the_threshold_is_a_reallocation() {
     let g = guard();
     let mint = |amount| Action {
         tx: s.tx(
-            "relayer",
+            "gen_relayer",
             at("2026-01-05T10:00:00Z"),
             s.ctrl("gen", ControllerCall::MintUsds { amount }),
         ),
@@ -261,21 +262,29 @@ fn a_refusal_is_recorded_in_the_synome() {
     let (recs, _) = db
         .syn
         .list(&Query {
-            kind: Some(Kind::Incident),
+            kind: Some(Kind::GuardRefusal),
             limit: 10,
             ..Default::default()
         })
         .unwrap();
     assert_eq!(recs.len(), 1);
     let r = &recs[0].content;
-    assert_eq!(r.payload["kind"], "guard-refusal");
+    assert_eq!(r.payload["code"], "guard/processing-window");
+    assert_eq!(r.payload["purpose"], "normal");
+    assert_eq!(r.payload["call"], "Controller.MintUsds");
+    assert_eq!(r.payload["at"], json!(at("2026-01-05T13:30:00Z")));
     assert_eq!(r.epoch.unwrap().to_string(), "2026-01-05");
     assert_eq!(r.created_at, at("2026-01-05T13:30:00Z"));
-    let d = r.payload["description"].as_str().unwrap();
-    assert!(
-        d.starts_with("guard/processing-window: normal action"),
-        "{d}"
-    );
+    let d = r.payload["message"].as_str().unwrap();
+    assert!(d.starts_with("normal action"), "{d}");
+    // The operator may record refusals in its own role too; the checker may not.
+    db.syn
+        .write(&db.operator, vec![refusal_draft(&a, &e)])
+        .unwrap();
+    assert!(db
+        .syn
+        .write(&db.checker, vec![refusal_draft(&a, &e)])
+        .is_err());
 }
 
 #[test]
@@ -295,7 +304,7 @@ fn a_refused_submission_never_reaches_the_chain_and_is_recorded() {
     let (recs, _) = db
         .syn
         .list(&Query {
-            kind: Some(Kind::Incident),
+            kind: Some(Kind::GuardRefusal),
             limit: 10,
             ..Default::default()
         })
@@ -309,4 +318,67 @@ fn a_refused_submission_never_reaches_the_chain_and_is_recorded() {
     };
     let r = submit(&guard(), &mut s.e, &mut db.syn, &db.govops, pay).unwrap();
     assert!(r.is_ok());
+}
+
+/// On a system with Configurator scopes, the Mainnet scope's GovOps lowering a Prime's vault
+/// draw limit to zero (the escalation's restriction path) is an emergency removal, allowed
+/// inside the Processing Window and effective on chain; a raise declared as a decrease is not.
+#[test]
+fn a_configurator_lowering_is_an_emergency_removal_and_a_raise_is_not() {
+    use laniakea_chain::families::configurator::ConfiguratorCall;
+    use laniakea_chain::rate_limits::{address_key, limit_id, names};
+    use laniakea_chain::system::{build, Limit, PrimeConfig, ScopesConfig, SystemConfig};
+    use laniakea_operators::guard::{submit, SubmitError};
+    let mut cfg = SystemConfig::default();
+    let mut p = PrimeConfig::new("spark");
+    p.draw_limit = Limit::whole(1_000, 1);
+    cfg.primes.push(p);
+    cfg.scopes = Some(ScopesConfig::default());
+    let (mut e, sys) = build(&cfg, Timestamp(START)).unwrap();
+    let key = Key(address_key(
+        limit_id(names::VAULT_DRAW),
+        sys.prime("spark", "pv"),
+    ));
+    let t = at("2026-01-05T14:00:00Z");
+    e.warp(t).unwrap();
+    let lower = |max: Wad| Action {
+        tx: laniakea_chain::Tx {
+            from: sys.addr("main_govops"),
+            at: t,
+            call: Call::Configurator(
+                sys.addr("main_cfg"),
+                ConfiguratorCall::SetRateLimit {
+                    pau: sys.prime("spark", "proxy"),
+                    key,
+                    max_amount: max,
+                    slope: Wad::ZERO,
+                },
+            ),
+        },
+        purpose: Purpose::RateLimitDecrease,
+    };
+    assert_eq!(
+        guard().check(&e, &lower(Wad::ZERO)).unwrap(),
+        ActionClass::EmergencyRemoval
+    );
+    let err = guard().check(&e, &lower(wad(2_000))).unwrap_err();
+    assert_eq!(err.code(), "guard/not-a-decrease");
+    let mut db = Db::new();
+    let r = submit(&guard(), &mut e, &mut db.syn, &db.govops, lower(Wad::ZERO)).unwrap();
+    assert!(r.is_ok(), "{:?}", r.outcome);
+    let now = laniakea_chain::Chain::view(
+        &e,
+        sys.prime("spark", "rl"),
+        &laniakea_chain::Query::RateLimits(
+            laniakea_chain::families::rate_limits::RateLimitsView::RateLimitData { key },
+        ),
+    )
+    .unwrap();
+    assert!(
+        matches!(now, laniakea_chain::Answer::RateLimits(laniakea_chain::families::rate_limits::RateLimitsAnswer::Data { max_amount, .. }) if max_amount.is_zero()),
+        "{now:?}"
+    );
+    // The raise, declared a decrease, is refused and recorded.
+    let err = submit(&guard(), &mut e, &mut db.syn, &db.govops, lower(wad(1))).unwrap_err();
+    assert!(matches!(err, SubmitError::Refused { .. }), "{err}");
 }
