@@ -76,6 +76,14 @@ fn op_text(op: &TimelockOp, name: &dyn Fn(Address) -> String) -> String {
         TimelockOp::GrantCbeam { pau, govops, .. } => {
             format!("grantCbeam {} on {}", name(*govops), name(*pau))
         }
+        TimelockOp::ApproveExecutor {
+            pau, key, executor, ..
+        } => format!(
+            "approveExecutor {} for {} on {}",
+            name(*executor),
+            key_name(key.0),
+            name(*pau)
+        ),
         TimelockOp::SetHop { hop_s, .. } => format!("setHop {} s", human::count(*hop_s)),
         TimelockOp::SetMaxChange { max_change_bps, .. } => {
             format!("setMaxChange {} bps", human::count(*max_change_bps))

@@ -10,7 +10,7 @@
 //! `Configurator/no-init`).
 //! - A *first set* (the key is not configured through this Configurator) is bounded by the
 //!   init (`Configurator/above-init`) and refills to full, as spark's `setRateLimitData`.
-//! - A *raise* (either value goes up) needs `now ≥ lastRaise + hop`
+//! - A *raise* (either value goes up; from an unlimited entry nothing does) needs `now ≥ lastRaise + hop`
 //!   (`Configurator/sorl-too-early`) and each raised value `new ≤ ⌊old·(10000 + maxChange)/10000⌋`
 //!   (`Configurator/sorl-max-amount-exceeded`, `Configurator/sorl-slope-exceeded`); it records
 //!   `lastRaise = now`. A first set also counts as a raise; a first set after a removal also
@@ -23,6 +23,14 @@
 //! at registration); the engine refuses admin changes on managed contracts by anyone else
 //! (`State::configurator_guard`, in `beam_state`). Every action emits an event with old and new
 //! values.
+//!
+//! Approved executors: `executorSetRateLimitData(pau, key, data)` is not a cBEAM action. Its
+//! caller must be approved by governance (timelock operation `approveExecutor`, per PAU and key;
+//! `Configurator/executor-not-approved` otherwise); the Configurator then writes the full data
+//! outside SORL (the RateLimits full setter's rules) and emits `RateLimitSetByExecutor` with old
+//! and new values. This is how automation that must change managed limits — the Generator
+//! registry's migration start, completion and rollback — stays automatic but visible and bounded
+//! to the keys governance named.
 
 pub mod scope;
 
@@ -34,7 +42,9 @@ use crate::families::beam_state::{
     BeamState, BeamStateRevert, ControllerFunction, InitLimit, LimitValues, BPS,
 };
 use crate::families::controller::{Controller, ExchangeRate};
-use crate::families::rate_limits::{current_amount, RateLimitData, RateLimitsEvent};
+use crate::families::rate_limits::{
+    check_rate_limit_data, current_amount, RateLimitData, RateLimitsEvent,
+};
 use crate::families::Family;
 use crate::journal::JournaledMap;
 use crate::roles::{freezer_role, relayer_role, ADMIN_ROLE};
@@ -134,6 +144,17 @@ pub enum ConfiguratorCall {
         pau: Address,
         action: ControllerAction,
     },
+    /// By an approved executor of (pau, key), not GovOps: the Configurator writes the full data
+    /// (as `setRateLimitData`) outside SORL — e.g. the Generator registry's migration steps.
+    #[serde(rename = "executorSetRateLimitData")]
+    ExecutorSetRateLimitData {
+        pau: Address,
+        key: Key,
+        max_amount: Wad,
+        slope: Wad,
+        last_amount: Wad,
+        last_updated: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -154,6 +175,15 @@ pub struct ScopePau {
     pub controller: Address,
     pub rate_limits: Address,
     pub govops: Vec<Address>,
+    /// approved executors: who may have the Configurator write which key outside SORL
+    pub executors: Vec<ApprovedExecutor>,
+}
+
+/// One approved executor of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ApprovedExecutor {
+    pub key: B256,
+    pub executor: Address,
 }
 
 /// The init that applies to a key (`pau: null` = the scope-wide one).
@@ -251,6 +281,25 @@ impl Family for Configurator {
             ConfiguratorCall::CallControllerAction { pau, action } => {
                 s.configurator_call_action(to, from, pau, action)?
             }
+            ConfiguratorCall::ExecutorSetRateLimitData {
+                pau,
+                key,
+                max_amount,
+                slope,
+                last_amount,
+                last_updated,
+            } => s.configurator_executor_set(
+                to,
+                from,
+                pau,
+                key.0,
+                RateLimitData {
+                    max_amount,
+                    slope,
+                    last_amount,
+                    last_updated,
+                },
+            )?,
         }
         Ok(Returns::none())
     }
@@ -272,6 +321,11 @@ impl Family for Configurator {
                         controller: e.controller,
                         rate_limits: e.rate_limits,
                         govops: s.accordant_govops(cfg.state, pau),
+                        executors: s
+                            .approved_executors(cfg.state, pau)
+                            .into_iter()
+                            .map(|(key, executor)| ApprovedExecutor { key, executor })
+                            .collect(),
                     })
                     .collect(),
             }),
@@ -551,6 +605,55 @@ impl State {
         );
     }
 
+    /// `executorSetRateLimitData(pau, key, data)` by an approved executor of (pau, key): the
+    /// Configurator writes `data` as the RateLimits admin (the full setter's rules, no SORL, the
+    /// SORL record untouched) and reports old and new values with the executor's name.
+    pub(crate) fn configurator_executor_set(
+        &mut self,
+        cfg: Address,
+        executor: Address,
+        pau: Address,
+        key: B256,
+        d: RateLimitData,
+    ) -> CallResult<()> {
+        let state = self.get::<Configurator>(cfg)?.state;
+        let Some(entry) = self.registered_pau(state, pau) else {
+            return Err(ConfiguratorRevert::PauNotInScope {
+                pau,
+                configurator: cfg,
+            }
+            .into());
+        };
+        if !self.is_approved_executor(state, pau, key, executor) {
+            return Err(ConfiguratorRevert::ExecutorNotApproved { pau, key, executor }.into());
+        }
+        check_rate_limit_data(&d, self.now)?;
+        let old = self.rate_limit_data(entry.rate_limits, key);
+        self.configurator_write_limit(entry.rate_limits, key, d);
+        let change = if is_raise(&old, d.max_amount, d.slope) {
+            LimitChange::Raise
+        } else {
+            LimitChange::Lower
+        };
+        self.emit(
+            cfg,
+            ConfiguratorEvent::RateLimitSetByExecutor {
+                pau,
+                key,
+                change,
+                executor,
+                values: Box::new(LimitValues {
+                    old_max_amount_wad: old.max_amount,
+                    old_slope_wad_per_s: old.slope,
+                    new_max_amount_wad: d.max_amount,
+                    new_slope_wad_per_s: d.slope,
+                }),
+            }
+            .into(),
+        );
+        Ok(())
+    }
+
     /// `setRelayer`/`setFreezer` (cBEAM): grants or revokes the role on the PAU's controller.
     fn configurator_set_role(
         &mut self,
@@ -655,6 +758,12 @@ impl State {
     }
 }
 
+/// Whether `(max_amount, slope)` raises `old`: either value goes up — except from an unlimited
+/// entry (`maxAmount = 2^256−1`, whose slope means nothing), which any finite limit lowers.
+fn is_raise(old: &RateLimitData, max_amount: Wad, slope: Wad) -> bool {
+    old.max_amount != Wad::MAX && (max_amount > old.max_amount || slope > old.slope)
+}
+
 /// The SORL decision for one `setRateLimit` (pure: checks and the new data, no state access):
 /// first set (bounded by the init), raise (hop + maxChange) or lowering (instant), and the
 /// written data (no refill: `lastAmount = min(current, new max)`; a first set is full).
@@ -690,7 +799,7 @@ fn sorl_step(
         check_above_init(key, init, max_amount, slope)?;
         hop_passed(sorl.last_raise)?;
         LimitChange::First
-    } else if max_amount > old.max_amount || slope > old.slope {
+    } else if is_raise(old, max_amount, slope) {
         hop_passed(sorl.last_raise)?;
         if max_amount > old.max_amount {
             let bound = sorl_bound(old.max_amount.raw(), max_change_bps)?;
@@ -800,6 +909,13 @@ pub enum ConfiguratorRevert {
         requested: Wad,
         bound: Wad,
     },
+    #[error("{executor} is not an approved executor of key {key} on PAU {pau} (governance approves executors through the timelock)")]
+    #[strum(serialize = "Configurator/executor-not-approved")]
+    ExecutorNotApproved {
+        pau: Address,
+        key: B256,
+        executor: Address,
+    },
     #[error("controller action {function:?} on {target} is not approved for PAU {pau}")]
     #[strum(serialize = "Configurator/action-not-approved")]
     ActionNotApproved {
@@ -818,6 +934,15 @@ pub enum ConfiguratorEvent {
         key: B256,
         change: LimitChange,
         govops: Address,
+        #[serde(flatten)]
+        values: Box<LimitValues>,
+    },
+    /// An approved executor had the Configurator write a limit (outside SORL).
+    RateLimitSetByExecutor {
+        pau: Address,
+        key: B256,
+        change: LimitChange,
+        executor: Address,
         #[serde(flatten)]
         values: Box<LimitValues>,
     },

@@ -36,6 +36,23 @@ pub struct RateLimitData {
     pub last_updated: Timestamp,
 }
 
+impl RateLimitData {
+    /// `(maxAmount, slope)` refilled to full at `now` (what `setRateLimit` writes).
+    pub fn full(max_amount: Wad, slope: Wad, now: Timestamp) -> RateLimitData {
+        RateLimitData {
+            max_amount,
+            slope,
+            last_amount: max_amount,
+            last_updated: now,
+        }
+    }
+
+    /// Unlimited at `now` (what `setUnlimitedRateLimitData` writes).
+    pub fn unlimited(now: Timestamp) -> RateLimitData {
+        RateLimitData::full(Wad::MAX, Wad::ZERO, now)
+    }
+}
+
 crate::ledger! {
     /// Every RateLimits contract's entries.
     pub struct RateLimitsLedger {
@@ -283,6 +300,23 @@ pub fn current_amount(d: &RateLimitData, now: Timestamp) -> CallResult<U256> {
     Ok(refilled.min(d.max_amount.raw()))
 }
 
+/// What the full setter requires of new data: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
+pub fn check_rate_limit_data(d: &RateLimitData, now: Timestamp) -> CallResult<()> {
+    if d.last_amount.raw() > d.max_amount.raw() {
+        return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
+            last_amount: d.last_amount.raw(),
+            max_amount: d.max_amount.raw(),
+        }));
+    }
+    if d.last_updated > now {
+        return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastUpdated {
+            last_updated: d.last_updated,
+            now,
+        }));
+    }
+    Ok(())
+}
+
 impl State {
     pub fn rate_limit_data(&self, rate_limits: Address, key: B256) -> RateLimitData {
         self.ledgers.rate_limits.entries.get(&(rate_limits, key))
@@ -319,18 +353,7 @@ impl State {
         self.get::<RateLimits>(rl)?;
         self.configurator_guard(rl, caller)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
-        if d.last_amount.raw() > d.max_amount.raw() {
-            return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
-                last_amount: d.last_amount.raw(),
-                max_amount: d.max_amount.raw(),
-            }));
-        }
-        if d.last_updated > self.now {
-            return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastUpdated {
-                last_updated: d.last_updated,
-                now: self.now,
-            }));
-        }
+        check_rate_limit_data(&d, self.now)?;
         self.set_rate_limit_data(rl, key, d);
         self.emit(
             rl,
@@ -354,18 +377,8 @@ impl State {
         max_amount: U256,
         slope: U256,
     ) -> CallResult<()> {
-        let now = self.now;
-        self.rl_set(
-            rl,
-            caller,
-            key,
-            RateLimitData {
-                max_amount: Wad::from_raw(max_amount),
-                slope: Wad::from_raw(slope),
-                last_amount: Wad::from_raw(max_amount),
-                last_updated: now,
-            },
-        )
+        let d = RateLimitData::full(Wad::from_raw(max_amount), Wad::from_raw(slope), self.now);
+        self.rl_set(rl, caller, key, d)
     }
 
     /// `setUnlimitedRateLimitData(key)`.
