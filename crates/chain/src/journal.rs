@@ -88,7 +88,7 @@ impl<K: Ord + Clone, V: Clone> JournaledMap<K, V> {
     }
 
     /// Entries with keys in `r`, in key order.
-    pub fn range<R: RangeBounds<K>>(&self, r: R) -> impl Iterator<Item = (&K, &V)> {
+    pub fn range<R: RangeBounds<K>>(&self, r: R) -> impl DoubleEndedIterator<Item = (&K, &V)> {
         self.map.range(r)
     }
 }

@@ -608,8 +608,17 @@ impl State {
         pau: Option<Address>,
     ) -> Option<(Option<Address>, InitLimit)> {
         let inits = &self.ledgers.beam_state.inits;
-        pau.and_then(|p| inits.get_ref(&(state, key, Some(p))).map(|i| (Some(p), *i)))
-            .or_else(|| inits.get_ref(&(state, key, None)).map(|i| (None, *i)))
+        // One range over (key, any) ..= (key, this PAU): `None` sorts before every `Some`, so
+        // the scope-wide init is the first entry and the PAU's own the last (one descent).
+        let mut r = inits.range((state, key, None)..=(state, key, pau));
+        let last = r.next_back();
+        match last {
+            Some(((_, _, p), i)) if *p == pau => Some((pau, *i)),
+            _ => match r.next().or(last) {
+                Some(((_, _, None), i)) => Some((None, *i)),
+                _ => None,
+            },
+        }
     }
 
     /// True if `key` has an init restricted to some PAU other than `pau`.
@@ -1036,4 +1045,37 @@ pub enum BeamStateEvent {
         new_max_change_bps: u64,
     },
     BootstrapEnded {},
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `init_for`'s one-range lookup equals the two-lookup reference (the PAU's own init,
+        /// else the scope-wide one), whatever other PAUs' and keys' inits surround it.
+        #[test]
+        fn init_for_equals_own_else_any(
+            entries in proptest::collection::vec((0u8..3, proptest::option::of(0u8..4), 1u64..9), 0..16),
+            key in 0u8..3,
+            pau in proptest::option::of(0u8..4),
+        ) {
+            let st = Address::repeat_byte(9);
+            let a = |p: u8| Address::repeat_byte(p + 1);
+            let mut s = State::default();
+            for (k, p, v) in entries {
+                s.ledgers.beam_state.inits.set(
+                    (st, B256::repeat_byte(k), p.map(a)),
+                    InitLimit { max_amount_wad: Wad::from_raw(U256::from(v)), slope_wad_per_s: Wad::ZERO },
+                );
+            }
+            let (key, pau) = (B256::repeat_byte(key), pau.map(a));
+            let inits = &s.ledgers.beam_state.inits;
+            let want = pau
+                .and_then(|p| inits.get_ref(&(st, key, Some(p))).map(|i| (Some(p), *i)))
+                .or_else(|| inits.get_ref(&(st, key, None)).map(|i| (None, *i)));
+            prop_assert_eq!(s.init_for(st, key, pau), want);
+        }
+    }
 }

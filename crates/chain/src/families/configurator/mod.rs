@@ -429,7 +429,12 @@ pub fn sorl_bound(old: U256, max_change_bps: u64) -> CallResult<U256> {
     // old + ⌊old·bps/10000⌋, split as old = q·10000 + r so nothing needs 512 bits:
     // ⌊old·bps/10000⌋ = q·bps + ⌊r·bps/10000⌋ exactly. Past 2^256−1 there is no bound.
     let bps = U256::from(max_change_bps);
-    let (q, r) = old.div_rem(U256::from(BPS));
+    // Every realistic value (≤ 2^128 − 1, i.e. 3.4·10^20 whole tokens at 18 decimals) splits in
+    // u128 arithmetic, far cheaper than a 256-bit division; the result is the same.
+    let (q, r) = match u128::try_from(old) {
+        Ok(o) => (U256::from(o / u128::from(BPS)), U256::from(o % u128::from(BPS))),
+        Err(_) => old.div_rem(U256::from(BPS)),
+    };
     let part = math::mul(q, bps)
         .and_then(|qb| math::add(qb, math::mul(r, bps)? / U256::from(BPS)))
         .and_then(|inc| math::add(old, inc));
