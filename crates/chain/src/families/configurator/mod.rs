@@ -43,10 +43,10 @@ use crate::families::beam_state::{
 };
 use crate::families::controller::{Controller, ExchangeRate};
 use crate::families::rate_limits::{
-    check_rate_limit_data, current_amount, RateLimitData, RateLimitsEvent,
+    check_rate_limit_data, current_amount, EntryKey, RateLimitData, RateLimitsEvent,
 };
 use crate::families::Family;
-use crate::journal::JournaledMap;
+use crate::journal::{JournaledMap, PackedKey};
 use crate::roles::{freezer_role, relayer_role, ADMIN_ROLE};
 use crate::state::State;
 use alloy_primitives::{Address, B256, U256};
@@ -68,27 +68,22 @@ pub struct SorlEntry {
     pub last_raise: Timestamp,
 }
 
-/// A SORL record's key (configurator, pau, key) packed as its 72 bytes: ordered exactly as the
-/// tuple (addresses and keys compare bytewise), but one `memcmp` per B-tree comparison instead
-/// of up to three — the raise path's hottest search.
+/// A SORL record's key (configurator, pau, key), packed (see [`PackedKey`]: the tuple's order,
+/// one `memcmp` per comparison — the raise path's hottest search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct SorlKey([u8; 72]);
+pub struct SorlKey(PackedKey<72>);
 
 impl SorlKey {
     pub fn new(cfg: Address, pau: Address, key: B256) -> SorlKey {
-        let mut b = [0u8; 72];
-        b[..20].copy_from_slice(cfg.as_slice());
-        b[20..40].copy_from_slice(pau.as_slice());
-        b[40..].copy_from_slice(key.as_slice());
-        SorlKey(b)
+        SorlKey(PackedKey::new(&[cfg.as_slice(), pau.as_slice(), key.as_slice()]))
     }
 
     /// (configurator, pau, key).
     pub fn parts(&self) -> (Address, Address, B256) {
         (
-            Address::from_slice(&self.0[..20]),
-            Address::from_slice(&self.0[20..40]),
-            B256::from_slice(&self.0[40..]),
+            Address::from_slice(self.0.part(0, 20)),
+            Address::from_slice(self.0.part(20, 40)),
+            B256::from_slice(self.0.part(40, 72)),
         )
     }
 }
@@ -525,7 +520,7 @@ impl State {
         // write): the checks below touch only locals, and an error leaves both maps untouched.
         let ledgers = &mut self.ledgers;
         let (change, old, data) = ledgers.rate_limits.entries.try_update(
-            (c.rate_limits, key),
+            EntryKey::new(c.rate_limits, key),
             |old: &RateLimitData| -> CallResult<_> {
                 let old = *old;
                 ledgers.configurator.sorl.try_update(
