@@ -11,6 +11,32 @@
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 
+/// A map key packed as the concatenation of its parts' bytes (addresses, 32-byte keys). Parts
+/// of fixed width compare bytewise, so the packed key orders exactly as the tuple of its parts
+/// (same iteration order, same digest) — with one `memcmp` per B-tree comparison instead of one
+/// per part. For the hottest maps of the Configurator's raise path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PackedKey<const N: usize>([u8; N]);
+
+impl<const N: usize> PackedKey<N> {
+    /// Concatenates `parts`; their lengths must sum to `N` (a bug otherwise).
+    pub fn new(parts: &[&[u8]]) -> Self {
+        let mut b = [0u8; N];
+        let mut at = 0;
+        for p in parts {
+            b[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        assert_eq!(at, N, "packed key parts must fill the key exactly");
+        PackedKey(b)
+    }
+
+    /// The bytes `from..to` (one part).
+    pub fn part(&self, from: usize, to: usize) -> &[u8] {
+        &self.0[from..to]
+    }
+}
+
 /// Anything the engine can commit or roll back as one unit.
 pub trait Journaled {
     /// Forgets the undo records: the current content becomes the rollback point.
@@ -88,7 +114,7 @@ impl<K: Ord + Clone, V: Clone> JournaledMap<K, V> {
     }
 
     /// Entries with keys in `r`, in key order.
-    pub fn range<R: RangeBounds<K>>(&self, r: R) -> impl Iterator<Item = (&K, &V)> {
+    pub fn range<R: RangeBounds<K>>(&self, r: R) -> impl DoubleEndedIterator<Item = (&K, &V)> {
         self.map.range(r)
     }
 }

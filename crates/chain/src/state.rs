@@ -44,11 +44,13 @@ impl State {
         self.pending_events.clear();
     }
 
-    pub(crate) fn commit(&mut self) -> Vec<(Address, EventKind)> {
+    /// Commits the journals; returns the transaction's events for the engine to drain into its
+    /// log (the buffer is reused by the next transaction).
+    pub(crate) fn commit(&mut self) -> &mut Vec<(Address, EventKind)> {
         self.contracts.commit();
         self.roles.commit();
         self.ledgers.commit();
-        std::mem::take(&mut self.pending_events)
+        &mut self.pending_events
     }
 
     pub(crate) fn rollback(&mut self) {

@@ -1180,3 +1180,107 @@ fn configurator_events_do_not_grow_the_log_entry() {
     assert!(std::mem::size_of::<beam_state::BeamStateEvent>() <= limit);
     assert!(std::mem::size_of::<configurator::ConfiguratorEvent>() <= limit);
 }
+
+/// An approved executor is an addition like any other: `approveExecutor` through the timelock
+/// (refused before the delay, and for a PAU the scope does not hold); once executed, the executor
+/// — and only it, and only for that key and PAU — has the Configurator write the limit outside
+/// SORL, reported with old and new values; revocation is instant.
+#[test]
+fn an_executor_is_approved_through_the_timelock_for_one_key_and_revoked_instantly() {
+    let mut cx = Cx::new();
+    let (p1, p2, bot) = (
+        cx.fx.a("p1_proxy"),
+        cx.fx.a("p2_proxy"),
+        cx.fx.a("gov_other"),
+    );
+    let state = cx.main.state;
+    let approve = |pau| TimelockOp::ApproveExecutor {
+        state,
+        pau,
+        key: Key(mint_key()),
+        executor: bot,
+    };
+    let cfg = cx.main.configurator;
+    let write = |pau, key, max: u64| {
+        Call::Configurator(
+            cfg,
+            ConfiguratorCall::ExecutorSetRateLimitData {
+                pau,
+                key: Key(key),
+                max_amount: Wad::from_raw(w(max)),
+                slope: Wad::ZERO,
+                last_amount: Wad::from_raw(w(max)),
+                last_updated: Timestamp(0),
+            },
+        )
+    };
+    assert_eq!(
+        code(cx.tx("gov_other", write(p1, mint_key(), 7))),
+        "Configurator/executor-not-approved"
+    );
+    cx.schedule(true, approve(p1), 0).unwrap();
+    cx.fx.warp(DELAY - 1);
+    assert_eq!(
+        code(cx.execute(true, approve(p1), 0)),
+        "BEAMTimeLock/operation-not-ready"
+    );
+    cx.fx.warp(1);
+    cx.execute(true, approve(p1), 0).unwrap();
+    // a PAU outside the scope cannot get an executor
+    let gen_proxy = cx.fx.a("gen_proxy");
+    cx.schedule(true, approve(gen_proxy), 1).unwrap();
+    cx.fx.warp(DELAY);
+    assert_eq!(
+        code(cx.execute(true, approve(gen_proxy), 1)),
+        "BEAMState/pau-not-registered"
+    );
+    // approved: p1's mint key, no init and no SORL needed (×7 000 000 in one step)
+    cx.tx("gov_other", write(p1, mint_key(), 7)).unwrap();
+    cx.tx("gov_other", write(p1, mint_key(), 7_000_000))
+        .unwrap();
+    assert_eq!(cx.data("p1", mint_key()).max_amount.raw(), w(7_000_000));
+    match &cx.last_events(2)[..] {
+        [EventKind::RateLimits(_), EventKind::Configurator(e)] => {
+            let j = serde_json::to_value(e).unwrap();
+            assert_eq!(j["event"], "RateLimitSetByExecutor");
+            assert_eq!(j["change"], "raise");
+            assert_eq!(j["old_max_amount_wad"], "7");
+            assert_eq!(j["new_max_amount_wad"], "7000000");
+            assert_eq!(j["executor"], serde_json::json!(bot));
+        }
+        other => panic!("{other:?}"),
+    }
+    // not for another key, another PAU, or another caller
+    let transfer = address_key(limit_id(names::ASSET_TRANSFER), p1);
+    for (from, pau, key) in [
+        ("gov_other", p1, transfer),
+        ("gov_other", p2, mint_key()),
+        ("gov_main", p1, mint_key()),
+        ("admin", p1, mint_key()),
+    ] {
+        assert_eq!(
+            code(cx.tx(from, write(pau, key, 1))),
+            "Configurator/executor-not-approved",
+            "{from}"
+        );
+    }
+    // revocation by the state's admin: instant, and only the admin may
+    let revoke = Call::BeamState(
+        state,
+        BeamStateCall::RevokeExecutor {
+            pau: p1,
+            key: Key(mint_key()),
+            executor: bot,
+        },
+    );
+    assert_eq!(
+        code(cx.tx("gov_main", revoke.clone())),
+        "AccessControl/unauthorized-account"
+    );
+    cx.tx("admin", revoke.clone()).unwrap();
+    assert_eq!(
+        code(cx.tx("gov_other", write(p1, mint_key(), 1))),
+        "Configurator/executor-not-approved"
+    );
+    assert_eq!(code(cx.tx("admin", revoke)), "BEAMState/no-such-entry");
+}

@@ -468,57 +468,233 @@ fn an_instant_beyond_the_calendar_is_a_typed_revert_not_a_panic() {
     assert_eq!(r.unwrap_err().code(), "Generator/time-out-of-range");
 }
 
-/// Why the system builder's Configurator scopes are opt-in (docs/architecture.md, "The system
-/// builder and the Configurator scopes"): once the Mainnet scope manages a Prime's PAU, the
-/// Generator registry may no longer change that PAU's rate limits. Start and tranches work on a
-/// scoped system; completion (closes the legacy mint key) and rollback (restores the saved draw
-/// and mint keys) are refused with the Configurator's typed error. If this starts failing
-/// because they succeed, the conflict is solved and scopes can default to on.
+/// The managed keys a migration writes, read from the state: the Prime's draw, repay and mint
+/// keys and the Generator's withdraw key on the Prime's vault.
+fn migration_keys(x: &Sys) -> Vec<laniakea_chain::rate_limits::RateLimitData> {
+    let st = x.e.state();
+    let (spark_rl, gen_rl) = (x.a("spark_rl"), x.a("gen_rl"));
+    vec![
+        st.rate_limit_data(spark_rl, x.draw_key("spark")),
+        st.rate_limit_data(spark_rl, x.repay_key("spark")),
+        st.rate_limit_data(spark_rl, limit_id(names::USDS_MINT)),
+        st.rate_limit_data(gen_rl, x.vault_key(names::WITHDRAW_4626, "spark")),
+    ]
+}
+
+/// The `RateLimitSetByExecutor` events logged since `from` (the Configurator's report of each
+/// write it made for an executor).
+fn executor_writes(x: &Sys, from: usize) -> Vec<serde_json::Value> {
+    x.e.log()[from..]
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .filter(|e| e["event"] == "RateLimitSetByExecutor")
+        .collect()
+}
+
+/// A migration with a plan draw limit on the builder's system: scopes on (the default) or off.
+fn scoped_or_not(scoped: bool, tranches: &[u64]) -> Sys {
+    let mut cfg = two_primes();
+    if !scoped {
+        cfg.scopes = None;
+    }
+    let mut x = Sys::new(&cfg);
+    let at = x.e.now().0 + 3_600;
+    let mut p = plan(at, tranches);
+    p.draw_limit = Some(Limit::whole(5_000, 1));
+    x.reg(GeneratorCall::SetMigrationPlan {
+        prime: spark(),
+        plan: p,
+    })
+    .unwrap();
+    x.warp(3_600);
+    x
+}
+
+/// The system builder deploys both Configurator scopes, so the Mainnet scope manages the
+/// Primes' PAUs and the Generator scope the Generator's: the registry writes their rate limits
+/// only as the approved executor the builder registered (through the bootstrap) for exactly the
+/// keys migration needs. Start (with a plan draw limit), completion and rollback all work, every
+/// write is reported by the Configurator with the executor and old/new values, and each step
+/// leaves the limits exactly where the same step leaves them on an unscoped system
+/// (differential: the scopes change who writes, never what).
 #[test]
-fn a_scoped_prime_refuses_the_registrys_completion_and_rollback_limit_changes() {
-    let scoped = |tranches: &[u64]| {
-        let mut cfg = two_primes();
-        cfg.scopes = Some(laniakea_chain::system::ScopesConfig::default());
-        let mut x = Sys::new(&cfg);
-        let at = x.e.now().0 + 3_600;
-        x.reg(GeneratorCall::SetMigrationPlan {
-            prime: spark(),
-            plan: plan(at, tranches),
-        })
+fn on_a_scoped_system_migration_writes_the_managed_limits_as_an_approved_executor() {
+    for tranches in [&[1_000u64][..], &[400, 600][..]] {
+        let (mut s, mut u) = (
+            scoped_or_not(true, tranches),
+            scoped_or_not(false, tranches),
+        );
+        assert!(s.e.state().managing_configurator(s.a("spark_rl")).is_some());
+        assert!(u.e.state().managing_configurator(u.a("spark_rl")).is_none());
+        let before = migration_keys(&s);
+        assert_eq!(before, migration_keys(&u));
+        let step = |s: &mut Sys, u: &mut Sys, c: GeneratorCall, writes: usize| {
+            let (from, from_u) = (s.e.log().len(), u.e.log().len());
+            s.reg(c.clone()).unwrap();
+            u.reg(c).unwrap();
+            assert_eq!(migration_keys(s), migration_keys(u), "{from}");
+            let w = executor_writes(s, from);
+            assert_eq!(w.len(), writes, "one report per managed write");
+            for e in &w {
+                assert_eq!(e["executor"], serde_json::json!(s.a("generator")));
+            }
+            assert!(executor_writes(u, from_u).is_empty());
+            w
+        };
+        let w = step(
+            &mut s,
+            &mut u,
+            GeneratorCall::StartMigration { prime: spark() },
+            1,
+        );
+        assert_eq!(w[0]["key"], serde_json::json!(s.draw_key("spark")));
+        assert_eq!(w[0]["change"], "lower", "unlimited → the plan's draw limit");
+        assert_eq!(w[0]["new_max_amount_wad"], "5000");
+        step(
+            &mut s,
+            &mut u,
+            GeneratorCall::ExecuteTranche { prime: spark() },
+            0,
+        );
+        if tranches.len() == 1 {
+            // completion: the legacy mint key closes, the draw key is restored
+            let w = step(
+                &mut s,
+                &mut u,
+                GeneratorCall::CompleteMigration { prime: spark() },
+                2,
+            );
+            assert_eq!(w[0]["key"], serde_json::json!(limit_id(names::USDS_MINT)));
+            assert_eq!(w[0]["old_max_amount_wad"], "1000");
+            assert_eq!(w[0]["new_max_amount_wad"], "0");
+            assert_eq!(s.ilk_line(LEGACY), U256::ZERO);
+            assert!(migration_keys(&s)[2].max_amount.is_zero());
+            assert_eq!(migration_keys(&s)[0], before[0]);
+        } else {
+            // rollback: three keys opened and restored, then draw and mint restored (8 writes)
+            step(
+                &mut s,
+                &mut u,
+                GeneratorCall::RollbackMigration { prime: spark() },
+                8,
+            );
+            assert_eq!(
+                s.ilk_art(LEGACY),
+                wad(1_000),
+                "the debt is back on the legacy ilk"
+            );
+            let after = migration_keys(&s);
+            assert_eq!(after[0].max_amount, before[0].max_amount);
+            assert_eq!(after[2].max_amount, before[2].max_amount);
+        }
+        assert_eq!(s.vat_debt(), u.vat_debt());
+    }
+}
+
+/// Nobody but an approved executor writes a managed limit, and only its own keys: governance
+/// (`admin`, which still holds ADMIN on the RateLimits), the scope's own GovOps and the registry
+/// on a key it is not approved for are refused with their own codes; a revocation (instant, by
+/// the state's admin) takes effect in the same transaction, after which the registry's
+/// completion is refused and changes nothing.
+#[test]
+fn only_an_approved_executor_writes_a_managed_limit_and_revocation_is_instant() {
+    use laniakea_chain::call::{Call, Key, RateLimitsCall};
+    use laniakea_chain::families::beam_state::BeamStateCall;
+    use laniakea_chain::families::configurator::ConfiguratorCall;
+    let mut x = scoped_or_not(true, &[1_000]);
+    x.reg(GeneratorCall::StartMigration { prime: spark() })
         .unwrap();
-        x.warp(3_600);
-        x.reg(GeneratorCall::StartMigration { prime: spark() })
-            .unwrap();
-        x
-    };
-    let mut x = scoped(&[1_000]);
     x.reg(GeneratorCall::ExecuteTranche { prime: spark() })
         .unwrap();
-    let mint_key = |x: &Sys| {
-        x.e.state()
-            .rate_limit_data(x.a("spark_rl"), limit_id(names::USDS_MINT))
+    let (main_cfg, spark_proxy) = (x.a("main_cfg"), x.a("spark_proxy"));
+    let write = |key| {
+        Call::Configurator(
+            main_cfg,
+            ConfiguratorCall::ExecutorSetRateLimitData {
+                pau: spark_proxy,
+                key: Key(key),
+                max_amount: Wad::from_raw(wad(1)),
+                slope: Wad::ZERO,
+                last_amount: Wad::ZERO,
+                last_updated: laniakea_units::Timestamp(0),
+            },
+        )
     };
-    let mint_before = mint_key(&x);
+    let mint = limit_id(names::USDS_MINT);
+    let transfer = laniakea_chain::rate_limits::address_pair_key(
+        limit_id(names::ASSET_TRANSFER),
+        x.a("usds"),
+        x.a("gen_proxy"),
+    );
+    let before = migration_keys(&x);
+    for who in ["admin", "main_govops", "spark_relayer"] {
+        assert_eq!(
+            code(x.tx(who, write(mint))),
+            "Configurator/executor-not-approved",
+            "{who}"
+        );
+    }
+    assert_eq!(
+        code(x.tx("generator", write(transfer))),
+        "Configurator/executor-not-approved",
+        "the registry, on a key migration does not need"
+    );
+    // Directly on the RateLimits: the managed-contract guard, even for the registry's ADMIN.
+    let direct = Call::RateLimits(
+        x.a("spark_rl"),
+        RateLimitsCall::SetMaxSlope {
+            key: Key(mint),
+            max_amount: Wad::ZERO,
+            slope: Wad::ZERO,
+        },
+    );
+    assert_eq!(
+        code(x.tx("generator", direct.clone())),
+        "Configurator/managed-contract"
+    );
+    assert_eq!(code(x.tx("admin", direct)), "Configurator/managed-contract");
+    // Bad data from an approved executor: the full setter's rule, nothing written.
+    let mut bad = write(mint);
+    if let Call::Configurator(_, ConfiguratorCall::ExecutorSetRateLimitData { last_amount, .. }) =
+        &mut bad
+    {
+        *last_amount = Wad::from_raw(wad(2));
+    }
+    assert_eq!(
+        code(x.tx("generator", bad)),
+        "RateLimits/invalid-lastAmount"
+    );
+    assert_eq!(
+        migration_keys(&x),
+        before,
+        "nothing refused changed a limit"
+    );
+    // Revocation is instant: the very next completion is refused, nothing changes.
+    let main_state = x.a("main_state");
+    x.tx(
+        "admin",
+        Call::BeamState(
+            main_state,
+            BeamStateCall::RevokeExecutor {
+                pau: spark_proxy,
+                key: Key(mint),
+                executor: x.a("generator"),
+            },
+        ),
+    )
+    .unwrap();
     assert_eq!(
         code(x.reg(GeneratorCall::CompleteMigration { prime: spark() })),
-        "Configurator/managed-contract"
+        "Configurator/executor-not-approved"
+    );
+    assert_eq!(migration_keys(&x), before);
+    assert_eq!(
+        x.ilk_line(LEGACY),
+        U256::ZERO,
+        "debt 0: the line followed it down"
     );
     assert_eq!(
-        mint_key(&x),
-        mint_before,
-        "a refused completion changes nothing"
-    );
-    assert_eq!(x.ilk_art(LEGACY), U256::ZERO);
-    let mut x = scoped(&[400, 600]);
-    x.reg(GeneratorCall::ExecuteTranche { prime: spark() })
-        .unwrap();
-    assert_eq!(
-        code(x.reg(GeneratorCall::RollbackMigration { prime: spark() })),
-        "Configurator/managed-contract"
-    );
-    assert_eq!(
-        x.ilk_art(LEGACY),
-        wad(600),
-        "a refused rollback moves no debt back"
+        x.gview(GeneratorView::Migration { prime: spark() })["status"],
+        "dual-run"
     );
 }

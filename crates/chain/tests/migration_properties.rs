@@ -36,6 +36,8 @@ fn prime_spec() -> impl Strategy<Value = PrimeSpec> {
             proptest::collection::vec(1u64..debt.max(2), k - 1).prop_map(move |mut cuts| {
                 cuts.sort_unstable();
                 cuts.dedup();
+                // a cut at `debt` (possible when debt = 1) would make a zero tranche
+                cuts.retain(|c| *c < debt);
                 let mut tranches = Vec::new();
                 let mut prev = 0;
                 for c in cuts {

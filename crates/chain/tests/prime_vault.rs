@@ -307,7 +307,13 @@ fn unknown_vault_is_a_typed_revert() {
 
 #[test]
 fn a_prime_acting_on_another_primes_vault_is_refused() {
-    let mut x = funded("grove", wad(100));
+    // Unscoped: the Mainnet scope would refuse the misconfigured key below (no init for it on
+    // spark's PAU); this test is about the vault's own check behind it.
+    let mut cfg = two_primes();
+    cfg.scopes = None;
+    let mut x = Sys::new(&cfg);
+    x.mint(wad(100)).unwrap();
+    x.deposit("grove", wad(100)).unwrap();
     let grove_pv = x.a("grove_pv");
     // without a key: the closed door of the rate limits
     let r = x.prime_ctrl(

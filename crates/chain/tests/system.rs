@@ -164,13 +164,25 @@ fn the_builder_deploys_both_scopes_over_the_real_paus() {
     assert_eq!(out.digest, x.e.digest());
 }
 
+/// Scopes are on by default (SPEC §4.10: the system builder deploys both); `"scopes": null`
+/// builds without them, and the config round-trips through JSON either way.
 #[test]
-fn scopes_are_opt_in_and_leave_the_unscoped_system_unchanged() {
+fn scopes_are_on_by_default_and_null_builds_without_them() {
     let cfg = two_primes();
-    assert!(cfg.scopes.is_none());
-    assert!(serde_json::to_value(&cfg).unwrap().get("scopes").is_none());
+    assert_eq!(cfg.scopes, Some(ScopesConfig::default()));
     let x = Sys::new(&cfg);
+    assert!(x.s.get("gen_cfg").is_some() && x.s.get("main_cfg").is_some());
+    let from_json: SystemConfig =
+        serde_json::from_value(serde_json::json!({"primes": [{"name": "spark"}]})).unwrap();
+    assert_eq!(from_json.scopes, Some(ScopesConfig::default()));
+    let mut off = two_primes();
+    off.scopes = None;
+    let json = serde_json::to_value(&off).unwrap();
+    assert_eq!(json["scopes"], serde_json::Value::Null);
+    assert_eq!(serde_json::from_value::<SystemConfig>(json).unwrap(), off);
+    let x = Sys::new(&off);
     assert!(x.s.get("gen_cfg").is_none() && x.s.get("main_cfg").is_none());
+    assert!(x.e.state().managing_configurator(x.a("spark_rl")).is_none());
 }
 
 #[test]

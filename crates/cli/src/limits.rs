@@ -1,7 +1,7 @@
 //! `laniakea limits SCRIPT --configurator NAME [--pau NAME] [--json]`: runs a transaction script
 //! on a fresh engine, then lists, for each PAU of that Configurator's scope, every rate limit with
-//! its current headroom, its init, the last raise and the earliest next raise, and the scope's
-//! timelock queue with each operation's ready time.
+//! its current headroom, its init, the last raise and the earliest next raise, the PAU's approved
+//! executors, and the scope's timelock queue with each operation's ready time.
 //!
 //! Presentation only: the figures are the engine's typed view answers (`getScope`,
 //! `getRateLimits`, `getQueue`) read through the chain seam, untouched. Human output follows
@@ -76,6 +76,14 @@ fn op_text(op: &TimelockOp, name: &dyn Fn(Address) -> String) -> String {
         TimelockOp::GrantCbeam { pau, govops, .. } => {
             format!("grantCbeam {} on {}", name(*govops), name(*pau))
         }
+        TimelockOp::ApproveExecutor {
+            pau, key, executor, ..
+        } => format!(
+            "approveExecutor {} for {} on {}",
+            name(*executor),
+            key_name(key.0),
+            name(*pau)
+        ),
         TimelockOp::SetHop { hop_s, .. } => format!("setHop {} s", human::count(*hop_s)),
         TimelockOp::SetMaxChange { max_change_bps, .. } => {
             format!("setMaxChange {} bps", human::count(*max_change_bps))
@@ -195,6 +203,7 @@ pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> 
                 "name": name(p.pau),
                 "controller": p.controller,
                 "govops": p.govops,
+                "executors": p.executors,
                 "rate_limits": a,
             })).collect::<Vec<_>>(),
             "timelock_queue": queue,
@@ -224,6 +233,17 @@ pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> 
                 govops.join(", ")
             }
         ));
+        if !p.executors.is_empty() {
+            let x: Vec<String> = p
+                .executors
+                .iter()
+                .map(|x| format!("{} for {}", name(x.executor), key_name(x.key)))
+                .collect();
+            out.push_str(&format!(
+                "approved executors (outside SORL): {}\n",
+                x.join(", ")
+            ));
+        }
         if let Answer::Configurator(ConfiguratorAnswer::RateLimits { limits, .. }) = a {
             out.push_str(&limits_table(limits, now));
         }

@@ -102,3 +102,38 @@ fn limits_refuses_an_unknown_configurator_or_pau() {
     assert_eq!(code, 1);
     assert!(err.contains("invalid --pau 'alice'"), "{err}");
 }
+
+/// On a system from the builder (scopes on by default) `limits` shows the Generator registry as
+/// the approved executor of exactly the keys its migration writes on each Prime's PAU.
+#[test]
+fn limits_lists_the_registrys_approved_executors_on_a_built_system() {
+    let (code, out, err) = laniakea(&[
+        "limits",
+        "examples/generator-migration.jsonl",
+        "--configurator",
+        "main_cfg",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("approved executors (outside SORL): generator for "),
+        "{out}"
+    );
+    let (code, out, _) = laniakea(&[
+        "limits",
+        "examples/generator-migration.jsonl",
+        "--configurator",
+        "main_cfg",
+        "--pau",
+        "spark_proxy",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let x = j["paus"][0]["executors"].as_array().unwrap();
+    // LIMIT_VAULT_DRAW⊕vault, LIMIT_VAULT_REPAY⊕vault, LIMIT_USDS_MINT
+    assert_eq!(x.len(), 3, "{x:?}");
+    assert!(x.iter().all(|e| e["executor"] == x[0]["executor"]));
+    assert!(x
+        .iter()
+        .any(|e| e["key"] == "0xcb0537d5e5dba65a8edbac12555995860e5b8e1b70996011edb1ca8173e56d3c"));
+}

@@ -16,7 +16,9 @@
 //! the Generator's `gen_vault` (+ `gen_vault.buffer`), `gen_rl`, `gen_proxy`, `gen_ctrl`, and per
 //! Prime `<prime>_rl`, `<prime>_proxy`, `<prime>_ctrl`, `<prime>_pv` (its Prime vault) and, with a
 //! legacy ilk, `<prime>_vault` (+ `.buffer`); the Generator registry `generator` (book,
-//! liquidity buffer, migration).
+//! liquidity buffer, migration); unless `scopes` is `null`, the Configurator scopes
+//! `gen_timelock`, `gen_state`, `gen_cfg` (GovOps `gen_govops`) and `main_timelock`,
+//! `main_state`, `main_cfg` (GovOps `main_govops`).
 
 use crate::engine::Engine;
 use crate::script::{self, ScriptError};
@@ -67,11 +69,11 @@ pub struct SystemConfig {
     pub generator: GeneratorConfig,
     #[serde(default)]
     pub primes: Vec<PrimeConfig>,
-    /// The two Configurator scopes (Generator, Mainnet). Opt-in (`None` = not deployed): once a
-    /// scope manages a PAU, only its Configurator may change that PAU's limits and roles, which
-    /// the Generator registry's migration and rollback need to do directly (see
+    /// The two Configurator scopes (Generator, Mainnet), deployed by default (SPEC §4.10; absent
+    /// = the defaults). `null` builds without them: a test or tool that changes PAU limits and
+    /// roles directly as `admin` (once a scope manages a PAU only its Configurator may; see
     /// `docs/architecture.md`, "The system builder and the Configurator scopes").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default = "default_scopes")]
     pub scopes: Option<ScopesConfig>,
 }
 
@@ -98,6 +100,10 @@ fn default_hop_s() -> u64 {
 }
 fn default_max_change_bps() -> u64 {
     crate::families::beam_state::DEFAULT_MAX_CHANGE_BPS
+}
+
+fn default_scopes() -> Option<ScopesConfig> {
+    Some(ScopesConfig::default())
 }
 
 impl Default for ScopesConfig {
@@ -211,7 +217,7 @@ impl Default for SystemConfig {
             ssr: default_ssr(),
             generator: GeneratorConfig::default(),
             primes: Vec::new(),
-            scopes: None,
+            scopes: default_scopes(),
         }
     }
 }
@@ -648,8 +654,12 @@ fn init_of(limit: &Limit) -> Option<(Wad, Wad)> {
 /// managing the Generator PAU, GovOps `gen_govops`; the Mainnet scope (`main_timelock`,
 /// `main_state`, `main_cfg`) managing every Prime PAU, GovOps `main_govops` accordant to each.
 /// Through the bootstrap each scope gets a PAU-restricted init for every key this builder
-/// configures on its PAUs (the configured values; see [`init_of`]) and the Generator scope the
-/// `setMaxExchangeRate` action on every Prime vault; then the bootstrap ends.
+/// configures on its PAUs (the configured values; see [`init_of`]), the Generator scope the
+/// `setMaxExchangeRate` action on every Prime vault, and the Generator registry is approved as
+/// executor of exactly the keys its migration writes (Primes with a legacy ilk only): on the
+/// Prime's PAU `LIMIT_VAULT_DRAW⊕vault` (start with a plan draw limit, completion, rollback),
+/// `LIMIT_VAULT_REPAY⊕vault` and `LIMIT_USDS_MINT` (completion, rollback), and on the Generator
+/// PAU `LIMIT_4626_WITHDRAW⊕vault` (rollback); then the bootstrap ends.
 fn step_configurator_scopes(c: &SystemConfig, out: &mut Lines) {
     let Some(sc) = &c.scopes else {
         return;
@@ -660,8 +670,17 @@ fn step_configurator_scopes(c: &SystemConfig, out: &mut Lines) {
         (transfer_key("surplus"), c.generator.transfer_limit),
     ];
     let mut actions = Vec::new();
+    // (pau prefix, key) pairs the Generator registry writes during a migration
+    let mut executor_keys: Vec<(String, Json)> = Vec::new();
     for p in &c.primes {
         let pv = format!("{}_pv", p.name);
+        if p.legacy.is_some() {
+            executor_keys.push(("gen".into(), vault_key("LIMIT_4626_WITHDRAW", &pv)));
+            for name in ["LIMIT_VAULT_DRAW", "LIMIT_VAULT_REPAY"] {
+                executor_keys.push((p.name.clone(), vault_key(name, &pv)));
+            }
+            executor_keys.push((p.name.clone(), json!("LIMIT_USDS_MINT")));
+        }
         gen_keys.push((vault_key("LIMIT_4626_DEPOSIT", &pv), p.deposit_limit));
         gen_keys.push((vault_key("LIMIT_4626_WITHDRAW", &pv), p.withdraw_limit));
         gen_keys.push((
@@ -738,6 +757,13 @@ fn step_configurator_scopes(c: &SystemConfig, out: &mut Lines) {
                     out,
                     json!({"op": "addControllerAction", "state": state, "pau": pau,
                         "function": "setMaxExchangeRate", "target": format!("@{pv}")}),
+                );
+            }
+            for (_, key) in executor_keys.iter().filter(|(x, _)| x == p) {
+                boot(
+                    out,
+                    json!({"op": "approveExecutor", "state": state, "pau": pau, "key": key,
+                        "executor": "@generator"}),
                 );
             }
             boot(

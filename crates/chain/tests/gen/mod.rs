@@ -22,7 +22,8 @@ pub struct Sys {
     pub s: System,
 }
 
-/// Two Primes (`spark` with a legacy ilk and 1,000 USDS of legacy debt; `grove` without).
+/// Two Primes (`spark` with a legacy ilk and 1,000 USDS of legacy debt; `grove` without), with
+/// the builder's default Configurator scopes.
 pub fn two_primes() -> SystemConfig {
     let mut spark = PrimeConfig::new("spark");
     spark.legacy = Some(LegacyConfig {
@@ -136,13 +137,38 @@ impl Sys {
     pub fn shares(&self, prime: &str) -> U256 {
         self.bal(&format!("{prime}_pv"), "gen_proxy")
     }
+    /// Sets `<pau>_rl`'s `key` as governance can on this system: directly as `admin` when no
+    /// Configurator scope manages it, else as the scope's GovOps through its Configurator
+    /// (`setRateLimit`: init- and SORL-checked, so a first set or a lowering).
     pub fn set_limit(&mut self, rl: &str, key: B256, limit: Limit) {
         let to = self.a(rl);
+        let Some(cfg) = self.e.state().managing_configurator(to) else {
+            self.tx(
+                "admin",
+                Call::RateLimits(
+                    to,
+                    RateLimitsCall::SetMaxSlope {
+                        key: Key(key),
+                        max_amount: limit.max_amount,
+                        slope: limit.slope,
+                    },
+                ),
+            )
+            .unwrap();
+            return;
+        };
+        let govops = if cfg == self.a("gen_cfg") {
+            "gen_govops"
+        } else {
+            "main_govops"
+        };
+        let pau = self.a(&rl.replace("_rl", "_proxy"));
         self.tx(
-            "admin",
-            Call::RateLimits(
-                to,
-                RateLimitsCall::SetMaxSlope {
+            govops,
+            Call::Configurator(
+                cfg,
+                laniakea_chain::families::configurator::ConfiguratorCall::SetRateLimit {
+                    pau,
                     key: Key(key),
                     max_amount: limit.max_amount,
                     slope: limit.slope,

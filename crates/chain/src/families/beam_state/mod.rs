@@ -1,14 +1,16 @@
 //! BEAMState (SPEC §4.10): one Configurator scope's registry — registered PAUs
 //! (`pau → controller, rateLimits`, the PAU named by its ALMProxy), init rate limits
 //! (`key, pau or any → maxAmount, slope`), approved controller actions, accordant GovOps
-//! (cBEAM holders per PAU) and the scope's SORL parameters `hop` and `maxChange`.
+//! (cBEAM holders per PAU), approved executors (`pau, key → contracts` that may have the
+//! Configurator write that one rate limit, e.g. the Generator registry's migration) and the
+//! scope's SORL parameters `hop` and `maxChange`.
 //!
-//! Contract: additions (register a PAU, add an init or a controller action, grant cBEAM, change
-//! `hop`/`maxChange`) are made only by the scope's BEAMTimeLock when it executes an operation —
-//! or, once, by the state's admin while the state is *bootstrapping* (the deployment spell, as
-//! OpenZeppelin's optional timelock admin; `endBootstrap` ends it for good). Removals
-//! (unregister, delete an init or action, revoke cBEAM) are instant, by the state's admin
-//! (aBEAM). Registering a PAU marks its RateLimits, Controller and ALMProxy as *managed* by the
+//! Contract: additions (register a PAU, add an init or a controller action, grant cBEAM, approve
+//! an executor, change `hop`/`maxChange`) are made only by the scope's BEAMTimeLock when it
+//! executes an operation — or, once, by the state's admin while the state is *bootstrapping* (the
+//! deployment spell, as OpenZeppelin's optional timelock admin; `endBootstrap` ends it for good).
+//! Removals (unregister, delete an init or action, revoke cBEAM, revoke an executor) are instant,
+//! by the state's admin (aBEAM). Registering a PAU marks its RateLimits, Controller and ALMProxy as *managed* by the
 //! scope's Configurator: from then on the engine refuses any admin setter or role change on them
 //! by anyone else (`Configurator/managed-contract`, see [`State::configurator_guard`]). Bad input
 //! (zero `hop`, `maxChange` above 100% without the explicit governance flag, a zero init, an init
@@ -92,6 +94,9 @@ crate::ledger! {
         pub govops: JournaledMap<(Address, Address, Address), bool>,
         /// managed contract (RateLimits, Controller, ALMProxy) → its Configurator
         pub managed: JournaledMap<Address, Address>,
+        /// (state, pau, key, executor) → approved: the executor may have the Configurator write
+        /// that rate limit (outside SORL: a governance-approved automation, e.g. migration)
+        pub executors: JournaledMap<(Address, Address, B256, Address), bool>,
     }
 }
 
@@ -142,6 +147,12 @@ pub enum BeamStateCall {
     },
     #[serde(rename = "revokeCbeam")]
     RevokeCbeam { pau: Address, govops: Address },
+    #[serde(rename = "revokeExecutor")]
+    RevokeExecutor {
+        pau: Address,
+        key: Key,
+        executor: Address,
+    },
     #[serde(skip)]
     Access(AccessCall),
 }
@@ -184,6 +195,7 @@ const TAG_INITS: u8 = 21;
 const TAG_ACTIONS: u8 = 22;
 const TAG_GOVOPS: u8 = 23;
 const TAG_MANAGED: u8 = 24;
+const TAG_EXECUTORS: u8 = 27;
 
 impl Family for BeamState {
     const LABEL: &'static str = "beam-state";
@@ -194,7 +206,14 @@ impl Family for BeamState {
     type Revert = BeamStateRevert;
     type Event = BeamStateEvent;
     type Ledger = BeamStateLedger;
-    const LEDGER_TAGS: &'static [u8] = &[TAG_PAUS, TAG_INITS, TAG_ACTIONS, TAG_GOVOPS, TAG_MANAGED];
+    const LEDGER_TAGS: &'static [u8] = &[
+        TAG_PAUS,
+        TAG_INITS,
+        TAG_ACTIONS,
+        TAG_GOVOPS,
+        TAG_MANAGED,
+        TAG_EXECUTORS,
+    ];
 
     fn deploy(s: &mut State, _: Address, _: Address, d: &BeamStateDeploy) -> CallResult<Self> {
         s.get::<crate::families::beam_timelock::BeamTimeLock>(d.timelock)?;
@@ -291,6 +310,28 @@ impl Family for BeamState {
                     .into(),
                 );
             }
+            BeamStateCall::RevokeExecutor { pau, key, executor } => {
+                s.require_role(to, ADMIN_ROLE, from)?;
+                if !s
+                    .ledgers
+                    .beam_state
+                    .executors
+                    .set((to, pau, key.0, executor), false)
+                {
+                    return Err(BeamStateRevert::NoSuchEntry { what: "executor" }.into());
+                }
+                s.emit(
+                    to,
+                    BeamStateEvent::ExecutorRevoked {
+                        pau,
+                        key: key.0,
+                        executor,
+                        old_approved: true,
+                        new_approved: false,
+                    }
+                    .into(),
+                );
+            }
             BeamStateCall::Access(a) => return crate::roles::access(s, to, from, a),
         }
         Ok(Returns::none())
@@ -370,8 +411,17 @@ impl Family for BeamState {
                     e.a(*g);
                 }
             }
+            TAG_EXECUTORS => {
+                e.tag(tag, l.executors.len());
+                for ((st, pau, key, x), _) in l.executors.iter() {
+                    e.a(*st);
+                    e.a(*pau);
+                    e.b(*key);
+                    e.a(*x);
+                }
+            }
             _ => {
-                assert_eq!(tag, TAG_MANAGED, "beam-state owns tags 20–24 only");
+                assert_eq!(tag, TAG_MANAGED, "beam-state owns tags 20–24 and 27 only");
                 e.tag(tag, l.managed.len());
                 for (c, cfg) in l.managed.iter() {
                     e.a(*c);
@@ -524,6 +574,31 @@ impl State {
         self.ledgers.beam_state.govops.get(&(state, pau, govops))
     }
 
+    /// Whether `executor` may have the scope's Configurator write `key` on `pau`.
+    pub fn is_approved_executor(
+        &self,
+        state: Address,
+        pau: Address,
+        key: B256,
+        executor: Address,
+    ) -> bool {
+        self.ledgers
+            .beam_state
+            .executors
+            .get(&(state, pau, key, executor))
+    }
+
+    /// The approved executors of a PAU as (key, executor), in key then address order.
+    pub fn approved_executors(&self, state: Address, pau: Address) -> Vec<(B256, Address)> {
+        self.ledgers
+            .beam_state
+            .executors
+            .range((state, pau, B256::ZERO, Address::ZERO)..)
+            .take_while(|((st, p, _, _), _)| *st == state && *p == pau)
+            .map(|((_, _, k, x), _)| (*k, *x))
+            .collect()
+    }
+
     /// The init for (key, pau): the PAU's own, else the "any" one. `Some(pau)` in the result
     /// says it is PAU-restricted.
     pub fn init_for(
@@ -533,8 +608,17 @@ impl State {
         pau: Option<Address>,
     ) -> Option<(Option<Address>, InitLimit)> {
         let inits = &self.ledgers.beam_state.inits;
-        pau.and_then(|p| inits.get_ref(&(state, key, Some(p))).map(|i| (Some(p), *i)))
-            .or_else(|| inits.get_ref(&(state, key, None)).map(|i| (None, *i)))
+        // One range over (key, any) ..= (key, this PAU): `None` sorts before every `Some`, so
+        // the scope-wide init is the first entry and the PAU's own the last (one descent).
+        let mut r = inits.range((state, key, None)..=(state, key, pau));
+        let last = r.next_back();
+        match last {
+            Some(((_, _, p), i)) if *p == pau => Some((pau, *i)),
+            _ => match r.next().or(last) {
+                Some(((_, _, None), i)) => Some((None, *i)),
+                _ => None,
+            },
+        }
     }
 
     /// True if `key` has an init restricted to some PAU other than `pau`.
@@ -642,6 +726,30 @@ impl State {
                 );
                 Ok(())
             }
+            TimelockOp::ApproveExecutor {
+                pau, key, executor, ..
+            } => {
+                if self.registered_pau(state, *pau).is_none() {
+                    return Err(BeamStateRevert::PauNotRegistered { state, pau: *pau }.into());
+                }
+                let old = self
+                    .ledgers
+                    .beam_state
+                    .executors
+                    .set((state, *pau, key.0, *executor), true);
+                self.emit(
+                    state,
+                    BeamStateEvent::ExecutorApproved {
+                        pau: *pau,
+                        key: key.0,
+                        executor: *executor,
+                        old_approved: old,
+                        new_approved: true,
+                    }
+                    .into(),
+                );
+                Ok(())
+            }
             TimelockOp::SetHop { hop_s, .. } => {
                 check_hop(*hop_s)?;
                 let st = self.get_mut::<BeamState>(state)?;
@@ -740,7 +848,8 @@ impl State {
         Ok(())
     }
 
-    /// Instant removal (admin): forgets the PAU, its cBEAM holders and the managed marks.
+    /// Instant removal (admin): forgets the PAU, its cBEAM holders, its approved executors and
+    /// the managed marks.
     fn beam_unregister(&mut self, state: Address, caller: Address, pau: Address) -> CallResult<()> {
         self.get::<BeamState>(state)?;
         self.require_role(state, ADMIN_ROLE, caller)?;
@@ -749,6 +858,12 @@ impl State {
         };
         for g in self.accordant_govops(state, pau) {
             self.ledgers.beam_state.govops.set((state, pau, g), false);
+        }
+        for (key, x) in self.approved_executors(state, pau) {
+            self.ledgers
+                .beam_state
+                .executors
+                .set((state, pau, key, x), false);
         }
         for contract in [pau, entry.controller, entry.rate_limits] {
             self.ledgers.beam_state.managed.set(contract, Address::ZERO);
@@ -907,6 +1022,20 @@ pub enum BeamStateEvent {
         old_accordant: bool,
         new_accordant: bool,
     },
+    ExecutorApproved {
+        pau: Address,
+        key: B256,
+        executor: Address,
+        old_approved: bool,
+        new_approved: bool,
+    },
+    ExecutorRevoked {
+        pau: Address,
+        key: B256,
+        executor: Address,
+        old_approved: bool,
+        new_approved: bool,
+    },
     HopSet {
         old_hop_s: u64,
         new_hop_s: u64,
@@ -916,4 +1045,37 @@ pub enum BeamStateEvent {
         new_max_change_bps: u64,
     },
     BootstrapEnded {},
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `init_for`'s one-range lookup equals the two-lookup reference (the PAU's own init,
+        /// else the scope-wide one), whatever other PAUs' and keys' inits surround it.
+        #[test]
+        fn init_for_equals_own_else_any(
+            entries in proptest::collection::vec((0u8..3, proptest::option::of(0u8..4), 1u64..9), 0..16),
+            key in 0u8..3,
+            pau in proptest::option::of(0u8..4),
+        ) {
+            let st = Address::repeat_byte(9);
+            let a = |p: u8| Address::repeat_byte(p + 1);
+            let mut s = State::default();
+            for (k, p, v) in entries {
+                s.ledgers.beam_state.inits.set(
+                    (st, B256::repeat_byte(k), p.map(a)),
+                    InitLimit { max_amount_wad: Wad::from_raw(U256::from(v)), slope_wad_per_s: Wad::ZERO },
+                );
+            }
+            let (key, pau) = (B256::repeat_byte(key), pau.map(a));
+            let inits = &s.ledgers.beam_state.inits;
+            let want = pau
+                .and_then(|p| inits.get_ref(&(st, key, Some(p))).map(|i| (Some(p), *i)))
+                .or_else(|| inits.get_ref(&(st, key, None)).map(|i| (None, *i)));
+            prop_assert_eq!(s.init_for(st, key, pau), want);
+        }
+    }
 }

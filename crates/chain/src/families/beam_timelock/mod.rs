@@ -74,6 +74,15 @@ pub enum TimelockOp {
         pau: Address,
         govops: Address,
     },
+    /// Lets `executor` (a contract, e.g. the Generator registry) have the Configurator write
+    /// `key` on `pau` outside SORL — a bounded, visible automation (see `configurator`).
+    #[serde(rename = "approveExecutor")]
+    ApproveExecutor {
+        state: Address,
+        pau: Address,
+        key: Key,
+        executor: Address,
+    },
     #[serde(rename = "setHop")]
     SetHop { state: Address, hop_s: u64 },
     #[serde(rename = "setMaxChange")]
@@ -97,6 +106,7 @@ impl TimelockOp {
             | TimelockOp::AddRateLimitInit { state, .. }
             | TimelockOp::AddControllerAction { state, .. }
             | TimelockOp::GrantCbeam { state, .. }
+            | TimelockOp::ApproveExecutor { state, .. }
             | TimelockOp::SetHop { state, .. }
             | TimelockOp::SetMaxChange { state, .. } => Some(*state),
             TimelockOp::SetDelay { .. } => None,
@@ -176,6 +186,18 @@ impl TimelockOp {
             TimelockOp::SetDelay { delay_s } => {
                 b.push(7);
                 b.extend_from_slice(&delay_s.to_be_bytes());
+            }
+            TimelockOp::ApproveExecutor {
+                state,
+                pau,
+                key,
+                executor,
+            } => {
+                b.push(8);
+                b.extend_from_slice(state.as_slice());
+                b.extend_from_slice(pau.as_slice());
+                b.extend_from_slice(key.0.as_slice());
+                b.extend_from_slice(executor.as_slice());
             }
         }
         b

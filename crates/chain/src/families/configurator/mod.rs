@@ -10,7 +10,7 @@
 //! `Configurator/no-init`).
 //! - A *first set* (the key is not configured through this Configurator) is bounded by the
 //!   init (`Configurator/above-init`) and refills to full, as spark's `setRateLimitData`.
-//! - A *raise* (either value goes up) needs `now ≥ lastRaise + hop`
+//! - A *raise* (either value goes up; from an unlimited entry nothing does) needs `now ≥ lastRaise + hop`
 //!   (`Configurator/sorl-too-early`) and each raised value `new ≤ ⌊old·(10000 + maxChange)/10000⌋`
 //!   (`Configurator/sorl-max-amount-exceeded`, `Configurator/sorl-slope-exceeded`); it records
 //!   `lastRaise = now`. A first set also counts as a raise; a first set after a removal also
@@ -23,6 +23,14 @@
 //! at registration); the engine refuses admin changes on managed contracts by anyone else
 //! (`State::configurator_guard`, in `beam_state`). Every action emits an event with old and new
 //! values.
+//!
+//! Approved executors: `executorSetRateLimitData(pau, key, data)` is not a cBEAM action. Its
+//! caller must be approved by governance (timelock operation `approveExecutor`, per PAU and key;
+//! `Configurator/executor-not-approved` otherwise); the Configurator then writes the full data
+//! outside SORL (the RateLimits full setter's rules) and emits `RateLimitSetByExecutor` with old
+//! and new values. This is how automation that must change managed limits — the Generator
+//! registry's migration start, completion and rollback — stays automatic but visible and bounded
+//! to the keys governance named.
 
 pub mod scope;
 
@@ -34,9 +42,11 @@ use crate::families::beam_state::{
     BeamState, BeamStateRevert, ControllerFunction, InitLimit, LimitValues, BPS,
 };
 use crate::families::controller::{Controller, ExchangeRate};
-use crate::families::rate_limits::{current_amount, RateLimitData, RateLimitsEvent};
+use crate::families::rate_limits::{
+    check_rate_limit_data, current_amount, EntryKey, RateLimitData, RateLimitsEvent,
+};
 use crate::families::Family;
-use crate::journal::JournaledMap;
+use crate::journal::{JournaledMap, PackedKey};
 use crate::roles::{freezer_role, relayer_role, ADMIN_ROLE};
 use crate::state::State;
 use alloy_primitives::{Address, B256, U256};
@@ -58,11 +68,31 @@ pub struct SorlEntry {
     pub last_raise: Timestamp,
 }
 
+/// A SORL record's key (configurator, pau, key), packed (see [`PackedKey`]: the tuple's order,
+/// one `memcmp` per comparison — the raise path's hottest search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SorlKey(PackedKey<72>);
+
+impl SorlKey {
+    pub fn new(cfg: Address, pau: Address, key: B256) -> SorlKey {
+        SorlKey(PackedKey::new(&[cfg.as_slice(), pau.as_slice(), key.as_slice()]))
+    }
+
+    /// (configurator, pau, key).
+    pub fn parts(&self) -> (Address, Address, B256) {
+        (
+            Address::from_slice(self.0.part(0, 20)),
+            Address::from_slice(self.0.part(20, 40)),
+            B256::from_slice(self.0.part(40, 72)),
+        )
+    }
+}
+
 crate::ledger! {
     /// Every Configurator's SORL records.
     pub struct ConfiguratorLedger {
         /// (configurator, pau, key) → SORL record
-        pub sorl: JournaledMap<(Address, Address, B256), SorlEntry>,
+        pub sorl: JournaledMap<SorlKey, SorlEntry>,
     }
 }
 
@@ -134,6 +164,17 @@ pub enum ConfiguratorCall {
         pau: Address,
         action: ControllerAction,
     },
+    /// By an approved executor of (pau, key), not GovOps: the Configurator writes the full data
+    /// (as `setRateLimitData`) outside SORL — e.g. the Generator registry's migration steps.
+    #[serde(rename = "executorSetRateLimitData")]
+    ExecutorSetRateLimitData {
+        pau: Address,
+        key: Key,
+        max_amount: Wad,
+        slope: Wad,
+        last_amount: Wad,
+        last_updated: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -154,6 +195,15 @@ pub struct ScopePau {
     pub controller: Address,
     pub rate_limits: Address,
     pub govops: Vec<Address>,
+    /// approved executors: who may have the Configurator write which key outside SORL
+    pub executors: Vec<ApprovedExecutor>,
+}
+
+/// One approved executor of one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ApprovedExecutor {
+    pub key: B256,
+    pub executor: Address,
 }
 
 /// The init that applies to a key (`pau: null` = the scope-wide one).
@@ -251,6 +301,25 @@ impl Family for Configurator {
             ConfiguratorCall::CallControllerAction { pau, action } => {
                 s.configurator_call_action(to, from, pau, action)?
             }
+            ConfiguratorCall::ExecutorSetRateLimitData {
+                pau,
+                key,
+                max_amount,
+                slope,
+                last_amount,
+                last_updated,
+            } => s.configurator_executor_set(
+                to,
+                from,
+                pau,
+                key.0,
+                RateLimitData {
+                    max_amount,
+                    slope,
+                    last_amount,
+                    last_updated,
+                },
+            )?,
         }
         Ok(Returns::none())
     }
@@ -272,6 +341,11 @@ impl Family for Configurator {
                         controller: e.controller,
                         rate_limits: e.rate_limits,
                         govops: s.accordant_govops(cfg.state, pau),
+                        executors: s
+                            .approved_executors(cfg.state, pau)
+                            .into_iter()
+                            .map(|(key, executor)| ApprovedExecutor { key, executor })
+                            .collect(),
                     })
                     .collect(),
             }),
@@ -290,15 +364,16 @@ impl Family for Configurator {
                     s.ledgers
                         .configurator
                         .sorl
-                        .range((to, *pau, B256::ZERO)..)
+                        .range(SorlKey::new(to, *pau, B256::ZERO)..)
+                        .map(|(sk, e)| (sk.parts(), e))
                         .take_while(|((c, p, _), _)| *c == to && p == pau)
                         .filter(|(_, e)| e.configured)
-                        .map(|((_, _, k), _)| *k),
+                        .map(|((_, _, k), _)| k),
                 );
                 let mut limits = Vec::with_capacity(keys.len());
                 for key in keys {
                     let d = s.rate_limit_data(rl, key);
-                    let sorl = s.ledgers.configurator.sorl.get(&(to, *pau, key));
+                    let sorl = s.ledgers.configurator.sorl.get(&SorlKey::new(to, *pau, key));
                     let last_raise = (sorl.last_raise != Timestamp(0)).then_some(sorl.last_raise);
                     limits.push(LimitStatus {
                         key,
@@ -335,10 +410,11 @@ impl Family for Configurator {
     fn encode_ledger(l: &ConfiguratorLedger, tag: u8, e: &mut Enc) {
         assert_eq!(tag, TAG_SORL, "configurator owns tag 25 only");
                 e.tag(tag, l.sorl.len());
-        for ((c, p, k), r) in l.sorl.iter() {
-            e.a(*c);
-            e.a(*p);
-            e.b(*k);
+        for (sk, r) in l.sorl.iter() {
+            let (c, p, k) = sk.parts();
+            e.a(c);
+            e.a(p);
+            e.b(k);
             e.n(u64::from(r.configured));
             e.n(r.last_raise.0);
         }
@@ -375,7 +451,12 @@ pub fn sorl_bound(old: U256, max_change_bps: u64) -> CallResult<U256> {
     // old + ⌊old·bps/10000⌋, split as old = q·10000 + r so nothing needs 512 bits:
     // ⌊old·bps/10000⌋ = q·bps + ⌊r·bps/10000⌋ exactly. Past 2^256−1 there is no bound.
     let bps = U256::from(max_change_bps);
-    let (q, r) = old.div_rem(U256::from(BPS));
+    // Every realistic value (≤ 2^128 − 1, i.e. 3.4·10^20 whole tokens at 18 decimals) splits in
+    // u128 arithmetic, far cheaper than a 256-bit division; the result is the same.
+    let (q, r) = match u128::try_from(old) {
+        Ok(o) => (U256::from(o / u128::from(BPS)), U256::from(o % u128::from(BPS))),
+        Err(_) => old.div_rem(U256::from(BPS)),
+    };
     let part = math::mul(q, bps)
         .and_then(|qb| math::add(qb, math::mul(r, bps)? / U256::from(BPS)))
         .and_then(|inc| math::add(old, inc));
@@ -439,11 +520,11 @@ impl State {
         // write): the checks below touch only locals, and an error leaves both maps untouched.
         let ledgers = &mut self.ledgers;
         let (change, old, data) = ledgers.rate_limits.entries.try_update(
-            (c.rate_limits, key),
+            EntryKey::new(c.rate_limits, key),
             |old: &RateLimitData| -> CallResult<_> {
                 let old = *old;
                 ledgers.configurator.sorl.try_update(
-                    (cfg, pau, key),
+                    SorlKey::new(cfg, pau, key),
                     |sorl: &SorlEntry| -> CallResult<_> {
                         let sorl = *sorl;
                         let (change, data) = sorl_step(
@@ -507,9 +588,9 @@ impl State {
         let c = self.cbeam_ctx(cfg, caller, pau)?;
         let old = self.rate_limit_data(c.rate_limits, key);
         self.configurator_write_limit(c.rate_limits, key, RateLimitData::default());
-        let sorl = self.ledgers.configurator.sorl.get(&(cfg, pau, key));
+        let sorl = self.ledgers.configurator.sorl.get(&SorlKey::new(cfg, pau, key));
         self.ledgers.configurator.sorl.set(
-            (cfg, pau, key),
+            SorlKey::new(cfg, pau, key),
             SorlEntry {
                 configured: false,
                 ..sorl
@@ -549,6 +630,55 @@ impl State {
                 last_updated: d.last_updated,
             }),
         );
+    }
+
+    /// `executorSetRateLimitData(pau, key, data)` by an approved executor of (pau, key): the
+    /// Configurator writes `data` as the RateLimits admin (the full setter's rules, no SORL, the
+    /// SORL record untouched) and reports old and new values with the executor's name.
+    pub(crate) fn configurator_executor_set(
+        &mut self,
+        cfg: Address,
+        executor: Address,
+        pau: Address,
+        key: B256,
+        d: RateLimitData,
+    ) -> CallResult<()> {
+        let state = self.get::<Configurator>(cfg)?.state;
+        let Some(entry) = self.registered_pau(state, pau) else {
+            return Err(ConfiguratorRevert::PauNotInScope {
+                pau,
+                configurator: cfg,
+            }
+            .into());
+        };
+        if !self.is_approved_executor(state, pau, key, executor) {
+            return Err(ConfiguratorRevert::ExecutorNotApproved { pau, key, executor }.into());
+        }
+        check_rate_limit_data(&d, self.now)?;
+        let old = self.rate_limit_data(entry.rate_limits, key);
+        self.configurator_write_limit(entry.rate_limits, key, d);
+        let change = if is_raise(&old, d.max_amount, d.slope) {
+            LimitChange::Raise
+        } else {
+            LimitChange::Lower
+        };
+        self.emit(
+            cfg,
+            ConfiguratorEvent::RateLimitSetByExecutor {
+                pau,
+                key,
+                change,
+                executor,
+                values: Box::new(LimitValues {
+                    old_max_amount_wad: old.max_amount,
+                    old_slope_wad_per_s: old.slope,
+                    new_max_amount_wad: d.max_amount,
+                    new_slope_wad_per_s: d.slope,
+                }),
+            }
+            .into(),
+        );
+        Ok(())
     }
 
     /// `setRelayer`/`setFreezer` (cBEAM): grants or revokes the role on the PAU's controller.
@@ -651,8 +781,14 @@ impl State {
 
     /// The SORL record of (configurator, pau, key).
     pub fn sorl_entry(&self, cfg: Address, pau: Address, key: B256) -> SorlEntry {
-        self.ledgers.configurator.sorl.get(&(cfg, pau, key))
+        self.ledgers.configurator.sorl.get(&SorlKey::new(cfg, pau, key))
     }
+}
+
+/// Whether `(max_amount, slope)` raises `old`: either value goes up — except from an unlimited
+/// entry (`maxAmount = 2^256−1`, whose slope means nothing), which any finite limit lowers.
+fn is_raise(old: &RateLimitData, max_amount: Wad, slope: Wad) -> bool {
+    old.max_amount != Wad::MAX && (max_amount > old.max_amount || slope > old.slope)
 }
 
 /// The SORL decision for one `setRateLimit` (pure: checks and the new data, no state access):
@@ -690,7 +826,7 @@ fn sorl_step(
         check_above_init(key, init, max_amount, slope)?;
         hop_passed(sorl.last_raise)?;
         LimitChange::First
-    } else if max_amount > old.max_amount || slope > old.slope {
+    } else if is_raise(old, max_amount, slope) {
         hop_passed(sorl.last_raise)?;
         if max_amount > old.max_amount {
             let bound = sorl_bound(old.max_amount.raw(), max_change_bps)?;
@@ -800,6 +936,13 @@ pub enum ConfiguratorRevert {
         requested: Wad,
         bound: Wad,
     },
+    #[error("{executor} is not an approved executor of key {key} on PAU {pau} (governance approves executors through the timelock)")]
+    #[strum(serialize = "Configurator/executor-not-approved")]
+    ExecutorNotApproved {
+        pau: Address,
+        key: B256,
+        executor: Address,
+    },
     #[error("controller action {function:?} on {target} is not approved for PAU {pau}")]
     #[strum(serialize = "Configurator/action-not-approved")]
     ActionNotApproved {
@@ -818,6 +961,15 @@ pub enum ConfiguratorEvent {
         key: B256,
         change: LimitChange,
         govops: Address,
+        #[serde(flatten)]
+        values: Box<LimitValues>,
+    },
+    /// An approved executor had the Configurator write a limit (outside SORL).
+    RateLimitSetByExecutor {
+        pau: Address,
+        key: B256,
+        change: LimitChange,
+        executor: Address,
         #[serde(flatten)]
         values: Box<LimitValues>,
     },
@@ -856,6 +1008,21 @@ pub enum ConfiguratorEvent {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The packed SORL key orders exactly as the (configurator, pau, key) tuple and
+        /// round-trips (so the digest's section order and the views are unchanged).
+        #[test]
+        fn sorl_key_orders_as_the_tuple(a in any::<[[u8; 20]; 4]>(), k in any::<[[u8; 32]; 2]>(), same in 0u8..3) {
+            let x = (Address::from(a[0]), Address::from(a[1]), B256::from(k[0]));
+            let mut y = (Address::from(a[2]), Address::from(a[3]), B256::from(k[1]));
+            if same >= 1 { y.0 = x.0; }
+            if same >= 2 { y.1 = x.1; }
+            let (px, py) = (SorlKey::new(x.0, x.1, x.2), SorlKey::new(y.0, y.1, y.2));
+            prop_assert_eq!(px.cmp(&py), x.cmp(&y));
+            prop_assert_eq!(px.parts(), x);
+        }
+    }
 
     proptest! {
         /// The split form equals the one-product 512-bit form `⌊old·(10000+bps)/10000⌋`

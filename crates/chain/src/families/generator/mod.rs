@@ -20,7 +20,10 @@
 //!   (all tranches reversed in one step, pre-migration line, limits and `min_idle_bps` restored).
 //! - The registry acts through the PAUs' own code: it holds RELAYER on the controllers, ADMIN on
 //!   the Prime rate limits and vaults, and is a Vat ward (granted by the system builder), so every
-//!   migration flow passes the same role and rate-limit checks as a relayer's.
+//!   migration flow passes the same role and rate-limit checks as a relayer's. On a PAU managed by
+//!   a Configurator scope its rate-limit changes go through that Configurator as an approved
+//!   executor of exactly the keys migration touches (approved by the scope's governance; the
+//!   system builder approves them at genesis), each with the Configurator's old/new event.
 //!
 //! Never: moves funds except through a controller; changes anything on a failed precondition.
 
@@ -662,6 +665,25 @@ impl State {
         self.vat_file(vat, reg, Some(ilk), "line", line)
     }
 
+    /// Writes one rate limit of a PAU (`pau` = its ALMProxy) as the registry: directly with its
+    /// ADMIN role, or — when a Configurator scope manages that PAU — through the Configurator as
+    /// an approved executor of the key (`Configurator/executor-not-approved` when governance has
+    /// not approved it). The same data either way; the scoped path adds the Configurator's
+    /// `RateLimitSetByExecutor` event with old and new values.
+    fn reg_write_limit(
+        &mut self,
+        reg: Address,
+        pau: Address,
+        rl: Address,
+        key: B256,
+        d: RateLimitData,
+    ) -> CallResult<()> {
+        match self.managing_configurator(rl) {
+            Some(cfg) => self.configurator_executor_set(cfg, reg, pau, key, d),
+            None => self.rl_set(rl, reg, key, d),
+        }
+    }
+
     pub(crate) fn gen_start(&mut self, reg: Address, name: &str) -> CallResult<()> {
         self.guard_window("startMigration")?;
         let mut p = self.gen_prime(reg, name)?;
@@ -685,7 +707,8 @@ impl State {
         let debt = self.ilk_debt_rad(p.legacy_ilk)?;
         self.set_legacy_line(reg, p.legacy_ilk, debt)?;
         if let Some(l) = m.plan.draw_limit {
-            self.rl_set_max_slope(p.rate_limits, reg, draw_key, l.max_amount.raw(), l.slope.raw())?;
+            let d = RateLimitData::full(l.max_amount, l.slope, self.now);
+            self.reg_write_limit(reg, p.proxy, p.rate_limits, draw_key, d)?;
         }
         self.pv_set_min_idle_bps(p.vault, reg, m.plan.min_idle_bps)?;
         m.status = MigrationStatus::DualRun;
@@ -768,17 +791,18 @@ impl State {
             let gen_withdraw = address_key(limit_id(names::WITHDRAW_4626), p.vault);
             let gen_rl = self.get::<Controller>(r.controller)?.rate_limits;
             let opened = [
-                (p.rate_limits, repay_key),
-                (gen_rl, gen_withdraw),
-                (p.rate_limits, mint_key),
+                (p.proxy, p.rate_limits, repay_key),
+                (r.proxy, gen_rl, gen_withdraw),
+                (p.proxy, p.rate_limits, mint_key),
             ];
             let before: Vec<RateLimitData> = opened
                 .iter()
-                .map(|(rl, k)| self.rate_limit_data(*rl, *k))
+                .map(|(_, rl, k)| self.rate_limit_data(*rl, *k))
                 .collect();
             if !x.is_zero() {
-                for (rl, k) in opened {
-                    self.rl_set_unlimited(rl, reg, k)?;
+                for (pau, rl, k) in opened {
+                    let d = RateLimitData::unlimited(self.now);
+                    self.reg_write_limit(reg, pau, rl, k, d)?;
                 }
                 let back = math::add(self.ilk_debt_rad(p.legacy_ilk)?, math::mul(x.raw(), RAY)?)?;
                 self.set_legacy_line(reg, p.legacy_ilk, back)?;
@@ -787,12 +811,12 @@ impl State {
                 self.controller_withdraw_4626(r.controller, reg, p.vault, x.raw(), U256::MAX)?;
                 self.controller_burn_usds(r.controller, reg, x.raw())?;
             }
-            for ((rl, k), d) in opened.iter().zip(before) {
-                self.rl_set(*rl, reg, *k, d)?;
+            for ((pau, rl, k), d) in opened.iter().zip(before) {
+                self.reg_write_limit(reg, *pau, *rl, *k, d)?;
             }
             let draw_key = address_key(limit_id(names::VAULT_DRAW), p.vault);
-            self.rl_set(p.rate_limits, reg, draw_key, m.saved.draw_key)?;
-            self.rl_set(p.rate_limits, reg, mint_key, m.saved.mint_key)?;
+            self.reg_write_limit(reg, p.proxy, p.rate_limits, draw_key, m.saved.draw_key)?;
+            self.reg_write_limit(reg, p.proxy, p.rate_limits, mint_key, m.saved.mint_key)?;
             self.set_legacy_line(reg, p.legacy_ilk, m.saved.line.raw())?;
             self.pv_set_min_idle_bps(p.vault, reg, m.saved.min_idle_bps)?;
         }
@@ -822,10 +846,10 @@ impl State {
         }
         self.set_legacy_line(reg, p.legacy_ilk, U256::ZERO)?;
         let mint_key = limit_id(names::USDS_MINT);
-        self.rl_set(p.rate_limits, reg, mint_key, RateLimitData::default())?;
+        self.reg_write_limit(reg, p.proxy, p.rate_limits, mint_key, RateLimitData::default())?;
         if m.plan.draw_limit.is_some() {
             let draw_key = address_key(limit_id(names::VAULT_DRAW), p.vault);
-            self.rl_set(p.rate_limits, reg, draw_key, m.saved.draw_key)?;
+            self.reg_write_limit(reg, p.proxy, p.rate_limits, draw_key, m.saved.draw_key)?;
         }
         m.status = MigrationStatus::Completed;
         p.migration = Some(m);

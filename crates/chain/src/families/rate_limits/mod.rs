@@ -11,7 +11,7 @@ use crate::digest::Enc;
 use crate::error::{CallResult, Revert};
 use crate::event::EventKind;
 use crate::families::Family;
-use crate::journal::JournaledMap;
+use crate::journal::{JournaledMap, PackedKey};
 use crate::roles::{controller_role, ADMIN_ROLE};
 use crate::script::parse_util::{typed_call_with_fallback, ScriptError};
 use crate::state::State;
@@ -36,11 +36,47 @@ pub struct RateLimitData {
     pub last_updated: Timestamp,
 }
 
+impl RateLimitData {
+    /// `(maxAmount, slope)` refilled to full at `now` (what `setRateLimit` writes).
+    pub fn full(max_amount: Wad, slope: Wad, now: Timestamp) -> RateLimitData {
+        RateLimitData {
+            max_amount,
+            slope,
+            last_amount: max_amount,
+            last_updated: now,
+        }
+    }
+
+    /// Unlimited at `now` (what `setUnlimitedRateLimitData` writes).
+    pub fn unlimited(now: Timestamp) -> RateLimitData {
+        RateLimitData::full(Wad::MAX, Wad::ZERO, now)
+    }
+}
+
+/// An entry's key (RateLimits contract, key), packed (see [`PackedKey`]: the tuple's order,
+/// one `memcmp` per comparison).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntryKey(PackedKey<52>);
+
+impl EntryKey {
+    pub fn new(rate_limits: Address, key: B256) -> EntryKey {
+        EntryKey(PackedKey::new(&[rate_limits.as_slice(), key.as_slice()]))
+    }
+
+    /// (RateLimits contract, key).
+    pub fn parts(&self) -> (Address, B256) {
+        (
+            Address::from_slice(self.0.part(0, 20)),
+            B256::from_slice(self.0.part(20, 52)),
+        )
+    }
+}
+
 crate::ledger! {
     /// Every RateLimits contract's entries.
     pub struct RateLimitsLedger {
         /// (RateLimits contract, key) → data
-        pub entries: JournaledMap<(Address, B256), RateLimitData>,
+        pub entries: JournaledMap<EntryKey, RateLimitData>,
     }
 }
 
@@ -179,9 +215,10 @@ impl Family for RateLimits {
     fn encode_ledger(l: &RateLimitsLedger, tag: u8, e: &mut Enc) {
         assert_eq!(tag, TAG_ENTRIES, "rate-limits ledger has one digest section");
         e.tag(TAG_ENTRIES, l.entries.len());
-        for ((c, k), d) in l.entries.iter() {
-            e.a(*c);
-            e.b(*k);
+        for (ek, d) in l.entries.iter() {
+            let (c, k) = ek.parts();
+            e.a(c);
+            e.b(k);
             e.u(d.max_amount.raw());
             e.u(d.slope.raw());
             e.u(d.last_amount.raw());
@@ -195,7 +232,8 @@ impl Family for RateLimits {
 
     /// SPEC §8 inv. 4: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
     fn check_ledger(s: &State, out: &mut Vec<String>) {
-        for ((rl, key), d) in s.ledgers.rate_limits.entries.iter() {
+        for (ek, d) in s.ledgers.rate_limits.entries.iter() {
+            let (rl, key) = ek.parts();
             if d.max_amount.raw() != U256::MAX && d.last_amount.raw() > d.max_amount.raw() {
                 out.push(format!(
                     "inv4: {rl} key {key}: lastAmount {} > maxAmount {}",
@@ -283,13 +321,33 @@ pub fn current_amount(d: &RateLimitData, now: Timestamp) -> CallResult<U256> {
     Ok(refilled.min(d.max_amount.raw()))
 }
 
+/// What the full setter requires of new data: `lastAmount ≤ maxAmount`, `lastUpdated ≤ now`.
+pub fn check_rate_limit_data(d: &RateLimitData, now: Timestamp) -> CallResult<()> {
+    if d.last_amount.raw() > d.max_amount.raw() {
+        return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
+            last_amount: d.last_amount.raw(),
+            max_amount: d.max_amount.raw(),
+        }));
+    }
+    if d.last_updated > now {
+        return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastUpdated {
+            last_updated: d.last_updated,
+            now,
+        }));
+    }
+    Ok(())
+}
+
 impl State {
     pub fn rate_limit_data(&self, rate_limits: Address, key: B256) -> RateLimitData {
-        self.ledgers.rate_limits.entries.get(&(rate_limits, key))
+        self.ledgers.rate_limits.entries.get(&EntryKey::new(rate_limits, key))
     }
 
     pub(crate) fn set_rate_limit_data(&mut self, rate_limits: Address, key: B256, d: RateLimitData) {
-        self.ledgers.rate_limits.entries.set((rate_limits, key), d);
+        self.ledgers
+            .rate_limits
+            .entries
+            .set(EntryKey::new(rate_limits, key), d);
     }
 
     /// All configured keys of a RateLimits contract, in key order.
@@ -297,9 +355,10 @@ impl State {
         self.ledgers
             .rate_limits
             .entries
-            .range((rate_limits, B256::ZERO)..)
+            .range(EntryKey::new(rate_limits, B256::ZERO)..)
+            .map(|(ek, d)| (ek.parts(), d))
             .take_while(|((c, _), _)| *c == rate_limits)
-            .map(|((_, k), d)| (*k, *d))
+            .map(|((_, k), d)| (k, *d))
             .collect()
     }
 
@@ -319,18 +378,7 @@ impl State {
         self.get::<RateLimits>(rl)?;
         self.configurator_guard(rl, caller)?;
         self.require_role(rl, ADMIN_ROLE, caller)?;
-        if d.last_amount.raw() > d.max_amount.raw() {
-            return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastAmount {
-                last_amount: d.last_amount.raw(),
-                max_amount: d.max_amount.raw(),
-            }));
-        }
-        if d.last_updated > self.now {
-            return Err(Revert::RateLimits(RateLimitsRevert::InvalidLastUpdated {
-                last_updated: d.last_updated,
-                now: self.now,
-            }));
-        }
+        check_rate_limit_data(&d, self.now)?;
         self.set_rate_limit_data(rl, key, d);
         self.emit(
             rl,
@@ -354,18 +402,8 @@ impl State {
         max_amount: U256,
         slope: U256,
     ) -> CallResult<()> {
-        let now = self.now;
-        self.rl_set(
-            rl,
-            caller,
-            key,
-            RateLimitData {
-                max_amount: Wad::from_raw(max_amount),
-                slope: Wad::from_raw(slope),
-                last_amount: Wad::from_raw(max_amount),
-                last_updated: now,
-            },
-        )
+        let d = RateLimitData::full(Wad::from_raw(max_amount), Wad::from_raw(slope), self.now);
+        self.rl_set(rl, caller, key, d)
     }
 
     /// `setUnlimitedRateLimitData(key)`.
