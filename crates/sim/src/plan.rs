@@ -253,9 +253,7 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
                 push(at(day, t), 21, format!("{d}/{n}/repay"), Act::PrimeRepay { prime: n.clone(), amount });
             }
         }
-        if busy.is_none() {
-            push(at(day, 45_000), 25, format!("{d}/{n}/topup"), Act::PrimeTopUp { prime: n.clone() });
-        }
+        push(at(day, 45_000), 25, format!("{d}/{n}/topup"), Act::PrimeTopUp { prime: n.clone() });
         // Payments of today's and the two previous epochs that fall on this day.
         let mut e = day;
         for _ in 0..3 {
