@@ -31,6 +31,7 @@ use laniakea_chain::families::token::{TokenAnswer, TokenView};
 use laniakea_chain::{Answer, Call, Chain, Query, Receipt, Tx};
 use laniakea_operators::checker::Checker;
 use laniakea_operators::guard::refusal_draft;
+use laniakea_operators::lcts::{LctsBeacon, LctsConfig};
 use laniakea_operators::reader::{Deployment, PrimeAccounts};
 use laniakea_operators::report::Reporter;
 use laniakea_operators::settlement::{OpError, OperatorConfig, SettlementOperator};
@@ -99,6 +100,8 @@ pub struct Operators {
     pub settlement: SettlementOperator,
     pub checker: Checker,
     pub reporter: Reporter,
+    /// lpha-lcts, when the scenario has srUSDS users
+    pub lcts: Option<LctsBeacon>,
     pub guard: Guard,
 }
 
@@ -165,6 +168,18 @@ impl Operators {
                 deployment: dep,
                 writer: keys.reporter.clone(),
             },
+            lcts: s.lcts.as_ref().map(|_| {
+                LctsBeacon::new(
+                    LctsConfig {
+                        deployment_start: start,
+                        holding: book.a("hs"),
+                        beacon: book.a("lpha_lcts"),
+                        guard: guard.clone(),
+                    },
+                    keys.lcts.clone(),
+                    keys.govops.clone(),
+                )
+            }),
             guard,
         })
     }
@@ -183,8 +198,6 @@ fn parameter_payload(effective: EpochId, c: &ParameterChange) -> Value {
     put("penalty_rate_per_hour_wad", c.penalty_rate_per_hour_wad.map(|x| json!(x)));
     put("tiers_bps", c.tiers_bps.map(|x| json!(x)));
     put("srusds_premium_apr", c.srusds_premium_apr.map(|x| json!(x)));
-    put("srusds_target_spread_apr", c.srusds_target_spread_apr.map(|x| json!(x)));
-    put("redemption_limit_wad", c.redemption_limit.map(|x| json!(x)));
     put("generator_buffer_min_wad", c.generator_buffer_min.map(|x| json!(x)));
     if !c.osrc.is_empty() {
         m.insert(
@@ -237,8 +250,6 @@ pub fn init_synome<S: Store>(s: &Scenario, keys: &Keys, syn: &mut Synome<S>) -> 
         tiers_bps: g.tiers_bps,
         osrc: g.osrc.clone(),
         srusds_premium_apr: g.srusds_premium_apr,
-        srusds_target_spread_apr: g.srusds_target_spread_apr,
-        redemption_limit: g.redemption_limit,
         generator_buffer_min: s.generator.buffer_min,
     };
     let t1 = Timestamp(t0.0 + 86_400);
@@ -562,7 +573,7 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         let q = self.book.a(queue);
         matches!(
             self.chain.view(q, &Query::LctsQueue(LctsQueueView::Position { user: self.book.user(user) })),
-            Ok(Answer::LctsQueue(LctsQueueAnswer::Position(p))) if !p.shares_wad.is_zero() || !p.claimable_reward_wad.is_zero()
+            Ok(Answer::LctsQueue(LctsQueueAnswer::Position(p))) if !p.claimable_reward_wad.is_zero()
         )
     }
 
@@ -798,9 +809,29 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                 let call = self.ctrl("gen", ControllerCall::Withdraw4626 { vault: pv, assets: amount, max_shares_in: Wad::MAX });
                 self.act(tag, "generator-withdraw-during-pause", "gen_relayer", call, Purpose::Normal)?;
             }
+            Act::LctsInputs { epoch } => {
+                if let Some(l) = &self.s.lcts {
+                    let d = Draft::new(
+                        Kind::ParameterSet,
+                        "global",
+                        self.now,
+                        gov,
+                        json!({"effective_epoch": epoch, "srusds_osrc_capacity_susds_wad": l.osrc_capacity,
+                            "srusds_target_spread_apr": l.target_spread_apr, "redemption_limit_wad": l.redemption_limit}),
+                    )
+                    .epoch(day);
+                    self.write(&council, d)?;
+                }
+            }
             Act::LctsLock | Act::LctsSettle => {
-                // TODO(h13b): lpha-lcts locks the queues at 13:00 and settles them by 16:00
-                // (crates/operators/src/lcts.rs); until it lands the queues stay ACTIVE.
+                if let Some(b) = &self.ops.lcts {
+                    b.run_epoch(self.chain, self.syn, day).map_err(|e| SimError::Operator {
+                        step: "lpha-lcts",
+                        epoch: day.to_string(),
+                        code: e.code(),
+                        message: e.to_string(),
+                    })?;
+                }
             }
             Act::PostStatements { epoch } => {
                 self.ops.settlement.post_statements(&*self.chain, self.syn, *epoch).map_err(|e| op_err("post statements", *epoch, e))?;

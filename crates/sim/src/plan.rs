@@ -52,6 +52,7 @@ fn second_in(r: &mut ChaCha8Rng, from_s: u64, to_s: u64) -> u64 {
 pub enum Act {
     // governance (Core Council / admin / GovOps)
     ParameterSet { change: usize },
+    LctsInputs { epoch: EpochId },
     Skip { epoch: EpochId, reason: String },
     RateLimit { change: usize },
     MigrationPlanRecord { migration: usize },
@@ -209,6 +210,10 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
             }
         }
     }
+    let lcts_inputs_missing = s.incidents.iter().any(|i| matches!(i, Incident::MissingLctsInputs(x) if x.epoch == day));
+    if s.lcts.is_some() && cal.settles_on_time(day) && !lcts_inputs_missing {
+        push(at(day, 36_000), 10, format!("{d}/council/lcts-inputs"), Act::LctsInputs { epoch: day });
+    }
     for (i, r) in s.governance.rate_limits.iter().enumerate() {
         if r.epoch == day {
             push(at(day, 36_060), 12, format!("{d}/gov/rate-limit#{i}"), Act::RateLimit { change: i });
@@ -315,7 +320,7 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
     let lock = day.lock().0;
     let missed: Vec<EpochId> = day.prev().ok().filter(|y| cal.undocumented.contains(y)).into_iter().collect();
     let settles = cal.settles_on_time(day);
-    if settles {
+    if settles && s.lcts.is_some() {
         push(Timestamp(lock), 60, format!("{d}/lcts/lock"), Act::LctsLock);
     }
     for y in &missed {
@@ -336,7 +341,7 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         push(Timestamp(lock + 5_400), 70, format!("{d}/op/generator-pays"), Act::PayGeneratorSide { epoch: day });
     }
     let moment = day.moment().0;
-    if settles {
+    if settles && s.lcts.is_some() {
         push(Timestamp(moment), 80, format!("{d}/lcts/settle"), Act::LctsSettle);
     }
     push(Timestamp(moment), 81, format!("{d}/op/receipts"), Act::RecordReceipts);

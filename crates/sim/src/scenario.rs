@@ -150,10 +150,6 @@ pub struct GovernanceSpec {
     pub osrc: Vec<OsrcSpec>,
     #[serde(default)]
     pub srusds_premium_apr: Option<Apr>,
-    #[serde(default)]
-    pub srusds_target_spread_apr: Option<Apr>,
-    #[serde(default)]
-    pub redemption_limit: Option<Wad>,
     /// Parameter sets taking effect at later epochs (published at 10:00 of that epoch).
     #[serde(default)]
     pub changes: Vec<ParameterChange>,
@@ -189,10 +185,6 @@ pub struct ParameterChange {
     pub osrc: Vec<OsrcSpec>,
     #[serde(default)]
     pub srusds_premium_apr: Option<Apr>,
-    #[serde(default)]
-    pub srusds_target_spread_apr: Option<Apr>,
-    #[serde(default)]
-    pub redemption_limit: Option<Wad>,
     #[serde(default)]
     pub generator_buffer_min: Option<Wad>,
 }
@@ -325,6 +317,12 @@ pub struct LctsSpec {
     /// share of the user's srUSDS redeemed [bps]
     pub redeem_share_bps: [u32; 2],
     pub claim_bps: u32,
+    /// lpha-lcts governance inputs, published by the Core Council for every settled epoch
+    /// (except on `missing-lcts-inputs` incidents): OSRC capacity for subscriptions [sUSDS],
+    /// target spread, daily redemption limit [srUSDS]
+    pub osrc_capacity: Wad,
+    pub target_spread_apr: Apr,
+    pub redemption_limit: Wad,
 }
 
 /// An injected incident.
