@@ -6,7 +6,9 @@
 //!   transaction on the engine, then appends `(wire text, tag, row hash)` to the journal in one
 //!   durable SQLite transaction (WAL, `synchronous = FULL`) *before* returning the receipt. A
 //!   revert is journaled too (it consumes a tx index and a nonce, which the digest covers); a
-//!   transaction the engine refuses outright ([`EngineError`]) is not.
+//!   transaction the engine refuses outright ([`EngineError`]) is not. A clock move without a
+//!   transaction ([`JournaledChain::warp`], an empty block) is journaled the same way, since
+//!   block time is part of the state digest.
 //! - **Resume rule.** [`JournaledChain::open_sqlite`] rebuilds the stored genesis and replays
 //!   every row in order, checking each row's hash (a hash chain over the wire text and the
 //!   canonical receipt): the reopened chain is exactly the chain after the last committed row. A
@@ -168,12 +170,20 @@ impl JournaledChain {
             let corrupt = |reason: String| JournalError::CorruptRow { seq, reason };
             let json: serde_json::Value = serde_json::from_str(&row.tx)
                 .map_err(|e| corrupt(format!("column `tx` is not JSON: {e}")))?;
-            let tx = decode_tx(&json).map_err(|e| corrupt(e.to_string()))?;
-            let receipt = self
-                .engine
-                .execute(tx)
-                .map_err(|e| corrupt(format!("the engine refuses it on replay: {e}")))?;
-            let bytes = receipt::receipt_bytes(&self.engine, &receipt);
+            let bytes = if let Some(to) = warp_of(&json) {
+                let to = to.map_err(corrupt)?;
+                self.engine
+                    .warp(to)
+                    .map_err(|e| corrupt(format!("the engine refuses it on replay: {e}")))?;
+                receipt::warp_bytes(to)
+            } else {
+                let tx = decode_tx(&json).map_err(|e| corrupt(e.to_string()))?;
+                let receipt = self
+                    .engine
+                    .execute(tx)
+                    .map_err(|e| corrupt(format!("the engine refuses it on replay: {e}")))?;
+                receipt::receipt_bytes(&self.engine, &receipt)
+            };
             let hash = receipt::link(self.head, &row.tx, &bytes);
             if hash != row.hash {
                 return Err(JournalError::ReceiptMismatch {
@@ -317,22 +327,7 @@ impl JournaledChain {
                     hash: p.row.hash,
                 })
                 .collect();
-            let appended = if std::mem::take(&mut self.fail_next_append) {
-                Err(JournalError::Db {
-                    backend: "test",
-                    location: "failpoint".into(),
-                    message: "simulated crash between execute and append".into(),
-                })
-            } else {
-                match &mut self.store {
-                    Store::Sqlite(s) => s.append(&rows),
-                    Store::Memory | Store::ReadOnly { .. } => Ok(()),
-                }
-            };
-            if let Err(e) = appended {
-                self.poisoned = Some(e.to_string());
-                return Err(e);
-            }
+            self.append(&rows)?;
             self.len += rows.len() as u64;
             self.head = head;
             self.tags.extend(batch_tags);
@@ -341,6 +336,68 @@ impl JournaledChain {
             Some(e) => Err(e),
             None => Ok(pending.into_iter().map(|p| p.receipt).collect()),
         }
+    }
+
+    /// Moves block time forward to `to` without a transaction (an empty block), journaled like
+    /// a transaction (block time is part of the state digest). `to` equal to now does nothing;
+    /// before now is [`EngineError::TimeWentBackwards`]. Infrastructure failures panic like
+    /// [`JournaledChain::submit_tagged`]'s.
+    pub fn warp(&mut self, to: Timestamp) -> Result<(), EngineError> {
+        match self.try_warp(to) {
+            Ok(()) => Ok(()),
+            Err(JournalError::Engine(e)) => Err(e),
+            Err(e) => panic!("{} [{}]", e, e.code()),
+        }
+    }
+
+    /// [`JournaledChain::warp`] with every failure as a [`JournalError`].
+    pub fn try_warp(&mut self, to: Timestamp) -> Result<(), JournalError> {
+        if let Some(reason) = &self.poisoned {
+            return Err(JournalError::Poisoned {
+                reason: reason.clone(),
+            });
+        }
+        if let Store::ReadOnly { path } = &self.store {
+            return Err(JournalError::ReadOnly { path: path.clone() });
+        }
+        if to == self.engine.now() {
+            return Ok(());
+        }
+        self.engine.warp(to)?;
+        let text =
+            serde_json::json!({"v": laniakea_chain::wire::WIRE_VERSION, "warp": to.0}).to_string();
+        let head = receipt::link(self.head, &text, &receipt::warp_bytes(to));
+        let row = Row {
+            seq: self.len,
+            tag: None,
+            tx: text,
+            hash: head,
+        };
+        self.append(&[row])?;
+        self.len += 1;
+        self.head = head;
+        Ok(())
+    }
+
+    /// Appends rows to the store; a failure poisons the handle (its engine is ahead).
+    fn append(&mut self, rows: &[Row]) -> Result<(), JournalError> {
+        let appended = if std::mem::take(&mut self.fail_next_append) {
+            Err(JournalError::Db {
+                backend: "test",
+                location: "failpoint".into(),
+                message: "simulated crash between execute and append".into(),
+            })
+        } else {
+            match &mut self.store {
+                Store::Sqlite(s) => s.append(rows),
+                Store::Memory | Store::ReadOnly { .. } => Ok(()),
+            }
+        };
+        if let Err(e) = appended {
+            self.poisoned = Some(e.to_string());
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Whether a journaled transaction carries `tag`.
@@ -380,6 +437,21 @@ impl JournaledChain {
     pub fn fail_next_append_for_test(&mut self) {
         self.fail_next_append = true;
     }
+}
+
+/// `Some(block time)` for a warp row (`{"v":1,"warp":T}`), `None` for a transaction row.
+fn warp_of(json: &serde_json::Value) -> Option<Result<Timestamp, String>> {
+    let w = json.get("warp")?;
+    let ok = json.get("v").and_then(serde_json::Value::as_u64)
+        == Some(laniakea_chain::wire::WIRE_VERSION)
+        && json.as_object().is_some_and(|m| m.len() == 2);
+    Some(match w.as_u64() {
+        Some(t) if ok => Ok(Timestamp(t)),
+        _ => Err(format!(
+            "a warp row must be {{\"v\":{},\"warp\":<unix s>}}",
+            laniakea_chain::wire::WIRE_VERSION
+        )),
+    })
 }
 
 /// The wire text of `tx`, refused unless it reads back to the identical transaction (so every

@@ -4,7 +4,7 @@
 //! len(tx) ‖ tx text ‖ receipt bytes)` (the first row's previous hash is zero), where the
 //! receipt bytes are the canonical JSON of what the engine returned for the transaction: its
 //! index, block time, sender, outcome (the named return values, or the revert code and reason)
-//! and the events it appended. Replaying the stored text must give the same hash: a changed row,
+//! and the events it appended; for a warp row (an empty block moving block time), `{"warp":T}`. Replaying the stored text must give the same hash: a changed row,
 //! a changed earlier row or a changed engine is caught at the first row it affects.
 
 use alloy_primitives::{keccak256, B256};
@@ -40,4 +40,9 @@ pub(crate) fn link(prev: B256, tx_text: &str, receipt: &[u8]) -> B256 {
     buf.extend_from_slice(tx_text.as_bytes());
     buf.extend_from_slice(receipt);
     keccak256(&buf)
+}
+
+/// Canonical bytes of a warp row's outcome (the new block time).
+pub(crate) fn warp_bytes(to: laniakea_units::Timestamp) -> Vec<u8> {
+    format!("{{\"warp\":{}}}", to.0).into_bytes()
 }

@@ -62,10 +62,23 @@ fn sigkill_at_random_moments_always_leaves_a_prefix_and_resumes_to_the_same_dige
         child.wait().unwrap();
         let c = JournaledChain::open_sqlite(&db, genesis()).unwrap();
         let n = c.len();
-        assert!(n >= reported, "kill {kill}: journal has {n} rows, child had reported {reported}");
-        assert!(n >= journaled, "kill {kill}: the journal shrank from {journaled} to {n}");
-        assert!(n < TOTAL, "kill {kill}: the child finished before the kill; lower the waits");
-        assert_eq!(c.digest(), refs[n as usize], "kill {kill}: after {n} transactions");
+        assert!(
+            n >= reported,
+            "kill {kill}: journal has {n} rows, child had reported {reported}"
+        );
+        assert!(
+            n >= journaled,
+            "kill {kill}: the journal shrank from {journaled} to {n}"
+        );
+        assert!(
+            n < TOTAL,
+            "kill {kill}: the child finished before the kill; lower the waits"
+        );
+        assert_eq!(
+            c.digest(),
+            refs[n as usize],
+            "kill {kill}: after {n} transactions"
+        );
         assert!(c.has_tag(&format!("w#{}", n - 1)) && !c.has_tag(&format!("w#{n}")));
         eprintln!("kill {kill}: journal at {n} (child had reported {reported})");
         journaled = n;

@@ -348,3 +348,32 @@ fn in_memory_and_sqlite_chains_agree() {
     m.submit(tx).unwrap();
     assert_eq!((m.len(), m.digest()), (1, refs[1]));
 }
+
+#[test]
+fn warps_are_journaled_and_replayed() {
+    let (_d, p) = db();
+    let mut c = run(&p, 4);
+    let later = Timestamp(c.now().0 + 86_400);
+    c.warp(later).unwrap();
+    c.warp(later).unwrap(); // same time: nothing to journal
+    assert_eq!(c.len(), 5);
+    let e = c.warp(Timestamp(later.0 - 1)).unwrap_err();
+    assert!(e.to_string().contains("time never goes backwards"), "{e}");
+    let (digest, len) = (c.digest(), c.len());
+    drop(c);
+    let c = JournaledChain::open_sqlite(&p, genesis()).unwrap();
+    assert_eq!((c.len(), c.digest(), c.now()), (len, digest, later));
+    drop(c);
+    sql(
+        &p,
+        &format!(
+            "UPDATE chain_journal SET tx = '{{\"v\":1,\"warp\":{}}}' WHERE seq = 4",
+            later.0 + 1
+        ),
+    );
+    let e = JournaledChain::open_sqlite(&p, genesis()).err().unwrap();
+    assert!(
+        matches!(e, JournalError::ReceiptMismatch { seq: 4, .. }),
+        "{e}"
+    );
+}
