@@ -57,6 +57,8 @@ pub struct JournaledChain {
     engine: Engine,
     genesis: Genesis,
     names: BTreeMap<String, Address>,
+    /// Block time at the end of the genesis.
+    genesis_time: Timestamp,
     store: Store,
     len: u64,
     head: B256,
@@ -77,6 +79,7 @@ impl JournaledChain {
     fn from_genesis(genesis: Genesis, store: Store) -> Result<JournaledChain, JournalError> {
         let built = genesis.build()?;
         Ok(JournaledChain {
+            genesis_time: built.engine.now(),
             engine: built.engine,
             genesis,
             names: built.names,
@@ -231,6 +234,11 @@ impl JournaledChain {
     /// The genesis the chain was built from (the stored one for an opened file).
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
+    }
+
+    /// Block time at the end of the genesis (the deployment's start for the operators).
+    pub fn genesis_time(&self) -> Timestamp {
+        self.genesis_time
     }
 
     /// Every name the genesis declares (system or script names) and its address.
