@@ -8,6 +8,8 @@
 //! figure comes from `laniakea_sim::Summary`.
 
 use anyhow::Context;
+use crate::ops;
+use laniakea_journal::{Genesis, JournaledChain};
 use laniakea_sim::{world, RunOptions, Scenario, Summary};
 use laniakea_synome::sqlite::SqliteStore;
 use laniakea_synome::Synome;
@@ -59,19 +61,52 @@ fn load(args: &RunArgs) -> anyhow::Result<(Scenario, RunOptions)> {
     Ok((s, opts))
 }
 
+/// The run's arguments as stored in the database (`run_meta`): a resume must match them.
+fn meta_of(text_digest: &str, opts: &RunOptions) -> [(&'static str, String); 3] {
+    [
+        ("scenario_digest", text_digest.to_string()),
+        ("seed", opts.seed.to_string()),
+        ("days", opts.days.to_string()),
+    ]
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (s, opts) = load(&args)?;
     let db = args.db.display().to_string();
-    if args.db.exists() {
-        anyhow::bail!(
-            "--db {db} already exists: resuming a run needs the chain journal (not yet integrated); remove the file or choose another --db"
-        );
-    }
     let genesis = world::genesis_script(&s)?;
-    let (mut engine, book) = world::build_engine(&genesis)?;
-    let store = SqliteStore::create(&db).with_context(|| format!("cannot create the run's Synome {db}"))?;
+    // The scenario's identity: its canonical TOML form (comments and layout do not count).
+    let canonical = toml::to_string(&s).context("scenario cannot be re-serialised")?;
+    let digest = alloy_primitives::keccak256(canonical.as_bytes()).to_string();
+    let mut chain = JournaledChain::open_sqlite(&args.db, Genesis::Script { text: genesis.clone() }).map_err(|e| {
+        anyhow::anyhow!("--db {db}: {e} [{}] (a run database resumes only with the scenario it was started with)", e.code())
+    })?;
+    let resuming = chain.meta_get("scenario_digest").is_some();
+    for (k, v) in meta_of(&digest, &opts) {
+        match chain.meta_get(k) {
+            Some(stored) if stored != v => anyhow::bail!(
+                "--db {db} holds a run started with another {k} ({stored}, now {v}): resume with the same scenario, --seed and --days, or choose another --db"
+            ),
+            Some(_) => {}
+            None if resuming => anyhow::bail!("--db {db}: run_meta.{k} is missing: not a database written by `laniakea run`"),
+            None => {}
+        }
+    }
+    if !resuming {
+        chain
+            .meta_set(ops::META_DEPLOYMENT_START, &world::genesis_time(&s).0.to_string())
+            .and_then(|_| chain.meta_set("scenario", &s.name))
+            .map_err(|e| anyhow::anyhow!("--db {db}: {e}"))?;
+        for (k, v) in meta_of(&digest, &opts) {
+            chain.meta_set(k, &v).map_err(|e| anyhow::anyhow!("--db {db}: {e}"))?;
+        }
+    }
+    let book = world::address_book(&genesis)?;
+    let store = SqliteStore::create(&db).with_context(|| format!("cannot open the run's Synome in {db}"))?;
     let mut syn = Synome::new(store);
-    let summary = drive(&s, &opts, &mut engine, &book, &mut syn)?;
+    if resuming {
+        eprintln!("resuming the run in {db} from {}", utc(laniakea_chain::Chain::now(&chain)));
+    }
+    let summary = drive(&s, &opts, &mut chain, &book, &mut syn)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

@@ -379,6 +379,36 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         Ok(Some(r))
     }
 
+    /// Submits several actions as one durable unit (see [`SimChain::submit_batch`]); all are
+    /// skipped if the first is already applied. Guard refusals are recorded and dropped.
+    fn act_batch(&mut self, items: Vec<(String, &'static str, Address, Call, Purpose)>) -> Result<(), SimError> {
+        if items.first().is_some_and(|i| self.chain.has_tag(&i.0)) {
+            self.stats.skipped_on_resume += items.len() as u64;
+            return Ok(());
+        }
+        let mut txs = Vec::new();
+        let mut kinds = Vec::new();
+        for (tag, kind, from, call, purpose) in items {
+            let action = Action { tx: Tx { from, at: self.now, call }, purpose };
+            if let Err(e) = self.ops.guard.check(&*self.chain, &action) {
+                self.syn.write(&self.keys.govops, vec![refusal_draft(&action, &e)])?;
+                self.stats.refused += 1;
+                *self.stats.outcomes.entry(kind.to_string()).or_default().entry(e.code().to_string()).or_default() += 1;
+                continue;
+            }
+            txs.push((action.tx, tag));
+            kinds.push(kind);
+        }
+        for (r, kind) in self.chain.submit_batch(txs)?.iter().zip(kinds) {
+            let code = match &r.outcome {
+                Ok(_) => "ok".to_string(),
+                Err(rev) => rev.code().to_string(),
+            };
+            *self.stats.outcomes.entry(kind.to_string()).or_default().entry(code).or_default() += 1;
+        }
+        Ok(())
+    }
+
     fn ctrl(&self, pau: &str, c: ControllerCall) -> Call {
         Call::Controller(self.book.a(&format!("{pau}_ctrl")), c)
     }
@@ -416,9 +446,9 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         if plan::migration_freeze(self.s, prime, t) {
             return Ok(());
         }
-        let relayer = plan::relayer_at(self.s, prime, t);
+        let relayer = self.book.a(&plan::relayer_at(self.s, prime, t));
         let rl = self.book.a(&format!("{prime}_rl"));
-        let x = if plan::on_vault(self.s, prime, t) {
+        let (x, call) = if plan::on_vault(self.s, prime, t) {
             let pv = self.book.a(&format!("{prime}_pv"));
             let Some(pos) = vault_position(&*self.chain, pv) else { return Ok(()) };
             let floor = Wad::from_raw(
@@ -426,31 +456,25 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             );
             let key = current_limit(&*self.chain, rl, address_key(limit_id(names::VAULT_DRAW), pv));
             let x = min_w(min_w(amount, sub_w(pos.idle_wad, floor)), key);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::DrawPrimeVault { vault: pv, amount: x });
-            self.act(tag, "prime-draw", &relayer, call, Purpose::Normal)?;
-            x
+            (x, self.ctrl(prime, ControllerCall::DrawPrimeVault { vault: pv, amount: x }))
         } else {
             let key = current_limit(&*self.chain, rl, limit_id(names::USDS_MINT));
             let x = min_w(amount, key);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::MintUsds { amount: x });
-            self.act(tag, "prime-draw", &relayer, call, Purpose::Normal)?;
-            x
+            (x, self.ctrl(prime, ControllerCall::MintUsds { amount: x }))
         };
-        // Deploy the non-idle share to the market.
+        if x.is_zero() {
+            return Ok(());
+        }
+        let mut items = vec![(tag.to_string(), "prime-draw", relayer, call, Purpose::Normal)];
+        // Deploy the non-idle share to the market (the market key does not move with the draw).
         let b = &self.prime_spec(prime).behaviour;
         let out = bps_of(x, BPS - b.idle_share_bps.min(BPS));
         let out = min_w(out, current_limit(&*self.chain, rl, market_key(self.book)));
         if !out.is_zero() {
             let call = self.ctrl(prime, ControllerCall::TransferAsset { asset: self.book.a("usds"), to: self.book.a("market"), amount: out });
-            self.act(&format!("{tag}/deploy"), "prime-deploy", &relayer, call, Purpose::Normal)?;
+            items.push((format!("{tag}/deploy"), "prime-deploy", relayer, call, Purpose::Normal));
         }
-        Ok(())
+        self.act_batch(items)
     }
 
     fn repay(&mut self, tag: &str, prime: &str, amount: Wad) -> Result<(), SimError> {
@@ -458,39 +482,41 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         if plan::migration_freeze(self.s, prime, t) {
             return Ok(());
         }
-        let relayer = plan::relayer_at(self.s, prime, t);
+        let relayer = self.book.a(&plan::relayer_at(self.s, prime, t));
         let rl = self.book.a(&format!("{prime}_rl"));
-        if plan::on_vault(self.s, prime, t) {
-            let pv = self.book.a(&format!("{prime}_pv"));
+        let vault = plan::on_vault(self.s, prime, t);
+        let pv = self.book.a(&format!("{prime}_pv"));
+        let x = if vault {
             let Some(pos) = vault_position(&*self.chain, pv) else { return Ok(()) };
             let key = current_limit(&*self.chain, rl, address_key(limit_id(names::VAULT_REPAY), pv));
-            let x = min_w(min_w(amount, pos.prime_debt_wad), key);
-            if x.is_zero() {
-                return Ok(());
-            }
-            self.recall(tag, prime, x)?;
-            let have = usds_of(&*self.chain, self.book, self.book.a(&format!("{prime}_proxy")));
-            let x = min_w(x, have);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::RepayPrimeVault { vault: pv, amount: x });
-            self.act(tag, "prime-repay", &relayer, call, Purpose::Normal)?;
+            min_w(min_w(amount, pos.prime_debt_wad), key)
         } else {
-            let x = min_w(amount, legacy_debt(&*self.chain, self.book, prime));
-            if x.is_zero() {
-                return Ok(());
+            min_w(amount, legacy_debt(&*self.chain, self.book, prime))
+        };
+        let proxy = self.book.a(&format!("{prime}_proxy"));
+        let have = usds_of(&*self.chain, self.book, proxy);
+        let mut items = Vec::new();
+        let mut available = have;
+        if have < x {
+            let market = usds_of(&*self.chain, self.book, self.book.a("market"));
+            let r = min_w(sub_w(x, have), market);
+            if !r.is_zero() {
+                let call = Call::Erc20(self.book.a("usds"), Erc20Call::Transfer { to: proxy, amount: r });
+                items.push((format!("{tag}/recall"), "prime-recall", self.book.a("market"), call, Purpose::Normal));
+                available = available.checked_add(r).unwrap_or(available);
             }
-            self.recall(tag, prime, x)?;
-            let have = usds_of(&*self.chain, self.book, self.book.a(&format!("{prime}_proxy")));
-            let x = min_w(x, have);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::BurnUsds { amount: x });
-            self.act(tag, "prime-repay", &relayer, call, Purpose::Normal)?;
         }
-        Ok(())
+        let x = min_w(x, available);
+        if x.is_zero() {
+            return Ok(());
+        }
+        let call = if vault {
+            self.ctrl(prime, ControllerCall::RepayPrimeVault { vault: pv, amount: x })
+        } else {
+            self.ctrl(prime, ControllerCall::BurnUsds { amount: x })
+        };
+        items.push((tag.to_string(), "prime-repay", relayer, call, Purpose::Normal));
+        self.act_batch(items)
     }
 
     /// Keeps the Prime's idle USDS at its idle share of its debt before the lock.
@@ -908,6 +934,13 @@ pub fn run<C: SimChain, S: Store>(
     for index in 0..opts.days {
         let steps = plan::day_plan(s, opts.seed, &cal, day);
         for st in &steps {
+            // Resume: a step before the chain's time ran to completion before the stop (steps run
+            // in time order and the clock only moves at a step's start); the step at the chain's
+            // time may be partial and is re-run (its parts are idempotent).
+            if st.at < chain.now() {
+                stats.skipped_on_resume += 1;
+                continue;
+            }
             chain.advance_to(st.at)?;
             let now = chain.now().max(st.at);
             let mut ex = Exec { s, book, keys: &keys, ops: &mut ops, chain, syn, stats: &mut stats, now };

@@ -21,6 +21,7 @@ pub mod world;
 
 use alloy_primitives::B256;
 use laniakea_chain::{Chain, Engine, EngineError, Receipt, Tx};
+use laniakea_journal::JournaledChain;
 use laniakea_synome::sqlite::SqliteStore;
 use laniakea_synome::Synome;
 use laniakea_units::Timestamp;
@@ -82,6 +83,43 @@ pub trait SimChain: Chain {
     /// Applies a transaction and remembers its tag.
     fn submit_tagged(&mut self, tx: Tx, _tag: &str) -> Result<Receipt, EngineError> {
         self.submit(tx)
+    }
+    /// Applies several tagged transactions as one unit of durability (a resumable chain keeps
+    /// all or none of them): used where a later transaction's amount was computed before the
+    /// earlier one ran. A transaction the engine refuses ends the batch.
+    fn submit_batch(&mut self, txs: Vec<(Tx, String)>) -> Result<Vec<Receipt>, EngineError> {
+        let mut out = Vec::with_capacity(txs.len());
+        for (tx, tag) in txs {
+            out.push(self.submit_tagged(tx, &tag)?);
+        }
+        Ok(out)
+    }
+}
+
+impl SimChain for JournaledChain {
+    fn advance_to(&mut self, to: Timestamp) -> Result<(), EngineError> {
+        if to > Chain::now(self) {
+            self.warp(to)?;
+        }
+        Ok(())
+    }
+    fn digest(&self) -> B256 {
+        JournaledChain::digest(self)
+    }
+    fn has_tag(&self, tag: &str) -> bool {
+        JournaledChain::has_tag(self, tag)
+    }
+    fn submit_tagged(&mut self, tx: Tx, tag: &str) -> Result<Receipt, EngineError> {
+        JournaledChain::submit_tagged(self, tx, tag)
+    }
+    /// Infrastructure failures of the journal panic, like a crash (see `laniakea_journal`);
+    /// a restart resumes from the journal.
+    fn submit_batch(&mut self, txs: Vec<(Tx, String)>) -> Result<Vec<Receipt>, EngineError> {
+        match self.try_submit_batch(txs) {
+            Ok(r) => Ok(r),
+            Err(laniakea_journal::JournalError::Engine(e)) => Err(e),
+            Err(e) => panic!("chain journal: {e} [{}]", e.code()),
+        }
     }
 }
 
