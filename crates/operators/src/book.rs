@@ -37,6 +37,8 @@ pub struct PostedStatement {
 /// A forgiveness as read back from the Synome, resolved to a penalty obligation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedForgiveness {
+    /// The forgiveness record (named in errors).
+    pub record: alloy_primitives::B256,
     pub at: Timestamp,
     pub penalty: PenaltyId,
     pub amount_wad: Wad,
@@ -172,7 +174,10 @@ impl Book {
                 Ev::Forgive(f) => {
                     ledger
                         .forgive(t, f.penalty, f.amount_wad, &f.rationale)
-                        .map_err(err(format!("forgiveness of obligation {}", f.penalty)))?;
+                        .map_err(err(format!(
+                            "forgiveness record {} of penalty {}",
+                            f.record, f.penalty
+                        )))?;
                 }
             }
         }

@@ -34,7 +34,7 @@ use laniakea_operators::guard::refusal_draft;
 use laniakea_operators::lcts::{LctsBeacon, LctsConfig};
 use laniakea_operators::reader::{Deployment, PrimeAccounts};
 use laniakea_operators::report::Reporter;
-use laniakea_operators::settlement::{OpError, OperatorConfig, SettlementOperator};
+use laniakea_operators::settlement::{OpError, OperatorConfig, Restriction, SettlementOperator};
 use laniakea_operators::{Action, Guard, Purpose};
 use laniakea_settlement::ledger::Payer;
 use laniakea_synome::record::payload;
@@ -112,6 +112,8 @@ pub fn deployment(s: &Scenario, book: &AddressBook) -> Deployment {
         usds: book.a("usds"),
         susds: book.a("susds"),
         generator_proxy: book.a("gen_proxy"),
+        generator_registry: book.get("generator"),
+        generator_mint_buffer: book.get("gen_vault.buffer"),
         primes: s
             .primes
             .iter()
@@ -124,6 +126,7 @@ pub fn deployment(s: &Scenario, book: &AddressBook) -> Deployment {
                     .unwrap_or_else(|| format!("ALLOCATOR-{}-A", p.name.to_ascii_uppercase())),
                 alm_proxy: book.a(&format!("{}_proxy", p.name)),
                 rate_limits: book.a(&format!("{}_rl", p.name)),
+                prime_vault: book.get(&format!("{}_pv", p.name)),
             })
             .collect(),
     }
@@ -152,6 +155,10 @@ impl Operators {
                 generator_controller: book.a("gen_ctrl"),
                 generator_relayer: book.a("gen_relayer"),
                 guard: guard.clone(),
+                restriction: Some(match (book.get("main_cfg"), book.get("main_govops")) {
+                    (Some(configurator), Some(govops)) => Restriction::Configurator { configurator, govops },
+                    _ => Restriction::Admin { govops: book.a("admin") },
+                }),
             },
             keys.operator.clone(),
             keys.govops.clone(),
@@ -863,7 +870,7 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                 self.ops.settlement.post_statements(&*self.chain, self.syn, *epoch).map_err(|e| op_err("post statements", *epoch, e))?;
             }
             Act::RecordPenalties => {
-                self.ops.settlement.record_penalties(&*self.chain, self.syn).map_err(|e| op_err("record penalties", day, e))?;
+                self.ops.settlement.record_penalties(self.chain, self.syn).map_err(|e| op_err("record penalties", day, e))?;
             }
             Act::PayGeneratorSide { epoch } => {
                 self.ops.settlement.pay_generator_side(self.chain, self.syn, *epoch).map_err(|e| op_err("Generator payments", *epoch, e))?;
