@@ -932,6 +932,20 @@ pub fn run<C: SimChain, S: Store>(
     syn: &mut Synome<S>,
     on_day: &mut dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError>,
 ) -> Result<Summary, SimError> {
+    run_observed(s, opts, chain, book, syn, on_day, &mut |_, _| {})
+}
+
+/// [`run`], also calling `on_step(kind, started)` before (`true`) and after (`false`) each step
+/// (a caller measuring where the time goes; the loop itself never reads a clock).
+pub fn run_observed<C: SimChain, S: Store>(
+    s: &Scenario,
+    opts: &RunOptions,
+    chain: &mut C,
+    book: &AddressBook,
+    syn: &mut Synome<S>,
+    on_day: &mut dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError>,
+    on_step: &mut dyn FnMut(&'static str, bool),
+) -> Result<Summary, SimError> {
     let keys = Keys::demo();
     init_synome(s, &keys, syn)?;
     let mut ops = Operators::new(s, book, &keys)?;
@@ -951,12 +965,17 @@ pub fn run<C: SimChain, S: Store>(
             chain.advance_to(st.at)?;
             let now = chain.now().max(st.at);
             let mut ex = Exec { s, book, keys: &keys, ops: &mut ops, chain, syn, stats: &mut stats, now };
+            on_step(st.act.kind(), true);
             ex.step(day, &st.tag, &st.act)?;
+            on_step(st.act.kind(), false);
         }
         on_day(&DayDone { epoch: day, index, days: opts.days, settled: cal.settles_on_time(day) }, chain, syn)?;
         if index + 1 < opts.days {
             day = day.next().map_err(|e| SimError::Setup(e.to_string()))?;
         }
     }
-    summary::compute(s, opts, chain, book, syn, &mut ops, &stats, &cal)
+    on_step("summary", true);
+    let out = summary::compute(s, opts, chain, book, syn, &mut ops, &stats, &cal);
+    on_step("summary", false);
+    out
 }
