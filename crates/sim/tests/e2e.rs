@@ -205,3 +205,31 @@ fn shortened_default_scenario_holds_every_invariant_and_acceptance_row() {
     assert_eq!(done.engine.digest(), sum.state_digest);
     let _ = e("2026-01-05");
 }
+
+#[test]
+fn under_configurator_scopes_governance_acts_through_the_mainnet_configurator() {
+    use laniakea_chain::call::Key;
+    use laniakea_chain::families::rate_limits::{address_pair_key, limit_id, names, RateLimitsAnswer, RateLimitsView};
+    let s = scenario("configurator.toml");
+    let done = run_with(&s, RunOptions { days: s.days, seed: s.seed }, true, &mut |_, e, syn| {
+        assert!(e.invariant_violations().is_empty());
+        assert!(syn.verify(&[]).unwrap().is_ok());
+        Ok(())
+    });
+    let sum = &done.summary;
+    // GovOps lowered grove's payment limit through the Configurator (the admin could not: the
+    // scope manages the PAU).
+    let key = address_pair_key(limit_id(names::ASSET_TRANSFER), done.book.a("usds"), done.book.a("gen_proxy"));
+    let Ok(Answer::RateLimits(RateLimitsAnswer::Data { max_amount, .. })) =
+        done.engine.view(done.book.a("grove_rl"), &Query::RateLimits(RateLimitsView::RateLimitData { key: Key(key) }))
+    else {
+        panic!("rate limit data")
+    };
+    assert_eq!(max_amount, Wad::parse("5000000").unwrap(), "{:?}", sum.this_process.outcomes);
+    assert!(sum.this_process.outcomes["governance"].get("ok").is_some_and(|n| *n >= 2), "{:?}", sum.this_process.outcomes);
+    // The compromise was stopped, a new relayer granted through the scope, and spark kept paying.
+    assert!(sum.compromises[0].within_bound);
+    let spark = sum.primes.iter().find(|p| p.prime == "spark").unwrap();
+    assert!(spark.open_wad.is_zero() && spark.paid_late_wad.is_zero(), "{spark:?}");
+    assert!(sum.this_process.outcomes.values().all(|m| m.keys().all(|code| code == "ok")), "{:?}", sum.this_process.outcomes);
+}
