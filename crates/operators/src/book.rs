@@ -190,17 +190,17 @@ impl Book {
 
     /// The stable reference of an obligation in records: `<prime>#<id>`.
     pub fn obligation_ref(&self, id: ObligationId) -> String {
-        format!("{}#{id}", self.prime)
+        crate::refs::obligation_ref(&self.prime, id)
     }
 
     /// The stable reference of a penalty in records: `<prime>#p<id>`.
     pub fn penalty_ref(&self, id: PenaltyId) -> String {
-        format!("{}#p{id}", self.prime)
+        crate::refs::penalty_ref(&self.prime, id)
     }
 
     /// Parses a penalty reference of this book's Prime.
     pub fn parse_penalty_ref(prime: &str, r: &str) -> Option<PenaltyId> {
-        r.strip_prefix(prime)?.strip_prefix("#p")?.parse().ok()
+        crate::refs::parse_penalty_ref(prime, r)
     }
 
     /// Penalties crystallised so far.
@@ -217,6 +217,7 @@ impl Book {
             .map(|(id, amount_wad)| CarriedPenalty {
                 penalty_id: self.penalty_ref(id),
                 amount_wad,
+                owed_by: self.ledger.penalty(id).map_or(Payer::Prime, |p| p.payer),
             })
             .collect()
     }

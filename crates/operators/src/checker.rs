@@ -15,7 +15,12 @@
 //!   obligation with no payment by now); `late` (a statement posted after the due time, or an
 //!   obligation paid after 16:00); `mismatch` (a recomputed statement differs from the posted one
 //!   in any field); `unexpected-mutation` (a transaction inside the epoch's Processing Window
-//!   that is neither a settlement payment nor an emergency removal).
+//!   that is neither a settlement payment nor an emergency removal); `buffer-breach` (the
+//!   Generator's idle USDS under its liquidity-buffer floor); `min-idle-breach` (a Prime vault's
+//!   idle under `min_idle_bps` of its assets); `unknown-payer` (USDS to the Generator from an
+//!   address it cannot credit). Receipts are matched to payments one by one, escalations due by
+//!   the Moment of Settlement must be recorded, distributions are recomputed
+//!   (`docs/operators.md`).
 //! - **One report per epoch**: [`Checker::report`] writes it once (the checker's own report for
 //!   that epoch already stored means done); it is run at or after the Moment of Settlement, when
 //!   timeliness can be judged.
@@ -30,6 +35,7 @@ use laniakea_chain::families::vat::{VatAnswer, VatEvent, VatView};
 use laniakea_chain::{mcd, Answer, Chain, Event, EventKind, Query};
 use laniakea_settlement::calendar::Calendar;
 use laniakea_settlement::distribution::{self, Asset, Tag, TierTable};
+use laniakea_settlement::ledger::Payer;
 use laniakea_settlement::statement::{self, IdleLocation, PrimeInputs, SkyDirect};
 use laniakea_settlement::{BalanceHistory, Convention, EpochId, Provenance, Rates, Window};
 use laniakea_synome::record::payload;
@@ -615,18 +621,19 @@ impl Checker {
                 .iter()
                 .filter(|x| x.prime == p.prime && x.to > prev_post && x.to <= this_post)
                 .map(|x| {
-                    let n = x
-                        .obligation
-                        .rsplit("#p")
-                        .next()
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(u64::MAX);
+                    let n =
+                        crate::refs::parse_penalty_ref(&p.prime, &x.obligation).unwrap_or(u64::MAX);
                     (
                         x.to,
                         n,
                         statement::CarriedPenalty {
                             penalty_id: x.obligation.clone(),
                             amount_wad: x.amount_wad,
+                            owed_by: if x.payer.as_deref() == Some("generator") {
+                                Payer::Generator
+                            } else {
+                                Payer::Prime
+                            },
                         },
                     )
                 })
@@ -886,7 +893,7 @@ impl Checker {
         let pays = self.payments(log, period);
         let mut refs = BTreeSet::new();
         for (e, prime, payer, amount) in &pays {
-            let r = format!("tx:{}/log:{}", e.tx_index, e.seq);
+            let r = crate::refs::log_ref(e.tx_index, e.seq);
             refs.insert(r.clone());
             let mine: Vec<&payload::PaymentReceipt> = receipts
                 .iter()
@@ -1373,14 +1380,14 @@ impl Checker {
         let (initial, after) = self.usds_history(chain, log, d.generator_proxy)?;
         let baseline = |t: Timestamp| {
             log.iter()
+                .rev()
                 .filter(|e| Some(e.contract) == d.generator_registry && e.block_time <= t)
-                .filter_map(|e| match &e.kind {
+                .find_map(|e| match &e.kind {
                     EventKind::GeneratorRegistry(GeneratorEvent::LiquidityBufferSet {
                         min_idle_wad,
                     }) => Some(min_idle_wad.raw()),
                     _ => None,
                 })
-                .last()
                 .unwrap_or(U256::ZERO)
         };
         let floor = |t: Timestamp| {

@@ -378,7 +378,9 @@ pub fn reports<S: Store>(
 ) -> Result<Reports, GovError> {
     let lock = epoch.lock();
     let mut out = Reports::default();
-    let mut idle: BTreeMap<(String, String), Vec<(Timestamp, Wad, B256)>> = BTreeMap::new();
+    // (prime, location) → every reported point with its record.
+    type Points = Vec<(Timestamp, Wad, B256)>;
+    let mut idle: BTreeMap<(String, String), Points> = BTreeMap::new();
     for r in all_of(syn, Kind::IdleLocationReport, None)? {
         if r.content.created_at > lock {
             continue;

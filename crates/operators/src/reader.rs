@@ -212,6 +212,10 @@ impl PaymentSeen {
     pub fn tx_ref(&self) -> String {
         format!("tx:{}", self.tx_index)
     }
+    /// The payment's reference in receipts (`tx:<index>/log:<seq>`, `crate::refs`).
+    pub fn log_ref(&self) -> String {
+        crate::refs::log_ref(self.tx_index, self.seq)
+    }
 }
 
 #[derive(Debug, Clone, Default)]

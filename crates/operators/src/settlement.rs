@@ -586,7 +586,7 @@ impl SettlementOperator {
             for a in &b.applied {
                 for (id, amount) in &a.parts {
                     let obligation = b.obligation_ref(*id);
-                    let tx = format!("{}/log:{}", a.payment.tx_ref(), a.payment.seq);
+                    let tx = a.payment.log_ref();
                     if done.contains(&(tx.clone(), obligation.clone())) {
                         out.already += 1;
                         continue;
@@ -674,7 +674,7 @@ impl SettlementOperator {
                         &subject(&b.prime),
                         to,
                         laniakea_synome::Provenance::SystemDerived,
-                        json!({"prime": b.prime, "obligation": r, "amount_wad": o.amount_wad, "from": from, "to": to}),
+                        json!({"prime": b.prime, "obligation": r, "amount_wad": o.amount_wad, "from": from, "to": to, "payer": o.payer}),
                     )
                     .epoch(EpochId::date_of(to).map_err(|e| OpError::Chain(e.to_string()))?),
                 ));
@@ -834,7 +834,7 @@ impl SettlementOperator {
                         key: k, max_amount_wad, slope_wad_per_s, ..
                     }) if *k == key && max_amount_wad.is_zero() && slope_wad_per_s.is_zero())
             })
-            .map(|e| format!("tx:{}/log:{}", e.tx_index, e.seq));
+            .map(|e| crate::refs::log_ref(e.tx_index, e.seq));
         Ok(found.unwrap_or_else(|| "none: the draw limit was already 0".into()))
     }
 
@@ -931,7 +931,13 @@ pub fn export(inputs: &EpochInputs, skips: &[EpochId]) -> Value {
                 "sky_direct": p.sky_direct.iter().map(|a| json!({"allocation": a.allocation, "exposure": history_json(&a.exposure), "actual_profit": a.actual_profit})).collect::<Vec<_>>(),
                 "osrc_allocation": history_json(&p.osrc_allocation),
                 "osrc_rate_apr": p.osrc_rate_apr,
-                "carried_penalties": p.carried_penalties.iter().map(|c| json!({"penalty_id": c.penalty_id, "amount": c.amount_wad})).collect::<Vec<_>>(),
+                "carried_penalties": p.carried_penalties.iter().map(|c| {
+                    let mut line = json!({"penalty_id": c.penalty_id, "amount": c.amount_wad});
+                    if !c.owed_by.is_prime() {
+                        line["owed_by"] = json!(c.owed_by);
+                    }
+                    line
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -313,6 +313,9 @@ pub mod payload {
         pub amount_wad: Wad,
         pub from: Timestamp,
         pub to: Timestamp,
+        /// Who owes it: `prime` or `generator` (absent in older records: the Prime).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub payer: Option<String>,
     }
 
     /// Names the penalty event (by record id) and gives a rationale; never alters it.
