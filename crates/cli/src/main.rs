@@ -890,7 +890,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => {
                     let src = ops::Source::open(script.as_deref(), db.as_deref())?;
                     let at = src.address(&generator).with_context(|| {
-                        format!("invalid --generator '{generator}': no such name in {}", src.what())
+                        format!(
+                            "invalid --generator '{generator}': no such name in {}",
+                            src.what()
+                        )
                     })?;
                     book::views_on(src.engine(), at)?
                 }

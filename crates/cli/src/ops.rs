@@ -26,7 +26,7 @@ use laniakea_operators::reader::{Deployment, PrimeAccounts};
 use laniakea_operators::runbook::{self, Status as StepStatus};
 use laniakea_settlement::EpochId;
 use laniakea_synome::sqlite::SqliteStore;
-use laniakea_synome::{Kind, Role, Signer, SignedRecord, Synome, Writer};
+use laniakea_synome::{Kind, Role, SignedRecord, Signer, Synome, Writer};
 use laniakea_units::human::{self, Align, Table};
 use laniakea_units::{Timestamp, Wad};
 use serde::Serialize;
@@ -53,13 +53,8 @@ impl RunDb {
                 path.display()
             );
         }
-        let chain = JournaledChain::open_read_only(path).map_err(|e| {
-            anyhow!(
-                "invalid --db {}: {e} [{}]",
-                path.display(),
-                e.code()
-            )
-        })?;
+        let chain = JournaledChain::open_read_only(path)
+            .map_err(|e| anyhow!("invalid --db {}: {e} [{}]", path.display(), e.code()))?;
         let mut by_address = BTreeMap::new();
         for (n, a) in chain.names() {
             by_address.entry(*a).or_insert_with(|| n.clone());
@@ -229,8 +224,8 @@ pub fn calendar(db: &Path, from: Option<&str>, days: u32, json_out: bool) -> any
     let start = run.deployment_start()?;
     let now = run.now();
     let primes = run.primes()?;
-    let (cal, skips) = governance::calendar(&mut syn, start)
-        .map_err(|e| anyhow!("{}: {e}", e.code()))?;
+    let (cal, skips) =
+        governance::calendar(&mut syn, start).map_err(|e| anyhow!("{}: {e}", e.code()))?;
     let first = cal.first_epoch();
     let mut d = match from {
         Some(f) => parse_epoch("--from", f)?,
@@ -377,7 +372,7 @@ pub struct CheckOut {
     pub by_status: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recomputed: Option<Vec<Value>>,
-    /// Whether the recomputed findings equal the latest stored report's.
+    /// Whether the recomputed findings equal the latest stored report's (as a set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recomputed_matches_stored: Option<bool>,
 }
@@ -428,9 +423,16 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
             .entry(f["status"].as_str().unwrap_or("?").to_string())
             .or_insert(0) += 1;
     }
+    // The same findings as a set: their order follows the deployment's Prime order, which a
+    // run and this replay need not share.
+    let sorted = |v: &[Value]| {
+        let mut k: Vec<String> = v.iter().map(|f| f.to_string()).collect();
+        k.sort();
+        k
+    };
     let matches = recomputed
         .as_ref()
-        .and_then(|r| stored.last().map(|s| &s.findings == r));
+        .and_then(|r| stored.last().map(|s| sorted(&s.findings) == sorted(r)));
     let out = CheckOut {
         epoch,
         as_of: run.now(),
@@ -605,9 +607,11 @@ pub fn report(db: &Path, epoch: &str, prime: Option<&str>, json_out: bool) -> an
 
 #[derive(Debug, Serialize)]
 pub struct MigrationLine {
+    /// Where the debt sits (`migration`: `none` or the status).
     #[serde(flatten)]
     pub debt: DebtLocation,
-    pub migration: MigrationView,
+    /// The registry's migration view (plan, tranches done, moved).
+    pub detail: MigrationView,
 }
 
 /// `laniakea migration --db F`: per Prime, legacy vs vault debt and the migration plan's
@@ -622,7 +626,7 @@ pub fn migration(db: &Path, json_out: bool) -> anyhow::Result<()> {
             GeneratorAnswer::Migration(m) => m,
             a => bail!("unexpected answer {a:?}"),
         };
-        lines.push(MigrationLine { debt: d, migration: m });
+        lines.push(MigrationLine { debt: d, detail: m });
     }
     let compat = match run.generator(GeneratorView::CompatibilitySet)? {
         GeneratorAnswer::CompatibilitySet { ilks } => ilks,
@@ -647,7 +651,7 @@ pub fn migration(db: &Path, json_out: bool) -> anyhow::Result<()> {
         ("moved USDS", Align::Right),
     ]);
     for l in &lines {
-        let m = &l.migration;
+        let m = &l.detail;
         let phase = match &m.plan {
             None => "no plan".to_string(),
             Some(p) => format!(
@@ -678,18 +682,18 @@ pub fn migration(db: &Path, json_out: bool) -> anyhow::Result<()> {
         t.render()
     );
     for l in &lines {
-        if let Some(p) = &l.migration.plan {
+        if let Some(p) = &l.detail.plan {
             text.push_str(&format!(
                 "\nplan of {}: tranches {}; min idle {} bps; draw limit {}; buffer schedule {}\n",
                 l.debt.prime,
-                p.tranches.iter().map(|w| wad(*w)).collect::<Vec<_>>().join(" + "),
+                p.tranches
+                    .iter()
+                    .map(|w| wad(*w))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
                 human::count(u64::from(p.min_idle_bps)),
                 match &p.draw_limit {
-                    Some(lim) => format!(
-                        "max {} slope {}/s",
-                        wad(lim.max_amount),
-                        wad(lim.slope)
-                    ),
+                    Some(lim) => format!("max {} slope {}/s", wad(lim.max_amount), wad(lim.slope)),
                     None => "none".into(),
                 },
                 if p.buffer_schedule.is_empty() {
