@@ -540,3 +540,49 @@ fn the_run_database_replays_to_the_chain_that_wrote_it() {
     assert_eq!(ro.now(), t("2026-01-02T18:00:00Z"));
     assert_eq!(Some(ro.digest().to_string()), ro.meta_get("digest_at_end"));
 }
+
+/// A run database whose genesis is a shipped example script (no journaled transactions yet).
+fn script_db(dir: &Path, example: &str) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(example),
+    )
+    .unwrap();
+    let path = dir.join(example.replace(".jsonl", ".db"));
+    drop(JournaledChain::open_sqlite(&path, Genesis::Script { text }).unwrap());
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn book_limits_and_lcts_print_the_same_from_a_run_database_as_from_its_script() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cmd, example, flags) in [
+        ("book", "generator-migration.jsonl", vec![]),
+        (
+            "limits",
+            "configurator-onboarding.jsonl",
+            vec!["--configurator", "main_cfg"],
+        ),
+        ("lcts", "srusds.jsonl", vec!["--holding", "hs"]),
+    ] {
+        let db = script_db(dir.path(), example);
+        let script = format!("examples/{example}");
+        for json in [false, true] {
+            let mut a = vec![cmd, script.as_str()];
+            let mut b = vec![cmd, "--db", db.as_str()];
+            a.extend(&flags);
+            b.extend(&flags);
+            if json {
+                a.push("--json");
+                b.push("--json");
+            }
+            assert_eq!(ok(&a), ok(&b), "{cmd} {example} json={json}");
+        }
+        let (code, _, err) = laniakea(&[cmd, script.as_str(), "--db", db.as_str()]);
+        assert_eq!(
+            code, 2,
+            "{cmd}: a script and --db together is a usage error: {err}"
+        );
+    }
+}
