@@ -783,3 +783,158 @@ impl Source {
         }
     }
 }
+
+// ---- rate limits of every PAU -----------------------------------------------------------------
+
+/// One rate limit of a PAU.
+#[derive(Debug, Serialize)]
+pub struct LimitLine {
+    pub key: alloy_primitives::B256,
+    /// `LIMIT_…` or `LIMIT_…⊕name[⊕name]` when the key is one the genesis names explain.
+    pub name: String,
+    /// `2^256−1` = unlimited.
+    pub max_amount_wad: Wad,
+    pub slope_wad_per_s: Wad,
+    pub last_amount_wad: Wad,
+    pub last_updated: Timestamp,
+    /// What can be used now (`currentRateLimit`).
+    pub headroom_wad: Wad,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PauLimits {
+    pub pau: String,
+    pub rate_limits: Address,
+    pub limits: Vec<LimitLine>,
+}
+
+/// Labels of every key the genesis names can form (base ids, per-address and per-pair keys).
+fn key_labels(run: &RunDb) -> BTreeMap<alloy_primitives::B256, String> {
+    use laniakea_chain::rate_limits::{address_key, address_pair_key, limit_id, names};
+    let bases = [
+        names::USDS_MINT,
+        names::DEPOSIT_4626,
+        names::WITHDRAW_4626,
+        names::ASSET_TRANSFER,
+        names::VAULT_DRAW,
+        names::VAULT_REPAY,
+    ];
+    let mut out = BTreeMap::new();
+    let usds = run.address("usds");
+    for n in bases {
+        let id = limit_id(n);
+        out.insert(id, n.to_string());
+        for (name, a) in run.chain.names() {
+            out.entry(address_key(id, *a))
+                .or_insert_with(|| format!("{n}⊕{name}"));
+            if let (Some(u), true) = (usds, n == names::ASSET_TRANSFER) {
+                out.entry(address_pair_key(id, u, *a))
+                    .or_insert_with(|| format!("{n}⊕usds⊕{name}"));
+            }
+        }
+    }
+    out
+}
+
+/// Every PAU's rate limits (the Generator's, then each Prime's): every key its RateLimits
+/// contract ever set (from the event log), with the current data and headroom.
+pub fn pau_limits(run: &RunDb) -> anyhow::Result<Vec<PauLimits>> {
+    use laniakea_chain::families::rate_limits::{
+        RateLimitsAnswer, RateLimitsEvent, RateLimitsView,
+    };
+    use laniakea_chain::EventKind;
+    let labels = key_labels(run);
+    let mut paus = vec!["gen".to_string()];
+    paus.extend(run.primes()?);
+    let log = run.chain.events_since(0);
+    let mut out = Vec::new();
+    for p in paus {
+        let rl = run.need(&format!("{p}_rl"))?;
+        let mut keys: Vec<alloy_primitives::B256> = Vec::new();
+        for ev in log.iter().filter(|e| e.contract == rl) {
+            if let EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet { key, .. }) = &ev.kind {
+                if !keys.contains(key) {
+                    keys.push(*key);
+                }
+            }
+        }
+        let mut limits = Vec::new();
+        for key in keys {
+            let ask = |v: RateLimitsView| match run.engine().view(rl, &Query::RateLimits(v)) {
+                Ok(Answer::RateLimits(a)) => Ok(a),
+                Ok(other) => Err(anyhow!("unexpected answer {other:?}")),
+                Err(r) => Err(anyhow!("rate limits {p}_rl: {r} ({})", r.code())),
+            };
+            let key_arg = laniakea_chain::call::Key(key);
+            let RateLimitsAnswer::Data {
+                max_amount,
+                slope,
+                last_amount,
+                last_updated,
+            } = ask(RateLimitsView::RateLimitData { key: key_arg })?
+            else {
+                bail!("unexpected answer to getRateLimitData");
+            };
+            let RateLimitsAnswer::Current { current_rate_limit } =
+                ask(RateLimitsView::CurrentRateLimit { key: key_arg })?
+            else {
+                bail!("unexpected answer to getCurrentRateLimit");
+            };
+            limits.push(LimitLine {
+                key,
+                name: labels.get(&key).cloned().unwrap_or_else(|| key.to_string()),
+                max_amount_wad: max_amount,
+                slope_wad_per_s: slope,
+                last_amount_wad: last_amount,
+                last_updated,
+                headroom_wad: current_rate_limit,
+            });
+        }
+        out.push(PauLimits {
+            pau: p,
+            rate_limits: rl,
+            limits,
+        });
+    }
+    Ok(out)
+}
+
+/// `laniakea limits --db F` without `--configurator`: every PAU's rate limits with headroom.
+pub fn limits(db: &Path, json_out: bool) -> anyhow::Result<()> {
+    let run = RunDb::open(db)?;
+    let paus = pau_limits(&run)?;
+    if json_out {
+        return print_json(&json!({"block_time": run.now(), "paus": paus}));
+    }
+    let amount = |w: Wad| {
+        if w == Wad::MAX {
+            "unlimited".to_string()
+        } else {
+            human::amount(w.raw(), Wad::DECIMALS)
+        }
+    };
+    let mut text = format!("Rate limits of every PAU at {}\n", human::utc(run.now()));
+    for p in &paus {
+        text.push_str(&format!("\nPAU {} ({}_rl)\n", p.pau, p.pau));
+        let mut t = Table::new(&[
+            ("key", Align::Left),
+            ("max amount", Align::Right),
+            ("slope /s", Align::Right),
+            ("headroom", Align::Right),
+            ("last updated", Align::Left),
+        ]);
+        for l in &p.limits {
+            t.row(vec![
+                l.name.clone(),
+                amount(l.max_amount_wad),
+                amount(l.slope_wad_per_s),
+                amount(l.headroom_wad),
+                human::utc(l.last_updated),
+            ]);
+        }
+        text.push_str(&t.render());
+    }
+    text.push_str("amounts exact, in the limited token's units\n");
+    print(&text);
+    Ok(())
+}

@@ -586,3 +586,45 @@ fn book_limits_and_lcts_print_the_same_from_a_run_database_as_from_its_script() 
         );
     }
 }
+
+#[test]
+fn limits_without_a_configurator_lists_every_paus_rate_limits_with_headroom() {
+    let db = db_arg();
+    let j = ok_json(&["limits", "--db", &db, "--json"]);
+    let paus: Vec<&str> = j["paus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pau"].as_str().unwrap())
+        .collect();
+    assert_eq!(paus, ["gen", "grove", "spark"]);
+    let spark = &j["paus"][2]["limits"];
+    let find = |name: &str| {
+        spark
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {spark}"))
+            .clone()
+    };
+    // The legacy mint key was sized to the legacy debt and used up at genesis.
+    let mint = find("LIMIT_USDS_MINT");
+    assert_eq!(
+        (&mint["max_amount_wad"], &mint["headroom_wad"]),
+        (&json!("1000000"), &json!("0"))
+    );
+    // A key the genesis script added is found through the event log and named.
+    find("LIMIT_ASSET_TRANSFER⊕usds⊕stranger");
+    let text = ok(&["limits", "--db", &db]);
+    assert!(
+        text.contains("PAU spark (spark_rl)") && text.contains("1,000,000"),
+        "{text}"
+    );
+    let (code, _, err) = laniakea(&["limits", "--db", &db, "--pau", "spark_proxy"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--pau needs --configurator"), "{err}");
+    // A script still needs --configurator (usage error).
+    let (code, _, _) = laniakea(&["limits", "examples/configurator-onboarding.jsonl"]);
+    assert_eq!(code, 2);
+}
