@@ -31,6 +31,7 @@ mod demo;
 mod lcts;
 mod limits;
 mod ops;
+mod run;
 mod settle;
 
 use anyhow::Context;
@@ -52,6 +53,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The main job: run a scenario day by day on the embedded engine with every operator
+    /// (settlement operator, lpla-checker, lpha-report), writing the Synome to a SQLite file;
+    /// a progress bar, then a summary. With no arguments: the shipped default scenario
+    /// (see docs/scenarios.md).
+    Run(run::RunArgs),
     /// Run a transaction script (JSON lines) on a fresh engine; print one JSON line per result.
     Exec {
         /// The script file (see docs/scripts.md).
@@ -809,6 +815,7 @@ fn run_runbook(
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
+        Cmd::Run(args) => run::run(args),
         Cmd::Runbook {
             store,
             epoch,
