@@ -205,8 +205,28 @@ pub struct CalendarLine {
     pub steps: usize,
 }
 
+/// Which chain state a command read: the replayed journal.
+#[derive(Debug, Serialize)]
+pub struct ChainRef {
+    /// Journaled transactions (and clock moves).
+    pub journal_rows: u64,
+    pub journal_head: alloy_primitives::B256,
+    pub state_digest: alloy_primitives::B256,
+}
+
+impl RunDb {
+    pub fn chain_ref(&self) -> ChainRef {
+        ChainRef {
+            journal_rows: self.chain.len(),
+            journal_head: self.chain.head(),
+            state_digest: self.chain.digest(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct CalendarOut {
+    pub chain: ChainRef,
     pub as_of: Timestamp,
     pub deployment_start: Timestamp,
     pub first_epoch: EpochId,
@@ -274,6 +294,7 @@ pub fn calendar(db: &Path, from: Option<&str>, days: u32, json_out: bool) -> any
         d = d.next().map_err(|e| anyhow!("{e}"))?;
     }
     let out = CalendarOut {
+        chain: run.chain_ref(),
         as_of: now,
         deployment_start: start,
         first_epoch: first,
@@ -313,11 +334,13 @@ pub fn calendar(db: &Path, from: Option<&str>, days: u32, json_out: bool) -> any
         ]);
     }
     print(&format!(
-        "Settlement calendar of {} as of {} (deployment start {}, first epoch {})\n{}skips: {}\n",
+        "Settlement calendar of {} as of {} (deployment start {}, first epoch {})\nchain: {} journal rows, state digest {}\n{}skips: {}\n",
         run.path.display(),
         human::utc(now),
         human::utc(start),
         first,
+        human::count(out.chain.journal_rows),
+        out.chain.state_digest,
         t.render(),
         if out.skips.is_empty() {
             "none".to_string()
@@ -375,6 +398,13 @@ pub struct CheckOut {
     /// Whether the recomputed findings equal the latest stored report's (as a set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recomputed_matches_stored: Option<bool>,
+    /// When they differ: findings only in the latest stored report, and only in the
+    /// recomputation (a report is judged at its time; the chain may have moved on since, e.g. a
+    /// late payment turns `missing` into `late`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub only_stored: Vec<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub only_recomputed: Vec<Value>,
 }
 
 fn finding_json(f: &Finding) -> Value {
@@ -433,6 +463,20 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
     let matches = recomputed
         .as_ref()
         .and_then(|r| stored.last().map(|s| sorted(&s.findings) == sorted(r)));
+    let (mut only_stored, mut only_recomputed) = (Vec::new(), Vec::new());
+    if let (Some(r), Some(s), Some(false)) = (&recomputed, stored.last(), matches) {
+        only_stored = s
+            .findings
+            .iter()
+            .filter(|f| !r.contains(f))
+            .cloned()
+            .collect();
+        only_recomputed = r
+            .iter()
+            .filter(|f| !s.findings.contains(f))
+            .cloned()
+            .collect();
+    }
     let out = CheckOut {
         epoch,
         as_of: run.now(),
@@ -440,6 +484,8 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
         by_status,
         recomputed,
         recomputed_matches_stored: matches,
+        only_stored,
+        only_recomputed,
     };
     if json_out {
         return print_json(&out);
@@ -495,6 +541,12 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
                 }
             ));
             text.push_str(&table(&r.iter().collect::<Vec<_>>()));
+            if !out.only_stored.is_empty() || !out.only_recomputed.is_empty() {
+                text.push_str("only in the stored report (as judged then):\n");
+                text.push_str(&table(&out.only_stored.iter().collect::<Vec<_>>()));
+                text.push_str("only in the recomputation (as judged now):\n");
+                text.push_str(&table(&out.only_recomputed.iter().collect::<Vec<_>>()));
+            }
         }
         None => {
             if let Some(s) = out.stored.last() {
