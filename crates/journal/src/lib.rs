@@ -4,7 +4,8 @@
 //! Contract:
 //! - **Durability rule.** [`JournaledChain::submit_tagged`] (and [`Chain::submit`]) executes the
 //!   transaction on the engine, then appends `(wire text, tag, row hash)` to the journal in one
-//!   durable SQLite transaction (WAL, `synchronous = FULL`) *before* returning the receipt. A
+//!   durable transaction (SQLite: WAL, `synchronous = FULL`; or PostgreSQL through
+//!   [`JournaledChain::open_postgres`]) *before* returning the receipt. A
 //!   revert is journaled too (it consumes a tx index and a nonce, which the digest covers); a
 //!   transaction the engine refuses outright ([`EngineError`]) is not. A clock move without a
 //!   transaction ([`JournaledChain::warp`], an empty block) is journaled the same way, since
