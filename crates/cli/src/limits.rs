@@ -156,13 +156,12 @@ pub fn run(
     else {
         anyhow::bail!("invalid --configurator '{configurator}': not a configurator");
     };
-    let only =
-        match pau {
-            Some(p) => Some(src.address(p).ok_or_else(|| {
-                anyhow::anyhow!("invalid --pau '{p}': no such name in {}", src.what())
-            })?),
-            None => None,
-        };
+    let only = match pau {
+        Some(p) => Some(src.address(p).ok_or_else(|| {
+            anyhow::anyhow!("invalid --pau '{p}': no such name in {}", src.what())
+        })?),
+        None => None,
+    };
     if let Some(p) = only {
         if !paus.iter().any(|x| x.pau == p) {
             anyhow::bail!(

@@ -132,9 +132,10 @@ enum Cmd {
         /// A run's database (`laniakea run --db`) instead of a script.
         #[arg(long)]
         db: Option<PathBuf>,
-        /// The script name of the Configurator whose scope to list.
-        #[arg(long)]
-        configurator: String,
+        /// The name of the Configurator whose scope to list. Without it (on a run's database
+        /// only): every PAU's rate limits with their headroom.
+        #[arg(long, required_unless_present = "db")]
+        configurator: Option<String>,
         /// Only this PAU (its ALMProxy's script name).
         #[arg(long)]
         pau: Option<String>,
@@ -897,7 +898,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => {
                     let src = ops::Source::open(script.as_deref(), db.as_deref())?;
                     let at = src.address(&generator).with_context(|| {
-                        format!("invalid --generator '{generator}': no such name in {}", src.what())
+                        format!(
+                            "invalid --generator '{generator}': no such name in {}",
+                            src.what()
+                        )
                     })?;
                     book::views_on(src.engine(), at)?
                 }
@@ -958,8 +962,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pau,
             json,
         } => {
-            let src = ops::Source::open(script.as_deref(), db.as_deref())?;
-            limits::run(&src, &configurator, pau.as_deref(), json)?;
+            match (&configurator, &db) {
+                (None, Some(db)) if script.is_none() => {
+                    if pau.is_some() {
+                        anyhow::bail!("--pau needs --configurator");
+                    }
+                    ops::limits(db, json)?
+                }
+                _ => {
+                    let src = ops::Source::open(script.as_deref(), db.as_deref())?;
+                    let cfg = configurator.as_deref().unwrap_or_default();
+                    limits::run(&src, cfg, pau.as_deref(), json)?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Lcts {
