@@ -20,10 +20,21 @@ fn root() -> std::path::PathBuf {
 }
 
 fn run_args(db: &str) -> Vec<String> {
-    ["run", "--scenario", SCENARIO, "--days", DAYS, "--seed", "3", "--db", db, "--json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "run",
+        "--scenario",
+        SCENARIO,
+        "--days",
+        DAYS,
+        "--seed",
+        "3",
+        "--db",
+        db,
+        "--json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn record_ids(db: &str) -> Vec<String> {
@@ -31,7 +42,13 @@ fn record_ids(db: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
-        let (page, next) = syn.list(&Query { after, limit: 1000, ..Default::default() }).unwrap();
+        let (page, next) = syn
+            .list(&Query {
+                after,
+                limit: 1000,
+                ..Default::default()
+            })
+            .unwrap();
         out.extend(page.into_iter().map(|r| r.id.to_string()));
         let Some(n) = next else { break };
         after = n;
@@ -41,8 +58,12 @@ fn record_ids(db: &str) -> Vec<String> {
 
 /// (digest, Synome head) of a finished run's JSON summary.
 fn identity(stdout: &str) -> (String, String) {
-    let v: serde_json::Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    (v["state_digest"].as_str().unwrap().to_string(), v["synome_head"].as_str().unwrap().to_string())
+    let v: serde_json::Value =
+        serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (
+        v["state_digest"].as_str().unwrap().to_string(),
+        v["synome_head"].as_str().unwrap().to_string(),
+    )
 }
 
 /// A tiny deterministic PRNG for the kill schedule (xorshift).
@@ -61,9 +82,17 @@ fn a_run_killed_at_random_moments_resumes_to_the_same_digest_and_records() {
     let bin = env!("CARGO_BIN_EXE_laniakea");
 
     let started = Instant::now();
-    let out = Command::new(bin).args(run_args(&whole)).current_dir(root()).output().unwrap();
+    let out = Command::new(bin)
+        .args(run_args(&whole))
+        .current_dir(root())
+        .output()
+        .unwrap();
     let span_ms = started.elapsed().as_millis().max(50) as u64;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = identity(&String::from_utf8(out.stdout).unwrap());
 
     // Kill at least five times, at seeded-random moments (each within the first fifth of an
@@ -90,7 +119,11 @@ fn a_run_killed_at_random_moments_resumes_to_the_same_digest_and_records() {
             }
         } else {
             assert!(child.wait().unwrap().success());
-            for f in [killed.clone(), format!("{killed}-wal"), format!("{killed}-shm")] {
+            for f in [
+                killed.clone(),
+                format!("{killed}-wal"),
+                format!("{killed}-shm"),
+            ] {
                 let _ = std::fs::remove_file(f);
             }
             kills = 0;
@@ -98,12 +131,27 @@ fn a_run_killed_at_random_moments_resumes_to_the_same_digest_and_records() {
     }
     assert!(kills >= 5, "only {kills} kills landed");
     // Start again with the same arguments until it finishes.
-    let out = Command::new(bin).args(run_args(&killed)).current_dir(root()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("resuming the run"), "the last start resumed");
+    let out = Command::new(bin)
+        .args(run_args(&killed))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("resuming the run"),
+        "the last start resumed"
+    );
     let got = identity(&String::from_utf8(out.stdout).unwrap());
     assert_eq!(got, expected, "digest and Synome head after {kills} kills");
-    assert_eq!(record_ids(&killed), record_ids(&whole), "every record hash, in order");
+    assert_eq!(
+        record_ids(&killed),
+        record_ids(&whole),
+        "every record hash, in order"
+    );
     let (code, _, err) = laniakea(&["synome", "--db", &killed, "verify"]);
     assert_eq!(code, 0, "{err}");
 }
@@ -112,9 +160,30 @@ fn a_run_killed_at_random_moments_resumes_to_the_same_digest_and_records() {
 fn a_resume_with_other_arguments_is_refused_naming_the_argument() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("r.db").to_str().unwrap().to_string();
-    let (code, _, err) = laniakea(&["run", "--scenario", SCENARIO, "--days", "1", "--seed", "3", "--db", &db, "--json"]);
+    let (code, _, err) = laniakea(&[
+        "run",
+        "--scenario",
+        SCENARIO,
+        "--days",
+        "1",
+        "--seed",
+        "3",
+        "--db",
+        &db,
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = laniakea(&["run", "--scenario", SCENARIO, "--days", "1", "--seed", "4", "--db", &db]);
+    let (code, _, err) = laniakea(&[
+        "run",
+        "--scenario",
+        SCENARIO,
+        "--days",
+        "1",
+        "--seed",
+        "4",
+        "--db",
+        &db,
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("another seed (3, now 4)"), "{err}");
     let (code, _, err) = laniakea(&["run", "--days", "1", "--seed", "3", "--db", &db]);
@@ -127,11 +196,25 @@ fn bad_scenario_files_are_refused_with_file_key_and_reason_before_anything_runs(
     let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read_to_string(root().join(SCENARIO)).unwrap();
     let cases: Vec<(&str, String, &str, &str)> = vec![
-        ("unknown key", good.replacen("days = 26", "days = 26\ncolour = \"blue\"", 1), "colour", "unknown field"),
-        ("wrong type", good.replacen("days = 26", "days = \"many\"", 1), "days", "invalid type"),
+        (
+            "unknown key",
+            good.replacen("days = 26", "days = 26\ncolour = \"blue\"", 1),
+            "colour",
+            "unknown field",
+        ),
+        (
+            "wrong type",
+            good.replacen("days = 26", "days = \"many\"", 1),
+            "days",
+            "invalid type",
+        ),
         (
             "inconsistent plan",
-            good.replacen("tranches = 2\ndual_run_days = 3", "tranches = 5\ndual_run_days = 3", 1),
+            good.replacen(
+                "tranches = 2\ndual_run_days = 3",
+                "tranches = 5\ndual_run_days = 3",
+                1,
+            ),
             "migrations[0].dual_run_days",
             "inconsistent plan",
         ),
@@ -152,9 +235,18 @@ fn bad_scenario_files_are_refused_with_file_key_and_reason_before_anything_runs(
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, text).unwrap();
         let db = dir.path().join("never.db");
-        let (code, _, err) = laniakea(&["run", "--scenario", file.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+        let (code, _, err) = laniakea(&[
+            "run",
+            "--scenario",
+            file.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ]);
         assert_eq!(code, 1, "{what}: {err}");
-        assert!(err.contains("bad.toml") && err.contains(&format!("`{key}`")) && err.contains(reason), "{what}: {err}");
+        assert!(
+            err.contains("bad.toml") && err.contains(&format!("`{key}`")) && err.contains(reason),
+            "{what}: {err}"
+        );
         assert!(!db.exists(), "{what}: nothing is created");
     }
 }

@@ -21,11 +21,11 @@
 
 use alloy_primitives::{Address, B256};
 use laniakea_chain::call::{AccessCall, ControllerCall, RateLimitsCall};
-use laniakea_chain::families::holding_system::HoldingSystemCall;
-use laniakea_chain::families::lcts_queue::LctsQueueCall;
 use laniakea_chain::families::configurator::{
     ConfiguratorAnswer, ConfiguratorCall, ConfiguratorView,
 };
+use laniakea_chain::families::holding_system::HoldingSystemCall;
+use laniakea_chain::families::lcts_queue::LctsQueueCall;
 use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
 use laniakea_chain::{Answer, Call, Chain, Query, Tx};
 use laniakea_chain::{EngineError, Receipt};

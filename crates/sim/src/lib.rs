@@ -137,12 +137,22 @@ impl SimChain for Engine {
 
 /// A whole run in memory (embedded engine, throwaway SQLite Synome): what the stress helper and
 /// the tests call. Returns the summary and the final engine.
-pub fn run_in_memory(scenario: &Scenario, opts: &RunOptions) -> Result<(Summary, Engine), SimError> {
+pub fn run_in_memory(
+    scenario: &Scenario,
+    opts: &RunOptions,
+) -> Result<(Summary, Engine), SimError> {
     let genesis = world::genesis_script(scenario)?;
     let (mut engine, book) = world::build_engine(&genesis)?;
     let store = SqliteStore::create(":memory:")
         .map_err(|e| SimError::Setup(format!("in-memory Synome: {e}")))?;
     let mut syn = Synome::new(store);
-    let summary = run(scenario, opts, &mut engine, &book, &mut syn, &mut |_, _, _| Ok(()))?;
+    let summary = run(
+        scenario,
+        opts,
+        &mut engine,
+        &book,
+        &mut syn,
+        &mut |_, _, _| Ok(()),
+    )?;
     Ok((summary, engine))
 }

@@ -37,7 +37,12 @@ pub fn run_with(
     engine.set_check_invariants(strict);
     let mut syn = Synome::new(SqliteStore::create(":memory:").unwrap());
     let summary = laniakea_sim::run(s, &opts, &mut engine, &book, &mut syn, hook).unwrap();
-    Done { engine, syn, summary, book }
+    Done {
+        engine,
+        syn,
+        summary,
+        book,
+    }
 }
 
 /// Every record id of the store, in store order.
@@ -45,7 +50,13 @@ pub fn record_ids(syn: &mut Synome<SqliteStore>) -> Vec<B256> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
-        let (page, next) = syn.list(&Query { after, limit: 1000, ..Default::default() }).unwrap();
+        let (page, next) = syn
+            .list(&Query {
+                after,
+                limit: 1000,
+                ..Default::default()
+            })
+            .unwrap();
         out.extend(page.into_iter().map(|r| r.id));
         let Some(n) = next else { break };
         after = n;
