@@ -254,7 +254,7 @@ fn drive<C: laniakea_sim::SimChain>(
             ("share", Align::Right),
         ]);
         let mut rows: Vec<_> = spent.iter().collect();
-        rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1 .0));
         let whole = total.as_secs_f64().max(1e-9);
         for (k, (d, n)) in rows {
             t.row(vec![

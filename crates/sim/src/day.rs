@@ -1324,6 +1324,9 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
     }
 }
 
+/// The per-day hook of [`run`]: progress, checks; an error stops the run.
+pub type OnDay<'a, C, S> = dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError> + 'a;
+
 /// Every record of a kind (optionally of one epoch), in store order.
 pub fn records<S: Store>(
     syn: &mut Synome<S>,
@@ -1356,7 +1359,7 @@ pub fn run<C: SimChain, S: Store>(
     chain: &mut C,
     book: &AddressBook,
     syn: &mut Synome<S>,
-    on_day: &mut dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError>,
+    on_day: &mut OnDay<'_, C, S>,
 ) -> Result<Summary, SimError> {
     run_observed(s, opts, chain, book, syn, on_day, &mut |_, _| {})
 }
@@ -1369,7 +1372,7 @@ pub fn run_observed<C: SimChain, S: Store>(
     chain: &mut C,
     book: &AddressBook,
     syn: &mut Synome<S>,
-    on_day: &mut dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError>,
+    on_day: &mut OnDay<'_, C, S>,
     on_step: &mut dyn FnMut(&'static str, bool),
 ) -> Result<Summary, SimError> {
     let keys = Keys::demo();

@@ -5,7 +5,8 @@
 //!   every skipped epoch has a skip record written before its lock; nothing is settled on a
 //!   skipped day;
 //! - §8.10: `synome verify` passes (every record verifies, every write authorised);
-//! and at the end the Phase 3 / Phase 6 acceptance rows of SPEC §10: every injected fault is
+//!
+//! And at the end the Phase 3 / Phase 6 acceptance rows of SPEC §10: every injected fault is
 //! flagged by the checker (and every finding that is not `ok` is explained by an injected
 //! fault), late cases are penalised, the forgiven one is forgiven and the other is not, the
 //! compatibility set is empty once the migrations complete and every Prime's funding traces to
