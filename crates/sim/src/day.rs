@@ -1385,13 +1385,16 @@ pub fn run_observed<C: SimChain, S: Store>(
         let steps = plan::day_plan(s, opts.seed, &cal, day);
         for st in &steps {
             // Resume: a step before the chain's time ran to completion before the stop (steps run
-            // in time order and the clock only moves at a step's start); the step at the chain's
-            // time may be partial and is re-run (its parts are idempotent).
+            // in time order and the clock only moves at a step's start or with a step's own
+            // transactions); the step at the chain's time may be partial and is re-run (its parts
+            // are idempotent).
             if st.at < chain.now() {
                 stats.skipped_on_resume += 1;
                 continue;
             }
-            chain.advance_to(st.at)?;
+            if st.act.moves_clock() {
+                chain.advance_to(st.at)?;
+            }
             let now = chain.now().max(st.at);
             let mut ex = Exec {
                 s,

@@ -125,6 +125,25 @@ impl Act {
     }
 }
 
+impl Act {
+    /// Whether the loop moves the chain's clock to the step's instant before it runs. Actor
+    /// steps do not: their transactions carry their own block time, and a step that submits
+    /// nothing leaves no trace (a journaled clock move costs a durable commit). Their reads
+    /// (balances, a rate limit's current amount) then see the chain's latest block time.
+    pub fn moves_clock(&self) -> bool {
+        !matches!(
+            self,
+            Act::PrimeDraw { .. }
+                | Act::PrimeRepay { .. }
+                | Act::PrimeTopUp { .. }
+                | Act::PrimePay { .. }
+                | Act::UserSubscribe { .. }
+                | Act::UserRedeem { .. }
+                | Act::UserClaim { .. }
+        )
+    }
+}
+
 /// One step of a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
