@@ -98,6 +98,7 @@ pub struct Summary {
     pub verification_reports: u64,
     pub compromises: Vec<CompromiseSummary>,
     pub incidents_recorded: BTreeMap<String, u64>,
+    /// transactions up to the last one that emitted an event (the tx index after it)
     pub transactions: u64,
     pub state_digest: B256,
     pub synome_head: B256,
