@@ -698,3 +698,43 @@ fn a_cutover_earlier_than_its_plan_record_on_the_same_day_is_refused() {
     assert!(err.contains("migrations[1]"), "{err}");
     assert!(!created);
 }
+
+/// SPEC §8 inv. 8: every executed epoch has one LCTS record. short.toml's missed settlement
+/// (2026-01-27, no skip record, statements posted late the next day) is counted in
+/// `executed_epochs` and gets its statements, but no `lcts-settlement` record is ever written
+/// for it (the run's own checker reports `lcts-record/missing`).
+#[test]
+#[ignore = "DEFECT: the missed-settlement epoch 2026-01-27 is counted executed and gets statements but never an lcts-settlement record (inv. 8)"]
+fn every_epoch_with_statements_has_one_lcts_record_even_after_a_missed_settlement() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let db = db.to_str().unwrap();
+    let s = scenario_abs();
+    let (code, out, err) = exec(&run_args(&s, "24", "1", db));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(!v["missed_epochs"].as_array().unwrap().is_empty(), "{out}");
+    let c = Connection::open(db).unwrap();
+    let epochs = |kind: &str| -> std::collections::BTreeSet<String> {
+        let mut st = c
+            .prepare("SELECT DISTINCT epoch FROM records WHERE kind = ?1")
+            .unwrap();
+        let v = st
+            .query_map([kind], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        v
+    };
+    let statements = epochs("settlement-statement");
+    let lcts = epochs("lcts-settlement");
+    assert_eq!(
+        statements.len() as u64,
+        v["executed_epochs"].as_u64().unwrap()
+    );
+    let missing: Vec<_> = statements.difference(&lcts).collect();
+    assert!(
+        missing.is_empty(),
+        "no lcts-settlement record for {missing:?}"
+    );
+}
