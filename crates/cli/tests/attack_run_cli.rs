@@ -738,3 +738,33 @@ fn every_epoch_with_statements_has_one_lcts_record_even_after_a_missed_settlemen
         "no lcts-settlement record for {missing:?}"
     );
 }
+
+/// A second `run` on a database another `run` is writing is refused (`Journal/locked`) and does
+/// not disturb it: the first ends at the uninterrupted digest.
+#[test]
+fn a_second_writer_is_refused_and_the_first_run_is_undisturbed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (expected, _) = uninterrupted(dir.path(), "3", "3");
+    let db = dir.path().join("two.db");
+    let db = db.to_str().unwrap();
+    let s = scenario_abs();
+    let first = Command::new(bin())
+        .args(run_args(&s, "3", "3", db))
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let (code, _, err) = exec(&run_args(&s, "3", "3", db));
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(identity(&String::from_utf8_lossy(&out.stdout)), expected);
+    if code != 0 {
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("Journal/locked"), "{err}");
+    }
+    let (code, out, err) = exec(&run_args(&s, "3", "3", db));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(identity(&out), expected);
+}
