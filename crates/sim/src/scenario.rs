@@ -728,12 +728,6 @@ impl Scenario {
         }
         let skips = self.documented_skips(self.days);
         // Migrations.
-        if self.configurator.is_some() && !self.migrations.is_empty() {
-            return Err(c.err(
-                "migrations",
-                "inconsistent plan: a system with Configurator scopes cannot complete a migration (the registry's limit changes are refused with Configurator/managed-contract; docs/architecture.md)",
-            ));
-        }
         let mut migrating = BTreeSet::new();
         for (i, m) in self.migrations.iter().enumerate() {
             let k = |x: &str| format!("migrations[{i}].{x}");

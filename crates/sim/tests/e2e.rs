@@ -33,6 +33,8 @@ fn e(s: &str) -> EpochId {
 #[test]
 fn shortened_default_scenario_holds_every_invariant_and_acceptance_row() {
     let s = scenario("short.toml");
+    // The shortened default deploys both Configurator scopes and still migrates every Prime.
+    assert!(s.configurator.is_some() && s.migrations.len() == s.primes.len());
     let cal = laniakea_sim::plan::Calendar::new(&s, s.days);
     let primes: Vec<String> = s.primes.iter().map(|p| p.name.clone()).collect();
     let mut checked = 0;
@@ -383,6 +385,60 @@ fn under_configurator_scopes_governance_acts_through_the_mainnet_configurator() 
             .outcomes
             .values()
             .all(|m| m.keys().all(|code| code == "ok")),
+        "{:?}",
+        sum.this_process.outcomes
+    );
+}
+
+#[test]
+fn a_scoped_scenario_with_migrations_runs_to_completion_with_an_empty_compatibility_set() {
+    // configurator.toml (both scopes, no migrations) with both its Primes migrated: the
+    // Generator registry writes the managed limits as an approved executor of the scopes.
+    let text = scenario_text("configurator.toml").replacen("days = 10", "days = 16", 1)
+        + r#"
+[[migrations]]
+prime = "spark"
+plan_epoch = "2026-01-06"
+cutover = "2026-01-07T10:00:00Z"
+tranches = 2
+dual_run_days = 3
+min_idle_bps = 500
+buffer_schedule = ["60000000", "40000000"]
+
+[[migrations]]
+prime = "grove"
+plan_epoch = "2026-01-09"
+cutover = "2026-01-12T10:00:00Z"
+tranches = 2
+dual_run_days = 3
+min_idle_bps = 500
+buffer_schedule = ["60000000", "40000000"]
+"#;
+    let s = laniakea_sim::Scenario::parse("scoped-migrations.toml", &text).unwrap();
+    assert!(s.configurator.is_some() && s.migrations.len() == 2);
+    let done = run_with(
+        &s,
+        RunOptions {
+            days: s.days,
+            seed: s.seed,
+        },
+        true,
+        &mut |_, e, _| {
+            assert!(e.invariant_violations().is_empty());
+            Ok(())
+        },
+    );
+    let sum = &done.summary;
+    assert!(
+        sum.compatibility_set.is_empty(),
+        "{:?} {:?}",
+        sum.compatibility_set,
+        sum.this_process.outcomes
+    );
+    assert!(
+        sum.this_process.outcomes["migration"]
+            .keys()
+            .all(|code| code == "ok"),
         "{:?}",
         sum.this_process.outcomes
     );

@@ -167,13 +167,6 @@ const RULES: &[(&str, &str, &str, &str, &str)] = &[
         "before its cutover",
     ),
     ("zero days", "days = 26", "days = 0", "days", "1 to"),
-    (
-        "configurator with migrations",
-        "[governance]",
-        "[configurator]\n\n[governance]",
-        "migrations",
-        "Configurator",
-    ),
 ];
 
 #[test]
