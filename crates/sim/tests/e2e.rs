@@ -117,6 +117,18 @@ fn shortened_default_scenario_holds_every_invariant_and_acceptance_row() {
     );
     assert_eq!(checked, s.days);
     let sum = &done.summary;
+    // Under both scopes every governance action (GovOps' limit lowering through the Mainnet
+    // Configurator, the new relayer after the compromise) and every migration step succeeded.
+    for actor in ["governance", "migration"] {
+        assert!(
+            sum.this_process.outcomes[actor]
+                .keys()
+                .all(|code| code == "ok"),
+            "{actor}: {:?}",
+            sum.this_process.outcomes
+        );
+    }
+    assert!(sum.this_process.outcomes["governance"]["ok"] >= 2);
 
     // Findings, per (epoch, subject): every non-ok one must be explained by an injected fault.
     let mut bad: BTreeMap<(EpochId, String), BTreeSet<String>> = BTreeMap::new();
