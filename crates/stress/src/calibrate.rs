@@ -449,8 +449,16 @@ pub fn calibrate(input: &CalibrateInput) -> Result<Calibration, CalibrateError> 
     let max_freeze = match input.harm_budget_wad {
         None => None,
         Some(b) => {
-            let h = |t: u64| {
-                input.harm_after_raise(last.max_amount_wad.raw(), last.slope_wad_per_s.raw(), t)
+            // past 2^256−1 the harm is certainly over any budget
+            let h = |t: u64| -> Result<U256, CalibrateError> {
+                match input.harm_after_raise(
+                    last.max_amount_wad.raw(),
+                    last.slope_wad_per_s.raw(),
+                    t,
+                ) {
+                    Err(CalibrateError::Overflow(_)) => Ok(U256::MAX),
+                    r => r,
+                }
             };
             if h(0)? > b.raw() {
                 None
