@@ -31,6 +31,7 @@ mod demo;
 mod lcts;
 mod limits;
 mod settle;
+mod stress;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -51,6 +52,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Risk stress runs: many seeded variants of a scenario in parallel, distributions per
+    /// metric with the worst seed, CSV and SVG histograms (see docs/stress.md).
+    Stress(stress::StressArgs),
+    /// Rate-limit calibration: the SORL ramp from a target daily throughput and the worst-case
+    /// harm of a compromised executor, checked against engine stress runs (see docs/stress.md).
+    Calibrate(stress::CalibrateArgs),
     /// Run a transaction script (JSON lines) on a fresh engine; print one JSON line per result.
     Exec {
         /// The script file (see docs/scripts.md).
@@ -712,6 +719,8 @@ fn run_runbook(
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
+        Cmd::Stress(args) => stress::stress(args),
+        Cmd::Calibrate(args) => stress::calibrate_cmd(args),
         Cmd::Runbook {
             store,
             epoch,

@@ -10,6 +10,7 @@
 pub mod attack;
 pub mod batch;
 pub mod calibrate;
+pub mod check;
 pub mod model;
 pub mod report;
 pub mod scenario;
