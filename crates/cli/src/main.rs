@@ -30,6 +30,7 @@ mod book;
 mod demo;
 mod lcts;
 mod limits;
+mod run;
 mod settle;
 mod stress;
 
@@ -52,6 +53,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The main job: run a scenario day by day on the embedded engine with every operator
+    /// (settlement operator, lpla-checker, lpha-report), writing the Synome to a SQLite file;
+    /// a progress bar, then a summary. With no arguments: the shipped default scenario
+    /// (see docs/scenarios.md).
+    Run(run::RunArgs),
     /// Risk stress runs: many seeded variants of a scenario in parallel, distributions per
     /// metric with the worst seed, CSV and SVG histograms (see docs/stress.md).
     Stress(stress::StressArgs),
@@ -719,6 +725,7 @@ fn run_runbook(
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
+        Cmd::Run(args) => run::run(args),
         Cmd::Stress(args) => stress::stress(args),
         Cmd::Calibrate(args) => stress::calibrate_cmd(args),
         Cmd::Runbook {
