@@ -10,7 +10,8 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use laniakea_stress::batch::{run_batch, Run};
+use laniakea_stress::batch::{run_batch, Run, RunReport};
+use laniakea_stress::simrun::SimStress;
 use laniakea_stress::calibrate::{calibrate, CalibrateInput, Calibration, Headroom0};
 use laniakea_stress::check::check;
 use laniakea_stress::report::{self, Header};
@@ -54,6 +55,13 @@ pub struct StressArgs {
     /// Write one SVG histogram per metric into this directory (created if missing).
     #[arg(long)]
     plots: Option<PathBuf>,
+    /// Model sim: days per run (default: the scenario's `days`).
+    #[arg(long)]
+    days: Option<u32>,
+    /// With --replay SEED (model sim): write that variant as a scenario file, which
+    /// `laniakea run --scenario FILE --seed SEED` replays to the same digest.
+    #[arg(long)]
+    write_variant: Option<PathBuf>,
     /// Check the SPEC §8 invariants after every engine transaction (slower).
     #[arg(long)]
     check_invariants: bool,
@@ -63,15 +71,39 @@ pub struct StressArgs {
     bench: bool,
 }
 
-fn load(path: &PathBuf) -> anyhow::Result<StressTable> {
+/// The scenario's run model.
+enum Model {
+    Relayer(StressTable),
+    Sim(Box<SimStress>),
+}
+
+impl Model {
+    fn name(&self) -> &'static str {
+        match self {
+            Model::Relayer(_) => "relayer-compromise",
+            Model::Sim(_) => "sim",
+        }
+    }
+    fn run(&self, seed: u64, check: bool) -> Result<RunReport, String> {
+        match self {
+            Model::Relayer(t) => model::relayer_compromise(t, seed, check),
+            Model::Sim(s) => s.run(seed),
+        }
+    }
+}
+
+fn load(path: &PathBuf, days: Option<u32>) -> anyhow::Result<Model> {
     let t = StressTable::load(path).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
     if t.model == "sim" {
-        anyhow::bail!(
-            "invalid scenario {}: [stress] model 'sim' (the day loop) is not wired into stress runs yet; use model 'relayer-compromise' (see docs/stress.md)",
-            path.display()
-        );
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {p}"))?;
+        let s = SimStress::parse(&text, &p, days).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+        return Ok(Model::Sim(Box::new(s)));
     }
-    Ok(t)
+    if days.is_some() {
+        anyhow::bail!("invalid --days: model relayer-compromise has no days");
+    }
+    Ok(Model::Relayer(t))
 }
 
 fn bar(runs: u64) -> Option<ProgressBar> {
@@ -86,7 +118,7 @@ fn bar(runs: u64) -> Option<ProgressBar> {
     Some(b)
 }
 
-fn batch(t: &StressTable, a: &StressArgs, jobs: Option<usize>, show: bool) -> anyhow::Result<Vec<Run>> {
+fn batch(t: &Model, a: &StressArgs, jobs: Option<usize>, show: bool) -> anyhow::Result<Vec<Run>> {
     let pb = if show { bar(a.runs) } else { None };
     let progress = |n: u64| {
         if let Some(b) = &pb {
@@ -98,7 +130,7 @@ fn batch(t: &StressTable, a: &StressArgs, jobs: Option<usize>, show: bool) -> an
         a.runs,
         a.seed,
         jobs,
-        |seed| model::relayer_compromise(t, seed, check),
+        |seed| t.run(seed, check),
         &progress,
     )
     .context("cannot start the worker threads")?;
@@ -115,9 +147,22 @@ pub fn stress(a: StressArgs) -> anyhow::Result<ExitCode> {
     if a.jobs == Some(0) {
         anyhow::bail!("invalid --jobs 0: use at least one thread");
     }
-    let t = load(&a.scenario)?;
+    let t = load(&a.scenario, a.days)?;
+    if let Some(out) = &a.write_variant {
+        let (Some(seed), Model::Sim(s)) = (a.replay, &t) else {
+            anyhow::bail!("invalid --write-variant: it needs --replay SEED and a scenario of model sim");
+        };
+        let text = s.variant_toml(seed).map_err(|e| anyhow::anyhow!("cannot write the variant: {e}"))?;
+        std::fs::write(out, text).with_context(|| format!("cannot write --write-variant {}", out.display()))?;
+        eprintln!(
+            "replay: laniakea run --scenario {} --seed {seed} --days {}",
+            out.display(),
+            s.days
+        );
+    }
     if let Some(seed) = a.replay {
-        let r = model::relayer_compromise(&t, seed, a.check_invariants)
+        let r = t
+            .run(seed, a.check_invariants)
             .map_err(|e| anyhow::anyhow!("run with seed {seed} failed: {e}"))?;
         if a.json {
             let m: serde_json::Map<String, serde_json::Value> = r
@@ -147,7 +192,7 @@ pub fn stress(a: StressArgs) -> anyhow::Result<ExitCode> {
     let sums = summarise(&runs);
     let header = Header {
         scenario: a.scenario.display().to_string(),
-        model: t.model.clone(),
+        model: t.name().to_string(),
         runs: a.runs,
         master_seed: a.seed,
         failed: runs.iter().filter(|r| r.result.is_err()).count() as u64,
@@ -178,7 +223,7 @@ pub fn stress(a: StressArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench(t: &StressTable, a: &StressArgs) -> anyhow::Result<ExitCode> {
+fn bench(t: &Model, a: &StressArgs) -> anyhow::Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = a.jobs.unwrap_or(cores);
     let time = |j: usize| -> anyhow::Result<(f64, Vec<Run>)> {
@@ -194,7 +239,7 @@ fn bench(t: &StressTable, a: &StressArgs) -> anyhow::Result<ExitCode> {
         "stress bench: {} runs of {} (model {})",
         human::count(a.runs),
         a.scenario.display(),
-        t.model
+        t.name()
     );
     outln!("1 job:   {t1:.3} s, {:.1} runs/s", rate(t1));
     outln!(

@@ -14,5 +14,6 @@ pub mod check;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod simrun;
 pub mod stats;
 pub mod svg;

@@ -78,12 +78,20 @@ pub struct Faults {
     /// the limit's headroom at the compromise, as a share of maxAmount [bps]
     #[serde(default = "default_full")]
     pub headroom_bps: Dist,
-    /// size of a liquidity cliff (share of vault idle withdrawn at once) [bps]
-    #[serde(default = "default_bps_zero")]
-    pub liquidity_cliff_bps: Dist,
+    /// probability of one liquidity cliff in a run [bps] (the day loop's cliff: the Prime draws
+    /// most of its vault's idle liquidity; the size is the day loop's, not drawn here)
+    #[serde(default)]
+    pub liquidity_cliff_bps: u64,
+    /// how long the freezer pauses Generator withdrawals after a cliff [h]
+    #[serde(default = "default_pause")]
+    pub cliff_pause_hours: Dist,
     /// probability that governance's LCTS inputs are missing on a day [bps]
     #[serde(default)]
     pub missing_lcts_inputs_bps: u64,
+}
+
+fn default_pause() -> Dist {
+    Dist::Fixed(24)
 }
 
 fn default_full() -> Dist {
@@ -199,6 +207,7 @@ impl StressTable {
             ("faults.relayer_compromise_bps", f.relayer_compromise_bps),
             ("faults.cbeam_compromise_bps", f.cbeam_compromise_bps),
             ("faults.missing_lcts_inputs_bps", f.missing_lcts_inputs_bps),
+            ("faults.liquidity_cliff_bps", f.liquidity_cliff_bps),
         ] {
             if p > 10_000 {
                 return Err(key_err(k, format!("{p} is above 10000 bps")));
@@ -209,14 +218,12 @@ impl StressTable {
             ("faults.compromise_at_s", &f.compromise_at_s),
             ("faults.time_to_freeze_s", &f.time_to_freeze_s),
             ("faults.headroom_bps", &f.headroom_bps),
-            ("faults.liquidity_cliff_bps", &f.liquidity_cliff_bps),
+            ("faults.cliff_pause_hours", &f.cliff_pause_hours),
         ] {
             d.validate(k)?;
         }
-        for (k, d) in [
-            ("faults.headroom_bps", &f.headroom_bps),
-            ("faults.liquidity_cliff_bps", &f.liquidity_cliff_bps),
-        ] {
+        {
+            let (k, d) = ("faults.headroom_bps", &f.headroom_bps);
             let hi = match d {
                 Dist::Fixed(v) => *v,
                 Dist::Uniform { uniform } => uniform[1],
@@ -255,7 +262,8 @@ pub struct FaultDraw {
     pub compromise_at_s: u64,
     pub time_to_freeze_s: u64,
     pub headroom_bps: u64,
-    pub liquidity_cliff_bps: u64,
+    pub liquidity_cliff: bool,
+    pub cliff_pause_hours: u64,
 }
 
 /// The run's random stream (ChaCha8 seeded from the run seed).
@@ -277,7 +285,8 @@ impl Faults {
             compromise_at_s: self.compromise_at_s.draw(rng),
             time_to_freeze_s: self.time_to_freeze_s.draw(rng),
             headroom_bps: self.headroom_bps.draw(rng),
-            liquidity_cliff_bps: self.liquidity_cliff_bps.draw(rng),
+            liquidity_cliff: chance(rng, self.liquidity_cliff_bps),
+            cliff_pause_hours: self.cliff_pause_hours.draw(rng),
         }
     }
 

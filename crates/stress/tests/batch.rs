@@ -214,7 +214,8 @@ proptest! {
             time_to_freeze_s: Dist::Fixed(0),
             cbeam_compromise_bps: 0,
             headroom_bps: Dist::Fixed(10_000),
-            liquidity_cliff_bps: Dist::Fixed(0),
+            liquidity_cliff_bps: 0,
+            cliff_pause_hours: Dist::Fixed(24),
             missing_lcts_inputs_bps: 5000,
         };
         prop_assert_eq!(f.late_payment(seed, prime, day), f.late_payment(seed, prime, day));
