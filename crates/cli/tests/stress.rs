@@ -133,3 +133,73 @@ fn bad_input_exits_1_naming_it() {
     assert_eq!(code, 1);
     assert!(err.contains("--target"), "{err}");
 }
+
+/// The shipped short scenario (4 Primes) with a `[stress]` table: every fault kind drawn often.
+fn sim_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let base = std::fs::read_to_string(format!("{root}/scenarios/short.toml")).unwrap();
+    let text = format!(
+        "{base}\n[stress]\nmodel = \"sim\"\n\n[stress.faults]\nlate_payment_bps = 2000\nlateness_s = {{ uniform = [3600, 86400] }}\nrelayer_compromise_bps = 10000\ncompromise_at_s = {{ uniform = [0, 518400] }}\ntime_to_freeze_s = {{ uniform = [300, 21600] }}\nmissing_lcts_inputs_bps = 3000\n"
+    );
+    let p = dir.join("short-stress.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn any_sim_run_of_a_batch_replays_with_laniakea_run_seed_to_the_same_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = sim_scenario(dir.path());
+    let sc = scenario.to_str().unwrap();
+    let csv_path = dir.path().join("runs.csv");
+    let (code, _, err) = laniakea(&[
+        "stress",
+        "--scenario",
+        sc,
+        "--days",
+        "6",
+        "--runs",
+        "3",
+        "--runs-csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut rd = csv::Reader::from_path(&csv_path).unwrap();
+    let head = rd.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (seed_c, digest_c) = (col("seed"), col("digest"));
+    for (i, row) in rd.records().enumerate() {
+        let row = row.unwrap();
+        let seed = &row[seed_c];
+        let variant = dir.path().join(format!("variant{i}.toml"));
+        let (code, _, err) = laniakea(&[
+            "stress",
+            "--scenario",
+            sc,
+            "--days",
+            "6",
+            "--replay",
+            seed,
+            "--write-variant",
+            variant.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("laniakea run --scenario"), "{err}");
+        let db = dir.path().join(format!("run{i}.db"));
+        let (code, out, err) = laniakea(&[
+            "run",
+            "--scenario",
+            variant.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--days",
+            "6",
+            "--db",
+            db.to_str().unwrap(),
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["state_digest"], row[digest_c], "run {i} seed {seed}");
+    }
+}
