@@ -11,11 +11,11 @@
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use laniakea_stress::batch::{run_batch, Run, RunReport};
-use laniakea_stress::simrun::SimStress;
 use laniakea_stress::calibrate::{calibrate, CalibrateInput, Calibration, Headroom0};
 use laniakea_stress::check::check;
 use laniakea_stress::report::{self, Header};
 use laniakea_stress::scenario::StressTable;
+use laniakea_stress::simrun::SimStress;
 use laniakea_stress::stats::summarise;
 use laniakea_stress::{model, svg};
 use laniakea_units::human::{self, Align, Table};
@@ -97,7 +97,8 @@ fn load(path: &PathBuf, days: Option<u32>) -> anyhow::Result<Model> {
     if t.model == "sim" {
         let p = path.display().to_string();
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {p}"))?;
-        let s = SimStress::parse(&text, &p, days).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
+        let s =
+            SimStress::parse(&text, &p, days).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
         return Ok(Model::Sim(Box::new(s)));
     }
     if days.is_some() {
@@ -126,14 +127,8 @@ fn batch(t: &Model, a: &StressArgs, jobs: Option<usize>, show: bool) -> anyhow::
         }
     };
     let check = a.check_invariants;
-    let runs = run_batch(
-        a.runs,
-        a.seed,
-        jobs,
-        |seed| t.run(seed, check),
-        &progress,
-    )
-    .context("cannot start the worker threads")?;
+    let runs = run_batch(a.runs, a.seed, jobs, |seed| t.run(seed, check), &progress)
+        .context("cannot start the worker threads")?;
     if let Some(b) = pb {
         b.finish_and_clear();
     }
@@ -150,10 +145,15 @@ pub fn stress(a: StressArgs) -> anyhow::Result<ExitCode> {
     let t = load(&a.scenario, a.days)?;
     if let Some(out) = &a.write_variant {
         let (Some(seed), Model::Sim(s)) = (a.replay, &t) else {
-            anyhow::bail!("invalid --write-variant: it needs --replay SEED and a scenario of model sim");
+            anyhow::bail!(
+                "invalid --write-variant: it needs --replay SEED and a scenario of model sim"
+            );
         };
-        let text = s.variant_toml(seed).map_err(|e| anyhow::anyhow!("cannot write the variant: {e}"))?;
-        std::fs::write(out, text).with_context(|| format!("cannot write --write-variant {}", out.display()))?;
+        let text = s
+            .variant_toml(seed)
+            .map_err(|e| anyhow::anyhow!("cannot write the variant: {e}"))?;
+        std::fs::write(out, text)
+            .with_context(|| format!("cannot write --write-variant {}", out.display()))?;
         eprintln!(
             "replay: laniakea run --scenario {} --seed {seed} --days {}",
             out.display(),
@@ -216,7 +216,10 @@ pub fn stress(a: StressArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if a.json {
-        outln!("{}", serde_json::to_string_pretty(&report::json(&header, &sums, &runs))?);
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&report::json(&header, &sums, &runs))?
+        );
     } else {
         out!("{}", report::human(&header, &sums, &runs));
     }
@@ -324,7 +327,12 @@ fn amt(w: Wad) -> String {
 }
 
 fn dur(s: u64) -> String {
-    format!("{}h{:02}m{:02}s", human::count(s / 3600), s / 60 % 60, s % 60)
+    format!(
+        "{}h{:02}m{:02}s",
+        human::count(s / 3600),
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 fn ratio(w: Wad) -> String {

@@ -33,9 +33,8 @@ fn any_run_of_a_batch_replays_with_its_seed_to_the_same_digest() {
     for row in rd.records() {
         let row = row.unwrap();
         let seed = &row[seed_c];
-        let (code, out, err) = laniakea(&[
-            "stress", "--scenario", SCENARIO, "--replay", seed, "--json",
-        ]);
+        let (code, out, err) =
+            laniakea(&["stress", "--scenario", SCENARIO, "--replay", seed, "--json"]);
         assert_eq!(code, 0, "{err}");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let digest = v["digest"].as_str().unwrap_or("");
@@ -50,7 +49,14 @@ fn any_run_of_a_batch_replays_with_its_seed_to_the_same_digest() {
 fn the_report_is_the_same_for_one_and_two_jobs() {
     let run = |jobs: &str| {
         let (code, out, err) = laniakea(&[
-            "stress", "--scenario", SCENARIO, "--runs", "30", "--jobs", jobs, "--json",
+            "stress",
+            "--scenario",
+            SCENARIO,
+            "--runs",
+            "30",
+            "--jobs",
+            jobs,
+            "--json",
         ]);
         assert_eq!(code, 0, "{err}");
         out
@@ -62,7 +68,10 @@ fn the_report_is_the_same_for_one_and_two_jobs() {
     let loss = m.iter().find(|x| x["metric"] == "relayer.loss").unwrap();
     let bound = m.iter().find(|x| x["metric"] == "relayer.bound").unwrap();
     assert_eq!(loss["max"], bound["max"], "greedy runs reach the bound");
-    let ex = m.iter().find(|x| x["metric"] == "relayer.bound_exceeded").unwrap();
+    let ex = m
+        .iter()
+        .find(|x| x["metric"] == "relayer.bound_exceeded")
+        .unwrap();
     assert_eq!(ex["max"], "0");
 }
 
@@ -83,7 +92,10 @@ fn plots_and_csv_are_written() {
         csv_path.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("relayer.loss") && out.contains("worst seed"), "{out}");
+    assert!(
+        out.contains("relayer.loss") && out.contains("worst seed"),
+        "{out}"
+    );
     let svg = std::fs::read_to_string(plots.join("relayer.loss.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("p99") && svg.trim_end().ends_with("</svg>"));
     let mut rd = csv::Reader::from_path(&csv_path).unwrap();
@@ -96,7 +108,11 @@ fn calibrate_defaults_print_the_published_figures() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     // IRL ≈ $124K (100M / 1.25^30), accumulation 1.0625, optimum 26 % whole / ~25.5 %
-    assert!(v["irl_wad"].as_str().unwrap().starts_with("123794."), "{}", v["irl_wad"]);
+    assert!(
+        v["irl_wad"].as_str().unwrap().starts_with("123794."),
+        "{}",
+        v["irl_wad"]
+    );
     assert_eq!(v["published"]["accumulation_wad"], "1.0625");
     assert_eq!(v["optimal_max_change_pct"], 26);
     assert_eq!(v["target_reached_step"], 30);

@@ -164,10 +164,7 @@ impl World {
             at: self.e.now(),
             call,
         };
-        let r = self
-            .e
-            .execute(tx)
-            .map_err(|e| format!("engine: {e}"))?;
+        let r = self.e.execute(tx).map_err(|e| format!("engine: {e}"))?;
         if self.check {
             let v = self.e.invariant_violations();
             assert!(v.is_empty(), "SPEC §8 invariants violated: {v:?}");
@@ -249,7 +246,11 @@ fn reverted(what: &'static str) -> impl Fn(String) -> AttackError {
 
 /// Runs one attack; `check_invariants` checks SPEC §8 after every transaction (panics on a
 /// violation: that is an engine bug, not an input error).
-pub fn run(setup: &Setup, pattern: &Pattern, check_invariants: bool) -> Result<Outcome, AttackError> {
+pub fn run(
+    setup: &Setup,
+    pattern: &Pattern,
+    check_invariants: bool,
+) -> Result<Outcome, AttackError> {
     setup.validate()?;
     let bound = setup.bound()?;
     if bound > max_funds() {
@@ -348,9 +349,11 @@ pub fn run(setup: &Setup, pattern: &Pattern, check_invariants: bool) -> Result<O
                 if t == next_raise {
                     let (m, s) = w.data();
                     let bps = setup.max_change_bps;
-                    if w
-                        .set_limit(crate::calibrate::raise(m, bps), crate::calibrate::raise(s, bps))
-                        .is_ok()
+                    if w.set_limit(
+                        crate::calibrate::raise(m, bps),
+                        crate::calibrate::raise(s, bps),
+                    )
+                    .is_ok()
                     {
                         raises += 1;
                     }

@@ -236,11 +236,8 @@ pub fn worst_loss(k: KeyState, raises: Raises, freeze_s: u64) -> Result<U256, Ca
     loop {
         let end = next.min(freeze_s);
         let per_s = s.min(m);
-        total = math::add(
-            total,
-            math::mul(per_s, U256::from(end - t)).map_err(ovf)?,
-        )
-        .map_err(ovf)?;
+        total =
+            math::add(total, math::mul(per_s, U256::from(end - t)).map_err(ovf)?).map_err(ovf)?;
         if end == freeze_s {
             return Ok(total);
         }
@@ -440,7 +437,10 @@ pub fn calibrate(input: &CalibrateInput) -> Result<Calibration, CalibrateError> 
         s = raise(s, bps);
         step += 1;
     }
-    let last = ramp.last().cloned().ok_or(bad("bootstrap_steps", "empty ramp"))?;
+    let last = ramp
+        .last()
+        .cloned()
+        .ok_or(bad("bootstrap_steps", "empty ramp"))?;
     let worst = ramp
         .iter()
         .map(|r| r.harm_wad.raw())
@@ -477,8 +477,9 @@ pub fn calibrate(input: &CalibrateInput) -> Result<Calibration, CalibrateError> 
             }
         }
     };
-    let worst_per_limit = math::mul_div_floor(worst, WAD, last.max_amount_wad.raw().max(U256::from(1u8)))
-        .map_err(|_| CalibrateError::Overflow("harm per limit"))?;
+    let worst_per_limit =
+        math::mul_div_floor(worst, WAD, last.max_amount_wad.raw().max(U256::from(1u8)))
+            .map_err(|_| CalibrateError::Overflow("harm per limit"))?;
     Ok(Calibration {
         input: input.clone(),
         irl_wad: Wad::from_raw(irl),

@@ -50,7 +50,12 @@ pub fn relayer_compromise(t: &StressTable, seed: u64, check: bool) -> Result<Run
         Pattern::Random { drains, raises }
     };
     let mut r = RunReport::default();
-    put(&mut r, "relayer.compromised", Unit::Count, U256::from(u8::from(d.compromised)));
+    put(
+        &mut r,
+        "relayer.compromised",
+        Unit::Count,
+        U256::from(u8::from(d.compromised)),
+    );
     if !d.compromised {
         put(&mut r, "relayer.loss", Unit::Wad, U256::ZERO);
         return Ok(r);
@@ -58,7 +63,12 @@ pub fn relayer_compromise(t: &StressTable, seed: u64, check: bool) -> Result<Run
     let o = attack::run(&setup, &pattern, check).map_err(|e| format!("{}: {e}", e.code()))?;
     put(&mut r, "relayer.loss", Unit::Wad, o.loss);
     put(&mut r, "relayer.bound", Unit::Wad, o.bound);
-    put(&mut r, "relayer.bound_slack", Unit::Wad, o.bound.saturating_sub(o.loss));
+    put(
+        &mut r,
+        "relayer.bound_slack",
+        Unit::Wad,
+        o.bound.saturating_sub(o.loss),
+    );
     put(
         &mut r,
         "relayer.loss_of_bound",
@@ -69,11 +79,26 @@ pub fn relayer_compromise(t: &StressTable, seed: u64, check: bool) -> Result<Run
             o.loss * U256::from(10_000u16) / o.bound
         },
     );
-    put(&mut r, "relayer.bound_exceeded", Unit::Count, U256::from(u8::from(o.loss > o.bound)));
-    put(&mut r, "relayer.time_to_freeze", Unit::Seconds, U256::from(setup.freeze_s));
+    put(
+        &mut r,
+        "relayer.bound_exceeded",
+        Unit::Count,
+        U256::from(u8::from(o.loss > o.bound)),
+    );
+    put(
+        &mut r,
+        "relayer.time_to_freeze",
+        Unit::Seconds,
+        U256::from(setup.freeze_s),
+    );
     put(&mut r, "relayer.raises", Unit::Count, U256::from(o.raises));
     put(&mut r, "relayer.draws", Unit::Count, U256::from(o.draws));
-    put(&mut r, "relayer.not_frozen", Unit::Count, U256::from(u8::from(!o.frozen)));
+    put(
+        &mut r,
+        "relayer.not_frozen",
+        Unit::Count,
+        U256::from(u8::from(!o.frozen)),
+    );
     r.digest = Some(o.digest);
     Ok(r)
 }

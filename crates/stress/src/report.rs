@@ -17,7 +17,12 @@ pub fn show(unit: Unit, v: U256) -> String {
         Unit::Wad => human::amount(v, 18),
         Unit::Seconds => {
             let s = u64::try_from(v).unwrap_or(u64::MAX);
-            format!("{}h{:02}m{:02}s", human::count(s / 3600), s / 60 % 60, s % 60)
+            format!(
+                "{}h{:02}m{:02}s",
+                human::count(s / 3600),
+                s / 60 % 60,
+                s % 60
+            )
         }
         Unit::Count => human::group_decimal(&v.to_string()),
         Unit::Bps => {
@@ -103,7 +108,17 @@ pub fn json(h: &Header, sums: &[Summary], runs: &[Run]) -> Json {
 pub fn csv_summary(sums: &[Summary]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "metric", "unit", "n", "min", "mean", "p50", "p95", "p99", "max", "worst_seed", "worst_run",
+        "metric",
+        "unit",
+        "n",
+        "min",
+        "mean",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "worst_seed",
+        "worst_run",
     ])?;
     for s in sums {
         let unit = serde_json::to_value(s.unit)
@@ -131,7 +146,12 @@ pub fn csv_summary(sums: &[Summary]) -> Result<String, csv::Error> {
 /// One CSV row per run (`run,seed,status,digest,<metric>…`), metrics in name order.
 pub fn csv_runs(runs: &[Run], metrics: &[String]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut head = vec!["run".to_string(), "seed".into(), "status".into(), "digest".into()];
+    let mut head = vec![
+        "run".to_string(),
+        "seed".into(),
+        "status".into(),
+        "digest".into(),
+    ];
     head.extend(metrics.iter().cloned());
     w.write_record(&head)?;
     for r in runs {
@@ -141,7 +161,12 @@ pub fn csv_runs(runs: &[Run], metrics: &[String]) -> Result<String, csv::Error> 
                 row.push("ok".into());
                 row.push(rep.digest.map(|d| d.to_string()).unwrap_or_default());
                 for m in metrics {
-                    row.push(rep.metrics.get(m).map(|v| v.v.to_string()).unwrap_or_default());
+                    row.push(
+                        rep.metrics
+                            .get(m)
+                            .map(|v| v.v.to_string())
+                            .unwrap_or_default(),
+                    );
                 }
             }
             Err(e) => {

@@ -235,7 +235,10 @@ impl StressTable {
         }
         if self.model == "relayer-compromise" {
             let Some(k) = &self.key else {
-                return Err(key_err("key", "model relayer-compromise needs [stress.key]"));
+                return Err(key_err(
+                    "key",
+                    "model relayer-compromise needs [stress.key]",
+                ));
             };
             if k.max_amount.raw().is_zero() {
                 return Err(key_err("key.max_amount", "must be above zero"));
@@ -311,7 +314,10 @@ impl Faults {
 impl KeyConfig {
     /// `(maxAmount, slope per second)` in wei.
     pub fn limits(&self) -> (U256, U256) {
-        (self.max_amount.raw(), self.per_day.raw() / U256::from(86_400u32))
+        (
+            self.max_amount.raw(),
+            self.per_day.raw() / U256::from(86_400u32),
+        )
     }
 }
 

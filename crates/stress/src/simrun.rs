@@ -127,7 +127,9 @@ impl SimStress {
                     continue;
                 }
                 if let Some(late_s) = f.late_payment(seed, pi as u64, di as u64) {
-                    let hours = u32::try_from(late_s.div_ceil(3600)).unwrap_or(47).clamp(1, 47);
+                    let hours = u32::try_from(late_s.div_ceil(3600))
+                        .unwrap_or(47)
+                        .clamp(1, 47);
                     add(
                         &mut s,
                         Incident::LatePayment(LatePayment {
@@ -144,7 +146,10 @@ impl SimStress {
         if s.lcts.is_some() {
             for (di, e) in epochs.iter().enumerate() {
                 if f.lcts_inputs_missing(seed, di as u64) {
-                    add(&mut s, Incident::MissingLctsInputs(MissingLctsInputs { epoch: *e }));
+                    add(
+                        &mut s,
+                        Incident::MissingLctsInputs(MissingLctsInputs { epoch: *e }),
+                    );
                 }
             }
         }
@@ -187,9 +192,12 @@ impl SimStress {
                 .collect();
             if !eligible.is_empty() {
                 let (p, from) = eligible[r.random_range(0..eligible.len())].clone();
-                let days_after: Vec<EpochId> = epochs.iter().copied().filter(|e| *e >= from).collect();
+                let days_after: Vec<EpochId> =
+                    epochs.iter().copied().filter(|e| *e >= from).collect();
                 let e = days_after[r.random_range(0..days_after.len())];
-                let hours = u32::try_from(d.cliff_pause_hours).unwrap_or(72).clamp(1, 72);
+                let hours = u32::try_from(d.cliff_pause_hours)
+                    .unwrap_or(72)
+                    .clamp(1, 72);
                 add(
                     &mut s,
                     Incident::LiquidityCliff(LiquidityCliff {
@@ -219,7 +227,8 @@ impl SimStress {
         let genesis = world::genesis_script(&s).map_err(|e| format!("{}: {e}", e.code()))?;
         let (mut engine, book) =
             world::build_engine(&genesis).map_err(|e| format!("{}: {e}", e.code()))?;
-        let store = SqliteStore::create(":memory:").map_err(|e| format!("in-memory Synome: {e}"))?;
+        let store =
+            SqliteStore::create(":memory:").map_err(|e| format!("in-memory Synome: {e}"))?;
         let mut syn = Synome::new(store);
         let primes: Vec<String> = s.primes.iter().map(|p| p.name.clone()).collect();
         let mut buffer_breaches = 0u64;
@@ -273,10 +282,30 @@ impl SimStress {
         let mut r = RunReport::default();
         for p in &summary.primes {
             let n = &p.prime;
-            put(&mut r, format!("prime.{n}.penalties"), Unit::Wad, p.penalties_wad.raw());
-            put(&mut r, format!("prime.{n}.forgiven"), Unit::Wad, p.forgiven_wad.raw());
-            put(&mut r, format!("prime.{n}.days_late"), Unit::Count, U256::from(p.late_epochs.len()));
-            put(&mut r, format!("prime.{n}.escalations"), Unit::Count, U256::from(p.escalations));
+            put(
+                &mut r,
+                format!("prime.{n}.penalties"),
+                Unit::Wad,
+                p.penalties_wad.raw(),
+            );
+            put(
+                &mut r,
+                format!("prime.{n}.forgiven"),
+                Unit::Wad,
+                p.forgiven_wad.raw(),
+            );
+            put(
+                &mut r,
+                format!("prime.{n}.days_late"),
+                Unit::Count,
+                U256::from(p.late_epochs.len()),
+            );
+            put(
+                &mut r,
+                format!("prime.{n}.escalations"),
+                Unit::Count,
+                U256::from(p.escalations),
+            );
             put(
                 &mut r,
                 format!("prime.{n}.min_idle_breach_days"),
@@ -284,7 +313,12 @@ impl SimStress {
                 U256::from(idle_breaches.get(n).copied().unwrap_or(0)),
             );
         }
-        put(&mut r, "generator.buffer_breach_days".into(), Unit::Count, U256::from(buffer_breaches));
+        put(
+            &mut r,
+            "generator.buffer_breach_days".into(),
+            Unit::Count,
+            U256::from(buffer_breaches),
+        );
         if let Some(b) = backing_min {
             put(&mut r, "srusds.backing_ratio_min".into(), Unit::Wad, b);
         }
@@ -297,13 +331,33 @@ impl SimStress {
         put(&mut r, "relayer.loss".into(), Unit::Wad, moved);
         if !summary.compromises.is_empty() {
             put(&mut r, "relayer.bound".into(), Unit::Wad, bound);
-            put(&mut r, "relayer.bound_exceeded".into(), Unit::Count, U256::from(exceeded));
+            put(
+                &mut r,
+                "relayer.bound_exceeded".into(),
+                Unit::Count,
+                U256::from(exceeded),
+            );
         }
         for (code, n) in &summary.checker_findings {
-            put(&mut r, format!("checker.{code}"), Unit::Count, U256::from(*n));
+            put(
+                &mut r,
+                format!("checker.{code}"),
+                Unit::Count,
+                U256::from(*n),
+            );
         }
-        put(&mut r, "missed_epochs".into(), Unit::Count, U256::from(summary.missed_epochs.len()));
-        put(&mut r, "transactions".into(), Unit::Count, U256::from(summary.transactions));
+        put(
+            &mut r,
+            "missed_epochs".into(),
+            Unit::Count,
+            U256::from(summary.missed_epochs.len()),
+        );
+        put(
+            &mut r,
+            "transactions".into(),
+            Unit::Count,
+            U256::from(summary.transactions),
+        );
         r.digest = Some(SimChain::digest(&engine));
         debug_assert_eq!(r.digest, Some(summary.state_digest));
         Ok(r)

@@ -60,19 +60,17 @@ pub fn summarise(runs: &[Run]) -> Vec<Summary> {
             let values: Vec<U256> = vals.iter().map(|x| x.0).collect();
             let mut sorted = values.clone();
             sorted.sort();
-            let sum = values
-                .iter()
-                .fold(U256::ZERO, |a, v| a.saturating_add(*v));
+            let sum = values.iter().fold(U256::ZERO, |a, v| a.saturating_add(*v));
             let n = values.len() as u64;
-            let (max, worst_seed, worst_run) = vals
-                .iter()
-                .fold((U256::ZERO, 0u64, u64::MAX), |best, &(v, s, i)| {
-                    if best.2 == u64::MAX || v > best.0 || (v == best.0 && i < best.2) {
-                        (v, s, i)
-                    } else {
-                        best
-                    }
-                });
+            let (max, worst_seed, worst_run) =
+                vals.iter()
+                    .fold((U256::ZERO, 0u64, u64::MAX), |best, &(v, s, i)| {
+                        if best.2 == u64::MAX || v > best.0 || (v == best.0 && i < best.2) {
+                            (v, s, i)
+                        } else {
+                            best
+                        }
+                    });
             Summary {
                 metric: name.to_string(),
                 unit,
@@ -103,7 +101,9 @@ pub fn histogram(values: &[U256], bins: usize) -> Vec<(U256, u64)> {
         .map(|i| (lo.saturating_add(width.saturating_mul(U256::from(i))), 0))
         .collect();
     for v in values {
-        let i = usize::try_from((*v - *lo) / width).unwrap_or(bins - 1).min(bins - 1);
+        let i = usize::try_from((*v - *lo) / width)
+            .unwrap_or(bins - 1)
+            .min(bins - 1);
         out[i].1 += 1;
     }
     // drop empty trailing bins past max (span not a multiple of the width)

@@ -121,16 +121,18 @@ pub fn histogram_svg(s: &Summary, bins: usize) -> String {
             "<line x1=\"{x:.2}\" y1=\"{TOP}\" x2=\"{x:.2}\" y2=\"{}\" stroke=\"{colour}\" stroke-dasharray=\"4 3\"/>\n",
             TOP + plot_h
         ));
-        o.push_str(&format!(
-            "<text x=\"{LEFT}\" y=\"{:.2}\" fill=\"{colour}\">{label} = {}</text>\n",
-            TOP + plot_h + 34.0 + 14.0 * (i / 2) as f64 + 0.0,
-            esc(&show(s.unit, v))
-        )
-        .replacen(
-            &format!("x=\"{LEFT}\""),
-            &format!("x=\"{:.2}\"", LEFT + (i % 2) as f64 * plot_w / 2.0),
-            1,
-        ));
+        o.push_str(
+            &format!(
+                "<text x=\"{LEFT}\" y=\"{:.2}\" fill=\"{colour}\">{label} = {}</text>\n",
+                TOP + plot_h + 34.0 + 14.0 * (i / 2) as f64 + 0.0,
+                esc(&show(s.unit, v))
+            )
+            .replacen(
+                &format!("x=\"{LEFT}\""),
+                &format!("x=\"{:.2}\"", LEFT + (i % 2) as f64 * plot_w / 2.0),
+                1,
+            ),
+        );
     }
     o.push_str("</svg>\n");
     o
@@ -140,7 +142,13 @@ pub fn histogram_svg(s: &Summary, bins: usize) -> String {
 pub fn file_name(metric: &str) -> String {
     let safe: String = metric
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{safe}.svg")
 }

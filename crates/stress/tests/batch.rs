@@ -57,7 +57,14 @@ fn a_batch_is_the_same_for_one_and_two_jobs() {
 #[test]
 fn every_run_of_a_batch_replays_from_its_seed_to_the_same_digest() {
     let t = table();
-    let runs = run_batch(25, 3, None, |s| relayer_compromise(&t, s, false), &no_progress).unwrap();
+    let runs = run_batch(
+        25,
+        3,
+        None,
+        |s| relayer_compromise(&t, s, false),
+        &no_progress,
+    )
+    .unwrap();
     let mut with_digest = 0;
     for r in &runs {
         let again = relayer_compromise(&t, r.seed, true).unwrap();
@@ -71,13 +78,26 @@ fn every_run_of_a_batch_replays_from_its_seed_to_the_same_digest() {
 #[test]
 fn the_loss_never_exceeds_the_bound_in_any_run_of_a_random_batch() {
     let t = table();
-    let runs = run_batch(60, 5, None, |s| relayer_compromise(&t, s, false), &no_progress).unwrap();
+    let runs = run_batch(
+        60,
+        5,
+        None,
+        |s| relayer_compromise(&t, s, false),
+        &no_progress,
+    )
+    .unwrap();
     let sums = summarise(&runs);
-    let exceeded = sums.iter().find(|s| s.metric == "relayer.bound_exceeded").unwrap();
+    let exceeded = sums
+        .iter()
+        .find(|s| s.metric == "relayer.bound_exceeded")
+        .unwrap();
     assert_eq!(exceeded.max, U256::ZERO);
     let ok: Vec<_> = runs.iter().filter_map(|r| r.result.as_ref().ok()).collect();
     for r in ok {
-        if let (Some(l), Some(b)) = (r.metrics.get("relayer.loss"), r.metrics.get("relayer.bound")) {
+        if let (Some(l), Some(b)) = (
+            r.metrics.get("relayer.loss"),
+            r.metrics.get("relayer.bound"),
+        ) {
             assert!(l.v <= b.v);
         }
     }
@@ -149,7 +169,10 @@ fn histogram_bins_cover_every_value_once() {
     assert_eq!(h.iter().map(|b| b.1).sum::<u64>(), 1000);
     assert!(h.windows(2).all(|w| w[0].0 < w[1].0));
     // one value: one bin
-    assert_eq!(histogram(&[U256::from(7u8); 5], 10), vec![(U256::from(7u8), 5)]);
+    assert_eq!(
+        histogram(&[U256::from(7u8); 5], 10),
+        vec![(U256::from(7u8), 5)]
+    );
 }
 
 #[test]
@@ -178,8 +201,11 @@ fn bad_stress_tables_are_named() {
         assert!(e.to_string().contains(key), "{key}: {e}");
         assert_eq!(e.code(), "Stress/bad-key");
     }
-    let e = StressTable::parse("[stress]\nmodel = \"sim\"\nbogus = 1\n[stress.faults]\n", "f.toml")
-        .unwrap_err();
+    let e = StressTable::parse(
+        "[stress]\nmodel = \"sim\"\nbogus = 1\n[stress.faults]\n",
+        "f.toml",
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("bogus"), "{e}");
     let e = StressTable::parse("[other]\n", "f.toml").unwrap_err();
     assert!(e.to_string().contains("no [stress] table"), "{e}");

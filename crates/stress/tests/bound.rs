@@ -31,7 +31,13 @@ fn greedy_relayer_reaches_the_bound_to_the_wei_without_raises() {
     // 100,000 USDS a day, half the limit left at the compromise, frozen after 7h 13m 5s.
     let max = usds(100_000);
     let slope = max / U256::from(86_400u32);
-    let s = setup(max, slope, max / U256::from(2u8), 7 * 3600 + 13 * 60 + 5, false);
+    let s = setup(
+        max,
+        slope,
+        max / U256::from(2u8),
+        7 * 3600 + 13 * 60 + 5,
+        false,
+    );
     let o = run(&s, &Pattern::Greedy, true).unwrap();
     let bound = s.max_amount / U256::from(2u8) + slope * U256::from(s.freeze_s);
     assert_eq!(o.bound, bound, "the bound is headroom₀ + slope·t_freeze");

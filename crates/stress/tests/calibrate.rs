@@ -81,7 +81,10 @@ fn accumulation_factor_is_exactly_one_plus_a_quarter_of_sorl() {
     // Appendix: accumulation = 1 + 0.25·SORL = 1.0625 at 25 % (hop 18 h, freeze 24 h).
     let i = CalibrateInput::default();
     let p = published_harm(&i, 2500).unwrap();
-    assert_eq!(p.accumulation_wad.raw(), U256::from(10625u32) * WAD / U256::from(10_000u32));
+    assert_eq!(
+        p.accumulation_wad.raw(),
+        U256::from(10625u32) * WAD / U256::from(10_000u32)
+    );
     // Type 2 headroom = 1.25·S + 0.25·S² = 0.328125 at 25 %
     assert_eq!(
         p.type2_headroom_wad.raw(),
@@ -101,7 +104,11 @@ fn the_optimum_is_sorl_25_5_percent_continuous_and_26_percent_whole() {
     let c = calibrate(&CalibrateInput::default()).unwrap();
     assert_eq!(c.optimal_max_change_pct, 26);
     assert_eq!((c.optimal_max_change_bps + 50) / 100 * 100, 2600); // 25.5 % rounds to 26 %
-    assert!((2540..=2560).contains(&c.optimal_max_change_bps), "{}", c.optimal_max_change_bps);
+    assert!(
+        (2540..=2560).contains(&c.optimal_max_change_bps),
+        "{}",
+        c.optimal_max_change_bps
+    );
     let p = published_harm(&CalibrateInput::default(), c.optimal_max_change_bps).unwrap();
     assert_eq!(round_to(p.irl_wad.raw(), usds(1_000)), 110); // ≈ $109K … $110K
 }
@@ -149,8 +156,14 @@ fn default_calibration_reaches_100m_a_day_in_30_raises_from_124k() {
     assert!(raise_n(c.irl_wad.raw() - U256::from(1u8), 2500, 30) < target);
     // every step is exactly the Configurator's bound on the step before
     for w in c.ramp.windows(2) {
-        assert_eq!(w[1].max_amount_wad.raw(), raise(w[0].max_amount_wad.raw(), 2500));
-        assert_eq!(w[1].slope_wad_per_s.raw(), raise(w[0].slope_wad_per_s.raw(), 2500));
+        assert_eq!(
+            w[1].max_amount_wad.raw(),
+            raise(w[0].max_amount_wad.raw(), 2500)
+        );
+        assert_eq!(
+            w[1].slope_wad_per_s.raw(),
+            raise(w[0].slope_wad_per_s.raw(), 2500)
+        );
     }
 }
 
@@ -194,7 +207,16 @@ fn bad_parameters_are_named() {
         ..CalibrateInput::default()
     })
     .unwrap_err();
-    assert!(matches!(e, CalibrateError::BadParam { param: "cadence", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            CalibrateError::BadParam {
+                param: "cadence",
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(e.code(), "Calibrate/bad-param");
     let e = calibrate(&CalibrateInput {
         target_per_day_wad: Wad::ZERO,

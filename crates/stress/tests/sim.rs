@@ -34,7 +34,12 @@ fn variants_are_valid_scenarios_and_pure_in_their_seed() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    for k in ["late-payment", "relayer-compromise", "liquidity-cliff", "missing-lcts-inputs"] {
+    for k in [
+        "late-payment",
+        "relayer-compromise",
+        "liquidity-cliff",
+        "missing-lcts-inputs",
+    ] {
         assert!(kinds.contains(k), "{k}: {kinds:?}");
     }
 }
@@ -45,7 +50,11 @@ fn a_sim_batch_is_the_same_for_one_and_two_jobs() {
     let f = |seed| s.run(seed);
     let one = run_batch(4, 9, Some(1), f, &|_| {}).unwrap();
     let two = run_batch(4, 9, Some(2), f, &|_| {}).unwrap();
-    assert!(one.iter().all(|r| r.result.is_ok()), "{:?}", one.iter().find(|r| r.result.is_err()));
+    assert!(
+        one.iter().all(|r| r.result.is_ok()),
+        "{:?}",
+        one.iter().find(|r| r.result.is_err())
+    );
     assert_eq!(one, two);
     assert_eq!(summarise(&one), summarise(&two));
 }
