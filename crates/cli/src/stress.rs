@@ -73,7 +73,7 @@ pub struct StressArgs {
 
 /// The scenario's run model.
 enum Model {
-    Relayer(StressTable),
+    Relayer(Box<StressTable>),
     Sim(Box<SimStress>),
 }
 
@@ -104,7 +104,7 @@ fn load(path: &PathBuf, days: Option<u32>) -> anyhow::Result<Model> {
     if days.is_some() {
         anyhow::bail!("invalid --days: model relayer-compromise has no days");
     }
-    Ok(Model::Relayer(t))
+    Ok(Model::Relayer(Box::new(t)))
 }
 
 fn bar(runs: u64) -> Option<ProgressBar> {

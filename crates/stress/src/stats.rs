@@ -42,9 +42,12 @@ pub fn nearest_rank(sorted: &[U256], p: u64) -> U256 {
         .unwrap_or_default()
 }
 
+/// One metric's values over a batch: (value, run seed, run index) in run order.
+type Column = (Unit, Vec<(U256, u64, u64)>);
+
 /// Every metric any run reported, in name order.
 pub fn summarise(runs: &[Run]) -> Vec<Summary> {
-    let mut by: BTreeMap<&str, (Unit, Vec<(U256, u64, u64)>)> = BTreeMap::new();
+    let mut by: BTreeMap<&str, Column> = BTreeMap::new();
     for r in runs {
         if let Ok(rep) = &r.result {
             for (name, v) in &rep.metrics {

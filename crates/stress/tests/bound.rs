@@ -111,7 +111,10 @@ fn a_relayer_without_the_cbeam_gains_nothing_from_time_past_a_full_limit() {
     assert_eq!(o.loss, o.bound);
 }
 
-fn pattern() -> impl Strategy<Value = (Vec<(u64, u16)>, Vec<(u64, u16)>)> {
+/// (offset s, share bps) pairs: drains, then raises.
+type Plan = (Vec<(u64, u16)>, Vec<(u64, u16)>);
+
+fn pattern() -> impl Strategy<Value = Plan> {
     (
         prop::collection::vec((0u64..=1_000_000, 1u16..=10_000), 0..12),
         prop::collection::vec((0u64..=1_000_000, 0u16..=10_000), 0..5),
