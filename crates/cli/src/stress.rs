@@ -226,30 +226,53 @@ pub fn stress(a: StressArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// CPU seconds this process has used (user + system, all threads), from `/proc/self/stat`
+/// (Linux; clock ticks of 1/100 s); `None` elsewhere. On a busy machine wall time measures the
+/// neighbours; CPU time measures the work.
+fn cpu_s() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the command name (which may hold spaces) start after the last ')'
+    let rest = text.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 fn bench(t: &Model, a: &StressArgs) -> anyhow::Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = a.jobs.unwrap_or(cores);
-    let time = |j: usize| -> anyhow::Result<(f64, Vec<Run>)> {
-        let start = Instant::now();
+    let time = |j: usize| -> anyhow::Result<(f64, Option<f64>, Vec<Run>)> {
+        let (start, c0) = (Instant::now(), cpu_s());
         let r = batch(t, a, Some(j), false)?;
-        Ok((start.elapsed().as_secs_f64(), r))
+        let cpu = c0.and_then(|c0| cpu_s().map(|c1| c1 - c0));
+        Ok((start.elapsed().as_secs_f64(), cpu, r))
     };
-    let (t1, r1) = time(1)?;
-    let (tj, rj) = time(jobs)?;
+    let (t1, c1, r1) = time(1)?;
+    let (tj, cj, rj) = time(jobs)?;
     let same = r1 == rj;
     let rate = |secs: f64| a.runs as f64 / secs.max(1e-9);
+    let cpu = |c: Option<f64>| {
+        c.map_or("cpu time unavailable".to_string(), |c| {
+            format!("{c:.2} CPU s, {:.1} runs per CPU s", rate(c))
+        })
+    };
     outln!(
-        "stress bench: {} runs of {} (model {})",
+        "stress bench: {} runs of {} (model {}), {cores} cores",
         human::count(a.runs),
         a.scenario.display(),
         t.name()
     );
-    outln!("1 job:   {t1:.3} s, {:.1} runs/s", rate(t1));
     outln!(
-        "{jobs} jobs: {tj:.3} s, {:.1} runs/s, {:.1} runs/s per core, scaling ×{:.2}",
+        "1 job:   {t1:.3} s wall, {:.1} runs/s; {}",
+        rate(t1),
+        cpu(c1)
+    );
+    outln!(
+        "{jobs} jobs: {tj:.3} s wall, {:.1} runs/s, {:.1} runs/s per core, wall scaling ×{:.2}; {}",
         rate(tj),
         rate(tj) / jobs as f64,
-        t1 / tj.max(1e-9)
+        t1 / tj.max(1e-9),
+        cpu(cj)
     );
     outln!("results identical for 1 and {jobs} jobs: {same}");
     Ok(if same {
