@@ -39,10 +39,28 @@ fn setup() -> Fx {
     let users: Vec<String> = (0..USERS).map(|i| format!("u{i:04}")).collect();
     let mut s = lcts_sys(&users, 10_000);
     let mut db = lcts_db();
-    publish(&mut db, at("2026-01-01T08:00:00Z"), "2026-01-01", "100000000", "1000000");
-    publish(&mut db, at("2026-01-01T17:00:00Z"), "2026-01-02", "1000000", "1000000");
+    publish(
+        &mut db,
+        at("2026-01-01T08:00:00Z"),
+        "2026-01-01",
+        "100000000",
+        "1000000",
+    );
+    publish(
+        &mut db,
+        at("2026-01-01T17:00:00Z"),
+        "2026-01-02",
+        "1000000",
+        "1000000",
+    );
     for u in &users {
-        enter(&mut s, u, "subscribe_q", at("2026-01-01T09:00:00Z"), wad(5_000));
+        enter(
+            &mut s,
+            u,
+            "subscribe_q",
+            at("2026-01-01T09:00:00Z"),
+            wad(5_000),
+        );
     }
     let b = beacon(&s, &db);
     let d1 = day("2026-01-01");
@@ -87,7 +105,9 @@ fn epoch(fx: &mut Fx) -> [Duration; 3] {
     let t = Instant::now();
     let fs = check_epoch(&fx.s.e, &mut fx.db.syn, &cal, d).unwrap();
     let check = t.elapsed();
-    assert!(fs.iter().all(|f| f.status == laniakea_operators::checker::Status::Ok));
+    assert!(fs
+        .iter()
+        .all(|f| f.status == laniakea_operators::checker::Status::Ok));
     [lock, settle, check]
 }
 
@@ -100,9 +120,13 @@ fn bench(c: &mut Criterion) {
         }
     }
     eprintln!("one lpha-lcts epoch, {USERS} LCTS users, mean of 10 runs:");
-    for (l, s) in ["lock (13:00)", "settle + record (16:00)", "checker LCTS check"]
-        .iter()
-        .zip(sum)
+    for (l, s) in [
+        "lock (13:00)",
+        "settle + record (16:00)",
+        "checker LCTS check",
+    ]
+    .iter()
+    .zip(sum)
     {
         eprintln!("  {l:<26} {:>8.2} ms", s.as_secs_f64() * 100.0);
     }

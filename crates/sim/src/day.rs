@@ -22,7 +22,9 @@ use laniakea_chain::families::generator::{
     GeneratorAnswer, GeneratorCall, GeneratorView, MigrationPlan,
 };
 use laniakea_chain::families::lcts_queue::{LctsQueueAnswer, LctsQueueCall, LctsQueueView};
-use laniakea_chain::families::prime_vault::{PrimeVaultAnswer, PrimeVaultCall, PrimeVaultView, VaultPosition};
+use laniakea_chain::families::prime_vault::{
+    PrimeVaultAnswer, PrimeVaultCall, PrimeVaultView, VaultPosition,
+};
 use laniakea_chain::families::rate_limits::{
     address_key, address_pair_key, limit_id, names, RateLimitsAnswer, RateLimitsCall,
     RateLimitsView,
@@ -34,11 +36,13 @@ use laniakea_operators::guard::refusal_draft;
 use laniakea_operators::lcts::{LctsBeacon, LctsConfig};
 use laniakea_operators::reader::{Deployment, PrimeAccounts};
 use laniakea_operators::report::Reporter;
-use laniakea_operators::settlement::{OpError, OperatorConfig, SettlementOperator};
+use laniakea_operators::settlement::{OpError, OperatorConfig, Restriction, SettlementOperator};
 use laniakea_operators::{Action, Guard, Purpose};
 use laniakea_settlement::ledger::Payer;
 use laniakea_synome::record::payload;
-use laniakea_synome::{Draft, Kind, Provenance, Query as SQuery, Role, SignedRecord, Signer, Store, Synome, Writer};
+use laniakea_synome::{
+    Draft, Kind, Provenance, Query as SQuery, Role, SignedRecord, Signer, Store, Synome, Writer,
+};
 use laniakea_units::{EpochId, Timestamp, Wad, U256};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,6 +116,8 @@ pub fn deployment(s: &Scenario, book: &AddressBook) -> Deployment {
         usds: book.a("usds"),
         susds: book.a("susds"),
         generator_proxy: book.a("gen_proxy"),
+        generator_registry: book.get("generator"),
+        generator_mint_buffer: book.get("gen_vault.buffer"),
         primes: s
             .primes
             .iter()
@@ -124,6 +130,7 @@ pub fn deployment(s: &Scenario, book: &AddressBook) -> Deployment {
                     .unwrap_or_else(|| format!("ALLOCATOR-{}-A", p.name.to_ascii_uppercase())),
                 alm_proxy: book.a(&format!("{}_proxy", p.name)),
                 rate_limits: book.a(&format!("{}_rl", p.name)),
+                prime_vault: book.get(&format!("{}_pv", p.name)),
             })
             .collect(),
     }
@@ -152,6 +159,15 @@ impl Operators {
                 generator_controller: book.a("gen_ctrl"),
                 generator_relayer: book.a("gen_relayer"),
                 guard: guard.clone(),
+                restriction: Some(match (book.get("main_cfg"), book.get("main_govops")) {
+                    (Some(configurator), Some(govops)) => Restriction::Configurator {
+                        configurator,
+                        govops,
+                    },
+                    _ => Restriction::Admin {
+                        govops: book.a("admin"),
+                    },
+                }),
             },
             keys.operator.clone(),
             keys.govops.clone(),
@@ -195,10 +211,16 @@ fn parameter_payload(effective: EpochId, c: &ParameterChange) -> Value {
     };
     put("base_rate_apr", c.base_rate_apr.map(|x| json!(x)));
     put("ssr_apr", c.ssr_apr.map(|x| json!(x)));
-    put("penalty_rate_per_hour_wad", c.penalty_rate_per_hour_wad.map(|x| json!(x)));
+    put(
+        "penalty_rate_per_hour_wad",
+        c.penalty_rate_per_hour_wad.map(|x| json!(x)),
+    );
     put("tiers_bps", c.tiers_bps.map(|x| json!(x)));
     put("srusds_premium_apr", c.srusds_premium_apr.map(|x| json!(x)));
-    put("generator_buffer_min_wad", c.generator_buffer_min.map(|x| json!(x)));
+    put(
+        "generator_buffer_min_wad",
+        c.generator_buffer_min.map(|x| json!(x)),
+    );
     if !c.osrc.is_empty() {
         m.insert(
             "osrc".into(),
@@ -213,7 +235,11 @@ fn parameter_payload(effective: EpochId, c: &ParameterChange) -> Value {
 }
 
 /// Genesis, role grants and the initial parameter set (idempotent).
-pub fn init_synome<S: Store>(s: &Scenario, keys: &Keys, syn: &mut Synome<S>) -> Result<(), SimError> {
+pub fn init_synome<S: Store>(
+    s: &Scenario,
+    keys: &Keys,
+    syn: &mut Synome<S>,
+) -> Result<(), SimError> {
     let t0 = Timestamp(crate::world::genesis_time(s).0.saturating_sub(3 * 86_400));
     let gov = Provenance::GovernanceDirected;
     if syn.auth()?.synome.is_none() {
@@ -261,7 +287,10 @@ pub fn init_synome<S: Store>(s: &Scenario, keys: &Keys, syn: &mut Synome<S>) -> 
     if let Some(x) = g.review_after_s {
         p["review_after_s"] = json!(x);
     }
-    syn.write(&keys.council, vec![Draft::new(Kind::ParameterSet, "global", t1, gov, p)])?;
+    syn.write(
+        &keys.council,
+        vec![Draft::new(Kind::ParameterSet, "global", t1, gov, p)],
+    )?;
     Ok(())
 }
 
@@ -279,8 +308,13 @@ fn token_of(c: &dyn Chain, token: Address, who: Address) -> Wad {
 }
 
 fn current_limit(c: &dyn Chain, rl: Address, key: B256) -> Wad {
-    match c.view(rl, &Query::RateLimits(RateLimitsView::CurrentRateLimit { key: Key(key) })) {
-        Ok(Answer::RateLimits(RateLimitsAnswer::Current { current_rate_limit })) => current_rate_limit,
+    match c.view(
+        rl,
+        &Query::RateLimits(RateLimitsView::CurrentRateLimit { key: Key(key) }),
+    ) {
+        Ok(Answer::RateLimits(RateLimitsAnswer::Current { current_rate_limit })) => {
+            current_rate_limit
+        }
         _ => Wad::ZERO,
     }
 }
@@ -326,7 +360,11 @@ fn bps_of(w: Wad, bps: u32) -> Wad {
 }
 
 fn market_key(book: &AddressBook) -> B256 {
-    address_pair_key(limit_id(names::ASSET_TRANSFER), book.a("usds"), book.a("market"))
+    address_pair_key(
+        limit_id(names::ASSET_TRANSFER),
+        book.a("usds"),
+        book.a("market"),
+    )
 }
 
 // ---- the executor ---------------------------------------------------------------------------
@@ -344,22 +382,41 @@ struct Exec<'a, C: SimChain, S: Store> {
 
 impl<C: SimChain, S: Store> Exec<'_, C, S> {
     /// Submits one action through the guard with its tag (skipped if already applied).
-    fn act(&mut self, tag: &str, kind: &str, from: &str, call: Call, purpose: Purpose) -> Result<Option<Receipt>, SimError> {
+    fn act(
+        &mut self,
+        tag: &str,
+        kind: &str,
+        from: &str,
+        call: Call,
+        purpose: Purpose,
+    ) -> Result<Option<Receipt>, SimError> {
         let from = self.book.a(from);
         self.act_from(tag, kind, from, call, purpose)
     }
 
-    fn act_from(&mut self, tag: &str, kind: &str, from: Address, call: Call, purpose: Purpose) -> Result<Option<Receipt>, SimError> {
+    fn act_from(
+        &mut self,
+        tag: &str,
+        kind: &str,
+        from: Address,
+        call: Call,
+        purpose: Purpose,
+    ) -> Result<Option<Receipt>, SimError> {
         if self.chain.has_tag(tag) {
             self.stats.skipped_on_resume += 1;
             return Ok(None);
         }
         let action = Action {
-            tx: Tx { from, at: self.now, call },
+            tx: Tx {
+                from,
+                at: self.now,
+                call,
+            },
             purpose,
         };
         if let Err(e) = self.ops.guard.check(&*self.chain, &action) {
-            self.syn.write(&self.keys.govops, vec![refusal_draft(&action, &e)])?;
+            self.syn
+                .write(&self.keys.govops, vec![refusal_draft(&action, &e)])?;
             self.stats.refused += 1;
             *self
                 .stats
@@ -375,8 +432,67 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             Ok(_) => "ok".to_string(),
             Err(rev) => rev.code().to_string(),
         };
-        *self.stats.outcomes.entry(kind.to_string()).or_default().entry(code).or_default() += 1;
+        *self
+            .stats
+            .outcomes
+            .entry(kind.to_string())
+            .or_default()
+            .entry(code)
+            .or_default() += 1;
         Ok(Some(r))
+    }
+
+    /// Submits several actions as one durable unit (see [`SimChain::submit_batch`]); all are
+    /// skipped if the first is already applied. Guard refusals are recorded and dropped.
+    fn act_batch(
+        &mut self,
+        items: Vec<(String, &'static str, Address, Call, Purpose)>,
+    ) -> Result<(), SimError> {
+        if items.first().is_some_and(|i| self.chain.has_tag(&i.0)) {
+            self.stats.skipped_on_resume += items.len() as u64;
+            return Ok(());
+        }
+        let mut txs = Vec::new();
+        let mut kinds = Vec::new();
+        for (tag, kind, from, call, purpose) in items {
+            let action = Action {
+                tx: Tx {
+                    from,
+                    at: self.now,
+                    call,
+                },
+                purpose,
+            };
+            if let Err(e) = self.ops.guard.check(&*self.chain, &action) {
+                self.syn
+                    .write(&self.keys.govops, vec![refusal_draft(&action, &e)])?;
+                self.stats.refused += 1;
+                *self
+                    .stats
+                    .outcomes
+                    .entry(kind.to_string())
+                    .or_default()
+                    .entry(e.code().to_string())
+                    .or_default() += 1;
+                continue;
+            }
+            txs.push((action.tx, tag));
+            kinds.push(kind);
+        }
+        for (r, kind) in self.chain.submit_batch(txs)?.iter().zip(kinds) {
+            let code = match &r.outcome {
+                Ok(_) => "ok".to_string(),
+                Err(rev) => rev.code().to_string(),
+            };
+            *self
+                .stats
+                .outcomes
+                .entry(kind.to_string())
+                .or_default()
+                .entry(code)
+                .or_default() += 1;
+        }
+        Ok(())
     }
 
     fn ctrl(&self, pau: &str, c: ControllerCall) -> Call {
@@ -406,8 +522,20 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         if x.is_zero() {
             return Ok(());
         }
-        let call = Call::Erc20(self.book.a("usds"), Erc20Call::Transfer { to: proxy, amount: x });
-        self.act(&format!("{tag}/recall"), "prime-recall", "market", call, Purpose::Normal)?;
+        let call = Call::Erc20(
+            self.book.a("usds"),
+            Erc20Call::Transfer {
+                to: proxy,
+                amount: x,
+            },
+        );
+        self.act(
+            &format!("{tag}/recall"),
+            "prime-recall",
+            "market",
+            call,
+            Purpose::Normal,
+        )?;
         Ok(())
     }
 
@@ -416,41 +544,73 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         if plan::migration_freeze(self.s, prime, t) {
             return Ok(());
         }
-        let relayer = plan::relayer_at(self.s, prime, t);
+        let relayer = self.book.a(&plan::relayer_at(self.s, prime, t));
         let rl = self.book.a(&format!("{prime}_rl"));
-        let x = if plan::on_vault(self.s, prime, t) {
+        let (x, call) = if plan::on_vault(self.s, prime, t) {
             let pv = self.book.a(&format!("{prime}_pv"));
-            let Some(pos) = vault_position(&*self.chain, pv) else { return Ok(()) };
-            let floor = Wad::from_raw(
-                (pos.total_assets_wad.raw().saturating_mul(U256::from(pos.min_idle_bps)) + U256::from(BPS - 1)) / U256::from(BPS),
-            );
-            let key = current_limit(&*self.chain, rl, address_key(limit_id(names::VAULT_DRAW), pv));
-            let x = min_w(min_w(amount, sub_w(pos.idle_wad, floor)), key);
-            if x.is_zero() {
+            let Some(pos) = vault_position(&*self.chain, pv) else {
                 return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::DrawPrimeVault { vault: pv, amount: x });
-            self.act(tag, "prime-draw", &relayer, call, Purpose::Normal)?;
-            x
+            };
+            let floor = Wad::from_raw(
+                (pos.total_assets_wad
+                    .raw()
+                    .saturating_mul(U256::from(pos.min_idle_bps))
+                    + U256::from(BPS - 1))
+                    / U256::from(BPS),
+            );
+            let key = current_limit(
+                &*self.chain,
+                rl,
+                address_key(limit_id(names::VAULT_DRAW), pv),
+            );
+            let x = min_w(min_w(amount, sub_w(pos.idle_wad, floor)), key);
+            (
+                x,
+                self.ctrl(
+                    prime,
+                    ControllerCall::DrawPrimeVault {
+                        vault: pv,
+                        amount: x,
+                    },
+                ),
+            )
         } else {
             let key = current_limit(&*self.chain, rl, limit_id(names::USDS_MINT));
             let x = min_w(amount, key);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::MintUsds { amount: x });
-            self.act(tag, "prime-draw", &relayer, call, Purpose::Normal)?;
-            x
+            (x, self.ctrl(prime, ControllerCall::MintUsds { amount: x }))
         };
-        // Deploy the non-idle share to the market.
+        if x.is_zero() {
+            return Ok(());
+        }
+        let mut items = vec![(
+            tag.to_string(),
+            "prime-draw",
+            relayer,
+            call,
+            Purpose::Normal,
+        )];
+        // Deploy the non-idle share to the market (the market key does not move with the draw).
         let b = &self.prime_spec(prime).behaviour;
         let out = bps_of(x, BPS - b.idle_share_bps.min(BPS));
         let out = min_w(out, current_limit(&*self.chain, rl, market_key(self.book)));
         if !out.is_zero() {
-            let call = self.ctrl(prime, ControllerCall::TransferAsset { asset: self.book.a("usds"), to: self.book.a("market"), amount: out });
-            self.act(&format!("{tag}/deploy"), "prime-deploy", &relayer, call, Purpose::Normal)?;
+            let call = self.ctrl(
+                prime,
+                ControllerCall::TransferAsset {
+                    asset: self.book.a("usds"),
+                    to: self.book.a("market"),
+                    amount: out,
+                },
+            );
+            items.push((
+                format!("{tag}/deploy"),
+                "prime-deploy",
+                relayer,
+                call,
+                Purpose::Normal,
+            ));
         }
-        Ok(())
+        self.act_batch(items)
     }
 
     fn repay(&mut self, tag: &str, prime: &str, amount: Wad) -> Result<(), SimError> {
@@ -458,45 +618,80 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         if plan::migration_freeze(self.s, prime, t) {
             return Ok(());
         }
-        let relayer = plan::relayer_at(self.s, prime, t);
+        let relayer = self.book.a(&plan::relayer_at(self.s, prime, t));
         let rl = self.book.a(&format!("{prime}_rl"));
-        if plan::on_vault(self.s, prime, t) {
-            let pv = self.book.a(&format!("{prime}_pv"));
-            let Some(pos) = vault_position(&*self.chain, pv) else { return Ok(()) };
-            let key = current_limit(&*self.chain, rl, address_key(limit_id(names::VAULT_REPAY), pv));
-            let x = min_w(min_w(amount, pos.prime_debt_wad), key);
-            if x.is_zero() {
+        let vault = plan::on_vault(self.s, prime, t);
+        let pv = self.book.a(&format!("{prime}_pv"));
+        let x = if vault {
+            let Some(pos) = vault_position(&*self.chain, pv) else {
                 return Ok(());
-            }
-            self.recall(tag, prime, x)?;
-            let have = usds_of(&*self.chain, self.book, self.book.a(&format!("{prime}_proxy")));
-            let x = min_w(x, have);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::RepayPrimeVault { vault: pv, amount: x });
-            self.act(tag, "prime-repay", &relayer, call, Purpose::Normal)?;
+            };
+            let key = current_limit(
+                &*self.chain,
+                rl,
+                address_key(limit_id(names::VAULT_REPAY), pv),
+            );
+            min_w(min_w(amount, pos.prime_debt_wad), key)
         } else {
-            let x = min_w(amount, legacy_debt(&*self.chain, self.book, prime));
-            if x.is_zero() {
-                return Ok(());
+            min_w(amount, legacy_debt(&*self.chain, self.book, prime))
+        };
+        let proxy = self.book.a(&format!("{prime}_proxy"));
+        let have = usds_of(&*self.chain, self.book, proxy);
+        let mut items = Vec::new();
+        let mut available = have;
+        if have < x {
+            let market = usds_of(&*self.chain, self.book, self.book.a("market"));
+            let r = min_w(sub_w(x, have), market);
+            if !r.is_zero() {
+                let call = Call::Erc20(
+                    self.book.a("usds"),
+                    Erc20Call::Transfer {
+                        to: proxy,
+                        amount: r,
+                    },
+                );
+                items.push((
+                    format!("{tag}/recall"),
+                    "prime-recall",
+                    self.book.a("market"),
+                    call,
+                    Purpose::Normal,
+                ));
+                available = available.checked_add(r).unwrap_or(available);
             }
-            self.recall(tag, prime, x)?;
-            let have = usds_of(&*self.chain, self.book, self.book.a(&format!("{prime}_proxy")));
-            let x = min_w(x, have);
-            if x.is_zero() {
-                return Ok(());
-            }
-            let call = self.ctrl(prime, ControllerCall::BurnUsds { amount: x });
-            self.act(tag, "prime-repay", &relayer, call, Purpose::Normal)?;
         }
-        Ok(())
+        let x = min_w(x, available);
+        if x.is_zero() {
+            return Ok(());
+        }
+        let call = if vault {
+            self.ctrl(
+                prime,
+                ControllerCall::RepayPrimeVault {
+                    vault: pv,
+                    amount: x,
+                },
+            )
+        } else {
+            self.ctrl(prime, ControllerCall::BurnUsds { amount: x })
+        };
+        items.push((
+            tag.to_string(),
+            "prime-repay",
+            relayer,
+            call,
+            Purpose::Normal,
+        ));
+        self.act_batch(items)
     }
 
     /// Keeps the Prime's idle USDS at its idle share of its debt before the lock.
     fn top_up(&mut self, tag: &str, prime: &str) -> Result<(), SimError> {
         let debt = match generator_view(&*self.chain, self.book, GeneratorView::DebtLocations) {
-            Some(GeneratorAnswer::DebtLocations { primes }) => primes.into_iter().find(|p| p.prime == prime).map_or(Wad::ZERO, |p| p.total_wad),
+            Some(GeneratorAnswer::DebtLocations { primes }) => primes
+                .into_iter()
+                .find(|p| p.prime == prime)
+                .map_or(Wad::ZERO, |p| p.total_wad),
             _ => Wad::ZERO,
         };
         let share = self.prime_spec(prime).behaviour.idle_share_bps;
@@ -513,7 +708,9 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             .settlement
             .books(&*self.chain, self.syn, self.now)
             .map_err(|e| op_err("prime payment", epoch, e))?;
-        let open = books.get(prime).map_or(Wad::ZERO, |b| b.open_wad(Payer::Prime, epoch.moment()));
+        let open = books
+            .get(prime)
+            .map_or(Wad::ZERO, |b| b.open_wad(Payer::Prime, epoch.moment()));
         if open.is_zero() {
             return Ok(());
         }
@@ -523,36 +720,86 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             return Ok(());
         }
         let relayer = plan::relayer_at(self.s, prime, self.now);
-        let call = self.ctrl(prime, ControllerCall::TransferAsset { asset: self.book.a("usds"), to: self.book.a("gen_proxy"), amount: x });
-        self.act(tag, "prime-payment", &relayer, call, Purpose::SettlementPayment)?;
+        let call = self.ctrl(
+            prime,
+            ControllerCall::TransferAsset {
+                asset: self.book.a("usds"),
+                to: self.book.a("gen_proxy"),
+                amount: x,
+            },
+        );
+        self.act(
+            tag,
+            "prime-payment",
+            &relayer,
+            call,
+            Purpose::SettlementPayment,
+        )?;
         Ok(())
     }
 
     fn generator_fund_vault(&mut self, tag: &str, prime: &str) -> Result<(), SimError> {
-        let Some(target) = self.prime_spec(prime).vault_idle_target else { return Ok(()) };
+        let Some(target) = self.prime_spec(prime).vault_idle_target else {
+            return Ok(());
+        };
         let pv = self.book.a(&format!("{prime}_pv"));
-        let Some(pos) = vault_position(&*self.chain, pv) else { return Ok(()) };
+        let Some(pos) = vault_position(&*self.chain, pv) else {
+            return Ok(());
+        };
         let need = sub_w(target, pos.idle_wad);
         if need.is_zero() {
             return Ok(());
         }
         let call = self.ctrl("gen", ControllerCall::MintUsds { amount: need });
-        self.act(&format!("{tag}/mint-{prime}"), "generator-mint", "gen_relayer", call, Purpose::Normal)?;
-        let call = self.ctrl("gen", ControllerCall::Deposit4626 { vault: pv, assets: need, min_shares_out: Wad::ZERO });
-        self.act(&format!("{tag}/deposit-{prime}"), "generator-deposit", "gen_relayer", call, Purpose::Normal)?;
+        self.act(
+            &format!("{tag}/mint-{prime}"),
+            "generator-mint",
+            "gen_relayer",
+            call,
+            Purpose::Normal,
+        )?;
+        let call = self.ctrl(
+            "gen",
+            ControllerCall::Deposit4626 {
+                vault: pv,
+                assets: need,
+                min_shares_out: Wad::ZERO,
+            },
+        );
+        self.act(
+            &format!("{tag}/deposit-{prime}"),
+            "generator-deposit",
+            "gen_relayer",
+            call,
+            Purpose::Normal,
+        )?;
         Ok(())
     }
 
     fn generator_morning(&mut self, tag: &str) -> Result<(), SimError> {
-        let required = match generator_view(&*self.chain, self.book, GeneratorView::LiquidityBuffer) {
+        let required = match generator_view(&*self.chain, self.book, GeneratorView::LiquidityBuffer)
+        {
             Some(GeneratorAnswer::LiquidityBuffer(b)) => b.required_wad,
             _ => Wad::ZERO,
         };
-        let want = required.checked_add(self.s.generator.buffer_headroom.unwrap_or(Wad::ZERO)).unwrap_or(required);
+        let want = required
+            .checked_add(self.s.generator.buffer_headroom.unwrap_or(Wad::ZERO))
+            .unwrap_or(required);
         let idle = usds_of(&*self.chain, self.book, self.book.a("gen_proxy"));
         if idle < want {
-            let call = self.ctrl("gen", ControllerCall::MintUsds { amount: sub_w(want, idle) });
-            self.act(&format!("{tag}/buffer"), "generator-mint", "gen_relayer", call, Purpose::Normal)?;
+            let call = self.ctrl(
+                "gen",
+                ControllerCall::MintUsds {
+                    amount: sub_w(want, idle),
+                },
+            );
+            self.act(
+                &format!("{tag}/buffer"),
+                "generator-mint",
+                "gen_relayer",
+                call,
+                Purpose::Normal,
+            )?;
         }
         for p in self.s.primes.clone() {
             if plan::on_vault(self.s, &p.name, self.now) {
@@ -562,7 +809,14 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         Ok(())
     }
 
-    fn user(&mut self, tag: &str, kind: &str, user: u32, queue: &str, call: LctsQueueCall) -> Result<(), SimError> {
+    fn user(
+        &mut self,
+        tag: &str,
+        kind: &str,
+        user: u32,
+        queue: &str,
+        call: LctsQueueCall,
+    ) -> Result<(), SimError> {
         let q = self.book.a(queue);
         let from = self.book.user(user);
         self.act_from(tag, kind, from, Call::LctsQueue(q, call), Purpose::Normal)?;
@@ -588,7 +842,13 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         out
     }
 
-    fn migration_step_record(&mut self, prime: &str, step: &str, amount: Wad, epoch: EpochId) -> Result<(), SimError> {
+    fn migration_step_record(
+        &mut self,
+        prime: &str,
+        step: &str,
+        amount: Wad,
+        epoch: EpochId,
+    ) -> Result<(), SimError> {
         let d = Draft::new(
             Kind::MigrationStep,
             &format!("prime:{prime}"),
@@ -607,15 +867,38 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
         match act {
             Act::ParameterSet { change } => {
                 let c = &self.s.governance.changes[*change];
-                let d = Draft::new(Kind::ParameterSet, "global", self.now, gov, parameter_payload(c.epoch, c)).epoch(day);
+                let d = Draft::new(
+                    Kind::ParameterSet,
+                    "global",
+                    self.now,
+                    gov,
+                    parameter_payload(c.epoch, c),
+                )
+                .epoch(day);
                 self.write(&council, d)?;
                 if let Some(b) = c.generator_buffer_min {
-                    let call = Call::GeneratorRegistry(self.book.a("generator"), GeneratorCall::SetLiquidityBuffer { min_idle: b });
-                    self.act(&format!("{tag}/buffer"), "governance", "admin", call, Purpose::GovernanceChange)?;
+                    let call = Call::GeneratorRegistry(
+                        self.book.a("generator"),
+                        GeneratorCall::SetLiquidityBuffer { min_idle: b },
+                    );
+                    self.act(
+                        &format!("{tag}/buffer"),
+                        "governance",
+                        "admin",
+                        call,
+                        Purpose::GovernanceChange,
+                    )?;
                 }
             }
             Act::Skip { epoch, reason } => {
-                let d = Draft::new(Kind::Skip, "global", self.now, gov, json!({"epoch": epoch, "reason": reason})).epoch(*epoch);
+                let d = Draft::new(
+                    Kind::Skip,
+                    "global",
+                    self.now,
+                    gov,
+                    json!({"epoch": epoch, "reason": reason}),
+                )
+                .epoch(*epoch);
                 self.write(&council, d)?;
             }
             Act::RateLimit { change } => {
@@ -624,19 +907,38 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                 let key = match r.limit {
                     LimitName::Draw => address_key(limit_id(names::VAULT_DRAW), pv),
                     LimitName::Repay => address_key(limit_id(names::VAULT_REPAY), pv),
-                    LimitName::Payment => address_pair_key(limit_id(names::ASSET_TRANSFER), self.book.a("usds"), self.book.a("gen_proxy")),
+                    LimitName::Payment => address_pair_key(
+                        limit_id(names::ASSET_TRANSFER),
+                        self.book.a("usds"),
+                        self.book.a("gen_proxy"),
+                    ),
                     LimitName::Market => market_key(self.book),
                 };
                 if self.s.configurator.is_some() {
                     let call = Call::Configurator(
                         self.book.a("main_cfg"),
-                        ConfiguratorCall::SetRateLimit { pau: self.book.a(&format!("{}_proxy", r.prime)), key: Key(key), max_amount: r.max_amount, slope: r.slope },
+                        ConfiguratorCall::SetRateLimit {
+                            pau: self.book.a(&format!("{}_proxy", r.prime)),
+                            key: Key(key),
+                            max_amount: r.max_amount,
+                            slope: r.slope,
+                        },
                     );
-                    self.act(tag, "governance", "main_govops", call, Purpose::GovernanceChange)?;
+                    self.act(
+                        tag,
+                        "governance",
+                        "main_govops",
+                        call,
+                        Purpose::GovernanceChange,
+                    )?;
                 } else {
                     let call = Call::RateLimits(
                         self.book.a(&format!("{}_rl", r.prime)),
-                        RateLimitsCall::SetMaxSlope { key: Key(key), max_amount: r.max_amount, slope: r.slope },
+                        RateLimitsCall::SetMaxSlope {
+                            key: Key(key),
+                            max_amount: r.max_amount,
+                            slope: r.slope,
+                        },
                     );
                     self.act(tag, "governance", "admin", call, Purpose::GovernanceChange)?;
                 }
@@ -659,7 +961,11 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                     e = e.next().unwrap_or(e);
                 }
                 let p = self.prime_spec(&m.prime);
-                let ilk = p.legacy.ilk.clone().unwrap_or_else(|| format!("ALLOCATOR-{}-A", m.prime.to_ascii_uppercase()));
+                let ilk = p
+                    .legacy
+                    .ilk
+                    .clone()
+                    .unwrap_or_else(|| format!("ALLOCATOR-{}-A", m.prime.to_ascii_uppercase()));
                 let d = Draft::new(
                     Kind::MigrationPlan,
                     &format!("prime:{}", m.prime),
@@ -682,27 +988,68 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                     buffer_schedule: m.buffer_schedule.clone(),
                 };
                 let g = self.book.a("generator");
-                let call = Call::GeneratorRegistry(g, GeneratorCall::SetMigrationPlan { prime: m.prime.clone(), plan });
-                self.act(&format!("{tag}/plan"), "migration", "admin", call, Purpose::MigrationStep)?;
-                let call = Call::GeneratorRegistry(g, GeneratorCall::StartMigration { prime: m.prime.clone() });
-                self.act(&format!("{tag}/start"), "migration", "admin", call, Purpose::MigrationStep)?;
+                let call = Call::GeneratorRegistry(
+                    g,
+                    GeneratorCall::SetMigrationPlan {
+                        prime: m.prime.clone(),
+                        plan,
+                    },
+                );
+                self.act(
+                    &format!("{tag}/plan"),
+                    "migration",
+                    "admin",
+                    call,
+                    Purpose::MigrationStep,
+                )?;
+                let call = Call::GeneratorRegistry(
+                    g,
+                    GeneratorCall::StartMigration {
+                        prime: m.prime.clone(),
+                    },
+                );
+                self.act(
+                    &format!("{tag}/start"),
+                    "migration",
+                    "admin",
+                    call,
+                    Purpose::MigrationStep,
+                )?;
                 self.generator_fund_vault(tag, &m.prime)?;
                 self.migration_step_record(&m.prime, "cutover", Wad::ZERO, day)?;
             }
             Act::Tranche { migration, n } => {
                 let prime = self.s.migrations[*migration].prime.clone();
-                let amount = match generator_view(&*self.chain, self.book, GeneratorView::Migration { prime: prime.clone() }) {
-                    Some(GeneratorAnswer::Migration(v)) => v.plan.and_then(|p| p.tranches.get(*n as usize).copied()),
+                let amount = match generator_view(
+                    &*self.chain,
+                    self.book,
+                    GeneratorView::Migration {
+                        prime: prime.clone(),
+                    },
+                ) {
+                    Some(GeneratorAnswer::Migration(v)) => {
+                        v.plan.and_then(|p| p.tranches.get(*n as usize).copied())
+                    }
                     _ => None,
                 };
                 let Some(amount) = amount else { return Ok(()) };
-                let call = Call::GeneratorRegistry(self.book.a("generator"), GeneratorCall::ExecuteTranche { prime: prime.clone() });
+                let call = Call::GeneratorRegistry(
+                    self.book.a("generator"),
+                    GeneratorCall::ExecuteTranche {
+                        prime: prime.clone(),
+                    },
+                );
                 self.act(tag, "migration", "admin", call, Purpose::MigrationStep)?;
                 self.migration_step_record(&prime, &format!("tranche-{n}"), amount, day)?;
             }
             Act::Complete { migration } => {
                 let prime = self.s.migrations[*migration].prime.clone();
-                let call = Call::GeneratorRegistry(self.book.a("generator"), GeneratorCall::CompleteMigration { prime: prime.clone() });
+                let call = Call::GeneratorRegistry(
+                    self.book.a("generator"),
+                    GeneratorCall::CompleteMigration {
+                        prime: prime.clone(),
+                    },
+                );
                 self.act(tag, "migration", "admin", call, Purpose::MigrationStep)?;
                 self.migration_step_record(&prime, "complete", Wad::ZERO, day)?;
             }
@@ -710,12 +1057,24 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                 let events = records(self.syn, Kind::PenaltyEvent, None)?;
                 let forgiven: BTreeSet<B256> = records(self.syn, Kind::Forgiveness, None)?
                     .into_iter()
-                    .filter_map(|r| serde_json::from_value::<payload::Forgiveness>(r.content.payload).ok().map(|f| f.penalty))
+                    .filter_map(|r| {
+                        serde_json::from_value::<payload::Forgiveness>(r.content.payload)
+                            .ok()
+                            .map(|f| f.penalty)
+                    })
                     .collect();
                 let mut drafts = Vec::new();
                 for r in events {
-                    let Ok(p) = serde_json::from_value::<payload::PenaltyEvent>(r.content.payload.clone()) else { continue };
-                    if p.prime != *prime || p.from != epoch.moment() || forgiven.contains(&r.id) || p.amount_wad.is_zero() {
+                    let Ok(p) =
+                        serde_json::from_value::<payload::PenaltyEvent>(r.content.payload.clone())
+                    else {
+                        continue;
+                    };
+                    if p.prime != *prime
+                        || p.from != epoch.moment()
+                        || forgiven.contains(&r.id)
+                        || p.amount_wad.is_zero()
+                    {
                         continue;
                     }
                     drafts.push(Draft::new(
@@ -739,43 +1098,108 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
                 let have = usds_of(&*self.chain, self.book, self.book.user(*user));
                 let x = min_w(*amount, have);
                 if !x.is_zero() {
-                    self.user(tag, "lcts-subscribe", *user, "subscribe_q", LctsQueueCall::EnterUsds { amount: x })?;
+                    self.user(
+                        tag,
+                        "lcts-subscribe",
+                        *user,
+                        "subscribe_q",
+                        LctsQueueCall::EnterUsds { amount: x },
+                    )?;
                 }
             }
             Act::UserRedeem { user, share_bps } => {
                 let have = token_of(&*self.chain, self.book.a("srusds"), self.book.user(*user));
                 let x = bps_of(have, *share_bps);
                 if !x.is_zero() {
-                    self.user(tag, "lcts-redeem", *user, "redeem_q", LctsQueueCall::Enter { amount: x })?;
+                    self.user(
+                        tag,
+                        "lcts-redeem",
+                        *user,
+                        "redeem_q",
+                        LctsQueueCall::Enter { amount: x },
+                    )?;
                 }
             }
             Act::UserClaim { user } => {
                 for (q, suffix) in [("subscribe_q", "s"), ("redeem_q", "r")] {
                     if self.has_position(q, *user) {
-                        self.user(&format!("{tag}-{suffix}"), "lcts-claim", *user, q, LctsQueueCall::Claim)?;
+                        self.user(
+                            &format!("{tag}-{suffix}"),
+                            "lcts-claim",
+                            *user,
+                            q,
+                            LctsQueueCall::Claim,
+                        )?;
                     }
                 }
             }
             Act::CompromiseDrain { prime } => {
                 let rl = self.book.a(&format!("{prime}_rl"));
                 let proxy = self.book.a(&format!("{prime}_proxy"));
-                let x = min_w(current_limit(&*self.chain, rl, market_key(self.book)), usds_of(&*self.chain, self.book, proxy));
+                let x = min_w(
+                    current_limit(&*self.chain, rl, market_key(self.book)),
+                    usds_of(&*self.chain, self.book, proxy),
+                );
                 if !x.is_zero() {
-                    let call = self.ctrl(prime, ControllerCall::TransferAsset { asset: self.book.a("usds"), to: self.book.a("market"), amount: x });
-                    self.act(tag, "attacker", &format!("{prime}_relayer"), call, Purpose::Normal)?;
+                    let call = self.ctrl(
+                        prime,
+                        ControllerCall::TransferAsset {
+                            asset: self.book.a("usds"),
+                            to: self.book.a("market"),
+                            amount: x,
+                        },
+                    );
+                    self.act(
+                        tag,
+                        "attacker",
+                        &format!("{prime}_relayer"),
+                        call,
+                        Purpose::Normal,
+                    )?;
                 }
             }
             Act::Freeze { prime } => {
                 let old = self.book.a(&format!("{prime}_relayer"));
                 let call = self.ctrl(prime, ControllerCall::RemoveRelayer { relayer: old });
-                self.act(&format!("{tag}/remove"), "freezer", "freezer", call, Purpose::RelayerRemoval)?;
+                self.act(
+                    &format!("{tag}/remove"),
+                    "freezer",
+                    "freezer",
+                    call,
+                    Purpose::RelayerRemoval,
+                )?;
                 let new = self.book.a(&format!("{prime}_relayer2"));
                 if self.s.configurator.is_some() {
-                    let call = Call::Configurator(self.book.a("main_cfg"), ConfiguratorCall::SetRelayer { pau: self.book.a(&format!("{prime}_proxy")), relayer: new, enabled: true });
-                    self.act(&format!("{tag}/grant"), "governance", "main_govops", call, Purpose::GovernanceChange)?;
+                    let call = Call::Configurator(
+                        self.book.a("main_cfg"),
+                        ConfiguratorCall::SetRelayer {
+                            pau: self.book.a(&format!("{prime}_proxy")),
+                            relayer: new,
+                            enabled: true,
+                        },
+                    );
+                    self.act(
+                        &format!("{tag}/grant"),
+                        "governance",
+                        "main_govops",
+                        call,
+                        Purpose::GovernanceChange,
+                    )?;
                 } else {
-                    let call = self.ctrl(prime, ControllerCall::Access(AccessCall::GrantRole { role: ChainRole(laniakea_chain::roles::role_id("RELAYER")), account: new }));
-                    self.act(&format!("{tag}/grant"), "governance", "admin", call, Purpose::GovernanceChange)?;
+                    let call = self.ctrl(
+                        prime,
+                        ControllerCall::Access(AccessCall::GrantRole {
+                            role: ChainRole(laniakea_chain::roles::role_id("RELAYER")),
+                            account: new,
+                        }),
+                    );
+                    self.act(
+                        &format!("{tag}/grant"),
+                        "governance",
+                        "admin",
+                        call,
+                        Purpose::GovernanceChange,
+                    )?;
                 }
                 let d = Draft::new(
                     Kind::Incident,
@@ -806,8 +1230,21 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             Act::CliffGeneratorWithdraw { prime } => {
                 let pv = self.book.a(&format!("{prime}_pv"));
                 let amount = Wad::from_raw(laniakea_units::WAD);
-                let call = self.ctrl("gen", ControllerCall::Withdraw4626 { vault: pv, assets: amount, max_shares_in: Wad::MAX });
-                self.act(tag, "generator-withdraw-during-pause", "gen_relayer", call, Purpose::Normal)?;
+                let call = self.ctrl(
+                    "gen",
+                    ControllerCall::Withdraw4626 {
+                        vault: pv,
+                        assets: amount,
+                        max_shares_in: Wad::MAX,
+                    },
+                );
+                self.act(
+                    tag,
+                    "generator-withdraw-during-pause",
+                    "gen_relayer",
+                    call,
+                    Purpose::Normal,
+                )?;
             }
             Act::LctsInputs { epoch } => {
                 if let Some(l) = &self.s.lcts {
@@ -825,40 +1262,58 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             }
             Act::LctsLock | Act::LctsSettle => {
                 if let Some(b) = &self.ops.lcts {
-                    b.run_epoch(self.chain, self.syn, day).map_err(|e| SimError::Operator {
-                        step: "lpha-lcts",
-                        epoch: day.to_string(),
-                        code: e.code(),
-                        message: e.to_string(),
-                    })?;
+                    b.run_epoch(self.chain, self.syn, day)
+                        .map_err(|e| SimError::Operator {
+                            step: "lpha-lcts",
+                            epoch: day.to_string(),
+                            code: e.code(),
+                            message: e.to_string(),
+                        })?;
                 }
             }
             Act::PostStatements { epoch } => {
-                self.ops.settlement.post_statements(&*self.chain, self.syn, *epoch).map_err(|e| op_err("post statements", *epoch, e))?;
+                self.ops
+                    .settlement
+                    .post_statements(&*self.chain, self.syn, *epoch)
+                    .map_err(|e| op_err("post statements", *epoch, e))?;
             }
             Act::RecordPenalties => {
-                self.ops.settlement.record_penalties(&*self.chain, self.syn).map_err(|e| op_err("record penalties", day, e))?;
+                self.ops
+                    .settlement
+                    .record_penalties(self.chain, self.syn)
+                    .map_err(|e| op_err("record penalties", day, e))?;
             }
             Act::PayGeneratorSide { epoch } => {
-                self.ops.settlement.pay_generator_side(self.chain, self.syn, *epoch).map_err(|e| op_err("Generator payments", *epoch, e))?;
+                self.ops
+                    .settlement
+                    .pay_generator_side(self.chain, self.syn, *epoch)
+                    .map_err(|e| op_err("Generator payments", *epoch, e))?;
             }
             Act::RecordReceipts => {
-                self.ops.settlement.record_receipts(&*self.chain, self.syn).map_err(|e| op_err("record receipts", day, e))?;
+                self.ops
+                    .settlement
+                    .record_receipts(&*self.chain, self.syn)
+                    .map_err(|e| op_err("record receipts", day, e))?;
             }
             Act::CheckerReport { epoch } => {
-                self.ops.checker.report(&*self.chain, self.syn, *epoch).map_err(|e| SimError::Operator {
-                    step: "checker report",
-                    epoch: epoch.to_string(),
-                    code: e.code(),
-                    message: e.to_string(),
-                })?;
+                self.ops
+                    .checker
+                    .report(&*self.chain, self.syn, *epoch)
+                    .map_err(|e| SimError::Operator {
+                        step: "checker report",
+                        epoch: epoch.to_string(),
+                        code: e.code(),
+                        message: e.to_string(),
+                    })?;
             }
             Act::PrimeReports { epoch } => {
                 self.ops.reporter.report(&*self.chain, self.syn, *epoch)?;
             }
             Act::Checkpoint => {
                 let mine = self.keys.operator.signer.address();
-                let done = records(self.syn, Kind::Checkpoint, Some(day))?.iter().any(|r| r.content.author == mine);
+                let done = records(self.syn, Kind::Checkpoint, Some(day))?
+                    .iter()
+                    .any(|r| r.content.author == mine);
                 if !done {
                     let w = self.keys.operator.clone();
                     self.syn.checkpoint(&w, day, self.now)?;
@@ -869,8 +1324,15 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
     }
 }
 
+/// The per-day hook of [`run`]: progress, checks; an error stops the run.
+pub type OnDay<'a, C, S> = dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError> + 'a;
+
 /// Every record of a kind (optionally of one epoch), in store order.
-pub fn records<S: Store>(syn: &mut Synome<S>, kind: Kind, epoch: Option<EpochId>) -> Result<Vec<SignedRecord>, SimError> {
+pub fn records<S: Store>(
+    syn: &mut Synome<S>,
+    kind: Kind,
+    epoch: Option<EpochId>,
+) -> Result<Vec<SignedRecord>, SimError> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
@@ -897,7 +1359,21 @@ pub fn run<C: SimChain, S: Store>(
     chain: &mut C,
     book: &AddressBook,
     syn: &mut Synome<S>,
-    on_day: &mut dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError>,
+    on_day: &mut OnDay<'_, C, S>,
+) -> Result<Summary, SimError> {
+    run_observed(s, opts, chain, book, syn, on_day, &mut |_, _| {})
+}
+
+/// [`run`], also calling `on_step(kind, started)` before (`true`) and after (`false`) each step
+/// (a caller measuring where the time goes; the loop itself never reads a clock).
+pub fn run_observed<C: SimChain, S: Store>(
+    s: &Scenario,
+    opts: &RunOptions,
+    chain: &mut C,
+    book: &AddressBook,
+    syn: &mut Synome<S>,
+    on_day: &mut OnDay<'_, C, S>,
+    on_step: &mut dyn FnMut(&'static str, bool),
 ) -> Result<Summary, SimError> {
     let keys = Keys::demo();
     init_synome(s, &keys, syn)?;
@@ -908,15 +1384,45 @@ pub fn run<C: SimChain, S: Store>(
     for index in 0..opts.days {
         let steps = plan::day_plan(s, opts.seed, &cal, day);
         for st in &steps {
+            // Resume: a step before the chain's time ran to completion before the stop (steps run
+            // in time order and the clock only moves at a step's start); the step at the chain's
+            // time may be partial and is re-run (its parts are idempotent).
+            if st.at < chain.now() {
+                stats.skipped_on_resume += 1;
+                continue;
+            }
             chain.advance_to(st.at)?;
             let now = chain.now().max(st.at);
-            let mut ex = Exec { s, book, keys: &keys, ops: &mut ops, chain, syn, stats: &mut stats, now };
+            let mut ex = Exec {
+                s,
+                book,
+                keys: &keys,
+                ops: &mut ops,
+                chain,
+                syn,
+                stats: &mut stats,
+                now,
+            };
+            on_step(st.act.kind(), true);
             ex.step(day, &st.tag, &st.act)?;
+            on_step(st.act.kind(), false);
         }
-        on_day(&DayDone { epoch: day, index, days: opts.days, settled: cal.settles_on_time(day) }, chain, syn)?;
+        on_day(
+            &DayDone {
+                epoch: day,
+                index,
+                days: opts.days,
+                settled: cal.settles_on_time(day),
+            },
+            chain,
+            syn,
+        )?;
         if index + 1 < opts.days {
             day = day.next().map_err(|e| SimError::Setup(e.to_string()))?;
         }
     }
-    summary::compute(s, opts, chain, book, syn, &mut ops, &stats, &cal)
+    on_step("summary", true);
+    let out = summary::compute(s, opts, chain, book, syn, &mut ops, &stats, &cal);
+    on_step("summary", false);
+    out
 }

@@ -21,11 +21,12 @@ pub mod world;
 
 use alloy_primitives::B256;
 use laniakea_chain::{Chain, Engine, EngineError, Receipt, Tx};
+use laniakea_journal::JournaledChain;
 use laniakea_synome::sqlite::SqliteStore;
 use laniakea_synome::Synome;
 use laniakea_units::Timestamp;
 
-pub use day::{run, DayDone, Keys, RunOptions};
+pub use day::{run, run_observed, DayDone, Keys, RunOptions};
 pub use scenario::{Scenario, ScenarioError};
 pub use summary::Summary;
 
@@ -83,6 +84,43 @@ pub trait SimChain: Chain {
     fn submit_tagged(&mut self, tx: Tx, _tag: &str) -> Result<Receipt, EngineError> {
         self.submit(tx)
     }
+    /// Applies several tagged transactions as one unit of durability (a resumable chain keeps
+    /// all or none of them): used where a later transaction's amount was computed before the
+    /// earlier one ran. A transaction the engine refuses ends the batch.
+    fn submit_batch(&mut self, txs: Vec<(Tx, String)>) -> Result<Vec<Receipt>, EngineError> {
+        let mut out = Vec::with_capacity(txs.len());
+        for (tx, tag) in txs {
+            out.push(self.submit_tagged(tx, &tag)?);
+        }
+        Ok(out)
+    }
+}
+
+impl SimChain for JournaledChain {
+    fn advance_to(&mut self, to: Timestamp) -> Result<(), EngineError> {
+        if to > Chain::now(self) {
+            self.warp(to)?;
+        }
+        Ok(())
+    }
+    fn digest(&self) -> B256 {
+        JournaledChain::digest(self)
+    }
+    fn has_tag(&self, tag: &str) -> bool {
+        JournaledChain::has_tag(self, tag)
+    }
+    fn submit_tagged(&mut self, tx: Tx, tag: &str) -> Result<Receipt, EngineError> {
+        JournaledChain::submit_tagged(self, tx, tag)
+    }
+    /// Infrastructure failures of the journal panic, like a crash (see `laniakea_journal`);
+    /// a restart resumes from the journal.
+    fn submit_batch(&mut self, txs: Vec<(Tx, String)>) -> Result<Vec<Receipt>, EngineError> {
+        match self.try_submit_batch(txs) {
+            Ok(r) => Ok(r),
+            Err(laniakea_journal::JournalError::Engine(e)) => Err(e),
+            Err(e) => panic!("chain journal: {e} [{}]", e.code()),
+        }
+    }
 }
 
 impl SimChain for Engine {
@@ -99,12 +137,22 @@ impl SimChain for Engine {
 
 /// A whole run in memory (embedded engine, throwaway SQLite Synome): what the stress helper and
 /// the tests call. Returns the summary and the final engine.
-pub fn run_in_memory(scenario: &Scenario, opts: &RunOptions) -> Result<(Summary, Engine), SimError> {
+pub fn run_in_memory(
+    scenario: &Scenario,
+    opts: &RunOptions,
+) -> Result<(Summary, Engine), SimError> {
     let genesis = world::genesis_script(scenario)?;
     let (mut engine, book) = world::build_engine(&genesis)?;
     let store = SqliteStore::create(":memory:")
         .map_err(|e| SimError::Setup(format!("in-memory Synome: {e}")))?;
     let mut syn = Synome::new(store);
-    let summary = run(scenario, opts, &mut engine, &book, &mut syn, &mut |_, _, _| Ok(()))?;
+    let summary = run(
+        scenario,
+        opts,
+        &mut engine,
+        &book,
+        &mut syn,
+        &mut |_, _, _| Ok(()),
+    )?;
     Ok((summary, engine))
 }

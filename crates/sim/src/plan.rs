@@ -87,6 +87,44 @@ pub enum Act {
     Checkpoint,
 }
 
+impl Act {
+    /// A short name of the step's kind (for progress and timing displays).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Act::ParameterSet { .. }
+            | Act::LctsInputs { .. }
+            | Act::Skip { .. }
+            | Act::RateLimit { .. }
+            | Act::Forgive { .. } => "governance",
+            Act::MigrationPlanRecord { .. }
+            | Act::Cutover { .. }
+            | Act::Tranche { .. }
+            | Act::Complete { .. } => "migration",
+            Act::GeneratorMorning => "generator",
+            Act::PrimeDraw { .. } | Act::PrimeRepay { .. } | Act::PrimeTopUp { .. } => {
+                "prime actions"
+            }
+            Act::PrimePay { .. } => "prime payments",
+            Act::UserSubscribe { .. } | Act::UserRedeem { .. } | Act::UserClaim { .. } => {
+                "lcts users"
+            }
+            Act::CompromiseDrain { .. }
+            | Act::Freeze { .. }
+            | Act::CliffPause { .. }
+            | Act::CliffDraw { .. }
+            | Act::CliffGeneratorWithdraw { .. } => "incidents",
+            Act::LctsLock | Act::LctsSettle => "lpha-lcts",
+            Act::PostStatements { .. } => "operator: statements",
+            Act::RecordPenalties => "operator: penalties",
+            Act::PayGeneratorSide { .. } => "operator: generator payments",
+            Act::RecordReceipts => "operator: receipts",
+            Act::CheckerReport { .. } => "lpla-checker",
+            Act::PrimeReports { .. } => "lpha-report",
+            Act::Checkpoint => "checkpoint",
+        }
+    }
+}
+
 /// One step of a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -156,7 +194,10 @@ pub fn compromise(s: &Scenario, day: EpochId, prime: &str) -> Option<(Timestamp,
     s.incidents.iter().find_map(|i| match i {
         Incident::RelayerCompromise(x) if x.epoch == day && x.prime == prime => {
             let t = time_of_day_s(&x.at)?;
-            Some((at(day, t), at(day, t + u64::from(x.freeze_after_minutes) * 60)))
+            Some((
+                at(day, t),
+                at(day, t + u64::from(x.freeze_after_minutes) * 60),
+            ))
         }
         _ => None,
     })
@@ -200,23 +241,49 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
     // Governance at 10:00: parameter sets, skips for tomorrow, rate limits, migration plans.
     for (i, c) in s.governance.changes.iter().enumerate() {
         if c.epoch == day {
-            push(at(day, 36_000), 10, format!("{d}/council/params#{i}"), Act::ParameterSet { change: i });
+            push(
+                at(day, 36_000),
+                10,
+                format!("{d}/council/params#{i}"),
+                Act::ParameterSet { change: i },
+            );
         }
     }
     if let Ok(next) = day.next() {
         if next <= cal.last {
             if let Some(reason) = cal.documented.get(&next) {
-                push(at(day, 36_000), 11, format!("{d}/council/skip-{next}"), Act::Skip { epoch: next, reason: reason.clone() });
+                push(
+                    at(day, 36_000),
+                    11,
+                    format!("{d}/council/skip-{next}"),
+                    Act::Skip {
+                        epoch: next,
+                        reason: reason.clone(),
+                    },
+                );
             }
         }
     }
-    let lcts_inputs_missing = s.incidents.iter().any(|i| matches!(i, Incident::MissingLctsInputs(x) if x.epoch == day));
+    let lcts_inputs_missing = s
+        .incidents
+        .iter()
+        .any(|i| matches!(i, Incident::MissingLctsInputs(x) if x.epoch == day));
     if s.lcts.is_some() && cal.settles_on_time(day) && !lcts_inputs_missing {
-        push(at(day, 36_000), 10, format!("{d}/council/lcts-inputs"), Act::LctsInputs { epoch: day });
+        push(
+            at(day, 36_000),
+            10,
+            format!("{d}/council/lcts-inputs"),
+            Act::LctsInputs { epoch: day },
+        );
     }
     for (i, r) in s.governance.rate_limits.iter().enumerate() {
         if r.epoch == day {
-            push(at(day, 36_060), 12, format!("{d}/gov/rate-limit#{i}"), Act::RateLimit { change: i });
+            push(
+                at(day, 36_060),
+                12,
+                format!("{d}/gov/rate-limit#{i}"),
+                Act::RateLimit { change: i },
+            );
         }
     }
     for (i, m) in s.migrations.iter().enumerate() {
@@ -224,48 +291,111 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         let cut_day = EpochId::date_of(cut).unwrap_or(day);
         let sod = cut.0 % 86_400;
         if m.plan_epoch == day {
-            push(at(day, 35_000), 13, format!("{d}/council/migration-plan#{i}"), Act::MigrationPlanRecord { migration: i });
+            push(
+                at(day, 35_000),
+                13,
+                format!("{d}/council/migration-plan#{i}"),
+                Act::MigrationPlanRecord { migration: i },
+            );
         }
         if cut_day == day {
-            push(cut, 14, format!("{d}/gov/cutover#{i}"), Act::Cutover { migration: i });
+            push(
+                cut,
+                14,
+                format!("{d}/gov/cutover#{i}"),
+                Act::Cutover { migration: i },
+            );
         }
         let k = day.day_number().saturating_sub(cut_day.day_number());
         if day >= cut_day && k < u64::from(m.tranches) {
-            push(at(day, sod + 60), 15, format!("{d}/gov/tranche#{i}.{k}"), Act::Tranche { migration: i, n: k as u32 });
+            push(
+                at(day, sod + 60),
+                15,
+                format!("{d}/gov/tranche#{i}.{k}"),
+                Act::Tranche {
+                    migration: i,
+                    n: k as u32,
+                },
+            );
         }
         if day >= cut_day && k == u64::from(m.dual_run_days) {
-            push(at(day, sod + 120), 16, format!("{d}/gov/complete#{i}"), Act::Complete { migration: i });
+            push(
+                at(day, sod + 120),
+                16,
+                format!("{d}/gov/complete#{i}"),
+                Act::Complete { migration: i },
+            );
         }
     }
     // The Generator tops up its buffer and the vaults at 09:00.
-    push(at(day, 32_400), 5, format!("{d}/gen/morning"), Act::GeneratorMorning);
+    push(
+        at(day, 32_400),
+        5,
+        format!("{d}/gen/morning"),
+        Act::GeneratorMorning,
+    );
     // Prime behaviour in the Active Window (01:00–12:00).
     for p in &s.primes {
         let n = &p.name;
         let b = &p.behaviour;
         let mut r = rng(seed, day, &format!("{n}/morning"));
-        let draw = roll(&mut r, b.draw_bps).then(|| (amount_in(&mut r, &b.draw), second_in(&mut r, 3_600, 43_200)));
-        let repay = roll(&mut r, b.repay_bps).then(|| (amount_in(&mut r, &b.repay), second_in(&mut r, 3_600, 43_200)));
+        let draw = roll(&mut r, b.draw_bps)
+            .then(|| (amount_in(&mut r, &b.draw), second_in(&mut r, 3_600, 43_200)));
+        let repay = roll(&mut r, b.repay_bps).then(|| {
+            (
+                amount_in(&mut r, &b.repay),
+                second_in(&mut r, 3_600, 43_200),
+            )
+        });
         let busy = compromise(s, day, n);
         let ok = |t: u64| busy.is_none_or(|(a, f)| at(day, t) < a || at(day, t) > f);
         if let Some((amount, t)) = draw {
             if ok(t) {
-                push(at(day, t), 20, format!("{d}/{n}/draw"), Act::PrimeDraw { prime: n.clone(), amount });
+                push(
+                    at(day, t),
+                    20,
+                    format!("{d}/{n}/draw"),
+                    Act::PrimeDraw {
+                        prime: n.clone(),
+                        amount,
+                    },
+                );
             }
         }
         if let Some((amount, t)) = repay {
             if ok(t) {
-                push(at(day, t), 21, format!("{d}/{n}/repay"), Act::PrimeRepay { prime: n.clone(), amount });
+                push(
+                    at(day, t),
+                    21,
+                    format!("{d}/{n}/repay"),
+                    Act::PrimeRepay {
+                        prime: n.clone(),
+                        amount,
+                    },
+                );
             }
         }
-        push(at(day, 45_000), 25, format!("{d}/{n}/topup"), Act::PrimeTopUp { prime: n.clone() });
+        push(
+            at(day, 45_000),
+            25,
+            format!("{d}/{n}/topup"),
+            Act::PrimeTopUp { prime: n.clone() },
+        );
         // Payments of today's and the two previous epochs that fall on this day.
         let mut e = day;
         for _ in 0..3 {
             if e >= s.start && cal.settles_on_time(e) {
                 if let Some(t) = payment_time(s, seed, e, n) {
                     if EpochId::date_of(t).ok() == Some(day) {
-                        push(t, 40, format!("{d}/{n}/pay-{e}"), Act::PrimePay { prime: n.clone(), epoch: e });
+                        push(
+                            t,
+                            40,
+                            format!("{d}/{n}/pay-{e}"),
+                            Act::PrimePay {
+                                prime: n.clone(),
+                                epoch: e,
+                            },
+                        );
                     }
                 }
             }
@@ -280,16 +410,40 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         for u in 0..l.users {
             let mut r = rng(seed, day, &format!("u{u}"));
             if roll(&mut r, l.subscribe_bps) {
-                let (amount, t) = (amount_in(&mut r, &l.subscribe), second_in(&mut r, 3_600, 43_200));
-                push(at(day, t), 30, format!("{d}/u{u}/subscribe"), Act::UserSubscribe { user: u, amount });
+                let (amount, t) = (
+                    amount_in(&mut r, &l.subscribe),
+                    second_in(&mut r, 3_600, 43_200),
+                );
+                push(
+                    at(day, t),
+                    30,
+                    format!("{d}/u{u}/subscribe"),
+                    Act::UserSubscribe { user: u, amount },
+                );
             }
             if roll(&mut r, l.redeem_bps) {
-                let (share, t) = (u32_in(&mut r, l.redeem_share_bps[0], l.redeem_share_bps[1]), second_in(&mut r, 3_600, 43_200));
-                push(at(day, t), 31, format!("{d}/u{u}/redeem"), Act::UserRedeem { user: u, share_bps: share });
+                let (share, t) = (
+                    u32_in(&mut r, l.redeem_share_bps[0], l.redeem_share_bps[1]),
+                    second_in(&mut r, 3_600, 43_200),
+                );
+                push(
+                    at(day, t),
+                    31,
+                    format!("{d}/u{u}/redeem"),
+                    Act::UserRedeem {
+                        user: u,
+                        share_bps: share,
+                    },
+                );
             }
             if roll(&mut r, l.claim_bps) {
                 let t = second_in(&mut r, 3_600, 43_200);
-                push(at(day, t), 32, format!("{d}/u{u}/claim"), Act::UserClaim { user: u });
+                push(
+                    at(day, t),
+                    32,
+                    format!("{d}/u{u}/claim"),
+                    Act::UserClaim { user: u },
+                );
             }
         }
     }
@@ -301,68 +455,189 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
                     let mut t = a;
                     let mut k = 0;
                     while t < f {
-                        push(t, 50, format!("{d}/{}/drain#{k}", x.prime), Act::CompromiseDrain { prime: x.prime.clone() });
+                        push(
+                            t,
+                            50,
+                            format!("{d}/{}/drain#{k}", x.prime),
+                            Act::CompromiseDrain {
+                                prime: x.prime.clone(),
+                            },
+                        );
                         t = Timestamp(t.0 + 300);
                         k += 1;
                     }
-                    push(f, 51, format!("{d}/{}/freeze", x.prime), Act::Freeze { prime: x.prime.clone() });
+                    push(
+                        f,
+                        51,
+                        format!("{d}/{}/freeze", x.prime),
+                        Act::Freeze {
+                            prime: x.prime.clone(),
+                        },
+                    );
                 }
             }
             Incident::LiquidityCliff(x) if x.epoch == day => {
-                push(at(day, 39_600), 52, format!("{d}/{}/cliff-pause", x.prime), Act::CliffPause { prime: x.prime.clone(), pause_hours: x.pause_hours });
-                push(at(day, 39_900), 53, format!("{d}/{}/cliff-draw", x.prime), Act::CliffDraw { prime: x.prime.clone() });
-                push(at(day, 40_200), 54, format!("{d}/{}/cliff-withdraw", x.prime), Act::CliffGeneratorWithdraw { prime: x.prime.clone() });
+                push(
+                    at(day, 39_600),
+                    52,
+                    format!("{d}/{}/cliff-pause", x.prime),
+                    Act::CliffPause {
+                        prime: x.prime.clone(),
+                        pause_hours: x.pause_hours,
+                    },
+                );
+                push(
+                    at(day, 39_900),
+                    53,
+                    format!("{d}/{}/cliff-draw", x.prime),
+                    Act::CliffDraw {
+                        prime: x.prime.clone(),
+                    },
+                );
+                push(
+                    at(day, 40_200),
+                    54,
+                    format!("{d}/{}/cliff-withdraw", x.prime),
+                    Act::CliffGeneratorWithdraw {
+                        prime: x.prime.clone(),
+                    },
+                );
             }
             _ => {}
         }
     }
     // Operators: catch up a missed settlement of yesterday, then today's Processing Window.
     let lock = day.lock().0;
-    let missed: Vec<EpochId> = day.prev().ok().filter(|y| cal.undocumented.contains(y)).into_iter().collect();
+    let missed: Vec<EpochId> = day
+        .prev()
+        .ok()
+        .filter(|y| cal.undocumented.contains(y))
+        .into_iter()
+        .collect();
     let settles = cal.settles_on_time(day);
     if settles && s.lcts.is_some() {
         push(Timestamp(lock), 60, format!("{d}/lcts/lock"), Act::LctsLock);
     }
     for y in &missed {
-        push(Timestamp(lock), 61, format!("{d}/op/statements-{y}"), Act::PostStatements { epoch: *y });
+        push(
+            Timestamp(lock),
+            61,
+            format!("{d}/op/statements-{y}"),
+            Act::PostStatements { epoch: *y },
+        );
     }
     if settles {
-        push(Timestamp(lock), 62, format!("{d}/op/statements"), Act::PostStatements { epoch: day });
+        push(
+            Timestamp(lock),
+            62,
+            format!("{d}/op/statements"),
+            Act::PostStatements { epoch: day },
+        );
     }
     if settles || !missed.is_empty() {
-        push(Timestamp(lock), 63, format!("{d}/op/penalties-lock"), Act::RecordPenalties);
+        push(
+            Timestamp(lock),
+            63,
+            format!("{d}/op/penalties-lock"),
+            Act::RecordPenalties,
+        );
         for i in &s.incidents {
             if let Incident::LatePayment(x) = i {
                 if x.forgive && x.epoch < day && settles {
-                    push(Timestamp(lock + 60), 64, format!("{d}/council/forgive-{}-{}", x.prime, x.epoch), Act::Forgive { prime: x.prime.clone(), epoch: x.epoch });
+                    push(
+                        Timestamp(lock + 60),
+                        64,
+                        format!("{d}/council/forgive-{}-{}", x.prime, x.epoch),
+                        Act::Forgive {
+                            prime: x.prime.clone(),
+                            epoch: x.epoch,
+                        },
+                    );
                 }
             }
         }
-        push(Timestamp(lock + 5_400), 70, format!("{d}/op/generator-pays"), Act::PayGeneratorSide { epoch: day });
+        push(
+            Timestamp(lock + 5_400),
+            70,
+            format!("{d}/op/generator-pays"),
+            Act::PayGeneratorSide { epoch: day },
+        );
     }
     let moment = day.moment().0;
     if settles && s.lcts.is_some() {
-        push(Timestamp(moment), 80, format!("{d}/lcts/settle"), Act::LctsSettle);
+        push(
+            Timestamp(moment),
+            80,
+            format!("{d}/lcts/settle"),
+            Act::LctsSettle,
+        );
     }
-    push(Timestamp(moment), 81, format!("{d}/op/receipts"), Act::RecordReceipts);
-    push(Timestamp(moment), 82, format!("{d}/op/penalties"), Act::RecordPenalties);
+    push(
+        Timestamp(moment),
+        81,
+        format!("{d}/op/receipts"),
+        Act::RecordReceipts,
+    );
+    push(
+        Timestamp(moment),
+        82,
+        format!("{d}/op/penalties"),
+        Act::RecordPenalties,
+    );
     for y in &missed {
-        push(Timestamp(moment + 1_800), 90, format!("{d}/checker/{y}"), Act::CheckerReport { epoch: *y });
+        push(
+            Timestamp(moment + 1_800),
+            90,
+            format!("{d}/checker/{y}"),
+            Act::CheckerReport { epoch: *y },
+        );
     }
     if !cal.undocumented.contains(&day) {
-        push(Timestamp(moment + 1_800), 91, format!("{d}/checker"), Act::CheckerReport { epoch: day });
+        push(
+            Timestamp(moment + 1_800),
+            91,
+            format!("{d}/checker"),
+            Act::CheckerReport { epoch: day },
+        );
     }
     for y in &missed {
-        push(Timestamp(moment + 3_600), 92, format!("{d}/report/{y}"), Act::PrimeReports { epoch: *y });
+        push(
+            Timestamp(moment + 3_600),
+            92,
+            format!("{d}/report/{y}"),
+            Act::PrimeReports { epoch: *y },
+        );
     }
     if settles {
-        push(Timestamp(moment + 3_600), 93, format!("{d}/report"), Act::PrimeReports { epoch: day });
+        push(
+            Timestamp(moment + 3_600),
+            93,
+            format!("{d}/report"),
+            Act::PrimeReports { epoch: day },
+        );
     }
     if day == cal.last {
-        push(Timestamp(moment + 25_000), 95, format!("{d}/op/receipts-close"), Act::RecordReceipts);
-        push(Timestamp(moment + 25_000), 96, format!("{d}/op/penalties-close"), Act::RecordPenalties);
+        push(
+            Timestamp(moment + 25_000),
+            95,
+            format!("{d}/op/receipts-close"),
+            Act::RecordReceipts,
+        );
+        push(
+            Timestamp(moment + 25_000),
+            96,
+            format!("{d}/op/penalties-close"),
+            Act::RecordPenalties,
+        );
     }
-    push(Timestamp(moment + 25_200), 99, format!("{d}/op/checkpoint"), Act::Checkpoint);
+    push(
+        Timestamp(moment + 25_200),
+        99,
+        format!("{d}/op/checkpoint"),
+        Act::Checkpoint,
+    );
     v.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.cmp(&b.2)));
-    v.into_iter().map(|(at, _, tag, act)| Step { at, tag, act }).collect()
+    v.into_iter()
+        .map(|(at, _, tag, act)| Step { at, tag, act })
+        .collect()
 }

@@ -559,7 +559,10 @@ impl Scenario {
             {
                 return Err(c.err(
                     k("name"),
-                    format!("'{}' is not a Prime name (1–10 lower-case letters/digits, not 'gen')", p.name),
+                    format!(
+                        "'{}' is not a Prime name (1–10 lower-case letters/digits, not 'gen')",
+                        p.name
+                    ),
                 ));
             }
             if !names.insert(p.name.clone()) {
@@ -572,18 +575,26 @@ impl Scenario {
             if p.legacy.debt.raw() > line_raw {
                 return Err(c.err(
                     k("legacy.debt"),
-                    format!(
-                        "debt {} is above the line {}",
-                        p.legacy.debt, p.legacy.line
-                    ),
+                    format!("debt {} is above the line {}", p.legacy.debt, p.legacy.line),
                 ));
             }
             if p.legacy.debt.is_zero() {
-                return Err(c.err(k("legacy.debt"), "must be positive (a Prime on a legacy ilk has debt)"));
+                return Err(c.err(
+                    k("legacy.debt"),
+                    "must be positive (a Prime on a legacy ilk has debt)",
+                ));
             }
             if let Some(h) = p.legacy.mint_headroom {
-                if p.legacy.debt.raw().checked_add(h.raw()).is_none_or(|t| t > line_raw) {
-                    return Err(c.err(k("legacy.mint_headroom"), "debt + headroom is above the line"));
+                if p.legacy
+                    .debt
+                    .raw()
+                    .checked_add(h.raw())
+                    .is_none_or(|t| t > line_raw)
+                {
+                    return Err(c.err(
+                        k("legacy.mint_headroom"),
+                        "debt + headroom is above the line",
+                    ));
                 }
             }
             for (name, l) in [
@@ -613,16 +624,25 @@ impl Scenario {
                 ("pay_on_time_bps", b.pay_on_time_bps),
             ] {
                 if !bps_ok(v) {
-                    return Err(c.err(k(&format!("behaviour.{name}")), "a probability/share in basis points must be 0 to 10000"));
+                    return Err(c.err(
+                        k(&format!("behaviour.{name}")),
+                        "a probability/share in basis points must be 0 to 10000",
+                    ));
                 }
             }
             for (name, r) in [("draw", &b.draw), ("repay", &b.repay)] {
                 if !range_ok(r) {
-                    return Err(c.err(k(&format!("behaviour.{name}")), "a range is [min, max] with min ≤ max"));
+                    return Err(c.err(
+                        k(&format!("behaviour.{name}")),
+                        "a range is [min, max] with min ≤ max",
+                    ));
                 }
             }
             if b.late_hours[0] == 0 || b.late_hours[0] > b.late_hours[1] || b.late_hours[1] > 47 {
-                return Err(c.err(k("behaviour.late_hours"), "a range [min, max] of hours with 1 ≤ min ≤ max ≤ 47"));
+                return Err(c.err(
+                    k("behaviour.late_hours"),
+                    "a range [min, max] of hours with 1 ≤ min ≤ max ≤ 47",
+                ));
             }
         }
         if let Some(g) = &self.generator.ilk {
@@ -643,21 +663,36 @@ impl Scenario {
         let g = &self.governance;
         for (i, o) in g.osrc.iter().enumerate() {
             if !prime_known(&o.prime) {
-                return Err(c.err(format!("governance.osrc[{i}].prime"), format!("no Prime '{}'", o.prime)));
+                return Err(c.err(
+                    format!("governance.osrc[{i}].prime"),
+                    format!("no Prime '{}'", o.prime),
+                ));
             }
         }
         let mut change_epochs = BTreeSet::new();
         for (i, ch) in g.changes.iter().enumerate() {
             let k = format!("governance.changes[{i}].epoch");
             if !in_run(ch.epoch) || ch.epoch == self.start {
-                return Err(c.err(k, format!("{} is not a day of the run after its first", ch.epoch)));
+                return Err(c.err(
+                    k,
+                    format!("{} is not a day of the run after its first", ch.epoch),
+                ));
             }
             if !change_epochs.insert(ch.epoch) {
-                return Err(c.err(k, format!("overlapping epochs: two parameter sets take effect at {}", ch.epoch)));
+                return Err(c.err(
+                    k,
+                    format!(
+                        "overlapping epochs: two parameter sets take effect at {}",
+                        ch.epoch
+                    ),
+                ));
             }
             for (j, o) in ch.osrc.iter().enumerate() {
                 if !prime_known(&o.prime) {
-                    return Err(c.err(format!("governance.changes[{i}].osrc[{j}].prime"), format!("no Prime '{}'", o.prime)));
+                    return Err(c.err(
+                        format!("governance.changes[{i}].osrc[{j}].prime"),
+                        format!("no Prime '{}'", o.prime),
+                    ));
                 }
             }
         }
@@ -671,15 +706,24 @@ impl Scenario {
                 return Err(c.err(k, "the first epoch cannot be skipped (its skip record would come before the deployment)"));
             }
             if !skip_epochs.insert(s.epoch) {
-                return Err(c.err(k, format!("overlapping epochs: {} is skipped twice", s.epoch)));
+                return Err(c.err(
+                    k,
+                    format!("overlapping epochs: {} is skipped twice", s.epoch),
+                ));
             }
         }
         for (i, r) in g.rate_limits.iter().enumerate() {
             if !prime_known(&r.prime) {
-                return Err(c.err(format!("governance.rate_limits[{i}].prime"), format!("no Prime '{}'", r.prime)));
+                return Err(c.err(
+                    format!("governance.rate_limits[{i}].prime"),
+                    format!("no Prime '{}'", r.prime),
+                ));
             }
             if !in_run(r.epoch) {
-                return Err(c.err(format!("governance.rate_limits[{i}].epoch"), format!("{} is not a day of the run", r.epoch)));
+                return Err(c.err(
+                    format!("governance.rate_limits[{i}].epoch"),
+                    format!("{} is not a day of the run", r.epoch),
+                ));
             }
         }
         let skips = self.documented_skips(self.days);
@@ -697,11 +741,17 @@ impl Scenario {
                 return Err(c.err(k("prime"), format!("no Prime '{}'", m.prime)));
             }
             if !migrating.insert(m.prime.clone()) {
-                return Err(c.err(k("prime"), format!("overlapping epochs: '{}' has two migration plans", m.prime)));
+                return Err(c.err(
+                    k("prime"),
+                    format!("overlapping epochs: '{}' has two migration plans", m.prime),
+                ));
             }
-            let at = m
-                .cutover_at()
-                .ok_or_else(|| c.err(k("cutover"), "not an RFC 3339 UTC instant (e.g. 2026-02-02T10:00:00Z)"))?;
+            let at = m.cutover_at().ok_or_else(|| {
+                c.err(
+                    k("cutover"),
+                    "not an RFC 3339 UTC instant (e.g. 2026-02-02T10:00:00Z)",
+                )
+            })?;
             let cut_day = EpochId::date_of(at).map_err(|e| c.err(k("cutover"), e.to_string()))?;
             let sod = at.0 % 86_400;
             if (13 * 3600..16 * 3600).contains(&sod) {
@@ -711,7 +761,10 @@ impl Scenario {
                 return Err(c.err(k("cutover"), "the cutover must be in the morning (00:00–13:00 UTC) so its tranches and completion run before the lock"));
             }
             if !in_run(cut_day) || cut_day == self.start {
-                return Err(c.err(k("cutover"), format!("{} is not a day of the run after its first", cut_day)));
+                return Err(c.err(
+                    k("cutover"),
+                    format!("{} is not a day of the run after its first", cut_day),
+                ));
             }
             if m.plan_epoch < self.start || m.plan_epoch > cut_day {
                 return Err(c.err(k("plan_epoch"), "inconsistent plan: the plan must be recorded within the run, on or before the cutover day"));
@@ -737,18 +790,34 @@ impl Scenario {
             if l.users > MAX_USERS {
                 return Err(c.err("lcts.users", format!("at most {MAX_USERS}")));
             }
-            for (name, v) in [("subscribe_bps", l.subscribe_bps), ("redeem_bps", l.redeem_bps), ("claim_bps", l.claim_bps)] {
+            for (name, v) in [
+                ("subscribe_bps", l.subscribe_bps),
+                ("redeem_bps", l.redeem_bps),
+                ("claim_bps", l.claim_bps),
+            ] {
                 if !bps_ok(v) {
-                    return Err(c.err(format!("lcts.{name}"), "a probability in basis points must be 0 to 10000"));
+                    return Err(c.err(
+                        format!("lcts.{name}"),
+                        "a probability in basis points must be 0 to 10000",
+                    ));
                 }
             }
-            for (name, r) in [("initial_usds", &l.initial_usds), ("subscribe", &l.subscribe)] {
+            for (name, r) in [
+                ("initial_usds", &l.initial_usds),
+                ("subscribe", &l.subscribe),
+            ] {
                 if !range_ok(r) {
-                    return Err(c.err(format!("lcts.{name}"), "a range is [min, max] with min ≤ max"));
+                    return Err(c.err(
+                        format!("lcts.{name}"),
+                        "a range is [min, max] with min ≤ max",
+                    ));
                 }
             }
             if l.redeem_share_bps[0] > l.redeem_share_bps[1] || l.redeem_share_bps[1] > BPS {
-                return Err(c.err("lcts.redeem_share_bps", "a range [min, max] of basis points, min ≤ max ≤ 10000"));
+                return Err(c.err(
+                    "lcts.redeem_share_bps",
+                    "a range [min, max] of basis points, min ≤ max ≤ 10000",
+                ));
             }
         }
         // Incidents.
@@ -765,12 +834,18 @@ impl Scenario {
                 }
             }
             if !seen.insert((e, inc.prime().unwrap_or("").to_string(), inc.name())) {
-                return Err(c.err(k("epoch"), format!("overlapping epochs: two {} incidents on {e}", inc.name())));
+                return Err(c.err(
+                    k("epoch"),
+                    format!("overlapping epochs: two {} incidents on {e}", inc.name()),
+                ));
             }
             match inc {
                 Incident::LatePayment(x) => {
                     if skips.contains_key(&x.epoch) {
-                        return Err(c.err(k("epoch"), format!("{} is skipped: it has no obligation to pay late", x.epoch)));
+                        return Err(c.err(
+                            k("epoch"),
+                            format!("{} is skipped: it has no obligation to pay late", x.epoch),
+                        ));
                     }
                     if x.hours_late == 0 || x.hours_late > 47 {
                         return Err(c.err(k("hours_late"), "1 to 47 hours"));
@@ -778,15 +853,23 @@ impl Scenario {
                 }
                 Incident::MissedPayment(x) => {
                     if skips.contains_key(&x.epoch) {
-                        return Err(c.err(k("epoch"), format!("{} is skipped: it has no obligation to miss", x.epoch)));
+                        return Err(c.err(
+                            k("epoch"),
+                            format!("{} is skipped: it has no obligation to miss", x.epoch),
+                        ));
                     }
                 }
                 Incident::SkippedDay(x) => {
                     if x.epoch == self.start {
                         return Err(c.err(k("epoch"), "the first epoch cannot be skipped"));
                     }
-                    if self.governance.weekend_skips && is_weekend(x.epoch) || skip_epochs.contains(&x.epoch) {
-                        return Err(c.err(k("epoch"), format!("overlapping epochs: {} is already skipped", x.epoch)));
+                    if self.governance.weekend_skips && is_weekend(x.epoch)
+                        || skip_epochs.contains(&x.epoch)
+                    {
+                        return Err(c.err(
+                            k("epoch"),
+                            format!("overlapping epochs: {} is already skipped", x.epoch),
+                        ));
                     }
                     if x.epoch == last {
                         return Err(c.err(k("epoch"), "the last day cannot be skipped (a missed settlement is caught up the next day)"));
@@ -794,18 +877,29 @@ impl Scenario {
                 }
                 Incident::LiquidityCliff(x) => {
                     if x.pause_hours == 0 || x.pause_hours > 72 {
-                        return Err(c.err(k("pause_hours"), "a withdrawal pause lasts 1 to 72 hours"));
+                        return Err(
+                            c.err(k("pause_hours"), "a withdrawal pause lasts 1 to 72 hours")
+                        );
                     }
                     let after_cutover = self.migrations.iter().any(|m| {
                         m.prime == x.prime
-                            && m.cutover_at().and_then(|t| EpochId::date_of(t).ok()).is_some_and(|d| d < x.epoch)
+                            && m.cutover_at()
+                                .and_then(|t| EpochId::date_of(t).ok())
+                                .is_some_and(|d| d < x.epoch)
                     });
                     if !after_cutover {
-                        return Err(c.err(k("epoch"), format!("inconsistent plan: '{}' has no vault liquidity before its cutover", x.prime)));
+                        return Err(c.err(
+                            k("epoch"),
+                            format!(
+                                "inconsistent plan: '{}' has no vault liquidity before its cutover",
+                                x.prime
+                            ),
+                        ));
                     }
                 }
                 Incident::RelayerCompromise(x) => {
-                    let t = time_of_day_s(&x.at).ok_or_else(|| c.err(k("at"), "a time of day HH:MM"))?;
+                    let t = time_of_day_s(&x.at)
+                        .ok_or_else(|| c.err(k("at"), "a time of day HH:MM"))?;
                     let end = t + u64::from(x.freeze_after_minutes) * 60;
                     if x.freeze_after_minutes == 0 || t < 3600 || end > 12 * 3600 {
                         return Err(c.err(k("at"), "the compromise and its freeze must fall within 01:00–12:00 (the Active Window, before the Prime's morning actions end)"));

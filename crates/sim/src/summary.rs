@@ -126,6 +126,7 @@ fn add(a: &mut Wad, b: Wad) {
 }
 
 /// The summary of a run as it stands (see the module doc).
+#[allow(clippy::too_many_arguments)] // the loop's parts, passed as they are (no bundle type to keep)
 pub fn compute<C: SimChain, S: Store>(
     s: &Scenario,
     opts: &RunOptions,
@@ -147,7 +148,12 @@ pub fn compute<C: SimChain, S: Store>(
     let books = ops
         .settlement
         .books(chain, syn, chain.now())
-        .map_err(|e| SimError::Operator { step: "summary", epoch: last.to_string(), code: e.code(), message: e.to_string() })?;
+        .map_err(|e| SimError::Operator {
+            step: "summary",
+            epoch: last.to_string(),
+            code: e.code(),
+            message: e.to_string(),
+        })?;
     let locations = match generator_view(chain, book, GeneratorView::DebtLocations) {
         Some(GeneratorAnswer::DebtLocations { primes }) => primes,
         _ => Vec::new(),
@@ -155,7 +161,8 @@ pub fn compute<C: SimChain, S: Store>(
     let penalty_prime: BTreeMap<B256, (String, Wad)> = penalties
         .iter()
         .filter_map(|r| {
-            let p: payload::PenaltyEvent = serde_json::from_value(r.content.payload.clone()).ok()?;
+            let p: payload::PenaltyEvent =
+                serde_json::from_value(r.content.payload.clone()).ok()?;
             Some((r.id, (p.prime, p.amount_wad)))
         })
         .collect();
@@ -171,17 +178,27 @@ pub fn compute<C: SimChain, S: Store>(
             paid_on_time_wad: Wad::ZERO,
             paid_late_wad: Wad::ZERO,
             late_epochs: Vec::new(),
-            open_wad: books.get(&p.name).map_or(Wad::ZERO, |b| b.open_wad(Payer::Prime, Timestamp(u64::MAX))),
+            open_wad: books
+                .get(&p.name)
+                .map_or(Wad::ZERO, |b| b.open_wad(Payer::Prime, Timestamp(u64::MAX))),
             penalties_wad: Wad::ZERO,
             forgiven_wad: Wad::ZERO,
-            escalations: escalations.iter().filter(|r| r.content.subject == subject).count() as u64,
+            escalations: escalations
+                .iter()
+                .filter(|r| r.content.subject == subject)
+                .count() as u64,
             legacy_debt_wad: Wad::ZERO,
             vault_principal_wad: Wad::ZERO,
             migration: "none".into(),
         };
         for r in statements.iter().filter(|r| r.content.subject == subject) {
-            let Ok(st) = serde_json::from_value::<payload::SettlementStatement>(r.content.payload.clone()) else { continue };
-            let amount: Wad = serde_json::from_value(st.statement["amount_due_wad"].clone()).unwrap_or(Wad::ZERO);
+            let Ok(st) =
+                serde_json::from_value::<payload::SettlementStatement>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            let amount: Wad =
+                serde_json::from_value(st.statement["amount_due_wad"].clone()).unwrap_or(Wad::ZERO);
             ps.statements += 1;
             if st.direction == "generator-pays-prime" {
                 add(&mut ps.owed_by_generator_wad, amount);
@@ -190,7 +207,11 @@ pub fn compute<C: SimChain, S: Store>(
             }
         }
         for r in receipts.iter().filter(|r| r.content.subject == subject) {
-            let Ok(rc) = serde_json::from_value::<payload::PaymentReceipt>(r.content.payload.clone()) else { continue };
+            let Ok(rc) =
+                serde_json::from_value::<payload::PaymentReceipt>(r.content.payload.clone())
+            else {
+                continue;
+            };
             if rc.payer != "prime" {
                 continue;
             }
@@ -212,8 +233,14 @@ pub fn compute<C: SimChain, S: Store>(
             }
         }
         for r in &forgiveness {
-            let Ok(f) = serde_json::from_value::<payload::Forgiveness>(r.content.payload.clone()) else { continue };
-            if penalty_prime.get(&f.penalty).is_some_and(|(pr, _)| *pr == p.name) {
+            let Ok(f) = serde_json::from_value::<payload::Forgiveness>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            if penalty_prime
+                .get(&f.penalty)
+                .is_some_and(|(pr, _)| *pr == p.name)
+            {
                 add(&mut ps.forgiven_wad, f.amount_wad);
             }
         }
@@ -227,7 +254,11 @@ pub fn compute<C: SimChain, S: Store>(
     }
     let generator_book = match generator_view(chain, book, GeneratorView::Book) {
         Some(GeneratorAnswer::Book(b)) => b,
-        _ => return Err(SimError::Setup("the Generator registry answers no book".into())),
+        _ => {
+            return Err(SimError::Setup(
+                "the Generator registry answers no book".into(),
+            ))
+        }
     };
     let liquidity_buffer = match generator_view(chain, book, GeneratorView::LiquidityBuffer) {
         Some(GeneratorAnswer::LiquidityBuffer(b)) => Some(b),
@@ -242,8 +273,11 @@ pub fn compute<C: SimChain, S: Store>(
             Ok(Answer::HoldingSystem(HoldingSystemAnswer::Info(i))) => Some(i),
             _ => None,
         };
-        let waiting = |q: &str| match chain.view(book.a(q), &Query::LctsQueue(LctsQueueView::Queue)) {
-            Ok(Answer::LctsQueue(LctsQueueAnswer::Queue(q))) => q.generation.map_or(Wad::ZERO, |g| g.total_underlying_wad),
+        let waiting = |q: &str| match chain.view(book.a(q), &Query::LctsQueue(LctsQueueView::Queue))
+        {
+            Ok(Answer::LctsQueue(LctsQueueAnswer::Queue(q))) => {
+                q.generation.map_or(Wad::ZERO, |g| g.total_underlying_wad)
+            }
             _ => Wad::ZERO,
         };
         let lcts_records = records(syn, Kind::LctsSettlement, None)?.len() as u64;
@@ -263,9 +297,13 @@ pub fn compute<C: SimChain, S: Store>(
     };
     let mut checker_findings: BTreeMap<String, u64> = BTreeMap::new();
     for r in &reports {
-        if let Ok(v) = serde_json::from_value::<payload::VerificationReport>(r.content.payload.clone()) {
+        if let Ok(v) =
+            serde_json::from_value::<payload::VerificationReport>(r.content.payload.clone())
+        {
             for f in v.findings {
-                *checker_findings.entry(format!("{}/{}", f.check, f.status)).or_default() += 1;
+                *checker_findings
+                    .entry(format!("{}/{}", f.check, f.status))
+                    .or_default() += 1;
             }
         }
     }
@@ -279,26 +317,44 @@ pub fn compute<C: SimChain, S: Store>(
     let mut compromises = Vec::new();
     let log = chain.events_since(0);
     for i in &s.incidents {
-        let Incident::RelayerCompromise(x) = i else { continue };
+        let Incident::RelayerCompromise(x) = i else {
+            continue;
+        };
         if x.epoch > last {
             continue;
         }
-        let Some((from, frozen)) = plan::compromise(s, x.epoch, &x.prime) else { continue };
-        let (usds, proxy, market) = (book.a("usds"), book.a(&format!("{}_proxy", x.prime)), book.a("market"));
+        let Some((from, frozen)) = plan::compromise(s, x.epoch, &x.prime) else {
+            continue;
+        };
+        let (usds, proxy, market) = (
+            book.a("usds"),
+            book.a(&format!("{}_proxy", x.prime)),
+            book.a("market"),
+        );
         let mut moved = Wad::ZERO;
-        for e in log.iter().filter(|e| e.contract == usds && e.block_time >= from && e.block_time < frozen) {
-            if let EventKind::Erc20(TokenEvent::Transfer { from: f, to, value_wad: amount }) = &e.kind {
+        for e in log
+            .iter()
+            .filter(|e| e.contract == usds && e.block_time >= from && e.block_time < frozen)
+        {
+            if let EventKind::Erc20(TokenEvent::Transfer {
+                from: f,
+                to,
+                value_wad: amount,
+            }) = &e.kind
+            {
                 if *f == proxy && *to == market {
                     add(&mut moved, *amount);
                 }
             }
         }
         let p = s.primes.iter().find(|p| p.name == x.prime);
-        let bound = p
-            .and_then(|p| p.market_limit.limit("market_limit").ok())
-            .map_or(Wad::MAX, |l| {
-                Wad::from_raw(l.max_amount.raw().saturating_add(l.slope.raw().saturating_mul(U256::from(frozen.0 - from.0))))
-            });
+        let bound =
+            p.and_then(|p| p.market_limit.limit("market_limit").ok())
+                .map_or(Wad::MAX, |l| {
+                    Wad::from_raw(l.max_amount.raw().saturating_add(
+                        l.slope.raw().saturating_mul(U256::from(frozen.0 - from.0)),
+                    ))
+                });
         compromises.push(CompromiseSummary {
             prime: x.prime.clone(),
             epoch: x.epoch,
@@ -328,8 +384,18 @@ pub fn compute<C: SimChain, S: Store>(
         first_epoch: s.start,
         last_epoch: last,
         executed_epochs: executed,
-        skipped_epochs: cal.documented.keys().copied().filter(|e| *e <= last).collect(),
-        missed_epochs: cal.undocumented.iter().copied().filter(|e| *e <= last).collect(),
+        skipped_epochs: cal
+            .documented
+            .keys()
+            .copied()
+            .filter(|e| *e <= last)
+            .collect(),
+        missed_epochs: cal
+            .undocumented
+            .iter()
+            .copied()
+            .filter(|e| *e <= last)
+            .collect(),
         primes,
         generator_book,
         liquidity_buffer,

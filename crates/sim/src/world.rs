@@ -128,14 +128,17 @@ pub fn genesis_script(s: &Scenario) -> Result<String, SimError> {
         .position(|l| l["deploy"]["kind"] == "beam-timelock")
         .unwrap_or(lines.len());
     let tail = lines.split_off(scope_at);
-    let tx = |from: &str, to: &str, f: &str, args: Json| {
-        json!({"from": from, "to": to, "fn": f, "args": args})
-    };
+    let tx = |from: &str, to: &str, f: &str, args: Json| json!({"from": from, "to": to, "fn": f, "args": args});
     for p in &s.primes {
         let n = &p.name;
         let rl = format!("{n}_rl");
         // Initial deployment of the legacy debt to the market, then the bounded market key.
-        lines.push(tx("admin", &rl, "setUnlimitedRateLimitData", json!({"key": market_key()})));
+        lines.push(tx(
+            "admin",
+            &rl,
+            "setUnlimitedRateLimitData",
+            json!({"key": market_key()}),
+        ));
         let out = bps_of(p.legacy.debt, BPS - p.behaviour.idle_share_bps.min(BPS));
         if !out.is_zero() {
             lines.push(tx(
@@ -165,7 +168,27 @@ pub fn genesis_script(s: &Scenario) -> Result<String, SimError> {
         }
     }
     if let Some(b) = s.generator.buffer_min {
-        lines.push(tx("admin", "generator", "setLiquidityBuffer", json!({"min_idle": b})));
+        lines.push(tx(
+            "admin",
+            "generator",
+            "setLiquidityBuffer",
+            json!({"min_idle": b}),
+        ));
+    }
+    // The Generator starts with its buffer (and headroom) idle, so the floor holds from genesis.
+    let initial = s
+        .generator
+        .buffer_min
+        .unwrap_or(Wad::ZERO)
+        .checked_add(s.generator.buffer_headroom.unwrap_or(Wad::ZERO))
+        .map_err(|e| SimError::Setup(format!("generator.buffer_min + buffer_headroom: {e}")))?;
+    if !initial.is_zero() {
+        lines.push(tx(
+            "gen_relayer",
+            "gen_ctrl",
+            "mintUSDS",
+            json!({"amount": initial}),
+        ));
     }
     if let Some(l) = &s.lcts {
         lines.push(json!({"from": "admin", "deploy": {"kind": "erc20", "symbol": "srUSDS"}, "as": "srusds"}));
@@ -174,7 +197,12 @@ pub fn genesis_script(s: &Scenario) -> Result<String, SimError> {
         lines.push(json!({"from": "admin", "deploy": {"kind": "lcts-queue", "side": "subscribe", "holding": "@hs"}, "as": "subscribe_q"}));
         lines.push(json!({"from": "admin", "deploy": {"kind": "lcts-queue", "side": "redeem", "holding": "@hs"}, "as": "redeem_q"}));
         for c in ["hs", "subscribe_q", "redeem_q"] {
-            lines.push(tx("admin", c, "grantRole", json!({"role": "LPHA_LCTS", "account": "@lpha_lcts"})));
+            lines.push(tx(
+                "admin",
+                c,
+                "grantRole",
+                json!({"role": "LPHA_LCTS", "account": "@lpha_lcts"}),
+            ));
         }
         for i in 0..l.users {
             let u = user_name(i);
@@ -184,8 +212,18 @@ pub fn genesis_script(s: &Scenario) -> Result<String, SimError> {
                 "transfer",
                 json!({"to": format!("@{u}"), "amount": initial_usds(&l.initial_usds, i, l.users)}),
             ));
-            lines.push(tx(&u, "usds", "approve", json!({"spender": "@subscribe_q", "amount": "max"})));
-            lines.push(tx(&u, "srusds", "approve", json!({"spender": "@redeem_q", "amount": "max"})));
+            lines.push(tx(
+                &u,
+                "usds",
+                "approve",
+                json!({"spender": "@subscribe_q", "amount": "max"}),
+            ));
+            lines.push(tx(
+                &u,
+                "srusds",
+                "approve",
+                json!({"spender": "@redeem_q", "amount": "max"}),
+            ));
         }
     }
     lines.extend(tail);

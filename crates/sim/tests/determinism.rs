@@ -14,12 +14,53 @@ fn same_seed_same_digest_and_records_other_seed_differs() {
     let mut a = run_with(&s, opts(7), false, &mut |_, _, _| Ok(()));
     let mut b = run_with(&s, opts(7), false, &mut |_, _, _| Ok(()));
     let mut c = run_with(&s, opts(8), false, &mut |_, _, _| Ok(()));
-    let (ia, ib, ic) = (record_ids(&mut a.syn), record_ids(&mut b.syn), record_ids(&mut c.syn));
+    let (ia, ib, ic) = (
+        record_ids(&mut a.syn),
+        record_ids(&mut b.syn),
+        record_ids(&mut c.syn),
+    );
     assert!(ia.len() > 100, "the run wrote its records ({})", ia.len());
     assert_eq!(a.summary.state_digest, b.summary.state_digest);
     assert_eq!(a.engine.digest(), b.engine.digest());
     assert_eq!(ia, ib, "every record hash is the same, in the same order");
     assert_eq!(a.summary.synome_head, b.summary.synome_head);
-    assert_ne!(a.summary.state_digest, c.summary.state_digest, "another seed, another state");
+    assert_ne!(
+        a.summary.state_digest, c.summary.state_digest,
+        "another seed, another state"
+    );
     assert_ne!(ia, ic, "another seed, other records");
+}
+
+#[test]
+fn runs_in_parallel_threads_match_sequential_runs() {
+    let s = scenario("short.toml");
+    let seeds = [11u64, 12];
+    let handles: Vec<_> = seeds
+        .iter()
+        .map(|&seed| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                laniakea_sim::run_in_memory(&s, &RunOptions { days: 4, seed })
+                    .unwrap()
+                    .0
+            })
+        })
+        .collect();
+    let parallel: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    for (seed, p) in seeds.iter().zip(&parallel) {
+        let (q, _) = laniakea_sim::run_in_memory(
+            &s,
+            &RunOptions {
+                days: 4,
+                seed: *seed,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (p.state_digest, p.synome_head),
+            (q.state_digest, q.synome_head),
+            "seed {seed}"
+        );
+    }
+    assert_ne!(parallel[0].state_digest, parallel[1].state_digest);
 }

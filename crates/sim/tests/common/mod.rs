@@ -4,7 +4,7 @@
 
 use alloy_primitives::B256;
 use laniakea_chain::Engine;
-use laniakea_sim::{world, DayDone, RunOptions, Scenario, SimError, Summary};
+use laniakea_sim::{world, RunOptions, Scenario, Summary};
 use laniakea_synome::sqlite::SqliteStore;
 use laniakea_synome::{Query, Synome};
 
@@ -30,14 +30,19 @@ pub fn run_with(
     s: &Scenario,
     opts: RunOptions,
     strict: bool,
-    hook: &mut dyn FnMut(&DayDone, &Engine, &mut Synome<SqliteStore>) -> Result<(), SimError>,
+    hook: &mut laniakea_sim::day::OnDay<'_, Engine, SqliteStore>,
 ) -> Done {
     let g = world::genesis_script(s).unwrap();
     let (mut engine, book) = world::build_engine(&g).unwrap();
     engine.set_check_invariants(strict);
     let mut syn = Synome::new(SqliteStore::create(":memory:").unwrap());
     let summary = laniakea_sim::run(s, &opts, &mut engine, &book, &mut syn, hook).unwrap();
-    Done { engine, syn, summary, book }
+    Done {
+        engine,
+        syn,
+        summary,
+        book,
+    }
 }
 
 /// Every record id of the store, in store order.
@@ -45,7 +50,13 @@ pub fn record_ids(syn: &mut Synome<SqliteStore>) -> Vec<B256> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
-        let (page, next) = syn.list(&Query { after, limit: 1000, ..Default::default() }).unwrap();
+        let (page, next) = syn
+            .list(&Query {
+                after,
+                limit: 1000,
+                ..Default::default()
+            })
+            .unwrap();
         out.extend(page.into_iter().map(|r| r.id));
         let Some(n) = next else { break };
         after = n;
