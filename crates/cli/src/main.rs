@@ -33,6 +33,7 @@ mod limits;
 mod ops;
 mod run;
 mod settle;
+mod stress;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -58,6 +59,12 @@ enum Cmd {
     /// a progress bar, then a summary. With no arguments: the shipped default scenario
     /// (see docs/scenarios.md).
     Run(run::RunArgs),
+    /// Risk stress runs: many seeded variants of a scenario in parallel, distributions per
+    /// metric with the worst seed, CSV and SVG histograms (see docs/stress.md).
+    Stress(stress::StressArgs),
+    /// Rate-limit calibration: the SORL ramp from a target daily throughput and the worst-case
+    /// harm of a compromised executor, checked against engine stress runs (see docs/stress.md).
+    Calibrate(stress::CalibrateArgs),
     /// Run a transaction script (JSON lines) on a fresh engine; print one JSON line per result.
     Exec {
         /// The script file (see docs/scripts.md).
@@ -816,6 +823,8 @@ fn run_runbook(
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Cmd::Run(args) => run::run(args),
+        Cmd::Stress(args) => stress::stress(args),
+        Cmd::Calibrate(args) => stress::calibrate_cmd(args),
         Cmd::Runbook {
             store,
             epoch,
