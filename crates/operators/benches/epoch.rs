@@ -118,11 +118,22 @@ fn epoch(fx: &mut Fx) -> [(Duration, Duration); 7] {
 
 fn bench(c: &mut Criterion) {
     let mut sum = [(Duration::ZERO, Duration::ZERO); 7];
-    for _ in 0..10 {
+    for run in 0..10 {
         let mut fx = setup();
+        let count = |fx: &mut Fx| {
+            let q = laniakea_synome::Query {
+                limit: 100_000,
+                ..Default::default()
+            };
+            fx.db.syn.list(&q).unwrap().0.len()
+        };
+        let before = if run == 0 { count(&mut fx) } else { 0 };
         for (s, (d, c)) in sum.iter_mut().zip(epoch(&mut fx)) {
             s.0 += d;
             s.1 += c;
+        }
+        if run == 0 {
+            eprintln!("records written by one epoch: {}", count(&mut fx) - before);
         }
     }
     let labels = [
