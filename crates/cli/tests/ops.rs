@@ -57,6 +57,9 @@ fn config() -> SystemConfig {
     };
     SystemConfig {
         primes: vec![prime("spark", 1_000_000), prime("grove", 400_000)],
+        // The fixture sets one limit beyond the builder's as an admin line, which a
+        // Configurator-managed PAU refuses: built without scopes (scoped runs: crates/sim tests).
+        scopes: None,
         ..SystemConfig::default()
     }
 }
