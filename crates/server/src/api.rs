@@ -81,6 +81,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let (api, _) = api_router().split_for_parts();
     api.route("/", axum::routing::get(index))
         .route("/ui", axum::routing::get(ui))
+        .route("/ui/", axum::routing::get(ui))
         .route("/ui/{*rest}", axum::routing::get(ui))
         .fallback(no_such_route)
         .method_not_allowed_fallback(method_not_allowed)
