@@ -77,6 +77,22 @@ impl SynomePool {
     }
 }
 
+impl Drop for SynomePool {
+    /// Connections are closed on a plain thread: the PostgreSQL client blocks on its own
+    /// runtime when closed, which must not happen on an async worker (the state is dropped
+    /// there when the server shuts down).
+    fn drop(&mut self) {
+        let idle = self
+            .idle
+            .get_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 /// What the server needs to know about the run beyond the Synome and the chain.
 #[derive(Debug, Clone, Default)]
 pub struct ServeConfig {
