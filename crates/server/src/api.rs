@@ -13,7 +13,7 @@ use crate::epochs;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -26,6 +26,28 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 type St = State<Arc<AppState>>;
+
+/// The one path parameter of a route; a segment that cannot be decoded (bad percent-encoding,
+/// not UTF-8) is a 400 `api/bad-param` JSON error like every other bad parameter.
+struct PathParam(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(s)) => Ok(PathParam(s)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api/bad-param",
+                format!("invalid path parameter: {}", e.body_text()),
+            )),
+        }
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -233,7 +255,7 @@ async fn list_epochs(State(st): St, RawQuery(q): RawQuery) -> Result<Response, A
               (status = 404, description = "No such epoch in this deployment (`api/unknown-epoch`)", body = ErrorBody)))]
 async fn epoch_detail(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -263,7 +285,7 @@ fn prime_filter(q: &std::collections::BTreeMap<String, String>) -> Result<Option
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_statements(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -284,7 +306,7 @@ async fn epoch_statements(
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_receipts(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -304,7 +326,7 @@ async fn epoch_receipts(
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_findings(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -324,7 +346,7 @@ async fn epoch_findings(
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_prime_reports(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -451,7 +473,7 @@ async fn post_records(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    query_map(q.as_deref(), &[])?;
+    query_map(q.as_deref(), &[]).map_err(ApiError::before_body)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -465,7 +487,8 @@ async fn post_records(
                 "content type '{}' is not application/json",
                 codec::truncate(ct)
             ),
-        ));
+        )
+        .before_body());
     }
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
@@ -473,7 +496,7 @@ async fn post_records(
         .and_then(|v| v.parse::<u64>().ok())
     {
         if len > codec::MAX_BODY_BYTES as u64 {
-            return Err(codec::too_large(usize::try_from(len).unwrap_or(usize::MAX)));
+            return Err(codec::too_large(usize::try_from(len).unwrap_or(usize::MAX)).before_body());
         }
     }
     let bytes = http_body_util::Limited::new(body, codec::MAX_BODY_BYTES)
@@ -481,13 +504,14 @@ async fn post_records(
         .await
         .map_err(|e| {
             if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                codec::too_large(codec::MAX_BODY_BYTES + 1)
+                codec::too_large(codec::MAX_BODY_BYTES + 1).before_body()
             } else {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "api/body-unreadable",
                     format!("cannot read the body: {e}"),
                 )
+                .before_body()
             }
         })?
         .to_bytes();
@@ -534,7 +558,7 @@ async fn post_records(
               (status = 404, description = "No such record (`api/unknown-record`)", body = ErrorBody)))]
 async fn get_record(
     State(st): St,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = codec::hash_param("id", &id)?;
@@ -554,7 +578,7 @@ async fn get_record(
               (status = 400, description = "Not a subject", body = ErrorBody)))]
 async fn subject_history(
     State(st): St,
-    Path(subject): Path<String>,
+    PathParam(subject): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     if !laniakea_synome::record::valid_subject(&subject) {
