@@ -95,8 +95,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
 }
 
-static OPENAPI_JSON: LazyLock<Vec<u8>> =
-    LazyLock::new(|| serde_json::to_vec_pretty(&openapi()).unwrap_or_default());
+static OPENAPI_JSON: LazyLock<axum::body::Bytes> =
+    LazyLock::new(|| serde_json::to_vec_pretty(&openapi()).unwrap_or_default().into());
 
 /// The whole application: the API, its fallbacks, and the reserved dashboard paths.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -146,8 +146,8 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     )
 }
 
-fn json_response(status: StatusCode, body: Arc<Vec<u8>>) -> Response {
-    let mut r = (status, Body::from(body.as_ref().clone())).into_response();
+fn json_response(status: StatusCode, body: axum::body::Bytes) -> Response {
+    let mut r = (status, Body::from(body)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -204,7 +204,7 @@ async fn health(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiErr
             "head": head.map(|(seq, id)| json!({"seq": seq, "id": id})),
             "chain": chain,
         });
-        Ok(json_response(StatusCode::OK, Arc::new(to_bytes(&v)?)))
+        Ok(json_response(StatusCode::OK, to_bytes(&v)?.into()))
     })
     .await
 }
@@ -213,7 +213,7 @@ async fn health(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiErr
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 async fn openapi_json() -> Response {
-    json_response(StatusCode::OK, Arc::new(OPENAPI_JSON.clone()))
+    json_response(StatusCode::OK, OPENAPI_JSON.clone())
 }
 
 // ---- epochs -------------------------------------------------------------------------------
@@ -545,7 +545,7 @@ async fn post_records(
         } else {
             results.into_iter().next().unwrap_or(Value::Null)
         };
-        Ok(json_response(status, Arc::new(to_bytes(&v)?)))
+        Ok(json_response(status, to_bytes(&v)?.into()))
     })
     .await
 }

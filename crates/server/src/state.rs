@@ -19,6 +19,7 @@ use laniakea_chain::Chain;
 use laniakea_synome::{Store, StoreError, Synome};
 use laniakea_units::Timestamp;
 use std::collections::HashMap;
+use axum::body::Bytes;
 use std::sync::{Arc, Mutex};
 
 /// A store the server can move between threads.
@@ -118,7 +119,7 @@ pub struct AppState {
 #[derive(Default)]
 struct Cache {
     head: Option<(i64, B256)>,
-    entries: HashMap<String, Arc<Vec<u8>>>,
+    entries: HashMap<String, Bytes>,
 }
 
 /// Entries kept per head at most (a hostile client varying query strings cannot grow memory
@@ -167,17 +168,17 @@ impl AppState {
         self: &Arc<Self>,
         key: String,
         f: impl FnOnce(&AppState, &mut Synome<BoxStore>) -> Result<Vec<u8>, ApiError> + Send + 'static,
-    ) -> Result<Arc<Vec<u8>>, ApiError> {
+    ) -> Result<Bytes, ApiError> {
         self.synome(move |st, syn| {
             let head = syn.store().head()?;
             if let Ok(c) = st.cache.lock() {
                 if c.head == head {
                     if let Some(hit) = c.entries.get(&key) {
-                        return Ok(Arc::clone(hit));
+                        return Ok(hit.clone());
                     }
                 }
             }
-            let body = Arc::new(f(st, syn)?);
+            let body = Bytes::from(f(st, syn)?);
             // Only cache what was computed at a head that is still current.
             if syn.store().head()? == head {
                 if let Ok(mut c) = st.cache.lock() {
@@ -186,7 +187,7 @@ impl AppState {
                         c.entries.clear();
                     }
                     if c.entries.len() < CACHE_ENTRIES {
-                        c.entries.insert(key, Arc::clone(&body));
+                        c.entries.insert(key, body.clone());
                     }
                 }
             }
