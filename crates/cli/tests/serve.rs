@@ -104,3 +104,73 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     err.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("laniakea serve: stopped"), "{rest}");
 }
+
+/// A run's database (chain journal + Synome in one file): `serve --db` replays the journal and
+/// serves the engine state without `--script`, the deployment start taken from the journal.
+#[test]
+fn serve_reads_the_engine_state_from_a_run_database() {
+    use laniakea_chain::system::{PrimeConfig, SystemConfig};
+    use laniakea_journal::{Genesis, JournaledChain};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("run.db");
+    let start = laniakea_units::Timestamp(1_767_225_600);
+    let config = SystemConfig {
+        primes: vec![PrimeConfig::new("spark"), PrimeConfig::new("grove")],
+        ..SystemConfig::default()
+    };
+    {
+        let mut chain = JournaledChain::open_sqlite(
+            &db,
+            Genesis::System {
+                config,
+                at: start,
+            },
+        )
+        .unwrap();
+        chain
+            .warp(laniakea_units::Timestamp(start.0 + 86_400))
+            .unwrap();
+    }
+    let (code, _, err) = laniakea(&["synome", "--db", db.to_str().unwrap(), "demo"]);
+    assert_eq!(code, 0, "{err}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_laniakea"))
+        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut addr = None;
+    for _ in 0..3 {
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            addr = rest.split('/').next().map(str::to_string);
+            break;
+        }
+    }
+    let addr = addr.expect("the listening address is printed");
+    let (status, body) = get(&addr, "/api/v1/health");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["chain"]["block_time"], start.0 + 86_400);
+    let (status, body) = get(&addr, "/api/v1/vaults");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let primes: Vec<&str> = v["vaults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["prime"].as_str().unwrap())
+        .collect();
+    assert_eq!(primes, ["spark", "grove"]);
+    let (status, body) = get(&addr, "/api/v1/generator/book");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get(&addr, "/api/v1/epochs");
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["first_epoch"], "2026-01-01", "deployment start = the journal's genesis");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+}

@@ -29,6 +29,44 @@ pub type Opener = Arc<dyn Fn() -> Result<BoxStore, StoreError> + Send + Sync>;
 /// The engine state the run's database describes, read through the chain seam.
 pub type SharedChain = Arc<dyn Chain + Send + Sync>;
 
+/// A chain that is `Send` but not `Sync` (the run journal's `JournaledChain` holds a SQLite
+/// handle), shared by serialising its calls: every view takes the lock for its own duration.
+/// The engine routes are cached per Synome head, so the lock is rarely contended.
+pub struct Serialized<C>(Mutex<C>);
+
+impl<C: Chain + Send> Serialized<C> {
+    pub fn new(chain: C) -> Serialized<C> {
+        Serialized(Mutex::new(chain))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, C> {
+        // A panic while holding the lock cannot leave a half-applied view: views are reads.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<C: Chain + Send> Chain for Serialized<C> {
+    fn now(&self) -> Timestamp {
+        self.lock().now()
+    }
+    fn view(
+        &self,
+        to: alloy_primitives::Address,
+        q: &laniakea_chain::Query,
+    ) -> laniakea_chain::CallResult<laniakea_chain::Answer> {
+        self.lock().view(to, q)
+    }
+    fn events_since(&self, cursor: u64) -> Vec<laniakea_chain::Event> {
+        self.lock().events_since(cursor)
+    }
+    fn submit(
+        &mut self,
+        tx: laniakea_chain::Tx,
+    ) -> Result<laniakea_chain::Receipt, laniakea_chain::EngineError> {
+        self.0.get_mut().unwrap_or_else(|p| p.into_inner()).submit(tx)
+    }
+}
+
 /// Idle connections, opened on demand.
 pub struct SynomePool {
     open: Opener,
