@@ -14,6 +14,15 @@ use laniakea_server::{AppState, ServeConfig, SharedChain, SynomePool};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A line on standard error that never panics (a closed stderr must not turn a clean shutdown
+/// into a crash).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub struct ServeArgs {
     pub db: PathBuf,
     pub postgres: Option<String>,
@@ -78,7 +87,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
                     });
                 }
                 names = meta.names;
-                eprintln!(
+                note!(
                     "laniakea serve: engine state replayed from the run journal in {} ({} journal rows)",
                     a.db.display(),
                     meta.rows
@@ -104,9 +113,9 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on --listen {listen}"))?;
         let bound = listener.local_addr()?;
-        eprintln!("laniakea serve: listening on http://{bound}/api/v1 (OpenAPI: http://{bound}/api/v1/openapi.json)");
+        note!("laniakea serve: listening on http://{bound}/api/v1 (OpenAPI: http://{bound}/api/v1/openapi.json)");
         laniakea_server::serve(listener, state, shutdown_signal()).await?;
-        eprintln!("laniakea serve: stopped");
+        note!("laniakea serve: stopped");
         Ok(())
     })
 }
