@@ -24,6 +24,8 @@ pub struct Deployment {
     pub primes: Vec<(String, Address)>,
     /// The first event's block time (the deployment's start, absent other configuration).
     pub first_block_time: Option<laniakea_units::Timestamp>,
+    /// How many events the log held when discovered (the served chain does not change).
+    pub events: u64,
     names: BTreeMap<Address, String>,
 }
 
@@ -34,6 +36,7 @@ impl Deployment {
             ..Deployment::default()
         };
         for e in chain.events_since(0) {
+            d.events = e.seq + 1;
             if d.first_block_time.is_none() {
                 d.first_block_time = Some(e.block_time);
             }
