@@ -160,6 +160,7 @@ impl RunDb {
                     },
                     alm_proxy: self.need(&format!("{}_proxy", d.prime))?,
                     rate_limits: self.need(&format!("{}_rl", d.prime))?,
+                    prime_vault: self.address(&format!("{}_pv", d.prime)),
                     prime: d.prime,
                 })
             })
@@ -169,6 +170,8 @@ impl RunDb {
             usds: self.need("usds")?,
             susds: self.need("susds")?,
             generator_proxy: self.need("gen_proxy")?,
+            generator_registry: self.address("generator"),
+            generator_mint_buffer: self.address("gen_vault.buffer"),
             primes,
         })
     }

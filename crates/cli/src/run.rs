@@ -37,6 +37,12 @@ pub struct RunArgs {
     /// Print the summary as exact JSON.
     #[arg(long)]
     json: bool,
+    /// Run without any file (chain and Synome in memory; not resumable): for measuring.
+    #[arg(long, conflicts_with = "db")]
+    memory: bool,
+    /// Print where the time went (wall clock per step kind, peak memory) to standard error.
+    #[arg(long)]
+    timings: bool,
 }
 
 fn wad(w: Wad) -> String {
@@ -82,8 +88,28 @@ fn meta_of(text_digest: &str, opts: &RunOptions) -> [(&'static str, String); 3] 
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (s, opts) = load(&args)?;
-    let db = args.db.display().to_string();
+    let started = std::time::Instant::now();
     let genesis = world::genesis_script(&s)?;
+    if args.memory {
+        let mut chain = JournaledChain::in_memory(Genesis::Script {
+            text: genesis.clone(),
+        })
+        .map_err(|e| anyhow::anyhow!("genesis: {e} [{}]", e.code()))?;
+        let book = world::address_book(&genesis)?;
+        let mut syn = Synome::new(SqliteStore::create(":memory:").context("in-memory Synome")?);
+        let summary = drive(
+            &s,
+            &opts,
+            &mut chain,
+            &book,
+            &mut syn,
+            args.timings,
+            started,
+        )?;
+        print_summary(&summary, "memory", args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let db = args.db.display().to_string();
     // The scenario's identity: its canonical TOML form (comments and layout do not count).
     let canonical = toml::to_string(&s).context("scenario cannot be re-serialised")?;
     let digest = alloy_primitives::keccak256(canonical.as_bytes()).to_string();
@@ -125,13 +151,33 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             utc(laniakea_chain::Chain::now(&chain))
         );
     }
-    let summary = drive(&s, &opts, &mut chain, &book, &mut syn)?;
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        out!("{}", render(&summary, &db));
-    }
+    let summary = drive(
+        &s,
+        &opts,
+        &mut chain,
+        &book,
+        &mut syn,
+        args.timings,
+        started,
+    )?;
+    print_summary(&summary, &db, args.json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(summary: &Summary, db: &str, json: bool) -> anyhow::Result<()> {
+    if json {
+        outln!("{}", serde_json::to_string_pretty(summary)?);
+    } else {
+        out!("{}", render(summary, db));
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process [KiB] (Linux `VmHWM`; `None` elsewhere).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn drive<C: laniakea_sim::SimChain>(
@@ -140,7 +186,26 @@ fn drive<C: laniakea_sim::SimChain>(
     chain: &mut C,
     book: &world::AddressBook,
     syn: &mut Synome<SqliteStore>,
+    timings: bool,
+    started: std::time::Instant,
 ) -> anyhow::Result<Summary> {
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+    let mut spent: BTreeMap<&'static str, (Duration, u64)> = BTreeMap::new();
+    let mut step_start = Instant::now();
+    let loop_start = Instant::now();
+    let mut on_step = |kind: &'static str, begin: bool| {
+        if !timings {
+            return;
+        }
+        if begin {
+            step_start = Instant::now();
+        } else {
+            let e = spent.entry(kind).or_default();
+            e.0 += step_start.elapsed();
+            e.1 += 1;
+        }
+    };
     let tty = std::io::stderr().is_terminal();
     let bar = if tty {
         let b = indicatif::ProgressBar::new(u64::from(opts.days));
@@ -154,23 +219,59 @@ fn drive<C: laniakea_sim::SimChain>(
     } else {
         None
     };
-    let summary = laniakea_sim::run(s, opts, chain, book, syn, &mut |d, _, _| {
-        let what = if d.settled {
-            "settled"
-        } else {
-            "no settlement"
-        };
-        match &bar {
-            Some(b) => {
-                b.set_message(format!("{} {what}", d.epoch));
-                b.inc(1);
+    let summary = laniakea_sim::run_observed(
+        s,
+        opts,
+        chain,
+        book,
+        syn,
+        &mut |d, _, _| {
+            let what = if d.settled {
+                "settled"
+            } else {
+                "no settlement"
+            };
+            match &bar {
+                Some(b) => {
+                    b.set_message(format!("{} {what}", d.epoch));
+                    b.inc(1);
+                }
+                None => eprintln!("day {}/{} {} {what}", d.index + 1, d.days, d.epoch),
             }
-            None => eprintln!("day {}/{} {} {what}", d.index + 1, d.days, d.epoch),
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+        &mut on_step,
+    );
     if let Some(b) = &bar {
         b.finish_and_clear();
+    }
+    if timings {
+        let total = started.elapsed();
+        let mut t = Table::new(&[
+            ("step", Align::Left),
+            ("count", Align::Right),
+            ("seconds", Align::Right),
+            ("share", Align::Right),
+        ]);
+        let mut rows: Vec<_> = spent.iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1 .0));
+        let whole = total.as_secs_f64().max(1e-9);
+        for (k, (d, n)) in rows {
+            t.row(vec![
+                k.to_string(),
+                count(*n),
+                format!("{:.3}", d.as_secs_f64()),
+                format!("{:.1}%", 100.0 * d.as_secs_f64() / whole),
+            ]);
+        }
+        eprintln!(
+            "timings: total {:.3} s (setup and genesis {:.3} s, days {:.3} s), peak memory {} MiB\n{}",
+            total.as_secs_f64(),
+            (total - loop_start.elapsed()).as_secs_f64(),
+            loop_start.elapsed().as_secs_f64(),
+            peak_rss_kib().map_or("?".to_string(), |k| count(k / 1024)),
+            t.render()
+        );
     }
     Ok(summary?)
 }

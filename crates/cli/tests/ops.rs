@@ -136,6 +136,8 @@ fn build(path: &Path) {
         usds: a("usds"),
         susds: a("susds"),
         generator_proxy: a("gen_proxy"),
+        generator_registry: chain.address("generator"),
+        generator_mint_buffer: chain.address("gen_vault.buffer"),
         primes: ["spark", "grove"]
             .iter()
             .map(|p| PrimeAccounts {
@@ -143,6 +145,7 @@ fn build(path: &Path) {
                 legacy_ilk: format!("ALLOCATOR-{}-A", p.to_uppercase()),
                 alm_proxy: a(&format!("{p}_proxy")),
                 rate_limits: a(&format!("{p}_rl")),
+                prime_vault: chain.address(&format!("{p}_pv")),
             })
             .collect(),
     };
@@ -155,6 +158,7 @@ fn build(path: &Path) {
             guard: Guard {
                 reallocation_threshold_wad: wad(1_000_000_000),
             },
+            restriction: None,
         },
         operator,
         govops,
@@ -233,7 +237,7 @@ fn build(path: &Path) {
         op.pay_generator_side(&mut chain, &mut syn, ep).unwrap();
         chain.warp(ep.moment()).unwrap();
         op.record_receipts(&chain, &mut syn).unwrap();
-        op.record_penalties(&chain, &mut syn).unwrap();
+        op.record_penalties(&mut chain, &mut syn).unwrap();
         chain.warp(Timestamp(ep.moment().0 + 1800)).unwrap();
         assert!(checker.report(&chain, &mut syn, ep).unwrap());
         reporter.report(&chain, &mut syn, ep).unwrap();

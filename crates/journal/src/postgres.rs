@@ -166,8 +166,7 @@ impl Backend for PgJournal {
                 &[],
             )
             .map_err(|e| pg_err(&self.location, e))?;
-        let mut expected = 0u64;
-        for r in rows {
+        for (expected, r) in (0u64..).zip(rows) {
             let seq: i64 = r.try_get(0).map_err(|e| pg_err(&self.location, e))?;
             let seq = u64::try_from(seq).map_err(|_| JournalError::CorruptRow {
                 seq: expected,
@@ -183,7 +182,6 @@ impl Backend for PgJournal {
             let hash: String = r.try_get(3).map_err(|e| corrupt("hash", e))?;
             let hash = parse_hash(seq, "hash", &hash)?;
             f(Row { seq, tag, tx, hash })?;
-            expected += 1;
         }
         Ok(())
     }

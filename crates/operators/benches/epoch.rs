@@ -94,7 +94,7 @@ fn epoch(fx: &mut Fx) -> [Duration; 7] {
     fx.s.warp(e.moment());
     fx.op.record_receipts(&fx.s.e, &mut fx.db.syn).unwrap();
     let receipts = lap();
-    fx.op.record_penalties(&fx.s.e, &mut fx.db.syn).unwrap();
+    fx.op.record_penalties(&mut fx.s.e, &mut fx.db.syn).unwrap();
     let penalties = lap();
     fx.checker.report(&fx.s.e, &mut fx.db.syn, e).unwrap();
     let check = lap();

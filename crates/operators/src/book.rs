@@ -37,6 +37,8 @@ pub struct PostedStatement {
 /// A forgiveness as read back from the Synome, resolved to a penalty obligation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedForgiveness {
+    /// The forgiveness record (named in errors).
+    pub record: alloy_primitives::B256,
     pub at: Timestamp,
     pub penalty: PenaltyId,
     pub amount_wad: Wad,
@@ -172,7 +174,10 @@ impl Book {
                 Ev::Forgive(f) => {
                     ledger
                         .forgive(t, f.penalty, f.amount_wad, &f.rationale)
-                        .map_err(err(format!("forgiveness of obligation {}", f.penalty)))?;
+                        .map_err(err(format!(
+                            "forgiveness record {} of penalty {}",
+                            f.record, f.penalty
+                        )))?;
                 }
             }
         }
@@ -185,17 +190,17 @@ impl Book {
 
     /// The stable reference of an obligation in records: `<prime>#<id>`.
     pub fn obligation_ref(&self, id: ObligationId) -> String {
-        format!("{}#{id}", self.prime)
+        crate::refs::obligation_ref(&self.prime, id)
     }
 
     /// The stable reference of a penalty in records: `<prime>#p<id>`.
     pub fn penalty_ref(&self, id: PenaltyId) -> String {
-        format!("{}#p{id}", self.prime)
+        crate::refs::penalty_ref(&self.prime, id)
     }
 
     /// Parses a penalty reference of this book's Prime.
     pub fn parse_penalty_ref(prime: &str, r: &str) -> Option<PenaltyId> {
-        r.strip_prefix(prime)?.strip_prefix("#p")?.parse().ok()
+        crate::refs::parse_penalty_ref(prime, r)
     }
 
     /// Penalties crystallised so far.
@@ -212,6 +217,7 @@ impl Book {
             .map(|(id, amount_wad)| CarriedPenalty {
                 penalty_id: self.penalty_ref(id),
                 amount_wad,
+                owed_by: self.ledger.penalty(id).map_or(Payer::Prime, |p| p.payer),
             })
             .collect()
     }

@@ -15,19 +15,28 @@
 //!   obligation with no payment by now); `late` (a statement posted after the due time, or an
 //!   obligation paid after 16:00); `mismatch` (a recomputed statement differs from the posted one
 //!   in any field); `unexpected-mutation` (a transaction inside the epoch's Processing Window
-//!   that is neither a settlement payment nor an emergency removal).
+//!   that is neither a settlement payment nor an emergency removal); `buffer-breach` (the
+//!   Generator's idle USDS under its liquidity-buffer floor); `min-idle-breach` (a Prime vault's
+//!   idle under `min_idle_bps` of its assets); `unknown-payer` (USDS to the Generator from an
+//!   address it cannot credit). Receipts are matched to payments one by one, escalations due by
+//!   the Moment of Settlement must be recorded, distributions are recomputed
+//!   (`docs/operators.md`).
 //! - **One report per epoch**: [`Checker::report`] writes it once (the checker's own report for
 //!   that epoch already stored means done); it is run at or after the Moment of Settlement, when
 //!   timeliness can be judged.
 
 use crate::reader::Deployment;
 use alloy_primitives::{Address, B256, U256};
+use laniakea_chain::families::generator::GeneratorEvent;
+use laniakea_chain::families::prime_vault::{PrimeVaultAnswer, PrimeVaultEvent, PrimeVaultView};
 use laniakea_chain::families::savings::{SavingsAnswer, SavingsEvent, SavingsView};
 use laniakea_chain::families::token::{TokenAnswer, TokenEvent, TokenView};
 use laniakea_chain::families::vat::{VatAnswer, VatEvent, VatView};
 use laniakea_chain::{mcd, Answer, Chain, Event, EventKind, Query};
 use laniakea_settlement::calendar::Calendar;
-use laniakea_settlement::statement::{self, IdleLocation, PrimeInputs};
+use laniakea_settlement::distribution::{self, Asset, Tag, TierTable};
+use laniakea_settlement::ledger::Payer;
+use laniakea_settlement::statement::{self, IdleLocation, PrimeInputs, SkyDirect};
 use laniakea_settlement::{BalanceHistory, Convention, EpochId, Provenance, Rates, Window};
 use laniakea_synome::record::payload;
 use laniakea_synome::{
@@ -50,6 +59,13 @@ pub enum Status {
     Mismatch,
     UnexpectedMutation,
     BackingBreach,
+    /// The Generator's idle USDS fell below its liquidity buffer floor.
+    BufferBreach,
+    /// A Prime vault's idle USDS fell below `min_idle_bps` of its total assets.
+    MinIdleBreach,
+    /// USDS reached the Generator's ALMProxy from an address that is no Prime's ALMProxy (nor
+    /// a mint, a Prime vault or sUSDS): a payment nobody can be credited with.
+    UnknownPayer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -177,30 +193,79 @@ impl Checker {
         &self,
         chain: &dyn Chain,
         log: &[Event],
-        proxy: Address,
-        ilk_name: &str,
+        prime: &crate::reader::PrimeAccounts,
         w: Window,
-    ) -> Result<[BalanceHistory; 3], CheckError> {
+    ) -> Result<[BalanceHistory; 4], CheckError> {
         let d = &self.deployment;
-        let ilk_id =
-            mcd::ilk_id(ilk_name).ok_or_else(|| CheckError::View(format!("bad ilk {ilk_name}")))?;
-        let ilk = laniakea_chain::call::Ilk(ilk_id);
-        let (art_now, rate_now) =
-            match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
-                Answer::Vat(VatAnswer::Ilk {
-                    art_total, rate, ..
-                }) => (art_total.raw(), rate.raw()),
-                a => return Err(CheckError::View(format!("ilk answer {a:?}"))),
-            };
+        let proxy = prime.alm_proxy;
+        let ilk_name = &prime.legacy_ilk;
+        // No legacy ilk (an empty name): no legacy debt.
+        let ilk_id = if ilk_name.is_empty() {
+            None
+        } else {
+            Some(
+                mcd::ilk_id(ilk_name)
+                    .ok_or_else(|| CheckError::View(format!("bad ilk {ilk_name}")))?,
+            )
+        };
+        let (art_now, rate_now) = match ilk_id {
+            None => (U256::ZERO, RAY),
+            Some(id) => {
+                let ilk = laniakea_chain::call::Ilk(id);
+                match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
+                    Answer::Vat(VatAnswer::Ilk {
+                        art_total, rate, ..
+                    }) => (art_total.raw(), rate.raw()),
+                    a => return Err(CheckError::View(format!("ilk answer {a:?}"))),
+                }
+            }
+        };
         let vat_events: Vec<&Event> = log
             .iter()
             .filter(|e| e.contract == d.vat)
             .filter(|e| match &e.kind {
                 EventKind::Vat(VatEvent::Frob { ilk, .. })
-                | EventKind::Vat(VatEvent::Fold { ilk, .. }) => *ilk == ilk_id,
+                | EventKind::Vat(VatEvent::Fold { ilk, .. }) => Some(*ilk) == ilk_id,
                 _ => false,
             })
             .collect();
+        // Prime-vault principal (drawn − written down), backwards from the vault's position.
+        let (vault0, vault) = match prime.prime_vault {
+            None => (U256::ZERO, Vec::new()),
+            Some(v) => {
+                let (drawn_now, wd_now) =
+                    match self.view(chain, v, Query::PrimeVault(PrimeVaultView::Position))? {
+                        Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => {
+                            (pos.drawn_wad.raw(), pos.written_down_wad.raw())
+                        }
+                        a => return Err(CheckError::View(format!("vault answer {a:?}"))),
+                    };
+                let evs: Vec<&Event> = log.iter().filter(|e| e.contract == v).collect();
+                rewind(
+                    (drawn_now, wd_now),
+                    &evs,
+                    |(dr, wd)| dr.saturating_sub(*wd),
+                    |(dr, wd), e| {
+                        match &e.kind {
+                            EventKind::PrimeVault(PrimeVaultEvent::PrimeDraw {
+                                amount_wad,
+                                ..
+                            }) => *dr = dr.saturating_sub(amount_wad.raw()),
+                            EventKind::PrimeVault(PrimeVaultEvent::PrimeRepay {
+                                amount_wad,
+                                ..
+                            }) => *dr = dr.saturating_add(amount_wad.raw()),
+                            EventKind::PrimeVault(PrimeVaultEvent::WriteDown {
+                                amount_wad,
+                                ..
+                            }) => *wd = wd.saturating_sub(amount_wad.raw()),
+                            _ => return false,
+                        }
+                        true
+                    },
+                )
+            }
+        };
         let (debt0, debt) = rewind(
             (art_now, rate_now),
             &vat_events,
@@ -310,6 +375,7 @@ impl Checker {
         let value0 = shares0.saturating_mul(RAY) / RAY;
         Ok([
             cut(debt0, &debt, w),
+            cut(vault0, &vault, w),
             cut(usds0, &usds, w),
             cut(value0, &value, w),
         ])
@@ -516,10 +582,13 @@ impl Checker {
             .filter(|r| r.content.epoch == Some(epoch))
             .filter_map(|r| serde_json::from_value(r.content.payload).ok())
             .collect();
+        let idle_reports = records(syn, Kind::IdleLocationReport)?;
+        let sky_reports = records(syn, Kind::SkyDirectReport)?;
         for p in &self.deployment.primes {
             let subject = format!("prime:{}", p.prime);
-            let [debt, idle, susds] =
-                self.histories(chain, &log, p.alm_proxy, &p.legacy_ilk, window)?;
+            let [debt, debt_vault, idle, susds] = self.histories(chain, &log, p, window)?;
+            let (rep_idle, rep_sky) =
+                Self::reported(&idle_reports, &sky_reports, &p.prime, epoch, window)?;
             let (alloc, rate) = osrc
                 .get(&p.prime)
                 .copied()
@@ -552,18 +621,19 @@ impl Checker {
                 .iter()
                 .filter(|x| x.prime == p.prime && x.to > prev_post && x.to <= this_post)
                 .map(|x| {
-                    let n = x
-                        .obligation
-                        .rsplit("#p")
-                        .next()
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(u64::MAX);
+                    let n =
+                        crate::refs::parse_penalty_ref(&p.prime, &x.obligation).unwrap_or(u64::MAX);
                     (
                         x.to,
                         n,
                         statement::CarriedPenalty {
                             penalty_id: x.obligation.clone(),
                             amount_wad: x.amount_wad,
+                            owed_by: if x.payer.as_deref() == Some("generator") {
+                                Payer::Generator
+                            } else {
+                                Payer::Prime
+                            },
                         },
                     )
                 })
@@ -573,13 +643,15 @@ impl Checker {
                 prime: p.prime.clone(),
                 provenance: Provenance::SystemDerived,
                 debt_legacy: debt,
-                debt_vault: BalanceHistory::default(),
-                idle_usds: vec![IdleLocation {
+                debt_vault,
+                idle_usds: std::iter::once(IdleLocation {
                     location: "alm-proxy".into(),
                     balance: idle,
-                }],
+                })
+                .chain(rep_idle)
+                .collect(),
                 idle_susds_value: susds,
-                sky_direct: Vec::new(),
+                sky_direct: rep_sky,
                 osrc_allocation: BalanceHistory::constant(alloc.raw()),
                 osrc_rate_apr: rate,
                 carried_penalties: carried.into_iter().map(|c| c.2).collect(),
@@ -739,8 +811,736 @@ impl Checker {
                 evidence,
             });
         }
+        // The epoch's own period for chain facts: from its lock to the next executed lock.
+        let mut next = epoch.next().map_err(|e| CheckError::Epoch {
+            epoch,
+            reason: e.to_string(),
+        })?;
+        while cal.is_skipped(next) {
+            next = next.next().map_err(|e| CheckError::Epoch {
+                epoch,
+                reason: e.to_string(),
+            })?;
+        }
+        let period = (epoch.lock(), next.lock());
+        let escalations = records(syn, Kind::Escalation)?;
+        findings.extend(self.receipts_match_payments(&log, &all_receipts, period));
+        findings.extend(self.unknown_payers(&log, period));
+        findings.extend(self.escalations_raised(
+            &statements,
+            &all_receipts,
+            &penalty_refs,
+            &escalations,
+            &sets,
+            epoch,
+            now,
+        ));
+        findings.extend(self.distributions_check(chain, syn, &log, &sets, epoch, window)?);
+        findings.extend(self.buffer_floor(chain, &log, &sets, window.start, epoch)?);
+        findings.extend(self.min_idle_floors(chain, &log, &sets, window.start, epoch)?);
         findings.extend(self.window_mutations(&log, epoch));
         Ok(findings)
+    }
+
+    /// Settlement payments on chain (USDS between a Prime's ALMProxy and the Generator's), each
+    /// in log order with (prime, payer `prime`/`generator`, amount).
+    fn payments<'a>(
+        &self,
+        log: &'a [Event],
+        (from_t, to_t): (Timestamp, Timestamp),
+    ) -> Vec<(&'a Event, String, &'static str, U256)> {
+        let d = &self.deployment;
+        let proxy_of: BTreeMap<Address, &str> = d
+            .primes
+            .iter()
+            .map(|p| (p.alm_proxy, p.prime.as_str()))
+            .collect();
+        log.iter()
+            .filter(|e| e.contract == d.usds && e.block_time >= from_t && e.block_time < to_t)
+            .filter_map(|e| match &e.kind {
+                EventKind::Erc20(TokenEvent::Transfer {
+                    from,
+                    to,
+                    value_wad,
+                }) => {
+                    if *to == d.generator_proxy {
+                        proxy_of
+                            .get(from)
+                            .map(|p| (e, p.to_string(), "prime", value_wad.raw()))
+                    } else if *from == d.generator_proxy {
+                        proxy_of
+                            .get(to)
+                            .map(|p| (e, p.to_string(), "generator", value_wad.raw()))
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Receipts ↔ payments one by one, for the payments of the period: each payment's receipts
+    /// (by its `tx:<i>/log:<seq>` reference) add up to it with its Prime and payer; each
+    /// receipt of the period names such a payment.
+    fn receipts_match_payments(
+        &self,
+        log: &[Event],
+        receipts: &[(Option<EpochId>, payload::PaymentReceipt)],
+        period: (Timestamp, Timestamp),
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let pays = self.payments(log, period);
+        let mut refs = BTreeSet::new();
+        for (e, prime, payer, amount) in &pays {
+            let r = crate::refs::log_ref(e.tx_index, e.seq);
+            refs.insert(r.clone());
+            let mine: Vec<&payload::PaymentReceipt> = receipts
+                .iter()
+                .map(|(_, x)| x)
+                .filter(|x| x.tx == r)
+                .collect();
+            let total = mine
+                .iter()
+                .fold(U256::ZERO, |a, x| a.saturating_add(x.amount_wad.raw()));
+            let consistent = mine
+                .iter()
+                .all(|x| x.prime == *prime && x.payer == *payer && x.paid_at == e.block_time);
+            let (status, evidence) = if mine.is_empty() {
+                (
+                    Status::Missing,
+                    format!(
+                        "payment {r} of {} by {payer} at {} has no receipt",
+                        Wad::from_raw(*amount),
+                        e.block_time.0
+                    ),
+                )
+            } else if total != *amount || !consistent {
+                (
+                    Status::Mismatch,
+                    format!(
+                        "payment {r} of {} by {payer}: {} receipt(s) for {}{}",
+                        Wad::from_raw(*amount),
+                        mine.len(),
+                        Wad::from_raw(total),
+                        if consistent {
+                            ""
+                        } else {
+                            " naming another Prime, payer or time"
+                        }
+                    ),
+                )
+            } else {
+                (
+                    Status::Ok,
+                    format!(
+                        "payment {r} of {} in {} receipt(s)",
+                        Wad::from_raw(*amount),
+                        mine.len()
+                    ),
+                )
+            };
+            out.push(Finding {
+                check: "receipts",
+                status,
+                subject: format!("prime:{prime}"),
+                evidence,
+            });
+        }
+        for (_, x) in receipts
+            .iter()
+            .filter(|(_, x)| x.paid_at >= period.0 && x.paid_at < period.1)
+        {
+            if !refs.contains(&x.tx) {
+                out.push(Finding {
+                    check: "receipts",
+                    status: Status::Mismatch,
+                    subject: format!("prime:{}", x.prime),
+                    evidence: format!(
+                        "receipt for {} names {}, which is no settlement payment on chain",
+                        x.obligation, x.tx
+                    ),
+                });
+            }
+        }
+        out
+    }
+
+    /// USDS into the Generator's ALMProxy from an address it cannot credit (SPEC §5.4: a
+    /// payment is matched to a Prime's obligation; an unknown payer is flagged, not ignored).
+    fn unknown_payers(
+        &self,
+        log: &[Event],
+        (from_t, to_t): (Timestamp, Timestamp),
+    ) -> Vec<Finding> {
+        let d = &self.deployment;
+        let known: BTreeSet<Address> = d
+            .primes
+            .iter()
+            .flat_map(|p| [Some(p.alm_proxy), p.prime_vault])
+            .flatten()
+            .chain([Address::ZERO, d.susds, d.generator_proxy])
+            .chain(d.generator_mint_buffer)
+            .collect();
+        log.iter()
+            .filter(|e| e.contract == d.usds && e.block_time >= from_t && e.block_time < to_t)
+            .filter_map(|e| match &e.kind {
+                EventKind::Erc20(TokenEvent::Transfer {
+                    from,
+                    to,
+                    value_wad,
+                }) if *to == d.generator_proxy && !known.contains(from) => Some(Finding {
+                    check: "payments-in",
+                    status: Status::UnknownPayer,
+                    subject: "generator".into(),
+                    evidence: format!(
+                        "tx:{}/log:{} at {}: {} USDS from {from}, which is no Prime's ALMProxy",
+                        e.tx_index, e.seq, e.block_time.0, value_wad
+                    ),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The latest value of a parameter-set field in force at `at` (own statement of the rule).
+    fn param_at<T: Clone>(
+        sets: &[SignedRecord],
+        at: Timestamp,
+        field: impl Fn(&payload::ParameterSet) -> Option<T>,
+    ) -> Option<T> {
+        let superseded: BTreeSet<B256> = sets.iter().filter_map(|r| r.content.supersedes).collect();
+        let mut best: Option<(Timestamp, usize, T)> = None;
+        for (i, r) in sets.iter().enumerate() {
+            if superseded.contains(&r.id) {
+                continue;
+            }
+            let Ok(p) = serde_json::from_value::<payload::ParameterSet>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            let eff = effect_instant(p.effective_epoch, r.content.created_at);
+            if let Some(v) = field(&p) {
+                if eff <= at && best.as_ref().is_none_or(|(t, j, _)| (eff, i) > (*t, *j)) {
+                    best = Some((eff, i, v));
+                }
+            }
+        }
+        best.map(|b| b.2)
+    }
+
+    /// Escalations due by the epoch's Moment of Settlement are recorded (SPEC §5.4): for each
+    /// Prime, its oldest statement obligation still unpaid then (receipts by then), late
+    /// `t − due`; > restrict-after needs a `restricted` record, > review-after also a
+    /// `governance-review` record, both naming that obligation's epoch.
+    #[allow(clippy::too_many_arguments)]
+    fn escalations_raised(
+        &self,
+        statements: &[SignedRecord],
+        receipts: &[(Option<EpochId>, payload::PaymentReceipt)],
+        penalty_refs: &BTreeSet<String>,
+        escalations: &[SignedRecord],
+        sets: &[SignedRecord],
+        epoch: EpochId,
+        now: Timestamp,
+    ) -> Vec<Finding> {
+        let t = epoch.moment();
+        if now < t {
+            return Vec::new();
+        }
+        let restrict = Self::param_at(sets, t, |p| p.restrict_after_s).unwrap_or(24 * 3600);
+        let review = Self::param_at(sets, t, |p| p.review_after_s).unwrap_or(72 * 3600);
+        let mut out = Vec::new();
+        for p in &self.deployment.primes {
+            let subject = format!("prime:{}", p.prime);
+            let oldest = statements
+                .iter()
+                .filter(|r| r.content.subject == subject)
+                .filter_map(|r| {
+                    let e = r.content.epoch?;
+                    let amount = serde_json::from_value::<Wad>(
+                        r.content.payload["statement"]["amount_due_wad"].clone(),
+                    )
+                    .ok()?;
+                    let paid = receipts
+                        .iter()
+                        .filter(|(re, x)| {
+                            *re == Some(e)
+                                && x.prime == p.prime
+                                && x.paid_at <= t
+                                && !penalty_refs.contains(&x.obligation)
+                        })
+                        .fold(U256::ZERO, |a, (_, x)| a.saturating_add(x.amount_wad.raw()));
+                    (paid < amount.raw() && t > e.moment()).then_some(e)
+                })
+                .min();
+            let Some(e) = oldest else { continue };
+            let late_s = t.0 - e.moment().0;
+            let due: Vec<&str> = [
+                (late_s > restrict).then_some("restricted"),
+                (late_s > review).then_some("governance-review"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            for state in due {
+                let rec = escalations.iter().find(|r| {
+                    r.content.epoch == Some(e)
+                        && r.content.created_at <= now
+                        && r.content.payload["prime"] == p.prime.as_str()
+                        && r.content.payload["state"] == state
+                });
+                out.push(match rec {
+                    Some(r) => Finding {
+                        check: "escalation",
+                        status: Status::Ok,
+                        subject: subject.clone(),
+                        evidence: format!("{state} for the obligation of {e} (record {})", r.id),
+                    },
+                    None => Finding {
+                        check: "escalation",
+                        status: Status::Missing,
+                        subject: subject.clone(),
+                        evidence: format!(
+                            "the obligation of {e} is {late_s} s late at {}: no {state} record",
+                            t.0
+                        ),
+                    },
+                });
+            }
+        }
+        out
+    }
+
+    /// A USDS balance's history backwards from its view: (initial, value after each change).
+    fn usds_history(
+        &self,
+        chain: &dyn Chain,
+        log: &[Event],
+        account: Address,
+    ) -> Result<(U256, Vec<(Timestamp, U256)>), CheckError> {
+        self.token_history(chain, log, false, account)
+    }
+
+    /// A USDS (or sUSDS share, `susds`) balance's history backwards from its view.
+    fn token_history(
+        &self,
+        chain: &dyn Chain,
+        log: &[Event],
+        susds: bool,
+        account: Address,
+    ) -> Result<(U256, Vec<(Timestamp, U256)>), CheckError> {
+        let d = &self.deployment;
+        let token = if susds { d.susds } else { d.usds };
+        let q = TokenView::BalanceOf { account };
+        let now = match self.view(
+            chain,
+            token,
+            if susds {
+                Query::Savings(SavingsView::Token(q))
+            } else {
+                Query::Erc20(q)
+            },
+        )? {
+            Answer::Erc20(TokenAnswer::Balance { balance })
+            | Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => {
+                balance.raw()
+            }
+            a => return Err(CheckError::View(format!("balance answer {a:?}"))),
+        };
+        let evs: Vec<&Event> = log
+            .iter()
+            .filter(|e| e.contract == token)
+            .filter(|e| matches!(&e.kind, EventKind::Erc20(TokenEvent::Transfer { from, to, .. }) if (*from == account) != (*to == account)))
+            .collect();
+        Ok(rewind(
+            now,
+            &evs,
+            |v| *v,
+            |v, e| {
+                if let EventKind::Erc20(TokenEvent::Transfer { to, value_wad, .. }) = &e.kind {
+                    *v = if *to == account {
+                        v.saturating_sub(value_wad.raw())
+                    } else {
+                        v.saturating_add(value_wad.raw())
+                    };
+                }
+                true
+            },
+        ))
+    }
+
+    /// Reported idle locations and Sky Direct allocations of a Prime for an epoch, by the
+    /// checker's own reading (records written by the lock; points merged; later duplicates
+    /// ignored only when they agree).
+    fn reported(
+        idle_recs: &[SignedRecord],
+        sky_recs: &[SignedRecord],
+        prime: &str,
+        epoch: EpochId,
+        w: Window,
+    ) -> Result<(Vec<IdleLocation>, Vec<SkyDirect>), CheckError> {
+        let bad = |reason: String| CheckError::Epoch { epoch, reason };
+        let live = |recs: &[SignedRecord]| -> Vec<SignedRecord> {
+            let sup: BTreeSet<B256> = recs.iter().filter_map(|r| r.content.supersedes).collect();
+            recs.iter()
+                .filter(|r| !sup.contains(&r.id) && r.content.created_at <= epoch.lock())
+                .cloned()
+                .collect()
+        };
+        let mut idle: BTreeMap<String, BTreeMap<Timestamp, U256>> = BTreeMap::new();
+        for r in live(idle_recs) {
+            let Ok(p) =
+                serde_json::from_value::<payload::IdleLocationReport>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            if p.prime != prime {
+                continue;
+            }
+            let m = idle.entry(p.location).or_default();
+            for b in p.balances {
+                if m.insert(b.at, b.balance_wad.raw())
+                    .is_some_and(|old| old != b.balance_wad.raw())
+                {
+                    return Err(bad(format!("record {}: contradictory idle report", r.id)));
+                }
+            }
+        }
+        let to_hist = |m: &BTreeMap<Timestamp, U256>| {
+            let pts: Vec<(Timestamp, U256)> = m.iter().map(|(t, v)| (*t, *v)).collect();
+            let initial = pts
+                .iter()
+                .rev()
+                .find(|(t, _)| *t <= w.start)
+                .map_or(U256::ZERO, |x| x.1);
+            cut(initial, &pts, w)
+        };
+        let idle = idle
+            .iter()
+            .map(|(loc, m)| IdleLocation {
+                location: loc.clone(),
+                balance: to_hist(m),
+            })
+            .collect();
+        let mut sky: BTreeMap<String, (BTreeMap<Timestamp, U256>, Wad)> = BTreeMap::new();
+        for r in live(sky_recs) {
+            if r.content.epoch != Some(epoch) {
+                continue;
+            }
+            let Ok(p) =
+                serde_json::from_value::<payload::SkyDirectReport>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            if p.prime != prime {
+                continue;
+            }
+            let m = p
+                .exposure
+                .iter()
+                .map(|b| (b.at, b.balance_wad.raw()))
+                .collect();
+            if sky.insert(p.allocation, (m, p.actual_profit_wad)).is_some() {
+                return Err(bad(format!("record {}: a second Sky Direct report", r.id)));
+            }
+        }
+        let sky = sky
+            .iter()
+            .map(|(a, (m, profit))| SkyDirect {
+                allocation: a.clone(),
+                exposure: to_hist(m),
+                actual_profit: *profit,
+            })
+            .collect();
+        Ok((idle, sky))
+    }
+
+    /// Distributions (SPEC §5.3) recomputed from the tags written before the lock and the
+    /// tagged balances read backwards, against the posted `distribution` records.
+    #[allow(clippy::too_many_arguments)]
+    fn distributions_check<S: Store>(
+        &self,
+        chain: &dyn Chain,
+        syn: &mut Synome<S>,
+        log: &[Event],
+        sets: &[SignedRecord],
+        epoch: EpochId,
+        window: Window,
+    ) -> Result<Vec<Finding>, CheckError> {
+        let recs = records(syn, Kind::TaggedAddress)?;
+        let sup: BTreeSet<B256> = recs.iter().filter_map(|r| r.content.supersedes).collect();
+        let mut tags = Vec::new();
+        for r in recs
+            .iter()
+            .filter(|r| !sup.contains(&r.id) && r.content.created_at < epoch.lock())
+        {
+            let Ok(t) = serde_json::from_value::<payload::TaggedAddress>(r.content.payload.clone())
+            else {
+                continue;
+            };
+            let susds = t.asset == payload::TagAsset::Susds;
+            let (init, after) = self.token_history(chain, log, susds, t.address)?;
+            tags.push(Tag {
+                address: t.address,
+                asset: if susds { Asset::Susds } else { Asset::Usds },
+                tier: t.tier,
+                prime: t.prime,
+                tagged_from: EpochId::date_of(r.content.created_at).map_err(|e| {
+                    CheckError::Epoch {
+                        epoch,
+                        reason: e.to_string(),
+                    }
+                })?,
+                balance: cut(init, &after, window),
+            });
+        }
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tiers =
+            Self::param_at(sets, epoch.lock(), |p| p.tiers_bps).unwrap_or([0, 0, 10, 20, 50]);
+        let lines =
+            distribution::distributions(epoch, window, &TierTable(tiers), &tags).map_err(|e| {
+                CheckError::Epoch {
+                    epoch,
+                    reason: e.to_string(),
+                }
+            })?;
+        let mut ours: BTreeMap<String, BTreeSet<(Address, u8, Wad)>> = BTreeMap::new();
+        for l in lines
+            .iter()
+            .filter(|l| l.eligible && !l.reward_wad.is_zero())
+        {
+            ours.entry(l.prime.clone())
+                .or_default()
+                .insert((l.address, l.tier, l.reward_wad));
+        }
+        let mut theirs: BTreeMap<String, BTreeSet<(Address, u8, Wad)>> = BTreeMap::new();
+        for r in records(syn, Kind::Distribution)?
+            .iter()
+            .filter(|r| r.content.epoch == Some(epoch))
+        {
+            if let Ok(d) =
+                serde_json::from_value::<payload::Distribution>(r.content.payload.clone())
+            {
+                theirs
+                    .entry(d.prime)
+                    .or_default()
+                    .insert((d.address, d.tier, d.reward_wad));
+            }
+        }
+        let primes: BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+        Ok(primes
+            .into_iter()
+            .map(|p| {
+                let (o, t) = (ours.get(p), theirs.get(p));
+                let (status, evidence) = match (o, t) {
+                    (Some(o), Some(t)) if o == t => (
+                        Status::Ok,
+                        format!("{} distribution(s) recomputed", o.len()),
+                    ),
+                    (Some(o), None) => (
+                        Status::Missing,
+                        format!("{} distribution(s) due, none posted", o.len()),
+                    ),
+                    _ => (
+                        Status::Mismatch,
+                        format!(
+                            "recomputed {:?}, posted {:?}",
+                            o.map(|x| x.len()),
+                            t.map(|x| x.len())
+                        ),
+                    ),
+                };
+                Finding {
+                    check: "distributions",
+                    status,
+                    subject: format!("prime:{p}"),
+                    evidence,
+                }
+            })
+            .collect())
+    }
+
+    /// The Generator's liquidity buffer held from the window's start to the epoch's Moment of
+    /// Settlement: idle USDS in its ALMProxy at every change ≥ the floor then, the floor being
+    /// the larger of the registry's baseline (`LiquidityBufferSet`) and the governance
+    /// `generator_buffer_min_wad` in force.
+    fn buffer_floor(
+        &self,
+        chain: &dyn Chain,
+        log: &[Event],
+        sets: &[SignedRecord],
+        from_t: Timestamp,
+        epoch: EpochId,
+    ) -> Result<Vec<Finding>, CheckError> {
+        let d = &self.deployment;
+        let to_t = epoch.moment();
+        let (initial, after) = self.usds_history(chain, log, d.generator_proxy)?;
+        let baseline = |t: Timestamp| {
+            log.iter()
+                .rev()
+                .filter(|e| Some(e.contract) == d.generator_registry && e.block_time <= t)
+                .find_map(|e| match &e.kind {
+                    EventKind::GeneratorRegistry(GeneratorEvent::LiquidityBufferSet {
+                        min_idle_wad,
+                    }) => Some(min_idle_wad.raw()),
+                    _ => None,
+                })
+                .unwrap_or(U256::ZERO)
+        };
+        let floor = |t: Timestamp| {
+            baseline(t).max(
+                Self::param_at(sets, t, |p| p.generator_buffer_min_wad)
+                    .map_or(U256::ZERO, |w| w.raw()),
+            )
+        };
+        let value_at = |t: Timestamp| {
+            after
+                .iter()
+                .rev()
+                .find(|(c, _)| *c <= t)
+                .map_or(initial, |x| x.1)
+        };
+        let mut instants: Vec<Timestamp> = vec![from_t];
+        instants.extend(
+            after
+                .iter()
+                .map(|x| x.0)
+                .filter(|t| *t > from_t && *t <= to_t),
+        );
+        let mut lowest = U256::MAX;
+        for t in instants {
+            let (idle, min) = (value_at(t), floor(t));
+            lowest = lowest.min(idle);
+            if idle < min {
+                return Ok(vec![Finding {
+                    check: "generator-buffer",
+                    status: Status::BufferBreach,
+                    subject: "generator".into(),
+                    evidence: format!(
+                        "idle USDS {} < floor {} at {}",
+                        Wad::from_raw(idle),
+                        Wad::from_raw(min),
+                        t.0
+                    ),
+                }]);
+            }
+        }
+        Ok(vec![Finding {
+            check: "generator-buffer",
+            status: Status::Ok,
+            subject: "generator".into(),
+            evidence: format!(
+                "lowest idle USDS {} ≥ floor {} up to {}",
+                Wad::from_raw(lowest),
+                Wad::from_raw(floor(to_t)),
+                to_t.0
+            ),
+        }])
+    }
+
+    /// Each Prime vault's `idle ≥ ⌈bps·totalAssets/10 000⌉` from the window's start to the
+    /// epoch's Moment of Settlement, `totalAssets = idle + drawn − written down`; `bps` the
+    /// governance `min_idle_bps` of the Prime in force, else the vault's own setting (its
+    /// position view).
+    fn min_idle_floors(
+        &self,
+        chain: &dyn Chain,
+        log: &[Event],
+        sets: &[SignedRecord],
+        from_t: Timestamp,
+        epoch: EpochId,
+    ) -> Result<Vec<Finding>, CheckError> {
+        let to_t = epoch.moment();
+        let mut out = Vec::new();
+        for p in &self.deployment.primes {
+            let Some(v) = p.prime_vault else { continue };
+            let (idle0, idle) = self.usds_history(chain, log, v)?;
+            let (drawn_now, wd_now, bps_now) =
+                match self.view(chain, v, Query::PrimeVault(PrimeVaultView::Position))? {
+                    Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => (
+                        pos.drawn_wad.raw(),
+                        pos.written_down_wad.raw(),
+                        pos.min_idle_bps,
+                    ),
+                    a => return Err(CheckError::View(format!("vault answer {a:?}"))),
+                };
+            let evs: Vec<&Event> = log.iter().filter(|e| e.contract == v).collect();
+            let (debt0, debt) = rewind(
+                (drawn_now, wd_now),
+                &evs,
+                |(dr, wd)| dr.saturating_sub(*wd),
+                |(dr, wd), e| {
+                    match &e.kind {
+                        EventKind::PrimeVault(PrimeVaultEvent::PrimeDraw {
+                            amount_wad, ..
+                        }) => *dr = dr.saturating_sub(amount_wad.raw()),
+                        EventKind::PrimeVault(PrimeVaultEvent::PrimeRepay {
+                            amount_wad, ..
+                        }) => *dr = dr.saturating_add(amount_wad.raw()),
+                        EventKind::PrimeVault(PrimeVaultEvent::WriteDown {
+                            amount_wad, ..
+                        }) => *wd = wd.saturating_sub(amount_wad.raw()),
+                        _ => return false,
+                    }
+                    true
+                },
+            );
+            let at = |init: U256, xs: &[(Timestamp, U256)], t: Timestamp| {
+                xs.iter().rev().find(|(c, _)| *c <= t).map_or(init, |x| x.1)
+            };
+            let mut instants: Vec<Timestamp> = vec![from_t];
+            instants.extend(
+                idle.iter()
+                    .chain(debt.iter())
+                    .map(|x| x.0)
+                    .filter(|t| *t > from_t && *t <= to_t),
+            );
+            instants.sort();
+            instants.dedup();
+            let subject = format!("prime:{}", p.prime);
+            let mut breach = None;
+            for t in instants {
+                let bps = Self::param_at(sets, t, |x| x.min_idle_bps.get(&p.prime).copied())
+                    .unwrap_or(bps_now);
+                let (i, total) = (
+                    at(idle0, &idle, t),
+                    at(idle0, &idle, t).saturating_add(at(debt0, &debt, t)),
+                );
+                let floor = total
+                    .saturating_mul(U256::from(bps))
+                    .saturating_add(U256::from(9_999u32))
+                    / U256::from(10_000u32);
+                if i < floor {
+                    breach = Some(format!(
+                        "idle {} < {} bps of total assets {} = {} at {}",
+                        Wad::from_raw(i),
+                        bps,
+                        Wad::from_raw(total),
+                        Wad::from_raw(floor),
+                        t.0
+                    ));
+                    break;
+                }
+            }
+            out.push(match breach {
+                Some(evidence) => Finding {
+                    check: "vault-min-idle",
+                    status: Status::MinIdleBreach,
+                    subject,
+                    evidence,
+                },
+                None => Finding {
+                    check: "vault-min-idle",
+                    status: Status::Ok,
+                    subject,
+                    evidence: format!("held up to {}", to_t.0),
+                },
+            });
+        }
+        Ok(out)
     }
 
     /// Transactions inside the epoch's Processing Window that are neither settlement payments

@@ -17,14 +17,25 @@
 //! - Two sets taking effect at the same instant that give one field different values are
 //!   contradictory: [`GovError::Contradictory`] names both records and the field; nothing is
 //!   computed from them.
+//! - **Reports** (SPEC §5.1) count for an epoch when written at or before its lock:
+//!   `idle-location-report`s (per Prime and location, the balance from each point's `at` on,
+//!   points of all reports merged), `sky-direct-report`s of that epoch (one per Prime and
+//!   allocation) and `tagged-address` records written before the lock (a tag earns from the
+//!   epoch after the one it is written in). Two reports giving one instant different balances,
+//!   two reports of one allocation for one epoch, or two live tags of one address and asset are
+//!   [`GovError::ContradictoryReports`] naming both records.
 //! - Base Rate, SSR and the penalty rate are required ([`GovError::Missing`]); escalation
 //!   thresholds default to the settlement crate's defaults, tiers to `[0, 0, 10, 20, 50]`.
 
 use alloy_primitives::B256;
 use laniakea_settlement::calendar::Calendar;
 use laniakea_settlement::ledger::Thresholds;
+use laniakea_settlement::statement::{IdleLocation, SkyDirect};
+use laniakea_settlement::BalanceHistory;
 use laniakea_settlement::{EpochId, Rates};
-use laniakea_synome::record::payload::{OsrcAllocation, ParameterSet, Skip};
+use laniakea_synome::record::payload::{
+    IdleLocationReport, OsrcAllocation, ParameterSet, Skip, SkyDirectReport, TaggedAddress,
+};
 use laniakea_synome::{Kind, Query, SignedRecord, Store, Synome, SynomeError};
 use laniakea_units::{Apr, Timestamp, Wad};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +65,13 @@ pub enum GovError {
         kind: &'static str,
         reason: String,
     },
+    #[error("{kind} records {first} and {second} disagree on {what}")]
+    ContradictoryReports {
+        kind: &'static str,
+        first: B256,
+        second: B256,
+        what: String,
+    },
     #[error("calendar: {0}")]
     Calendar(String),
     #[error("synome: {0}")]
@@ -67,6 +85,7 @@ impl GovError {
             GovError::Contradictory { .. } => "governance/contradictory-parameters",
             GovError::Missing { .. } => "governance/missing-parameter",
             GovError::BadPayload { .. } => "governance/bad-payload",
+            GovError::ContradictoryReports { .. } => "governance/contradictory-reports",
             GovError::Calendar(_) => "governance/calendar",
             GovError::Synome(_) => "governance/synome",
         }
@@ -285,4 +304,154 @@ mod erased {
             serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
         }
     }
+}
+
+/// A reported series (points of several records merged): the balance from each `at` on.
+fn merged_points(
+    kind: &'static str,
+    points: Vec<(Timestamp, Wad, B256)>,
+    what: &str,
+) -> Result<Vec<(Timestamp, Wad)>, GovError> {
+    let mut by_at: BTreeMap<Timestamp, (Wad, B256)> = BTreeMap::new();
+    for (at, v, id) in points {
+        if let Some((old, first)) = by_at.get(&at) {
+            if *old != v {
+                return Err(GovError::ContradictoryReports {
+                    kind,
+                    first: *first,
+                    second: id,
+                    what: format!("{what} at {at}"),
+                });
+            }
+        }
+        by_at.insert(at, (v, id));
+    }
+    Ok(by_at.into_iter().map(|(t, (v, _))| (t, v)).collect())
+}
+
+/// A step series cut to a window: the balance at the start, then the changes strictly inside.
+pub fn cut_points(points: &[(Timestamp, Wad)], w: laniakea_settlement::Window) -> BalanceHistory {
+    let at = |t: Timestamp| {
+        points
+            .iter()
+            .take_while(|(c, _)| *c <= t)
+            .last()
+            .map_or(alloy_primitives::U256::ZERO, |(_, v)| v.raw())
+    };
+    let mut last = at(w.start);
+    let mut changes = Vec::new();
+    for (t, v) in points.iter().filter(|(t, _)| *t > w.start && *t < w.end) {
+        if v.raw() != last {
+            changes.push((*t, v.raw()));
+            last = v.raw();
+        }
+    }
+    BalanceHistory::new(at(w.start), changes)
+        .unwrap_or_else(|e| panic!("bug: merged points are in time order: {e}"))
+}
+
+/// A tag in force for an epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInForce {
+    pub record: B256,
+    pub tag: TaggedAddress,
+    /// The epoch the tag was written in (it earns from the next one).
+    pub tagged_from: EpochId,
+}
+
+/// What GovOps and the Core Council reported for an epoch (see the module contract).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reports {
+    /// Per Prime: each reported idle location (location order).
+    pub idle: BTreeMap<String, Vec<IdleLocation>>,
+    /// Per Prime: each Sky Direct allocation (allocation order).
+    pub sky_direct: BTreeMap<String, Vec<SkyDirect>>,
+    /// Tags written before the lock (address, asset order).
+    pub tags: Vec<TagInForce>,
+}
+
+/// The reports that count for `epoch` (written at or before its lock), cut to `window`.
+pub fn reports<S: Store>(
+    syn: &mut Synome<S>,
+    epoch: EpochId,
+    window: laniakea_settlement::Window,
+) -> Result<Reports, GovError> {
+    let lock = epoch.lock();
+    let mut out = Reports::default();
+    // (prime, location) → every reported point with its record.
+    type Points = Vec<(Timestamp, Wad, B256)>;
+    let mut idle: BTreeMap<(String, String), Points> = BTreeMap::new();
+    for r in all_of(syn, Kind::IdleLocationReport, None)? {
+        if r.content.created_at > lock {
+            continue;
+        }
+        let p: IdleLocationReport = typed(&r)?;
+        idle.entry((p.prime, p.location))
+            .or_default()
+            .extend(p.balances.iter().map(|b| (b.at, b.balance_wad, r.id)));
+    }
+    for ((prime, location), pts) in idle {
+        let pts = merged_points(
+            "idle-location-report",
+            pts,
+            &format!("{prime} at {location}"),
+        )?;
+        out.idle.entry(prime).or_default().push(IdleLocation {
+            location,
+            balance: cut_points(&pts, window),
+        });
+    }
+    let mut sky: BTreeMap<(String, String), (B256, SkyDirectReport)> = BTreeMap::new();
+    for r in all_of(syn, Kind::SkyDirectReport, Some(epoch))? {
+        if r.content.created_at > lock {
+            continue;
+        }
+        let p: SkyDirectReport = typed(&r)?;
+        let k = (p.prime.clone(), p.allocation.clone());
+        if let Some((first, _)) = sky.get(&k) {
+            return Err(GovError::ContradictoryReports {
+                kind: "sky-direct-report",
+                first: *first,
+                second: r.id,
+                what: format!("allocation {} of {} for {epoch}", k.1, k.0),
+            });
+        }
+        sky.insert(k, (r.id, p));
+    }
+    for ((prime, allocation), (_, p)) in sky {
+        let pts: Vec<(Timestamp, Wad)> = p.exposure.iter().map(|b| (b.at, b.balance_wad)).collect();
+        out.sky_direct.entry(prime).or_default().push(SkyDirect {
+            allocation,
+            exposure: cut_points(&pts, window),
+            actual_profit: p.actual_profit_wad,
+        });
+    }
+    let mut tags: BTreeMap<(alloy_primitives::Address, &'static str), TagInForce> = BTreeMap::new();
+    for r in all_of(syn, Kind::TaggedAddress, None)? {
+        if r.content.created_at >= lock {
+            continue;
+        }
+        let t: TaggedAddress = typed(&r)?;
+        let tagged_from = EpochId::date_of(r.content.created_at)
+            .map_err(|e| GovError::Calendar(e.to_string()))?;
+        let k = (t.address, t.asset.as_str());
+        if let Some(first) = tags.get(&k) {
+            return Err(GovError::ContradictoryReports {
+                kind: "tagged-address",
+                first: first.record,
+                second: r.id,
+                what: format!("the tag of {} ({})", k.0, k.1),
+            });
+        }
+        tags.insert(
+            k,
+            TagInForce {
+                record: r.id,
+                tag: t,
+                tagged_from,
+            },
+        );
+    }
+    out.tags = tags.into_values().collect();
+    Ok(out)
 }

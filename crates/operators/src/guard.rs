@@ -15,12 +15,15 @@
 //!   The guard runs every UTC day, skipped epochs included: a skip cancels a settlement, not the
 //!   daily discipline (decision recorded in `docs/operators.md`).
 //!
-//! A refusal is logged as a Synome record by [`refusal_draft`] (kind `incident`, payload kind
-//! `guard-refusal`, written in the `govops` role: the Synome has no dedicated refusal kind and
-//! the `operator` role may not write incidents). The guard never submits anything itself.
+//! A refusal is logged as a Synome record by [`refusal_draft`] (kind `guard-refusal`, which the
+//! `operator` and `govops` roles may write: code, message, call, purpose, sender, block time).
+//! The guard never submits anything itself.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use laniakea_chain::call::{AccessCall, ControllerCall, RateLimitsCall};
+use laniakea_chain::families::configurator::{
+    ConfiguratorAnswer, ConfiguratorCall, ConfiguratorView,
+};
 use laniakea_chain::families::holding_system::HoldingSystemCall;
 use laniakea_chain::families::lcts_queue::LctsQueueCall;
 use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
@@ -277,6 +280,13 @@ fn allowed_purposes(call: &Call) -> &'static [Purpose] {
         Call::LctsQueue(_, LctsQueueCall::Lock) => &[LctsLock],
         Call::LctsQueue(_, LctsQueueCall::Settle { .. })
         | Call::HoldingSystem(_, HoldingSystemCall::UpdateExchangeRate) => &[LctsSettle],
+        // The Configurator's cBEAM actions (SPEC §4.10): a lowering is an emergency removal.
+        Call::Configurator(_, c) => match c {
+            ConfiguratorCall::SetRateLimit { .. } => LIMIT_SET,
+            ConfiguratorCall::RemoveRateLimit { .. } => &[InitDeletion, GovernanceChange],
+            ConfiguratorCall::SetRelayer { enabled: false, .. } => REVOKE,
+            _ => GOVERN,
+        },
         Call::AlmProxy(_, AccessCall::RevokeRole { .. }) => REVOKE,
         Call::AlmProxy(_, AccessCall::GrantRole { .. }) => GOVERN,
         // Every other call (MCD files, token admin, sUSDS, ilk vaults) is configuration or a
@@ -339,6 +349,24 @@ impl Guard {
                     ..
                 },
             ) => (*rl, *key, *max_amount, *slope),
+            Call::Configurator(
+                cfg,
+                ConfiguratorCall::SetRateLimit {
+                    pau,
+                    key,
+                    max_amount,
+                    slope,
+                },
+            ) => {
+                return self.confirm_configurator_decrease(
+                    chain,
+                    *cfg,
+                    *pau,
+                    key.0,
+                    (*max_amount, *slope),
+                    call,
+                )
+            }
             _ => {
                 return Err(GuardError::Unreadable {
                     call: call.to_string(),
@@ -376,6 +404,49 @@ impl Guard {
         Ok(())
     }
 
+    /// A Configurator `setRateLimit` declared a decrease: the PAU's current entry (through the
+    /// Configurator's `getRateLimits` view) must not be raised in either value.
+    fn confirm_configurator_decrease(
+        &self,
+        chain: &dyn Chain,
+        cfg: Address,
+        pau: Address,
+        key: B256,
+        (new_max, new_slope): (Wad, Wad),
+        call: &str,
+    ) -> Result<(), GuardError> {
+        let unreadable = |reason: String| GuardError::Unreadable {
+            call: call.to_string(),
+            reason,
+        };
+        let answer = chain
+            .view(
+                cfg,
+                &Query::Configurator(ConfiguratorView::RateLimits { pau }),
+            )
+            .map_err(|e| unreadable(format!("{}: {e}", e.code())))?;
+        let Answer::Configurator(ConfiguratorAnswer::RateLimits { limits, .. }) = answer else {
+            return Err(unreadable(format!("unexpected answer {answer:?}")));
+        };
+        // A key that is not configured is (0, 0): setting it to anything above is a raise.
+        let (max_amount, slope) = limits
+            .iter()
+            .find(|l| l.key == key)
+            .map_or((Wad::ZERO, Wad::ZERO), |l| {
+                (l.max_amount_wad, l.slope_wad_per_s)
+            });
+        if new_max > max_amount || new_slope > slope {
+            return Err(GuardError::NotADecrease {
+                call: call.to_string(),
+                current_max: max_amount,
+                new_max,
+                current_slope: slope,
+                new_slope,
+            });
+        }
+        Ok(())
+    }
+
     /// Classifies the action and refuses it if its class is not allowed at its block time.
     pub fn check(&self, chain: &dyn Chain, a: &Action) -> Result<ActionClass, GuardError> {
         let class = self.classify(chain, a)?;
@@ -397,18 +468,21 @@ impl Guard {
     }
 }
 
-/// The Synome record of a refusal: an `incident` (payload kind `guard-refusal`) at the refused
-/// block time, in the epoch of that day, subject `global`, system-derived.
+/// The Synome record of a refusal: a `guard-refusal` at the refused block time, in the epoch
+/// of that day, subject `global`, system-derived.
 pub fn refusal_draft(a: &Action, e: &GuardError) -> Draft {
-    let description = format!("{}: {e}", e.code());
     let mut d = Draft::new(
-        Kind::Incident,
+        Kind::GuardRefusal,
         "global",
         a.tx.at,
         Provenance::SystemDerived,
         serde_json::json!({
-            "kind": "guard-refusal",
-            "description": description,
+            "code": e.code(),
+            "message": e.to_string(),
+            "call": call_name(&a.tx.call),
+            "purpose": a.purpose.name(),
+            "from": a.tx.from,
+            "at": a.tx.at,
         }),
     );
     if let Ok(epoch) = EpochId::date_of(a.tx.at) {
@@ -445,7 +519,8 @@ impl SubmitError {
 }
 
 /// The one door every operator and relayer action goes through: the guard checks it; a
-/// refusal is recorded (by `recorder`, in the `govops` role) and nothing is submitted; an
+/// refusal is recorded (by `recorder`, in the `operator` or `govops` role) and nothing is
+/// submitted; an
 /// allowed action is submitted (a revert is a receipt, as on the seam).
 pub fn submit<S: Store>(
     guard: &Guard,

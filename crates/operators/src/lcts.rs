@@ -1169,7 +1169,9 @@ pub fn check_epoch<S: Store>(
 ) -> Result<Vec<Finding>, CheckError> {
     let log = chain.events_since(0);
     let mut holdings: BTreeMap<Address, BTreeMap<&'static str, Address>> = BTreeMap::new();
-    for e in &log {
+    // A Holding System owes records from the first Moment of Settlement after its queues were
+    // attached (earlier epochs predate it).
+    for e in log.iter().filter(|e| e.block_time < epoch.moment()) {
         if let EventKind::HoldingSystem(HoldingEvent::LctsQueueAttached { queue, side }) = &e.kind {
             let side: &'static str = if *side == "subscribe" {
                 "subscribe"

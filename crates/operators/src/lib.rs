@@ -15,6 +15,7 @@ pub mod governance;
 pub mod guard;
 pub mod lcts;
 pub mod reader;
+pub mod refs;
 pub mod report;
 pub mod runbook;
 pub mod settlement;

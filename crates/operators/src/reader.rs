@@ -5,7 +5,8 @@
 //!
 //! Contract:
 //! - [`ChainReader::sync`] folds every event after its cursor into per-Prime series: legacy-ilk
-//!   debt `⌊Art·rate/RAY⌋` [wad] (Vat `Frob`/`Fold` of the Prime's ilk), idle USDS in the Prime's
+//!   debt `⌊Art·rate/RAY⌋` [wad] (Vat `Frob`/`Fold` of the Prime's ilk), Prime-vault debt
+//!   `drawn − written down` [wad] (the vault's `PrimeDraw`/`PrimeRepay`/`WriteDown`), idle USDS in the Prime's
 //!   ALMProxy (USDS `Transfer`s), idle sUSDS value `⌊shares·chi/RAY⌋` [wad] (sUSDS share
 //!   `Transfer`s, re-valued at each `Drip`), and every USDS transfer between a Prime's ALMProxy and
 //!   the Generator's (settlement payments, either way). Resumable: it reads each event once.
@@ -18,6 +19,7 @@
 //!   window that has not closed on the chain yet (its end is after the chain's time).
 
 use alloy_primitives::{Address, B256, U256};
+use laniakea_chain::families::prime_vault::{PrimeVaultAnswer, PrimeVaultEvent, PrimeVaultView};
 use laniakea_chain::families::savings::{SavingsAnswer, SavingsView};
 use laniakea_chain::families::token::{TokenAnswer, TokenEvent, TokenView};
 use laniakea_chain::families::vat::{VatAnswer, VatEvent, VatView};
@@ -33,9 +35,11 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrimeAccounts {
     pub prime: String,
-    /// The Prime's legacy ilk (`ALLOCATOR-SPARK-A`).
+    /// The Prime's legacy ilk (`ALLOCATOR-SPARK-A`); empty when the Prime has none.
     pub legacy_ilk: String,
     pub alm_proxy: Address,
+    /// The Prime's vault (ERC-4626, SPEC §4.7), if deployed: its drawn principal is debt.
+    pub prime_vault: Option<Address>,
     /// The Prime PAU's RateLimits (read by lpha-report for headroom).
     pub rate_limits: Address,
 }
@@ -47,7 +51,40 @@ pub struct Deployment {
     pub usds: Address,
     pub susds: Address,
     pub generator_proxy: Address,
+    /// The Generator registry (liquidity buffer, debt locations), if deployed.
+    pub generator_registry: Option<Address>,
+    /// The buffer of the Generator's ilk vault (its mints reach its ALMProxy from there), if
+    /// known: USDS from it is no payment.
+    pub generator_mint_buffer: Option<Address>,
     pub primes: Vec<PrimeAccounts>,
+}
+
+impl Deployment {
+    /// The description of a system built by `laniakea_chain::system` (its fixed names): every
+    /// Prime with its legacy ilk (if any), ALMProxy, RateLimits and Prime vault; the Generator's
+    /// ALMProxy and registry.
+    pub fn from_system(sys: &laniakea_chain::system::System) -> Deployment {
+        Deployment {
+            vat: sys.addr("vat"),
+            usds: sys.addr("usds"),
+            susds: sys.addr("susds"),
+            generator_proxy: sys.addr("gen_proxy"),
+            generator_registry: sys.get("generator"),
+            generator_mint_buffer: sys.get("gen_vault.buffer"),
+            primes: sys
+                .config
+                .primes
+                .iter()
+                .map(|p| PrimeAccounts {
+                    prime: p.name.clone(),
+                    legacy_ilk: p.legacy_ilk().unwrap_or_default(),
+                    alm_proxy: sys.prime(&p.name, "proxy"),
+                    rate_limits: sys.prime(&p.name, "rl"),
+                    prime_vault: sys.get(&format!("{}_pv", p.name)),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -75,6 +112,8 @@ pub enum ReadError {
     },
     #[error("view {what} failed: {reason}")]
     View { what: String, reason: String },
+    #[error("Prime vault {0} is named by two Primes")]
+    DuplicateVault(Address),
     #[error("arithmetic overflow replaying event {seq}")]
     Overflow { seq: u64 },
 }
@@ -88,9 +127,20 @@ impl ReadError {
             ReadError::WindowOpen { .. } => "reader/window-open",
             ReadError::LogViewMismatch { .. } => "reader/log-view-mismatch",
             ReadError::View { .. } => "reader/view-failed",
+            ReadError::DuplicateVault(_) => "reader/duplicate",
             ReadError::Overflow { .. } => "reader/overflow",
         }
     }
+}
+
+/// The Prime's legacy ilk id (`None` when the deployment names none: an empty name).
+pub fn legacy_ilk_id(p: &PrimeAccounts) -> Result<Option<B256>, ReadError> {
+    if p.legacy_ilk.is_empty() {
+        return Ok(None);
+    }
+    mcd::ilk_id(&p.legacy_ilk)
+        .map(Some)
+        .ok_or_else(|| ReadError::BadIlk(p.legacy_ilk.clone()))
 }
 
 /// A step function of time, built change by change in time order.
@@ -162,11 +212,19 @@ impl PaymentSeen {
     pub fn tx_ref(&self) -> String {
         format!("tx:{}", self.tx_index)
     }
+    /// The payment's reference in receipts (`tx:<index>/log:<seq>`, `crate::refs`).
+    pub fn log_ref(&self) -> String {
+        crate::refs::log_ref(self.tx_index, self.seq)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 struct PrimeState {
     debt_legacy: Series,
+    /// Prime-vault principal: drawn − written down [wad].
+    debt_vault: Series,
+    vault_drawn: U256,
+    vault_written_down: U256,
     idle_usds: Series,
     idle_susds_value: Series,
     susds_shares: U256,
@@ -176,6 +234,8 @@ struct PrimeState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrimeHistories {
     pub debt_legacy: BalanceHistory,
+    /// Drawn Prime-vault principal less write-downs (empty without a vault).
+    pub debt_vault: BalanceHistory,
     pub idle_usds: BalanceHistory,
     pub idle_susds_value: BalanceHistory,
 }
@@ -187,6 +247,7 @@ pub struct ChainReader {
     cursor: u64,
     by_ilk: BTreeMap<B256, String>,
     by_proxy: BTreeMap<Address, String>,
+    by_vault: BTreeMap<Address, String>,
     /// Per ilk: `Art` [wad] and `rate` [ray].
     ilks: BTreeMap<B256, (U256, U256)>,
     chi: U256,
@@ -198,25 +259,35 @@ impl ChainReader {
     pub fn new(deployment: Deployment) -> Result<ChainReader, ReadError> {
         let mut by_ilk = BTreeMap::new();
         let mut by_proxy = BTreeMap::new();
+        let mut by_vault = BTreeMap::new();
         let mut primes = BTreeMap::new();
         let mut ilks = BTreeMap::new();
         for p in &deployment.primes {
-            let ilk = mcd::ilk_id(&p.legacy_ilk).ok_or(ReadError::BadIlk(p.legacy_ilk.clone()))?;
-            let dup = by_ilk.insert(ilk, p.prime.clone()).is_some()
-                || by_proxy.insert(p.alm_proxy, p.prime.clone()).is_some()
+            let dup = by_proxy.insert(p.alm_proxy, p.prime.clone()).is_some()
                 || primes
                     .insert(p.prime.clone(), PrimeState::default())
                     .is_some();
             if dup {
                 return Err(ReadError::Duplicate(p.prime.clone()));
             }
-            ilks.insert(ilk, (U256::ZERO, RAY));
+            if let Some(ilk) = legacy_ilk_id(p)? {
+                if by_ilk.insert(ilk, p.prime.clone()).is_some() {
+                    return Err(ReadError::Duplicate(p.prime.clone()));
+                }
+                ilks.insert(ilk, (U256::ZERO, RAY));
+            }
+            if let Some(v) = p.prime_vault {
+                if by_vault.insert(v, p.prime.clone()).is_some() {
+                    return Err(ReadError::DuplicateVault(v));
+                }
+            }
         }
         Ok(ChainReader {
             deployment,
             cursor: 0,
             by_ilk,
             by_proxy,
+            by_vault,
             ilks,
             chi: RAY,
             primes,
@@ -274,6 +345,30 @@ impl ChainReader {
                         if let Some(p) = self.primes.get_mut(prime) {
                             p.debt_legacy.set(t, debt);
                         }
+                    }
+                }
+                EventKind::PrimeVault(
+                    e @ (PrimeVaultEvent::PrimeDraw { .. }
+                    | PrimeVaultEvent::PrimeRepay { .. }
+                    | PrimeVaultEvent::WriteDown { .. }),
+                ) => {
+                    if let Some(p) = self
+                        .by_vault
+                        .get(&ev.contract)
+                        .and_then(|prime| self.primes.get_mut(prime))
+                    {
+                        match e {
+                            PrimeVaultEvent::PrimeDraw { drawn_wad, .. }
+                            | PrimeVaultEvent::PrimeRepay { drawn_wad, .. } => {
+                                p.vault_drawn = drawn_wad.raw()
+                            }
+                            PrimeVaultEvent::WriteDown {
+                                written_down_wad, ..
+                            } => p.vault_written_down = written_down_wad.raw(),
+                            _ => {}
+                        }
+                        let v = math::sub(p.vault_drawn, p.vault_written_down).map_err(overflow)?;
+                        p.debt_vault.set(t, v);
                     }
                 }
                 EventKind::Erc20(TokenEvent::Transfer {
@@ -362,19 +457,33 @@ impl ChainReader {
         let d = &self.deployment;
         for p in &d.primes {
             let st = &self.primes[&p.prime];
-            let ilk = laniakea_chain::call::Ilk(
-                mcd::ilk_id(&p.legacy_ilk).ok_or(ReadError::BadIlk(p.legacy_ilk.clone()))?,
-            );
             let unexpected = |a: Answer| ReadError::View {
                 what: p.prime.clone(),
                 reason: format!("unexpected answer {a:?}"),
             };
-            let debt = match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
-                Answer::Vat(VatAnswer::Ilk {
-                    art_total, rate, ..
-                }) => math::mul_div_floor(art_total.raw(), rate.raw(), RAY)
-                    .map_err(|_| ReadError::Overflow { seq: self.cursor })?,
-                a => return Err(unexpected(a)),
+            let debt = match legacy_ilk_id(p)? {
+                None => U256::ZERO,
+                Some(ilk) => {
+                    let ilk = laniakea_chain::call::Ilk(ilk);
+                    match self.view(chain, d.vat, Query::Vat(VatView::IlkInfo { ilk }))? {
+                        Answer::Vat(VatAnswer::Ilk {
+                            art_total, rate, ..
+                        }) => math::mul_div_floor(art_total.raw(), rate.raw(), RAY)
+                            .map_err(|_| ReadError::Overflow { seq: self.cursor })?,
+                        a => return Err(unexpected(a)),
+                    }
+                }
+            };
+            let vault = match p.prime_vault {
+                None => U256::ZERO,
+                Some(v) => {
+                    match self.view(chain, v, Query::PrimeVault(PrimeVaultView::Position))? {
+                        Answer::PrimeVault(PrimeVaultAnswer::Position(pos)) => {
+                            pos.prime_debt_wad.raw()
+                        }
+                        a => return Err(unexpected(a)),
+                    }
+                }
             };
             let usds = match self.view(
                 chain,
@@ -400,6 +509,7 @@ impl ChainReader {
             };
             for (series, from_log, from_view) in [
                 ("debt_legacy", st.debt_legacy.current(), debt),
+                ("debt_vault", st.debt_vault.current(), vault),
                 ("idle_usds", st.idle_usds.current(), usds),
                 ("susds_shares", st.susds_shares, shares),
             ] {
@@ -437,9 +547,91 @@ impl ChainReader {
             .ok_or_else(|| ReadError::UnknownPrime(prime.to_string()))?;
         Ok(PrimeHistories {
             debt_legacy: p.debt_legacy.window(w),
+            debt_vault: p.debt_vault.window(w),
             idle_usds: p.idle_usds.window(w),
             idle_susds_value: p.idle_susds_value.window(w),
         })
+    }
+
+    /// Any account's balance of USDS (or sUSDS shares, `susds`) cut to a closed window, from
+    /// the whole log (a tagged address is not known when the reader is built), cross-checked
+    /// against `balanceOf` now.
+    pub fn holding(
+        &self,
+        chain: &dyn Chain,
+        susds: bool,
+        account: Address,
+        w: Window,
+    ) -> Result<BalanceHistory, ReadError> {
+        let now = chain.now();
+        if now < w.end {
+            return Err(ReadError::WindowOpen {
+                start: w.start,
+                end: w.end,
+                now,
+            });
+        }
+        let token = if susds {
+            self.deployment.susds
+        } else {
+            self.deployment.usds
+        };
+        let mut series = Series::default();
+        for ev in chain.events_since(0) {
+            if ev.contract != token {
+                continue;
+            }
+            if let EventKind::Erc20(TokenEvent::Transfer {
+                from,
+                to,
+                value_wad,
+            }) = &ev.kind
+            {
+                let overflow = |_| ReadError::Overflow { seq: ev.seq };
+                let cur = series.current();
+                let v = if *to == account && *from != account {
+                    math::add(cur, value_wad.raw()).map_err(overflow)?
+                } else if *from == account && *to != account {
+                    math::sub(cur, value_wad.raw()).map_err(overflow)?
+                } else {
+                    continue;
+                };
+                series.set(ev.block_time, v);
+            }
+        }
+        let q = TokenView::BalanceOf { account };
+        let view = if susds {
+            match self.view(chain, token, Query::Savings(SavingsView::Token(q)))? {
+                Answer::Savings(SavingsAnswer::Token(TokenAnswer::Balance { balance })) => {
+                    balance.raw()
+                }
+                a => {
+                    return Err(ReadError::View {
+                        what: account.to_string(),
+                        reason: format!("unexpected answer {a:?}"),
+                    })
+                }
+            }
+        } else {
+            match self.view(chain, token, Query::Erc20(q))? {
+                Answer::Erc20(TokenAnswer::Balance { balance }) => balance.raw(),
+                a => {
+                    return Err(ReadError::View {
+                        what: account.to_string(),
+                        reason: format!("unexpected answer {a:?}"),
+                    })
+                }
+            }
+        };
+        if series.current() != view {
+            return Err(ReadError::LogViewMismatch {
+                prime: account.to_string(),
+                series: "tagged balance",
+                from_log: series.current(),
+                from_view: view,
+            });
+        }
+        Ok(series.window(w))
     }
 
     /// Every settlement payment seen so far, in log order.

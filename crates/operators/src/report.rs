@@ -6,7 +6,7 @@
 //! the Moment of Settlement. The summary (exact machine forms: decimal strings in wad, Unix
 //! seconds):
 //! - `window_start` (the posted statement's; the day before the lock without one);
-//! - `debt_legacy_wad` at the lock (`⌊Art·rate/RAY⌋` from `Frob`/`Fold`) and `debt_vault_wad` (0 until Prime vaults exist);
+//! - `debt_legacy_wad` at the lock (`⌊Art·rate/RAY⌋` from `Frob`/`Fold`) and `debt_vault_wad` (Prime-vault principal drawn − written down, from its log);
 //! - `drawn_wad` / `repaid_wad`: legacy-ilk debt drawn and wiped inside the epoch's window;
 //! - `obligation_wad` and `direction` from the posted statement (`missing` if none);
 //! - `paid_on_time_wad`, `paid_late_wad`, `timeliness` (`on-time`, `late`, `unpaid`, `n/a`);
@@ -18,6 +18,7 @@
 
 use crate::reader::Deployment;
 use alloy_primitives::{B256, U256};
+use laniakea_chain::families::prime_vault::PrimeVaultEvent;
 use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
 use laniakea_chain::families::vat::VatEvent;
 use laniakea_chain::rate_limits::{address_pair_key, limit_id, names};
@@ -169,7 +170,28 @@ impl Reporter {
             "debt_legacy_wad".into(),
             json!(Wad::from_raw(art.saturating_mul(rate) / RAY)),
         );
-        m.insert("debt_vault_wad".into(), json!(Wad::ZERO));
+        // Prime-vault principal at the lock: drawn − written down, as the vault last logged it.
+        let (mut vault_drawn, mut vault_wd) = (U256::ZERO, U256::ZERO);
+        for ev in snap
+            .log
+            .iter()
+            .filter(|e| Some(e.contract) == p.prime_vault && e.block_time < epoch.lock())
+        {
+            match &ev.kind {
+                EventKind::PrimeVault(PrimeVaultEvent::PrimeDraw { drawn_wad, .. })
+                | EventKind::PrimeVault(PrimeVaultEvent::PrimeRepay { drawn_wad, .. }) => {
+                    vault_drawn = drawn_wad.raw()
+                }
+                EventKind::PrimeVault(PrimeVaultEvent::WriteDown {
+                    written_down_wad, ..
+                }) => vault_wd = written_down_wad.raw(),
+                _ => {}
+            }
+        }
+        m.insert(
+            "debt_vault_wad".into(),
+            json!(Wad::from_raw(vault_drawn.saturating_sub(vault_wd))),
+        );
         m.insert("window_start".into(), json!(window_start.0));
         m.insert("drawn_wad".into(), json!(Wad::from_raw(drawn)));
         m.insert("repaid_wad".into(), json!(Wad::from_raw(repaid)));

@@ -30,15 +30,19 @@ use crate::governance::{self, all_of, GovError, Params};
 use crate::guard::{Action, Guard, Purpose};
 use crate::reader::{ChainReader, Deployment, ReadError};
 use alloy_primitives::{Address, B256};
-use laniakea_chain::call::ControllerCall;
-use laniakea_chain::{Call, Chain, Tx};
+use laniakea_chain::call::{ControllerCall, Key, RateLimitsCall};
+use laniakea_chain::families::configurator::ConfiguratorCall;
+use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsEvent, RateLimitsView};
+use laniakea_chain::rate_limits::{address_key, limit_id, names};
+use laniakea_chain::{Answer, Call, Chain, EventKind, Query, Tx};
 use laniakea_settlement::calendar::Calendar;
-use laniakea_settlement::distribution::TierTable;
+use laniakea_settlement::distribution::{Asset, Tag, TierTable};
 use laniakea_settlement::inputs::{EpochInputs, EpochResult};
 use laniakea_settlement::ledger::{Escalation, Payer};
 use laniakea_settlement::statement::{IdleLocation, PrimeInputs};
 use laniakea_settlement::{BalanceHistory, Convention, Direction, EpochId, Provenance, Statement};
 use laniakea_synome::record::payload;
+use laniakea_synome::record::payload::TagAsset;
 use laniakea_synome::{Draft, Kind, SignedRecord, Store, Synome, SynomeError, Writer};
 use laniakea_units::{Timestamp, Wad};
 use serde_json::{json, Value};
@@ -76,6 +80,8 @@ pub enum OpError {
     },
     #[error("record {record}: {reason}")]
     BadRecord { record: B256, reason: String },
+    #[error("restricting the vault draw limit of '{prime}' reverted: {code}")]
+    RestrictionReverted { prime: String, code: String },
     #[error("the Generator's payment to '{prime}' reverted: {code}")]
     PaymentReverted { prime: String, code: String },
     #[error("chain: {0}")]
@@ -95,9 +101,26 @@ impl OpError {
             OpError::StatementMismatch { .. } => "operator/statement-mismatch",
             OpError::BadRecord { .. } => "operator/bad-record",
             OpError::PaymentReverted { .. } => "operator/payment-reverted",
+            OpError::RestrictionReverted { .. } => "operator/restriction-reverted",
             OpError::Chain(_) => "operator/chain",
         }
     }
+}
+
+/// How a late Prime's vault draw limit (`LIMIT_VAULT_DRAW⊕vault` on its RateLimits) is set to
+/// 0 by its GovOps (SPEC §5.4), submitted through the guard as a `rate-limit-decrease`
+/// (`emergency-removal`, allowed inside a Processing Window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restriction {
+    /// No Configurator scope manages the Prime PAUs: GovOps, holding ADMIN on the Prime's
+    /// RateLimits, calls `setRateLimit(key, 0, 0)` on it.
+    Admin { govops: Address },
+    /// The Mainnet scope: an accordant GovOps lowers the key to zero through the scope's
+    /// Configurator (`setRateLimit(pau, key, 0, 0)`; a lowering is instant).
+    Configurator {
+        configurator: Address,
+        govops: Address,
+    },
 }
 
 /// The operator's fixed configuration (from the deployment, not discovered).
@@ -109,6 +132,37 @@ pub struct OperatorConfig {
     pub generator_controller: Address,
     pub generator_relayer: Address,
     pub guard: Guard,
+    /// How escalation restricts a late Prime's vault draw (`None`: records only).
+    pub restriction: Option<Restriction>,
+}
+
+impl OperatorConfig {
+    /// The configuration for a system built by `laniakea_chain::system`: its Generator
+    /// controller and relayer (`gen_ctrl`, `gen_relayer`); restriction through the Mainnet
+    /// scope's Configurator by `main_govops` when the system has scopes, else by `admin`.
+    pub fn from_system(
+        sys: &laniakea_chain::system::System,
+        deployment_start: Timestamp,
+        guard: Guard,
+    ) -> OperatorConfig {
+        let restriction = match (sys.get("main_cfg"), sys.get("main_govops")) {
+            (Some(configurator), Some(govops)) => Restriction::Configurator {
+                configurator,
+                govops,
+            },
+            _ => Restriction::Admin {
+                govops: sys.addr("admin"),
+            },
+        };
+        OperatorConfig {
+            deployment_start,
+            deployment: Deployment::from_system(sys),
+            generator_controller: sys.addr("gen_ctrl"),
+            generator_relayer: sys.addr("gen_relayer"),
+            guard,
+            restriction: Some(restriction),
+        }
+    }
 }
 
 /// What a step did.
@@ -192,6 +246,19 @@ impl SettlementOperator {
         let params = self.params(syn, epoch)?;
         let posting = self.posting_instant(syn, epoch)?;
         let books = self.books_before(chain, syn, posting, Some(epoch))?;
+        let mut reports = governance::reports(syn, epoch, window)?;
+        let mut tags = Vec::new();
+        for t in &reports.tags {
+            let susds = t.tag.asset == TagAsset::Susds;
+            tags.push(Tag {
+                address: t.tag.address,
+                asset: if susds { Asset::Susds } else { Asset::Usds },
+                tier: t.tag.tier,
+                prime: t.tag.prime.clone(),
+                tagged_from: t.tagged_from,
+                balance: self.reader.holding(chain, susds, t.tag.address, window)?,
+            });
+        }
         let mut primes = Vec::new();
         for p in &self.config.deployment.primes {
             let h = self.reader.window(chain, &p.prime, window)?;
@@ -204,13 +271,15 @@ impl SettlementOperator {
                 prime: p.prime.clone(),
                 provenance: Provenance::SystemDerived,
                 debt_legacy: h.debt_legacy,
-                debt_vault: BalanceHistory::default(),
-                idle_usds: vec![IdleLocation {
+                debt_vault: h.debt_vault,
+                idle_usds: std::iter::once(IdleLocation {
                     location: "alm-proxy".into(),
                     balance: h.idle_usds,
-                }],
+                })
+                .chain(reports.idle.remove(&p.prime).unwrap_or_default())
+                .collect(),
                 idle_susds_value: h.idle_susds_value,
-                sky_direct: Vec::new(),
+                sky_direct: reports.sky_direct.remove(&p.prime).unwrap_or_default(),
                 osrc_allocation: BalanceHistory::constant(osrc_alloc.raw()),
                 osrc_rate_apr: osrc_rate,
                 carried_penalties: books
@@ -228,7 +297,7 @@ impl SettlementOperator {
             rates: params.rates,
             tiers: TierTable(params.tiers_bps),
             primes,
-            tags: Vec::new(),
+            tags,
         })
     }
 
@@ -314,9 +383,29 @@ impl SettlementOperator {
                 continue;
             }
             drafts.push(statement_draft(s, at));
+            // The Prime's distributions go in the same all-or-nothing batch as its statement.
+            for l in result
+                .distributions
+                .iter()
+                .filter(|l| l.prime == s.prime && l.eligible && !l.reward_wad.is_zero())
+            {
+                drafts.push(
+                    Draft::new(
+                        Kind::Distribution,
+                        &subject(&l.prime),
+                        at,
+                        laniakea_synome::Provenance::SystemDerived,
+                        json!({"prime": l.prime, "address": l.address, "tier": l.tier, "reward_wad": l.reward_wad}),
+                    )
+                    .epoch(epoch),
+                );
+            }
         }
         if !drafts.is_empty() {
-            out.written += drafts.len();
+            out.written += drafts
+                .iter()
+                .filter(|d| d.kind == Kind::SettlementStatement)
+                .count();
             syn.write(&self.writer, drafts)?;
         }
         Ok((result, out))
@@ -433,7 +522,10 @@ impl SettlementOperator {
                     .cloned()
                     .ok_or_else(|| OpError::BadRecord {
                         record: r.id,
-                        reason: format!("names {}, which is not a penalty event", f.penalty),
+                        reason: format!(
+                            "forgiveness names {}, which is not a penalty event",
+                            f.penalty
+                        ),
                     })?;
             let id =
                 Book::parse_penalty_ref(&prime, &obligation).ok_or_else(|| OpError::BadRecord {
@@ -444,6 +536,7 @@ impl SettlementOperator {
                 .entry(prime)
                 .or_default()
                 .push(PostedForgiveness {
+                    record: r.id,
                     at: r.content.created_at,
                     penalty: id,
                     amount_wad: f.amount_wad,
@@ -493,7 +586,7 @@ impl SettlementOperator {
             for a in &b.applied {
                 for (id, amount) in &a.parts {
                     let obligation = b.obligation_ref(*id);
-                    let tx = format!("{}/log:{}", a.payment.tx_ref(), a.payment.seq);
+                    let tx = a.payment.log_ref();
                     if done.contains(&(tx.clone(), obligation.clone())) {
                         out.already += 1;
                         continue;
@@ -542,11 +635,11 @@ impl SettlementOperator {
     /// the chain's time (idempotent).
     pub fn record_penalties<S: Store>(
         &mut self,
-        chain: &dyn Chain,
+        chain: &mut dyn Chain,
         syn: &mut Synome<S>,
     ) -> Result<StepOutcome, OpError> {
         let now = chain.now();
-        let books = self.books(chain, syn, now)?;
+        let books = self.books(&*chain, syn, now)?;
         let done: BTreeSet<String> = all_of(syn, Kind::PenaltyEvent, None)?
             .into_iter()
             .filter_map(|r| {
@@ -581,35 +674,55 @@ impl SettlementOperator {
                         &subject(&b.prime),
                         to,
                         laniakea_synome::Provenance::SystemDerived,
-                        json!({"prime": b.prime, "obligation": r, "amount_wad": o.amount_wad, "from": from, "to": to}),
+                        json!({"prime": b.prime, "obligation": r, "amount_wad": o.amount_wad, "from": from, "to": to, "payer": o.payer}),
                     )
                     .epoch(EpochId::date_of(to).map_err(|e| OpError::Chain(e.to_string()))?),
                 ));
             }
-            let (state, obligation, late_s) = match b.escalation(now) {
+            // Escalation (SPEC §5.4): > restrict_after → `restricted` (the vault draw limit set
+            // to 0 on chain first, then the record); > review_after → also `governance-review`.
+            let (obligation, late_s, review) = match b.escalation(now) {
                 Escalation::Current | Escalation::Late { .. } => continue,
-                Escalation::Restricted { obligation, late_s } => ("restricted", obligation, late_s),
-                Escalation::GovernanceReview { obligation, late_s } => {
-                    ("governance-review", obligation, late_s)
-                }
+                Escalation::Restricted { obligation, late_s } => (obligation, late_s, false),
+                Escalation::GovernanceReview { obligation, late_s } => (obligation, late_s, true),
             };
             let r = b.obligation_ref(obligation);
-            if escalated.contains(&(b.prime.clone(), state.to_string(), r.clone())) {
-                out.already += 1;
-                continue;
-            }
             let epoch = b.ledger.obligation(obligation).map(|o| o.epoch).ok();
-            let mut d = Draft::new(
-                Kind::Escalation,
-                &subject(&b.prime),
-                now,
-                laniakea_synome::Provenance::SystemDerived,
-                json!({"prime": b.prime, "state": state, "obligation": r, "late_s": late_s}),
-            );
-            if let Some(e) = epoch {
-                d = d.epoch(e);
+            let states: &[&str] = if review {
+                &["restricted", "governance-review"]
+            } else {
+                &["restricted"]
+            };
+            for state in states {
+                if escalated.contains(&(b.prime.clone(), state.to_string(), r.clone())) {
+                    out.already += 1;
+                    continue;
+                }
+                let mut body =
+                    json!({"prime": b.prime, "state": state, "obligation": r, "late_s": late_s});
+                if *state == "restricted" {
+                    let prime_pays = b
+                        .ledger
+                        .obligation(obligation)
+                        .is_ok_and(|o| o.payer == Payer::Prime);
+                    body["restriction"] = json!(if prime_pays {
+                        self.restrict(chain, syn, &b.prime, now)?
+                    } else {
+                        "none: the Generator is the payer".to_string()
+                    });
+                }
+                let mut d = Draft::new(
+                    Kind::Escalation,
+                    &subject(&b.prime),
+                    now,
+                    laniakea_synome::Provenance::SystemDerived,
+                    body,
+                );
+                if let Some(e) = epoch {
+                    d = d.epoch(e);
+                }
+                pending.push((now, d));
             }
-            pending.push((now, d));
         }
         pending.sort_by_key(|(t, _)| *t);
         let mut drafts = Vec::new();
@@ -623,6 +736,106 @@ impl SettlementOperator {
             syn.write(&self.writer, drafts)?;
         }
         Ok(out)
+    }
+
+    /// Sets the Prime's vault draw limit to 0 (idempotent: a limit already (0, 0) on chain is
+    /// not set again); returns the reference of the change in the log (`tx:<i>/log:<seq>`), or
+    /// why there is none.
+    fn restrict<S: Store>(
+        &mut self,
+        chain: &mut dyn Chain,
+        syn: &mut Synome<S>,
+        prime: &str,
+        now: Timestamp,
+    ) -> Result<String, OpError> {
+        let Some(p) = self
+            .config
+            .deployment
+            .primes
+            .iter()
+            .find(|p| p.prime == prime)
+            .cloned()
+        else {
+            return Err(OpError::Read(ReadError::UnknownPrime(prime.to_string())));
+        };
+        let Some(vault) = p.prime_vault else {
+            return Ok("none: the Prime has no vault".into());
+        };
+        let Some(via) = self.config.restriction else {
+            return Ok("none: no restriction path configured".into());
+        };
+        let key = address_key(limit_id(names::VAULT_DRAW), vault);
+        let current = chain
+            .view(
+                p.rate_limits,
+                &Query::RateLimits(RateLimitsView::RateLimitData { key: Key(key) }),
+            )
+            .map_err(|e| OpError::Chain(format!("{}: {e}", e.code())))?;
+        let zero = matches!(
+            current,
+            Answer::RateLimits(RateLimitsAnswer::Data { max_amount, slope, .. })
+                if max_amount.is_zero() && slope.is_zero()
+        );
+        if !zero {
+            let (from, call) = match via {
+                Restriction::Admin { govops } => (
+                    govops,
+                    Call::RateLimits(
+                        p.rate_limits,
+                        RateLimitsCall::SetMaxSlope {
+                            key: Key(key),
+                            max_amount: Wad::ZERO,
+                            slope: Wad::ZERO,
+                        },
+                    ),
+                ),
+                Restriction::Configurator {
+                    configurator,
+                    govops,
+                } => (
+                    govops,
+                    Call::Configurator(
+                        configurator,
+                        ConfiguratorCall::SetRateLimit {
+                            pau: p.alm_proxy,
+                            key: Key(key),
+                            max_amount: Wad::ZERO,
+                            slope: Wad::ZERO,
+                        },
+                    ),
+                ),
+            };
+            let action = Action {
+                tx: Tx {
+                    from,
+                    at: now,
+                    call,
+                },
+                purpose: Purpose::RateLimitDecrease,
+            };
+            let r = crate::guard::submit(&self.config.guard, chain, syn, &self.govops, action)
+                .map_err(OpError::Submit)?;
+            if let Err(rev) = r.outcome {
+                return Err(OpError::RestrictionReverted {
+                    prime: prime.to_string(),
+                    code: rev.code().to_string(),
+                });
+            }
+        }
+        // The last change of the key to (0, 0) in the log: the same reference whether this run
+        // submitted it or an earlier, interrupted one did.
+        let found = chain
+            .events_since(0)
+            .into_iter()
+            .rev()
+            .find(|e| {
+                e.contract == p.rate_limits
+                    && matches!(&e.kind, EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet {
+                        key: k, max_amount_wad, slope_wad_per_s, ..
+                    }) if *k == key && max_amount_wad.is_zero() && slope_wad_per_s.is_zero())
+            })
+            .map(|e| crate::refs::log_ref(e.tx_index, e.seq));
+        Ok(found.unwrap_or_else(|| "none: the draw limit was already 0".into()))
     }
 
     /// Submits the Generator's open obligations due by `epoch` (idempotent: what the chain
@@ -718,7 +931,13 @@ pub fn export(inputs: &EpochInputs, skips: &[EpochId]) -> Value {
                 "sky_direct": p.sky_direct.iter().map(|a| json!({"allocation": a.allocation, "exposure": history_json(&a.exposure), "actual_profit": a.actual_profit})).collect::<Vec<_>>(),
                 "osrc_allocation": history_json(&p.osrc_allocation),
                 "osrc_rate_apr": p.osrc_rate_apr,
-                "carried_penalties": p.carried_penalties.iter().map(|c| json!({"penalty_id": c.penalty_id, "amount": c.amount_wad})).collect::<Vec<_>>(),
+                "carried_penalties": p.carried_penalties.iter().map(|c| {
+                    let mut line = json!({"penalty_id": c.penalty_id, "amount": c.amount_wad});
+                    if !c.owed_by.is_prime() {
+                        line["owed_by"] = json!(c.owed_by);
+                    }
+                    line
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -730,6 +949,13 @@ pub fn export(inputs: &EpochInputs, skips: &[EpochId]) -> Value {
         "rates": {"base_rate_apr": inputs.rates.base_rate_apr, "ssr_apr": inputs.rates.ssr_apr},
         "tiers_bps": inputs.tiers.0,
         "primes": primes,
-        "tags": [],
+        "tags": inputs.tags.iter().map(|t| json!({
+            "address": t.address,
+            "asset": serde_json::to_value(t.asset).unwrap_or(Value::Null),
+            "tier": t.tier,
+            "prime": t.prime,
+            "tagged_from": t.tagged_from.to_string(),
+            "balance": history_json(&t.balance),
+        })).collect::<Vec<_>>(),
     })
 }

@@ -11,6 +11,7 @@ use laniakea_chain::Call;
 use laniakea_operators::guard::{refusal_draft, Action, ActionClass, Guard, Purpose};
 use laniakea_synome::{Kind, Query};
 use laniakea_units::Timestamp;
+use serde_json::json;
 
 fn guard() -> Guard {
     Guard {
@@ -49,7 +50,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
                 s.ctrl(
                     "gen",
                     ControllerCall::RemoveRelayer {
-                        relayer: s.a("relayer"),
+                        relayer: s.a("gen_relayer"),
                     },
                 ),
                 Purpose::RelayerRemoval,
@@ -81,7 +82,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::Reallocation,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::Reallocation,
             ),
@@ -89,7 +90,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::MigrationStep,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::MigrationStep,
             ),
@@ -97,7 +98,7 @@ fn actions(s: &Sys, t: Timestamp) -> Vec<(ActionClass, Action)> {
         (
             ActionClass::Normal,
             act(
-                "relayer",
+                "gen_relayer",
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(10) }),
                 Purpose::Normal,
             ),
@@ -167,7 +168,7 @@ fn a_purpose_the_call_cannot_have_is_refused_at_any_time() {
         // A mint declared as a settlement payment: mislabelling must not open the window.
         let a = Action {
             tx: s.tx(
-                "relayer",
+                "gen_relayer",
                 at(time),
                 s.ctrl("gen", ControllerCall::MintUsds { amount: wad(1) }),
             ),
@@ -194,7 +195,7 @@ fn a_normal_move_at_the_threshold_is_a_reallocation() {
     let g = guard();
     let mint = |amount| Action {
         tx: s.tx(
-            "relayer",
+            "gen_relayer",
             at("2026-01-05T10:00:00Z"),
             s.ctrl("gen", ControllerCall::MintUsds { amount }),
         ),
@@ -261,21 +262,29 @@ fn a_refusal_is_recorded_in_the_synome() {
     let (recs, _) = db
         .syn
         .list(&Query {
-            kind: Some(Kind::Incident),
+            kind: Some(Kind::GuardRefusal),
             limit: 10,
             ..Default::default()
         })
         .unwrap();
     assert_eq!(recs.len(), 1);
     let r = &recs[0].content;
-    assert_eq!(r.payload["kind"], "guard-refusal");
+    assert_eq!(r.payload["code"], "guard/processing-window");
+    assert_eq!(r.payload["purpose"], "normal");
+    assert_eq!(r.payload["call"], "Controller.MintUsds");
+    assert_eq!(r.payload["at"], json!(at("2026-01-05T13:30:00Z")));
     assert_eq!(r.epoch.unwrap().to_string(), "2026-01-05");
     assert_eq!(r.created_at, at("2026-01-05T13:30:00Z"));
-    let d = r.payload["description"].as_str().unwrap();
-    assert!(
-        d.starts_with("guard/processing-window: normal action"),
-        "{d}"
-    );
+    let d = r.payload["message"].as_str().unwrap();
+    assert!(d.starts_with("normal action"), "{d}");
+    // The operator may record refusals in its own role too; the checker may not.
+    db.syn
+        .write(&db.operator, vec![refusal_draft(&a, &e)])
+        .unwrap();
+    assert!(db
+        .syn
+        .write(&db.checker, vec![refusal_draft(&a, &e)])
+        .is_err());
 }
 
 #[test]
@@ -295,7 +304,7 @@ fn a_refused_submission_never_reaches_the_chain_and_is_recorded() {
     let (recs, _) = db
         .syn
         .list(&Query {
-            kind: Some(Kind::Incident),
+            kind: Some(Kind::GuardRefusal),
             limit: 10,
             ..Default::default()
         })

@@ -29,6 +29,7 @@ use laniakea_synome::record::payload::LctsSettlement;
 use laniakea_synome::{Draft, Kind, Query as SQuery, Store, Synome};
 use laniakea_units::{Timestamp, Wad};
 use lcts_fixture::*;
+use serde_json::json;
 
 fn e(s: &str) -> EpochId {
     EpochId::parse(s).unwrap()
@@ -751,5 +752,102 @@ fn the_checker_report_carries_the_lcts_findings() {
                 assert_eq!((bad[0].0, bad[0].1), ("lcts-record", Status::Mismatch));
             }
         }
+    }
+}
+
+/// A half-published set of LCTS inputs is bad input, not a fallback: the settle step is
+/// refused with a code naming the missing field, and nothing reaches the chain or the Synome.
+#[test]
+fn half_published_lcts_inputs_are_refused_naming_the_field_with_nothing_sent() {
+    let mut s = lcts_sys(&USERS.map(String::from), 1_000_000);
+    let mut db = lcts_db();
+    db.params(
+        at("2026-01-01T08:00:00Z"),
+        json!({"effective_epoch": "2026-01-01", "srusds_osrc_capacity_susds_wad": "500000",
+               "redemption_limit_wad": "1000"}),
+    );
+    enter(
+        &mut s,
+        "alice",
+        "subscribe_q",
+        at("2026-01-01T09:00:00Z"),
+        wad(600_000),
+    );
+    let d = e("2026-01-01");
+    let b = beacon(&s, &db);
+    s.warp(d.lock());
+    assert_eq!(
+        b.run_epoch(&mut s.e, &mut db.syn, d).unwrap(),
+        Progress::Locked { txs: 1 }
+    );
+    s.warp(d.moment());
+    let digest = s.e.digest();
+    let ids = all_ids(&mut db.syn);
+    let err = b.run_epoch(&mut s.e, &mut db.syn, d).unwrap_err();
+    assert_eq!(err.code(), "lcts/incomplete-governance");
+    assert!(
+        err.to_string().contains("srusds_target_spread_apr"),
+        "{err}"
+    );
+    assert_eq!(s.e.digest(), digest, "no chain action");
+    assert_eq!(all_ids(&mut db.syn), ids, "no record");
+    // The queue stays LOCKED until the inputs are fixed (a correcting set is published).
+    assert_eq!(queue_status(&s.e, s.a("subscribe_q")), QueueStatus::Locked);
+}
+
+/// The guard: an LCTS lock may only be declared `lcts-lock`, a settle or rate update only
+/// `lcts-settle`; both pass inside the Processing Window.
+#[test]
+fn lcts_actions_have_their_own_purposes_and_pass_the_window() {
+    use laniakea_chain::call::Call;
+    use laniakea_chain::families::holding_system::HoldingSystemCall;
+    use laniakea_chain::families::lcts_queue::LctsQueueCall;
+    use laniakea_operators::{Action, ActionClass, Guard, Purpose};
+    let s = lcts_sys(&[], 0);
+    let g = Guard {
+        reallocation_threshold_wad: wad(1),
+    };
+    let t = at("2026-01-01T14:00:00Z");
+    let q = s.a("subscribe_q");
+    let lock = s.tx("lpha_lcts", t, Call::LctsQueue(q, LctsQueueCall::Lock));
+    let settle = s.tx(
+        "lpha_lcts",
+        t,
+        Call::LctsQueue(q, LctsQueueCall::Settle { capacity: wad(1) }),
+    );
+    let update = s.tx(
+        "lpha_lcts",
+        t,
+        Call::HoldingSystem(s.a("hs"), HoldingSystemCall::UpdateExchangeRate),
+    );
+    let check = |tx: &laniakea_chain::Tx, purpose| {
+        g.check(
+            &s.e,
+            &Action {
+                tx: tx.clone(),
+                purpose,
+            },
+        )
+        .map_err(|e| e.code())
+    };
+    assert_eq!(
+        check(&lock, Purpose::LctsLock),
+        Ok(ActionClass::SettlementCritical)
+    );
+    assert_eq!(
+        check(&settle, Purpose::LctsSettle),
+        Ok(ActionClass::SettlementCritical)
+    );
+    assert_eq!(
+        check(&update, Purpose::LctsSettle),
+        Ok(ActionClass::SettlementCritical)
+    );
+    for (tx, wrong) in [
+        (&lock, Purpose::LctsSettle),
+        (&lock, Purpose::Normal),
+        (&settle, Purpose::LctsLock),
+        (&update, Purpose::GovernanceChange),
+    ] {
+        assert_eq!(check(tx, wrong), Err("guard/purpose-mismatch"));
     }
 }

@@ -130,7 +130,7 @@ fn generator_payments_to_a_prime_are_seen() {
     s.draw("gen", at("2026-01-01T06:00:00Z"), wad(100));
     let (usds, to) = (s.a("usds"), s.a("keel_proxy"));
     let tx = s.tx(
-        "relayer",
+        "gen_relayer",
         at("2026-01-01T14:00:00Z"),
         s.ctrl(
             "gen",

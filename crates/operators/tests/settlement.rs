@@ -42,7 +42,12 @@ impl Run {
             Timestamp(START - 2 * 86_400),
             json!({"effective_epoch": "2025-12-30", "base_rate_apr": "0.05", "ssr_apr": "0.12", "penalty_rate_per_hour_wad": PENALTY_PER_HOUR}),
         );
-        // The Generator holds some USDS to pay Primes with.
+        // The Generator's liquidity buffer floor: 5 000 USDS from the first Moment of Settlement.
+        db.params(
+            Timestamp(START - 2 * 86_400),
+            json!({"effective_epoch": "2026-01-01", "generator_buffer_min_wad": "5000"}),
+        );
+        // The Generator holds some USDS to pay Primes with (above its 5 000 buffer floor).
         s.draw("gen", at("2026-01-01T01:00:00Z"), wad(10_000));
         let op = s.operator(&db);
         Run {
@@ -95,7 +100,7 @@ impl Run {
             .record_receipts(&self.s.e, &mut self.db.syn)
             .unwrap();
         self.op
-            .record_penalties(&self.s.e, &mut self.db.syn)
+            .record_penalties(&mut self.s.e, &mut self.db.syn)
             .unwrap();
         // Re-running is a no-op.
         assert_eq!(
@@ -107,7 +112,7 @@ impl Run {
         );
         assert_eq!(
             self.op
-                .record_penalties(&self.s.e, &mut self.db.syn)
+                .record_penalties(&mut self.s.e, &mut self.db.syn)
                 .unwrap()
                 .written,
             0
@@ -132,6 +137,26 @@ fn scenario_with(restart: bool) -> Run {
     r.s.deposit_susds("grove", at("2026-01-01T06:00:00Z"), wad(500_000));
     r.s.draw("keel", at("2026-01-01T08:00:00Z"), wad(200_000));
     r.s.deploy_out("keel", at("2026-01-01T08:00:00Z"), wad(190_000));
+    // spark also borrows from its Prime vault (funded by the Generator) and repays part.
+    r.s.fund_vault("spark", at("2026-01-01T08:00:00Z"), wad(500_000));
+    r.s.vault_draw("spark", at("2026-01-01T08:00:00Z"), wad(400_000));
+    r.s.deploy_out("spark", at("2026-01-01T08:00:00Z"), wad(350_000));
+    r.s.vault_repay("spark", at("2026-01-01T10:00:00Z"), wad(50_000));
+    // Governance tags the external strategy's address for keel (tier 4, USDS): it earns from
+    // the next epoch on.
+    let stranger = r.s.a("stranger");
+    r.db.syn
+        .write(
+            &r.db.council,
+            vec![Draft::new(
+                Kind::TaggedAddress,
+                "prime:keel",
+                at("2026-01-01T09:00:00Z"),
+                Provenance::GovernanceDirected,
+                json!({"prime": "keel", "address": stranger, "asset": "USDS", "tier": 4}),
+            )],
+        )
+        .unwrap();
     // A balance change inside the Processing Window belongs to the next epoch.
     r.s.draw("spark", at("2026-01-01T12:59:59Z"), wad(1));
     r.s.wipe("spark", at("2026-01-01T13:00:00Z"), wad(1));
@@ -158,6 +183,10 @@ fn scenario_with(restart: bool) -> Run {
 
     // Epoch 2026-01-02 (Fri): spark pays half on time and half two hours late; keel pays
     // nothing until Monday (escalation); governance skips the weekend before Saturday's lock.
+    // Fault: the Generator sends 8 000 USDS out at 09:00, below its 5 000 buffer floor, and
+    // refills at 11:00.
+    r.s.gen_send("surplus", at("2026-01-02T09:00:00Z"), wad(8_000));
+    r.s.draw("gen", at("2026-01-02T11:00:00Z"), wad(10_000));
     r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-03");
     r.db.skip(at("2026-01-02T10:00:00Z"), "2026-01-04");
     r.lock("2026-01-02");
@@ -174,7 +203,37 @@ fn scenario_with(restart: bool) -> Run {
     );
     r.settle(at("2026-01-02T18:00:00Z"));
 
-    // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00).
+    // Epoch 2026-01-05 (Mon): window [Fri 13:00, Mon 13:00). Fault: on Saturday the
+    // Generator withdraws 120 000 from spark's vault, leaving 30 000 idle of 380 000 (< 10%).
+    r.s.vault_withdraw("spark", at("2026-01-03T10:00:00Z"), wad(120_000));
+    // GovOps reports grove's idle USDS at a custodian and spark's Sky Direct allocation.
+    let govops = r.db.govops.clone();
+    r.db.syn
+        .write(
+            &govops,
+            vec![
+                Draft::new(
+                    Kind::IdleLocationReport,
+                    "prime:grove",
+                    at("2026-01-05T12:00:00Z"),
+                    Provenance::SystemDerived,
+                    json!({"prime": "grove", "location": "custodian", "balances": [
+                        {"at": at("2026-01-02T12:00:00Z"), "balance_wad": wad(5_000)},
+                        {"at": at("2026-01-04T00:00:00Z"), "balance_wad": wad(7_000)}]}),
+                ),
+                Draft::new(
+                    Kind::SkyDirectReport,
+                    "prime:spark",
+                    at("2026-01-05T12:00:00Z"),
+                    Provenance::SystemDerived,
+                    json!({"prime": "spark", "allocation": "treasuries", "exposure": [
+                        {"at": at("2026-01-02T12:00:00Z"), "balance_wad": wad(100_000)}],
+                        "actual_profit_wad": wad(10)}),
+                )
+                .epoch(e("2026-01-05")),
+            ],
+        )
+        .unwrap();
     r.lock("2026-01-05");
     for p in ["spark", "grove"] {
         let a = r.amount("2026-01-05", p);
@@ -189,6 +248,9 @@ fn scenario_with(restart: bool) -> Run {
         Wad::from_raw(r.amount("2026-01-02", "keel").raw() + r.amount("2026-01-05", "keel").raw());
     r.s.pay_generator("keel", at("2026-01-05T17:00:00Z"), keel_owes);
     r.settle(at("2026-01-05T17:00:00Z"));
+    // Fault: USDS reaches the Generator from an address that is no Prime's ALMProxy.
+    r.s.usds_transfer("stranger", "gen_proxy", at("2026-01-05T17:30:00Z"), wad(25));
+    r.settle(at("2026-01-05T17:30:00Z"));
     r
 }
 
@@ -210,6 +272,44 @@ fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
     assert!(per
         .keys()
         .all(|(ep, _)| ep != "2026-01-03" && ep != "2026-01-04"));
+
+    // Debt by location: spark's vault principal (400k drawn at 08:00, 50k repaid at 10:00)
+    // is in its first statement's inputs next to its legacy-ilk debt.
+    let file =
+        r.op.inputs_file(&r.s.e, &mut r.db.syn, e("2026-01-01"))
+            .unwrap();
+    let spark_in = file["primes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["prime"] == "spark")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        spark_in["debt_vault"],
+        json!({"initial": Wad::ZERO, "changes": [
+            {"at": at("2026-01-01T08:00:00Z").0, "balance": wad(400_000)},
+            {"at": at("2026-01-01T10:00:00Z").0, "balance": wad(350_000)},
+        ]})
+    );
+    let monday =
+        r.op.inputs_file(&r.s.e, &mut r.db.syn, e("2026-01-05"))
+            .unwrap();
+    assert_eq!(
+        monday["primes"][1]["idle_usds"][1],
+        json!({"location": "custodian", "balance": {"initial": wad(5_000), "changes": [
+            {"at": at("2026-01-04T00:00:00Z").0, "balance": wad(7_000)}]}})
+    );
+    assert_eq!(
+        monday["primes"][0]["sky_direct"],
+        json!([{"allocation": "treasuries", "exposure": {"initial": wad(100_000), "changes": []}, "actual_profit": wad(10)}])
+    );
+    assert_eq!(monday["tags"][0]["tier"], 4);
+    assert_eq!(
+        file["primes"][1]["debt_vault"],
+        json!({"initial": Wad::ZERO, "changes": []}),
+        "grove has no vault debt"
+    );
 
     // spark's late half: 2 h × half × 0.1%/h, crystallised at Monday's Moment of Settlement
     // (the next executed one) and owed in the following epoch.
@@ -253,6 +353,14 @@ fn several_epochs_with_a_skipped_weekend_a_late_payment_and_a_negative_net() {
     assert_eq!(esc[0].content.payload["prime"], "keel");
     assert_eq!(esc[0].content.payload["state"], "restricted");
     assert_eq!(esc[0].content.payload["late_s"], 72 * 3600);
+    // ... which set keel's vault draw limit to 0 through its GovOps (the admin path: no
+    // Configurator scope in this system).
+    assert!(esc[0].content.payload["restriction"]
+        .as_str()
+        .unwrap()
+        .starts_with("tx:"));
+    assert_eq!(draw_limit(&r, "keel"), (Wad::ZERO, Wad::ZERO));
+    assert_eq!(draw_limit(&r, "spark"), (Wad::MAX, Wad::ZERO));
 
     // Receipts: every payment seen, matched to obligations; grove's came from the Generator.
     let receipts = r.records(Kind::PaymentReceipt);
@@ -311,6 +419,24 @@ fn every_statement_is_reproduced_from_its_exported_inputs_file() {
                 serde_json::to_value(st).unwrap()
             );
         }
+        // Distributions: the posted records are the eligible, non-zero lines of the file.
+        let posted: Vec<_> = all_of(&mut r.db.syn, Kind::Distribution, Some(e(ep)))
+            .unwrap()
+            .into_iter()
+            .map(|x| x.content.payload)
+            .collect();
+        let lines: Vec<_> = result
+            .distributions
+            .iter()
+            .filter(|l| l.eligible && !l.reward_wad.is_zero())
+            .map(|l| json!({"prime": l.prime, "address": l.address, "tier": l.tier, "reward_wad": l.reward_wad}))
+            .collect();
+        assert_eq!(posted, lines, "{ep}");
+        assert_eq!(
+            lines.is_empty(),
+            ep == "2026-01-01",
+            "the tag earns from epoch 2"
+        );
     }
     // The Monday window starts at Friday's lock (the weekend is measured by Monday).
     let file =
@@ -347,7 +473,7 @@ fn a_fresh_operator_resumes_without_duplicating_anything() {
     );
     assert_eq!(
         fresh
-            .record_penalties(&r.s.e, &mut r.db.syn)
+            .record_penalties(&mut r.s.e, &mut r.db.syn)
             .unwrap()
             .written,
         0
@@ -367,7 +493,7 @@ fn a_partial_forgiveness_reduces_what_is_open_and_the_penalty_record_stays() {
     r.lock("2026-01-02"); // carries the penalty
     r.s.warp(at("2026-01-02T13:10:00Z"));
     r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
-    r.op.record_penalties(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
     let pen = r
         .records(Kind::PenaltyEvent)
         .into_iter()
@@ -693,9 +819,25 @@ fn the_checker_flags_exactly_the_injected_faults() {
         flagged(&f2),
         vec![
             t("payment", "late", "prime:spark"),
-            t("payment", "late", "prime:keel")
+            t("payment", "late", "prime:keel"),
+            t("generator-buffer", "buffer-breach", "generator"),
         ],
         "{f2:?}"
+    );
+    let breach = f2.iter().find(|f| f.check == "generator-buffer").unwrap();
+    // 10 000 + the payments of epoch 1 (spark, keel in; grove out) − 8 000 sent at 09:00.
+    let idle = wad(10_000).raw()
+        + r.amount("2026-01-01", "spark").raw()
+        + r.amount("2026-01-01", "keel").raw()
+        - r.amount("2026-01-01", "grove").raw()
+        - wad(8_000).raw();
+    assert_eq!(
+        breach.evidence,
+        format!(
+            "idle USDS {} < floor 5000 at {}",
+            Wad::from_raw(idle),
+            at("2026-01-02T09:00:00Z").0
+        )
     );
     let f3 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
     assert!(flagged(&f3).is_empty(), "{f3:?}");
@@ -703,9 +845,48 @@ fn the_checker_flags_exactly_the_injected_faults() {
     let f5 = c.check(&r.s.e, &mut r.db.syn, e("2026-01-05")).unwrap();
     assert_eq!(
         flagged(&f5),
-        vec![t("payment", "late", "prime:keel")],
+        vec![
+            t("payment", "late", "prime:keel"),
+            t("payments-in", "unknown-payer", "generator"),
+            t("vault-min-idle", "min-idle-breach", "prime:spark"),
+        ],
         "{f5:?}"
     );
+    let find = |check: &str| {
+        f5.iter()
+            .find(|f| f.check == check)
+            .unwrap()
+            .evidence
+            .clone()
+    };
+    assert_eq!(
+        find("vault-min-idle"),
+        format!(
+            "idle 30000 < 1000 bps of total assets 380000 = 38000 at {}",
+            at("2026-01-03T10:00:00Z").0
+        )
+    );
+    assert!(find("payments-in").contains(&format!("{} USDS from {}", wad(25), r.s.a("stranger"))));
+    // keel's escalation was due (72 h late at Monday's Moment of Settlement) and is recorded.
+    let esc: Vec<_> = f5.iter().filter(|f| f.check == "escalation").collect();
+    assert_eq!(esc.len(), 1, "{esc:?}");
+    assert_eq!(
+        (esc[0].status, esc[0].subject.as_str()),
+        (laniakea_operators::checker::Status::Ok, "prime:keel")
+    );
+    // keel's tag earns from epoch 2: its distributions are recomputed by the checker.
+    for f in [&f2, &f5] {
+        let d: Vec<_> = f.iter().filter(|x| x.check == "distributions").collect();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].status, d[0].subject.as_str()),
+            (laniakea_operators::checker::Status::Ok, "prime:keel")
+        );
+    }
+    // Every payment of every epoch has its receipts, one by one.
+    for f in [&f1, &f2, &f5] {
+        assert!(f.iter().any(|x| x.check == "receipts"));
+    }
     // One report per epoch, written once.
     assert!(c.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap());
     assert!(!c.report(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap());
@@ -795,6 +976,11 @@ fn lpha_report_writes_one_summary_per_prime_and_epoch() {
     );
     assert_eq!(s1["repaid_wad"], json!(Wad::ZERO));
     assert_eq!(s1["debt_legacy_wad"], json!(wad(1_000_001)));
+    assert_eq!(
+        s1["debt_vault_wad"],
+        json!(wad(350_000)),
+        "400k drawn, 50k repaid"
+    );
     assert_eq!(s1["timeliness"], "on-time");
     assert_eq!(s1["headroom_mint_wad"], "unlimited");
     assert_eq!(
@@ -864,7 +1050,7 @@ fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
         "{pen:?}"
     );
     // Once the operator books them, the checker's own figure agrees.
-    r.op.record_penalties(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
     let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-02")).unwrap();
     let pen: Vec<_> = f
         .iter()
@@ -883,4 +1069,336 @@ fn the_checker_recomputes_penalties_and_flags_unbooked_ones() {
         "{}",
         pen[0].evidence
     );
+}
+
+/// `LIMIT_VAULT_DRAW⊕<prime>_pv` on the Prime's RateLimits: (max, slope).
+fn draw_limit(r: &Run, p: &str) -> (Wad, Wad) {
+    use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
+    use laniakea_chain::rate_limits::{address_key, limit_id, names};
+
+    let key = address_key(limit_id(names::VAULT_DRAW), r.s.a(&format!("{p}_pv")));
+    match r
+        .s
+        .e
+        .view(
+            r.s.a(&format!("{p}_rl")),
+            &laniakea_chain::Query::RateLimits(RateLimitsView::RateLimitData {
+                key: laniakea_chain::call::Key(key),
+            }),
+        )
+        .unwrap()
+    {
+        laniakea_chain::Answer::RateLimits(RateLimitsAnswer::Data {
+            max_amount, slope, ..
+        }) => (max_amount, slope),
+        a => panic!("{a:?}"),
+    }
+}
+
+/// Changes of the Prime's vault draw limit to zero in the log.
+fn zeroing_events(r: &Run, p: &str) -> usize {
+    use laniakea_chain::families::rate_limits::RateLimitsEvent;
+    use laniakea_chain::rate_limits::{address_key, limit_id, names};
+
+    let rl = r.s.a(&format!("{p}_rl"));
+    let draw = address_key(limit_id(names::VAULT_DRAW), r.s.a(&format!("{p}_pv")));
+    r.s.e
+        .events_since(0)
+        .iter()
+        .filter(|e| {
+            e.contract == rl
+                && matches!(&e.kind, laniakea_chain::EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet { key, max_amount_wad, .. }) if max_amount_wad.is_zero() && *key == draw)
+        })
+        .count()
+}
+
+#[test]
+fn escalation_restricts_the_vault_draw_limit_after_24h_and_flags_review_after_72h() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.s.fund_vault("spark", at("2026-01-01T07:00:00Z"), wad(100_000));
+    r.lock("2026-01-01");
+    // spark does not pay. 22 h late: nothing yet.
+    r.s.warp(at("2026-01-02T14:00:00Z"));
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    assert!(r.records(Kind::Escalation).is_empty());
+    assert_eq!(draw_limit(&r, "spark"), (Wad::MAX, Wad::ZERO));
+    // 46 h late, inside the next day's Processing Window: the restriction is an emergency
+    // removal, so the guard lets it through.
+    r.s.warp(at("2026-01-03T14:00:00Z"));
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    assert_eq!(draw_limit(&r, "spark"), (Wad::ZERO, Wad::ZERO));
+    assert!(
+        all_of(&mut r.db.syn, Kind::GuardRefusal, None)
+            .unwrap()
+            .is_empty(),
+        "no guard refusal"
+    );
+    let esc = r.records(Kind::Escalation);
+    assert_eq!(esc.len(), 1, "{esc:?}");
+    assert_eq!(esc[0].content.payload["state"], "restricted");
+    assert_eq!(esc[0].content.payload["late_s"], 46 * 3600);
+    assert!(esc[0].content.payload["restriction"]
+        .as_str()
+        .unwrap()
+        .starts_with("tx:"));
+    // Idempotent: re-running submits nothing and writes nothing.
+    assert_eq!(
+        r.op.record_penalties(&mut r.s.e, &mut r.db.syn)
+            .unwrap()
+            .written,
+        0
+    );
+    // The Prime can no longer draw from its vault.
+    let vault = r.s.a("spark_pv");
+    let tx = r.s.tx(
+        "spark_relayer",
+        at("2026-01-03T17:00:00Z"),
+        r.s.ctrl(
+            "spark",
+            laniakea_chain::call::ControllerCall::DrawPrimeVault {
+                vault,
+                amount: wad(1),
+            },
+        ),
+    );
+    let rec = laniakea_chain::Chain::submit(&mut r.s.e, tx).unwrap();
+    assert!(rec.outcome.is_err(), "a draw after the restriction reverts");
+    assert_eq!(zeroing_events(&r, "spark"), 1);
+    // > 72 h: the governance-review flag; the restriction is not submitted again.
+    r.s.warp(at("2026-01-04T16:00:01Z"));
+    let mut fresh = r.s.operator(&r.db);
+    fresh.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    let esc = r.records(Kind::Escalation);
+    let states: Vec<_> = esc
+        .iter()
+        .map(|x| x.content.payload["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["restricted", "governance-review"]);
+    assert_eq!(zeroing_events(&r, "spark"), 1);
+}
+
+#[test]
+fn a_restriction_submitted_but_not_recorded_is_recorded_once_on_restart() {
+    let run = |interrupt: bool| {
+        let mut r = Run::new();
+        r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+        r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+        r.lock("2026-01-01");
+        r.s.warp(at("2026-01-02T17:00:00Z"));
+        if interrupt {
+            // The operator submitted the restriction, then died before writing the record.
+            use laniakea_chain::rate_limits::{address_key, limit_id, names};
+            let key = address_key(limit_id(names::VAULT_DRAW), r.s.a("spark_pv"));
+            let tx = r.s.tx(
+                "admin",
+                at("2026-01-02T17:00:00Z"),
+                laniakea_chain::Call::RateLimits(
+                    r.s.a("spark_rl"),
+                    laniakea_chain::call::RateLimitsCall::SetMaxSlope {
+                        key: laniakea_chain::call::Key(key),
+                        max_amount: Wad::ZERO,
+                        slope: Wad::ZERO,
+                    },
+                ),
+            );
+            r.s.run(tx);
+            r.op = r.s.operator(&r.db);
+        }
+        r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+        assert_eq!(zeroing_events(&r, "spark"), 1);
+        let mut out = Vec::new();
+        r.db.syn.export_jsonl(&mut out).unwrap();
+        (String::from_utf8(out).unwrap(), r.s.e.digest())
+    };
+    assert_eq!(run(false), run(true));
+}
+
+#[test]
+fn the_checker_flags_a_missing_escalation_and_an_unreceipted_payment() {
+    use laniakea_operators::checker::Status;
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    for ep in ["2026-01-01", "2026-01-02", "2026-01-03"] {
+        r.lock(ep);
+    }
+    // spark pays part of its first obligation on day 3; nobody records receipts, penalties
+    // or escalations.
+    r.s.pay_generator("spark", at("2026-01-03T14:00:00Z"), wad(1));
+    r.s.warp(at("2026-01-03T16:00:00Z"));
+    let c = checker(&r);
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
+    let get = |check: &str| -> Vec<_> {
+        f.iter()
+            .filter(|x| x.check == check)
+            .map(|x| (x.status, x.subject.clone(), x.evidence.clone()))
+            .collect()
+    };
+    assert_eq!(
+        get("escalation"),
+        vec![(
+            Status::Missing,
+            "prime:spark".to_string(),
+            format!(
+                "the obligation of 2026-01-01 is {} s late at {}: no restricted record",
+                48 * 3600,
+                e("2026-01-03").moment().0
+            )
+        )]
+    );
+    let rec = get("receipts");
+    assert_eq!(rec.len(), 1, "{rec:?}");
+    assert_eq!(
+        (rec[0].0, rec[0].1.as_str()),
+        (Status::Missing, "prime:spark")
+    );
+    // Once the operator has run, both are in order.
+    r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    let f = c.check(&r.s.e, &mut r.db.syn, e("2026-01-03")).unwrap();
+    for check in ["escalation", "receipts"] {
+        let x: Vec<_> = f.iter().filter(|x| x.check == check).collect();
+        assert_eq!(x.len(), 1, "{x:?}");
+        assert_eq!(x[0].status, Status::Ok, "{x:?}");
+    }
+}
+
+/// The store's record count and the chain digest: nothing half-written.
+fn state(r: &mut Run) -> (u64, alloy_primitives::B256) {
+    (
+        laniakea_synome::Store::count(r.db.syn.store()).unwrap(),
+        r.s.e.digest(),
+    )
+}
+
+#[test]
+fn two_base_rates_for_one_epoch_stop_the_operator_naming_both_records() {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(1_000));
+    r.lock("2026-01-01");
+    for rate in ["0.06", "0.07"] {
+        r.db.params(
+            at("2026-01-01T17:00:00Z"),
+            json!({"effective_epoch": "2026-01-02", "base_rate_apr": rate}),
+        );
+    }
+    let sets = r.records(Kind::ParameterSet);
+    // Published after 2026-01-01's window, both take effect at 2026-01-02 16:00: the
+    // statement of 2026-01-03 is the first to use them.
+    r.s.warp(e("2026-01-03").lock());
+    let before = state(&mut r);
+    let err =
+        r.op.post_statements(&r.s.e, &mut r.db.syn, e("2026-01-03"))
+            .err()
+            .unwrap();
+    assert_eq!(err.code(), "governance/contradictory-parameters");
+    let msg = err.to_string();
+    for rec in &sets[sets.len() - 2..] {
+        assert!(msg.contains(&rec.id.to_string()), "{msg}");
+    }
+    assert!(msg.contains("base_rate_apr"), "{msg}");
+    assert_eq!(state(&mut r), before, "nothing written");
+}
+
+#[test]
+fn a_skip_written_after_the_lock_stops_the_operator_naming_the_record() {
+    let mut r = Run::new();
+    r.lock("2026-01-01");
+    r.db.skip(at("2026-01-02T13:30:00Z"), "2026-01-02");
+    let skip = r.records(Kind::Skip).pop().unwrap();
+    r.s.warp(at("2026-01-02T13:40:00Z"));
+    let before = state(&mut r);
+    let err =
+        r.op.post_statements(&r.s.e, &mut r.db.syn, e("2026-01-02"))
+            .err()
+            .unwrap();
+    assert_eq!(err.code(), "governance/skip-after-lock");
+    assert!(err.to_string().contains(&skip.id.to_string()), "{err}");
+    assert_eq!(state(&mut r), before);
+    // The checker does not honour it: the epoch without statements is a missed settlement.
+    r.s.warp(at("2026-01-02T16:30:00Z"));
+    let f = checker(&r)
+        .check(&r.s.e, &mut r.db.syn, e("2026-01-02"))
+        .unwrap();
+    assert!(flagged(&f).contains(&(
+        "skip".to_string(),
+        "missing".to_string(),
+        "epoch:2026-01-02".to_string()
+    )));
+}
+
+/// spark pays its first statement three hours late; the penalty is booked; returns its record.
+fn late_spark() -> (Run, laniakea_synome::SignedRecord) {
+    let mut r = Run::new();
+    r.s.draw("spark", at("2026-01-01T06:00:00Z"), wad(1_000_000));
+    r.s.deploy_out("spark", at("2026-01-01T06:00:00Z"), wad(900_000));
+    r.lock("2026-01-01");
+    let a = r.amount("2026-01-01", "spark");
+    r.s.pay_generator("spark", at("2026-01-01T19:00:00Z"), a);
+    r.lock("2026-01-02");
+    r.s.warp(at("2026-01-02T13:10:00Z"));
+    r.op.record_receipts(&r.s.e, &mut r.db.syn).unwrap();
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+    let pen = r
+        .records(Kind::PenaltyEvent)
+        .into_iter()
+        .find(|p| p.content.subject == "prime:spark")
+        .unwrap();
+    (r, pen)
+}
+
+/// A Core Council forgiveness of `penalty` (a record id): the Synome's answer to the write.
+fn forgive(
+    r: &mut Run,
+    penalty: alloy_primitives::B256,
+    amount: Wad,
+) -> Result<(), laniakea_synome::SynomeError> {
+    let d = Draft::new(
+        Kind::Forgiveness,
+        "prime:spark",
+        at("2026-01-02T13:30:00Z"),
+        Provenance::GovernanceDirected,
+        json!({"penalty": penalty, "amount_wad": amount, "rationale": "test"}),
+    );
+    r.db.syn.write(&r.db.council, vec![d]).map(|_| ())
+}
+
+#[test]
+fn a_forgiveness_naming_no_penalty_is_refused_naming_the_record() {
+    let (mut r, _) = late_spark();
+    // It names a statement, not a penalty event: the Synome refuses it at write time.
+    let st = r.records(Kind::SettlementStatement).pop().unwrap();
+    let before = state(&mut r);
+    let err = forgive(&mut r, st.id, wad(1)).unwrap_err();
+    assert_eq!(err.code(), "synome/wrong-reference-kind", "{err}");
+    assert!(err.to_string().contains(&st.id.to_string()), "{err}");
+    assert_eq!(state(&mut r), before, "nothing stored");
+    // The operator goes on.
+    r.s.warp(at("2026-01-02T14:00:00Z"));
+    r.op.record_penalties(&mut r.s.e, &mut r.db.syn).unwrap();
+}
+
+#[test]
+fn a_forgiveness_above_the_penalty_is_refused_naming_the_record() {
+    let (mut r, pen) = late_spark();
+    let amount: Wad = serde_json::from_value(pen.content.payload["amount_wad"].clone()).unwrap();
+    let before = state(&mut r);
+    let err = forgive(
+        &mut r,
+        pen.id,
+        Wad::from_raw(amount.raw() + U256::from(1u8)),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "synome/forgiveness-exceeds-penalty", "{err}");
+    assert!(err.to_string().contains(&pen.id.to_string()), "{err}");
+    assert_eq!(state(&mut r), before, "nothing stored");
+    // Exactly the penalty is accepted, and the book agrees (invariant 9).
+    forgive(&mut r, pen.id, amount).unwrap();
+    let books =
+        r.op.books(&r.s.e, &mut r.db.syn, at("2026-01-02T13:30:00Z"))
+            .unwrap();
+    books["spark"].ledger.check_invariant_9().unwrap();
 }

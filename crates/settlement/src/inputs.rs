@@ -201,6 +201,9 @@ struct RawSkyDirect {
 struct RawPenalty {
     penalty_id: String,
     amount: Wad,
+    /// `prime` (default) or `generator`.
+    #[serde(default)]
+    owed_by: crate::ledger::Payer,
 }
 
 #[derive(Deserialize)]
@@ -409,6 +412,7 @@ pub fn parse(text: &str) -> Result<EpochInputs, InputError> {
             carried_penalties.push(CarriedPenalty {
                 penalty_id: c.penalty_id,
                 amount_wad: c.amount,
+                owed_by: c.owed_by,
             });
         }
         primes.push(PrimeInputs {

@@ -46,7 +46,7 @@ use crate::calendar::{EpochId, Window};
 use crate::integral::BalanceHistory;
 use alloy_primitives::{U256, U512};
 use laniakea_units::{math, Timestamp, Wad, WadSeconds, WAD};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use thiserror::Error;
 
@@ -115,14 +115,19 @@ pub enum LedgerError {
 }
 
 /// Who owes an obligation or a penalty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Payer {
+    #[default]
     Prime,
     Generator,
 }
 
 impl Payer {
+    /// Whether the Prime owes it (serde's skip test for the default).
+    pub fn is_prime(&self) -> bool {
+        *self == Payer::Prime
+    }
     /// `amount` signed by direction: Prime → Generator positive.
     pub fn signed(self, amount: Wad) -> SignedWad {
         match self {

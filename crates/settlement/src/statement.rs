@@ -124,10 +124,19 @@ pub struct IdleLocation {
     pub balance: BalanceHistory,
 }
 
+fn wad_is_zero(w: &Wad) -> bool {
+    w.is_zero()
+}
+
+/// A penalty carried into a statement (SPEC §5.4: added to the next epoch's obligation), owed
+/// by the Prime (added to the total) or by the Generator (subtracted: it is owed to the Prime).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CarriedPenalty {
     pub penalty_id: String,
     pub amount_wad: Wad,
+    /// Who owes it; printed only when the Generator does (a Prime-owed line reads as before).
+    #[serde(skip_serializing_if = "crate::ledger::Payer::is_prime")]
+    pub owed_by: crate::ledger::Payer,
 }
 
 /// Everything a Prime's statement is computed from.
@@ -195,7 +204,11 @@ pub struct Statement {
     pub net_wad: SignedWad,
     pub osrc_premium_wad: Wad,
     pub carried_penalties: Vec<CarriedPenalty>,
+    /// Σ carried penalties the Prime owes (added to the total).
     pub carried_penalties_wad: Wad,
+    /// Σ carried penalties the Generator owes (subtracted from the total); printed when not 0.
+    #[serde(skip_serializing_if = "wad_is_zero")]
+    pub carried_penalties_generator_wad: Wad,
     pub total_wad: SignedWad,
     pub direction: Direction,
     /// |total| [wad].
@@ -304,15 +317,20 @@ pub fn compute(
         .checked_sub(credits)
         .ok_or(StatementError::Overflow("net"))?;
     let r = accrue(s_osrc, inp.osrc_rate_apr.raw(), convention, t).map_err(ovf("OSRC premium"))?;
-    let carried = inp
-        .carried_penalties
-        .iter()
-        .try_fold(U256::ZERO, |acc, c| math::add(acc, c.amount_wad.raw()))
-        .map_err(ovf("carried penalties"))?;
+    let carried_by = |payer: crate::ledger::Payer| {
+        inp.carried_penalties
+            .iter()
+            .filter(|c| c.owed_by == payer)
+            .try_fold(U256::ZERO, |acc, c| math::add(acc, c.amount_wad.raw()))
+            .map_err(ovf("carried penalties"))
+    };
+    let carried = carried_by(crate::ledger::Payer::Prime)?;
+    let carried_generator = carried_by(crate::ledger::Payer::Generator)?;
     let total = n
         .checked_add(SignedWad::positive(
             math::add(r, carried).map_err(ovf("total"))?,
         ))
+        .and_then(|t| t.checked_sub(SignedWad::positive(carried_generator)))
         .ok_or(StatementError::Overflow("total"))?;
     let direction = if total.is_zero() {
         Direction::Nothing
@@ -348,6 +366,7 @@ pub fn compute(
         osrc_premium_wad: Wad::from_raw(r),
         carried_penalties: inp.carried_penalties.clone(),
         carried_penalties_wad: Wad::from_raw(carried),
+        carried_penalties_generator_wad: Wad::from_raw(carried_generator),
         total_wad: total,
         direction,
         amount_due_wad: Wad::from_raw(total.magnitude()),
@@ -363,7 +382,9 @@ pub fn compute(
 /// and end, base rate, SSR, convention name, then the fields of [`PrimeInputs`] in order — prime,
 /// provenance name, debt_legacy, debt_vault, idle_usds (count, then location and history each),
 /// idle_susds_value, sky_direct (count, then allocation, exposure history and actual profit
-/// each), osrc_allocation, osrc_rate_apr, carried_penalties (count, then id and amount each).
+/// each), osrc_allocation, osrc_rate_apr, carried_penalties (count, then id and amount each;
+/// then, only if some are owed by the Generator, the tag `owed-by-generator`, their count and
+/// their positions).
 /// v4 added the sequence number (v3 left it out though the statement prints it).
 pub fn input_digest(
     epoch: EpochId,
@@ -403,6 +424,22 @@ pub fn input_digest(
     for c in &inp.carried_penalties {
         e.str(&c.penalty_id);
         e.amount(c.amount_wad.raw());
+    }
+    // Generator-owed penalties (a later addition): only when there are any, so the digest of
+    // every input without one is unchanged.
+    let generator_owed: Vec<u64> = inp
+        .carried_penalties
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.owed_by == crate::ledger::Payer::Generator)
+        .map(|(i, _)| i as u64)
+        .collect();
+    if !generator_owed.is_empty() {
+        e.str("owed-by-generator");
+        e.n(generator_owed.len() as u64);
+        for i in generator_owed {
+            e.n(i);
+        }
     }
     e.finish()
 }

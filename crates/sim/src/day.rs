@@ -36,7 +36,7 @@ use laniakea_operators::guard::refusal_draft;
 use laniakea_operators::lcts::{LctsBeacon, LctsConfig};
 use laniakea_operators::reader::{Deployment, PrimeAccounts};
 use laniakea_operators::report::Reporter;
-use laniakea_operators::settlement::{OpError, OperatorConfig, SettlementOperator};
+use laniakea_operators::settlement::{OpError, OperatorConfig, Restriction, SettlementOperator};
 use laniakea_operators::{Action, Guard, Purpose};
 use laniakea_settlement::ledger::Payer;
 use laniakea_synome::record::payload;
@@ -116,6 +116,8 @@ pub fn deployment(s: &Scenario, book: &AddressBook) -> Deployment {
         usds: book.a("usds"),
         susds: book.a("susds"),
         generator_proxy: book.a("gen_proxy"),
+        generator_registry: book.get("generator"),
+        generator_mint_buffer: book.get("gen_vault.buffer"),
         primes: s
             .primes
             .iter()
@@ -128,6 +130,7 @@ pub fn deployment(s: &Scenario, book: &AddressBook) -> Deployment {
                     .unwrap_or_else(|| format!("ALLOCATOR-{}-A", p.name.to_ascii_uppercase())),
                 alm_proxy: book.a(&format!("{}_proxy", p.name)),
                 rate_limits: book.a(&format!("{}_rl", p.name)),
+                prime_vault: book.get(&format!("{}_pv", p.name)),
             })
             .collect(),
     }
@@ -156,6 +159,15 @@ impl Operators {
                 generator_controller: book.a("gen_ctrl"),
                 generator_relayer: book.a("gen_relayer"),
                 guard: guard.clone(),
+                restriction: Some(match (book.get("main_cfg"), book.get("main_govops")) {
+                    (Some(configurator), Some(govops)) => Restriction::Configurator {
+                        configurator,
+                        govops,
+                    },
+                    _ => Restriction::Admin {
+                        govops: book.a("admin"),
+                    },
+                }),
             },
             keys.operator.clone(),
             keys.govops.clone(),
@@ -1268,7 +1280,7 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
             Act::RecordPenalties => {
                 self.ops
                     .settlement
-                    .record_penalties(&*self.chain, self.syn)
+                    .record_penalties(self.chain, self.syn)
                     .map_err(|e| op_err("record penalties", day, e))?;
             }
             Act::PayGeneratorSide { epoch } => {
@@ -1312,6 +1324,9 @@ impl<C: SimChain, S: Store> Exec<'_, C, S> {
     }
 }
 
+/// The per-day hook of [`run`]: progress, checks; an error stops the run.
+pub type OnDay<'a, C, S> = dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError> + 'a;
+
 /// Every record of a kind (optionally of one epoch), in store order.
 pub fn records<S: Store>(
     syn: &mut Synome<S>,
@@ -1344,7 +1359,21 @@ pub fn run<C: SimChain, S: Store>(
     chain: &mut C,
     book: &AddressBook,
     syn: &mut Synome<S>,
-    on_day: &mut dyn FnMut(&DayDone, &C, &mut Synome<S>) -> Result<(), SimError>,
+    on_day: &mut OnDay<'_, C, S>,
+) -> Result<Summary, SimError> {
+    run_observed(s, opts, chain, book, syn, on_day, &mut |_, _| {})
+}
+
+/// [`run`], also calling `on_step(kind, started)` before (`true`) and after (`false`) each step
+/// (a caller measuring where the time goes; the loop itself never reads a clock).
+pub fn run_observed<C: SimChain, S: Store>(
+    s: &Scenario,
+    opts: &RunOptions,
+    chain: &mut C,
+    book: &AddressBook,
+    syn: &mut Synome<S>,
+    on_day: &mut OnDay<'_, C, S>,
+    on_step: &mut dyn FnMut(&'static str, bool),
 ) -> Result<Summary, SimError> {
     let keys = Keys::demo();
     init_synome(s, &keys, syn)?;
@@ -1356,13 +1385,16 @@ pub fn run<C: SimChain, S: Store>(
         let steps = plan::day_plan(s, opts.seed, &cal, day);
         for st in &steps {
             // Resume: a step before the chain's time ran to completion before the stop (steps run
-            // in time order and the clock only moves at a step's start); the step at the chain's
-            // time may be partial and is re-run (its parts are idempotent).
+            // in time order and the clock only moves at a step's start or with a step's own
+            // transactions); the step at the chain's time may be partial and is re-run (its parts
+            // are idempotent).
             if st.at < chain.now() {
                 stats.skipped_on_resume += 1;
                 continue;
             }
-            chain.advance_to(st.at)?;
+            if st.act.moves_clock() {
+                chain.advance_to(st.at)?;
+            }
             let now = chain.now().max(st.at);
             let mut ex = Exec {
                 s,
@@ -1374,7 +1406,9 @@ pub fn run<C: SimChain, S: Store>(
                 stats: &mut stats,
                 now,
             };
+            on_step(st.act.kind(), true);
             ex.step(day, &st.tag, &st.act)?;
+            on_step(st.act.kind(), false);
         }
         on_day(
             &DayDone {
@@ -1390,5 +1424,8 @@ pub fn run<C: SimChain, S: Store>(
             day = day.next().map_err(|e| SimError::Setup(e.to_string()))?;
         }
     }
-    summary::compute(s, opts, chain, book, syn, &mut ops, &stats, &cal)
+    on_step("summary", true);
+    let out = summary::compute(s, opts, chain, book, syn, &mut ops, &stats, &cal);
+    on_step("summary", false);
+    out
 }

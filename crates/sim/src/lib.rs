@@ -26,7 +26,7 @@ use laniakea_synome::sqlite::SqliteStore;
 use laniakea_synome::Synome;
 use laniakea_units::Timestamp;
 
-pub use day::{run, DayDone, Keys, RunOptions};
+pub use day::{run, run_observed, DayDone, Keys, RunOptions};
 pub use scenario::{Scenario, ScenarioError};
 pub use summary::Summary;
 

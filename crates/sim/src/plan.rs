@@ -87,6 +87,63 @@ pub enum Act {
     Checkpoint,
 }
 
+impl Act {
+    /// A short name of the step's kind (for progress and timing displays).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Act::ParameterSet { .. }
+            | Act::LctsInputs { .. }
+            | Act::Skip { .. }
+            | Act::RateLimit { .. }
+            | Act::Forgive { .. } => "governance",
+            Act::MigrationPlanRecord { .. }
+            | Act::Cutover { .. }
+            | Act::Tranche { .. }
+            | Act::Complete { .. } => "migration",
+            Act::GeneratorMorning => "generator",
+            Act::PrimeDraw { .. } | Act::PrimeRepay { .. } | Act::PrimeTopUp { .. } => {
+                "prime actions"
+            }
+            Act::PrimePay { .. } => "prime payments",
+            Act::UserSubscribe { .. } | Act::UserRedeem { .. } | Act::UserClaim { .. } => {
+                "lcts users"
+            }
+            Act::CompromiseDrain { .. }
+            | Act::Freeze { .. }
+            | Act::CliffPause { .. }
+            | Act::CliffDraw { .. }
+            | Act::CliffGeneratorWithdraw { .. } => "incidents",
+            Act::LctsLock | Act::LctsSettle => "lpha-lcts",
+            Act::PostStatements { .. } => "operator: statements",
+            Act::RecordPenalties => "operator: penalties",
+            Act::PayGeneratorSide { .. } => "operator: generator payments",
+            Act::RecordReceipts => "operator: receipts",
+            Act::CheckerReport { .. } => "lpla-checker",
+            Act::PrimeReports { .. } => "lpha-report",
+            Act::Checkpoint => "checkpoint",
+        }
+    }
+}
+
+impl Act {
+    /// Whether the loop moves the chain's clock to the step's instant before it runs. Actor
+    /// steps do not: their transactions carry their own block time, and a step that submits
+    /// nothing leaves no trace (a journaled clock move costs a durable commit). Their reads
+    /// (balances, a rate limit's current amount) then see the chain's latest block time.
+    pub fn moves_clock(&self) -> bool {
+        !matches!(
+            self,
+            Act::PrimeDraw { .. }
+                | Act::PrimeRepay { .. }
+                | Act::PrimeTopUp { .. }
+                | Act::PrimePay { .. }
+                | Act::UserSubscribe { .. }
+                | Act::UserRedeem { .. }
+                | Act::UserClaim { .. }
+        )
+    }
+}
+
 /// One step of a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {

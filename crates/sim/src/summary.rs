@@ -126,6 +126,7 @@ fn add(a: &mut Wad, b: Wad) {
 }
 
 /// The summary of a run as it stands (see the module doc).
+#[allow(clippy::too_many_arguments)] // the loop's parts, passed as they are (no bundle type to keep)
 pub fn compute<C: SimChain, S: Store>(
     s: &Scenario,
     opts: &RunOptions,

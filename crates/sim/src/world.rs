@@ -175,6 +175,21 @@ pub fn genesis_script(s: &Scenario) -> Result<String, SimError> {
             json!({"min_idle": b}),
         ));
     }
+    // The Generator starts with its buffer (and headroom) idle, so the floor holds from genesis.
+    let initial = s
+        .generator
+        .buffer_min
+        .unwrap_or(Wad::ZERO)
+        .checked_add(s.generator.buffer_headroom.unwrap_or(Wad::ZERO))
+        .map_err(|e| SimError::Setup(format!("generator.buffer_min + buffer_headroom: {e}")))?;
+    if !initial.is_zero() {
+        lines.push(tx(
+            "gen_relayer",
+            "gen_ctrl",
+            "mintUSDS",
+            json!({"amount": initial}),
+        ));
+    }
     if let Some(l) = &s.lcts {
         lines.push(json!({"from": "admin", "deploy": {"kind": "erc20", "symbol": "srUSDS"}, "as": "srusds"}));
         lines.push(json!({"from": "admin", "deploy": {"kind": "holding-system", "susds": "@susds", "srusds": "@srusds", "premium_apr": l.premium_apr}, "as": "hs"}));

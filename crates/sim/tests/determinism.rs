@@ -30,3 +30,37 @@ fn same_seed_same_digest_and_records_other_seed_differs() {
     );
     assert_ne!(ia, ic, "another seed, other records");
 }
+
+#[test]
+fn runs_in_parallel_threads_match_sequential_runs() {
+    let s = scenario("short.toml");
+    let seeds = [11u64, 12];
+    let handles: Vec<_> = seeds
+        .iter()
+        .map(|&seed| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                laniakea_sim::run_in_memory(&s, &RunOptions { days: 4, seed })
+                    .unwrap()
+                    .0
+            })
+        })
+        .collect();
+    let parallel: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    for (seed, p) in seeds.iter().zip(&parallel) {
+        let (q, _) = laniakea_sim::run_in_memory(
+            &s,
+            &RunOptions {
+                days: 4,
+                seed: *seed,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (p.state_digest, p.synome_head),
+            (q.state_digest, q.synome_head),
+            "seed {seed}"
+        );
+    }
+    assert_ne!(parallel[0].state_digest, parallel[1].state_digest);
+}

@@ -71,6 +71,10 @@ string_enum!(
         LctsSettlement => "lcts-settlement",
         Escalation => "escalation",
         Checkpoint => "checkpoint",
+        GuardRefusal => "guard-refusal",
+        TaggedAddress => "tagged-address",
+        IdleLocationReport => "idle-location-report",
+        SkyDirectReport => "sky-direct-report",
     }
 );
 
@@ -108,6 +112,7 @@ impl Role {
                 Forgiveness,
                 Incident,
                 Checkpoint,
+                TaggedAddress,
             ],
             Role::Operator => &[
                 SettlementStatement,
@@ -116,11 +121,19 @@ impl Role {
                 PenaltyEvent,
                 Escalation,
                 Checkpoint,
+                GuardRefusal,
             ],
             Role::Checker => &[VerificationReport],
             Role::Reporter => &[PrimeReport],
             Role::LphaLcts => &[LctsSettlement],
-            Role::GovOps => &[MigrationStep, Incident, Escalation],
+            Role::GovOps => &[
+                MigrationStep,
+                Incident,
+                Escalation,
+                GuardRefusal,
+                IdleLocationReport,
+                SkyDirectReport,
+            ],
         }
     }
 }
@@ -206,6 +219,9 @@ pub mod payload {
         pub srusds_osrc_capacity_susds_wad: Option<Wad>,
         #[serde(default)]
         pub generator_buffer_min_wad: Option<Wad>,
+        /// Per Prime: the floor of its vault's idle USDS, in bps of total assets (SPEC §4.7).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        pub min_idle_bps: BTreeMap<String, u16>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +313,9 @@ pub mod payload {
         pub amount_wad: Wad,
         pub from: Timestamp,
         pub to: Timestamp,
+        /// Who owes it: `prime` or `generator` (absent in older records: the Prime).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub payer: Option<String>,
     }
 
     /// Names the penalty event (by record id) and gives a rationale; never alters it.
@@ -361,6 +380,75 @@ pub mod payload {
         pub capacity: Value,
     }
 
+    /// An action the processing-window guard refused (SPEC §5.6): never reached the chain.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct GuardRefusal {
+        /// The guard's stable code (`guard/processing-window`, `guard/purpose-mismatch`, …).
+        pub code: String,
+        pub message: String,
+        /// The call's short name (`Controller.TransferAsset`).
+        pub call: String,
+        /// The declared purpose (kebab-case).
+        pub purpose: String,
+        pub from: Address,
+        /// The refused block time.
+        pub at: Timestamp,
+    }
+
+    /// A tagged address (SPEC §5.3): it earns its tier's rate on its balance of `asset` from
+    /// the epoch after the one it is recorded in. Core Council.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct TaggedAddress {
+        pub prime: String,
+        pub address: Address,
+        /// `USDS` or `sUSDS`.
+        pub asset: TagAsset,
+        /// 0–4.
+        pub tier: u8,
+    }
+
+    string_enum!(
+        /// The asset a tagged address earns on.
+        TagAsset {
+            Usds => "USDS",
+            Susds => "sUSDS",
+        }
+    );
+
+    /// One point of a reported balance: `balance_wad` from `at` on.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReportedBalance {
+        pub at: Timestamp,
+        pub balance_wad: Wad,
+    }
+
+    /// Idle USDS of a Prime at a location the chain reader does not see (SPEC §5.2 step 2),
+    /// reported by GovOps: the balance from each `at` on (strictly increasing `at`).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct IdleLocationReport {
+        pub prime: String,
+        /// Not `alm-proxy` (the chain-read location).
+        pub location: String,
+        pub balances: Vec<ReportedBalance>,
+    }
+
+    /// A Sky Direct allocation's exposure and actual profit for the record's epoch (SPEC §5.2
+    /// step 4), reported by GovOps.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SkyDirectReport {
+        pub prime: String,
+        pub allocation: String,
+        /// The exposure from each `at` on (strictly increasing `at`).
+        pub exposure: Vec<ReportedBalance>,
+        /// Actual profit over the epoch's measurement window [wad].
+        pub actual_profit_wad: Wad,
+    }
+
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Escalation {
@@ -368,6 +456,10 @@ pub mod payload {
         pub state: String,
         pub obligation: String,
         pub late_s: u64,
+        /// For `restricted`: the chain action that set the Prime's vault draw limit to 0
+        /// (`tx:<index>/log:<seq>` of the limit change), or why there was none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub restriction: Option<String>,
     }
 }
 
@@ -434,6 +526,55 @@ pub fn validate_payload(kind: Kind, v: &Value) -> Result<(), String> {
         Kind::LctsSettlement => check::<LctsSettlement>(v),
         Kind::Escalation => check::<Escalation>(v),
         Kind::Checkpoint => check::<Checkpoint>(v),
+        Kind::GuardRefusal => check::<GuardRefusal>(v),
+        Kind::TaggedAddress => {
+            check::<TaggedAddress>(v)?;
+            match v.get("tier").and_then(Value::as_u64) {
+                Some(t) if t <= 4 => Ok(()),
+                _ => Err("payload.tier: a tier is 0–4".into()),
+            }
+        }
+        Kind::IdleLocationReport => {
+            check::<IdleLocationReport>(v)?;
+            let loc = v.get("location").and_then(Value::as_str).unwrap_or("");
+            if loc.is_empty() || loc == "alm-proxy" {
+                return Err(format!(
+                    "payload.location: '{loc}' is not a reportable location (non-empty, not the chain-read 'alm-proxy')"
+                ));
+            }
+            increasing(v, "balances")
+        }
+        Kind::SkyDirectReport => {
+            check::<SkyDirectReport>(v)?;
+            if v.get("allocation")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .is_empty()
+            {
+                return Err("payload.allocation: empty".into());
+            }
+            increasing(v, "exposure")
+        }
+    }
+}
+
+/// A reported series' points must have strictly increasing `at`.
+fn increasing(v: &Value, field: &str) -> Result<(), String> {
+    let ats: Vec<u64> = v
+        .get(field)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.get("at").and_then(Value::as_u64))
+                .collect()
+        })
+        .unwrap_or_default();
+    match ats.windows(2).position(|w| w[0] >= w[1]) {
+        Some(i) => Err(format!(
+            "payload.{field}[{}].at: not after the previous point (points must be in strictly increasing time)",
+            i + 1
+        )),
+        None => Ok(()),
     }
 }
 
@@ -447,7 +588,10 @@ fn payload_prime(kind: Kind, v: &Value) -> Option<&str> {
         | Kind::PrimeReport
         | Kind::Escalation
         | Kind::MigrationPlan
-        | Kind::MigrationStep => v.get("prime").and_then(Value::as_str),
+        | Kind::MigrationStep
+        | Kind::TaggedAddress
+        | Kind::IdleLocationReport
+        | Kind::SkyDirectReport => v.get("prime").and_then(Value::as_str),
         _ => None,
     }
 }
@@ -730,5 +874,78 @@ mod tests {
             m.remove("store_prev");
             prop_assert_eq!(c.fact().unwrap(), keccak256(to_canonical(&v).unwrap().as_bytes()));
         }
+    }
+}
+
+#[cfg(test)]
+mod operator_kinds {
+    use super::*;
+
+    #[test]
+    fn each_new_kind_has_its_writers_and_no_others() {
+        let writers = |k: Kind| -> Vec<Role> {
+            Role::ALL
+                .iter()
+                .copied()
+                .filter(|r| r.allowed_kinds().contains(&k))
+                .collect()
+        };
+        assert_eq!(writers(Kind::GuardRefusal), [Role::Operator, Role::GovOps]);
+        assert_eq!(writers(Kind::TaggedAddress), [Role::CoreCouncil]);
+        assert_eq!(writers(Kind::IdleLocationReport), [Role::GovOps]);
+        assert_eq!(writers(Kind::SkyDirectReport), [Role::GovOps]);
+    }
+
+    #[test]
+    fn new_payloads_are_checked() {
+        let a = "0x00000000000000000000000000000000000000aa";
+        let ok = |k: Kind, v: Value| validate_payload(k, &v);
+        assert_eq!(
+            ok(
+                Kind::TaggedAddress,
+                json!({"prime": "spark", "address": a, "asset": "sUSDS", "tier": 4})
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            ok(
+                Kind::TaggedAddress,
+                json!({"prime": "spark", "address": a, "asset": "sUSDS", "tier": 5})
+            ),
+            Err("payload.tier: a tier is 0–4".to_string())
+        );
+        assert!(ok(
+            Kind::TaggedAddress,
+            json!({"prime": "spark", "address": a, "asset": "DAI", "tier": 1})
+        )
+        .unwrap_err()
+        .starts_with("payload.asset"));
+        let idle = |loc: &str, ats: [u64; 2]| {
+            json!({"prime": "spark", "location": loc, "balances": [
+                {"at": ats[0], "balance_wad": "1"}, {"at": ats[1], "balance_wad": "2"}]})
+        };
+        assert_eq!(
+            ok(Kind::IdleLocationReport, idle("custodian", [1, 2])),
+            Ok(())
+        );
+        assert!(ok(Kind::IdleLocationReport, idle("alm-proxy", [1, 2]))
+            .unwrap_err()
+            .starts_with("payload.location"));
+        assert_eq!(
+            ok(Kind::IdleLocationReport, idle("custodian", [2, 2])),
+            Err("payload.balances[1].at: not after the previous point (points must be in strictly increasing time)".to_string())
+        );
+        assert_eq!(
+            ok(
+                Kind::SkyDirectReport,
+                json!({"prime": "spark", "allocation": "treasuries", "exposure": [{"at": 5, "balance_wad": "10"}], "actual_profit_wad": "0.5"})
+            ),
+            Ok(())
+        );
+        assert!(ok(
+            Kind::GuardRefusal,
+            json!({"code": "guard/processing-window", "message": "m", "call": "Controller.MintUsds", "purpose": "normal", "from": a, "at": 1, "extra": 1})
+        )
+        .is_err());
     }
 }

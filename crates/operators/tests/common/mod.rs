@@ -1,6 +1,8 @@
-//! Shared fixture: a small system — a Generator-style PAU and three Primes on legacy ilks
-//! (`ALLOCATOR-<PRIME>-A`), each with its own PAU — deployed by a transaction script at
-//! 2026-01-01 00:00 UTC, plus a DEMO Synome on SQLite in a temp dir with the Core Council,
+//! Shared fixture: a small system built by the system builder (`laniakea_chain::system`, one
+//! `{"system": …}` script line) at 2026-01-01 00:00 UTC — the Generator (ilk, PAU, registry)
+//! and three Primes, each with a legacy ilk (`ALLOCATOR-<PRIME>-A`), its own PAU and its Prime
+//! vault (`<prime>_pv`, `min_idle_bps` 1000) — plus a few admin lines (mint, sUSDS and an
+//! external-strategy key), plus a DEMO Synome on SQLite in a temp dir with the Core Council,
 //! operator, govops, checker and reporter keys.
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -21,101 +23,35 @@ pub fn setup_script() -> String {
 
 /// The setup script for any list of Primes (each `ALLOCATOR-<NAME>-A`).
 pub fn setup_script_for(primes: &[&str]) -> String {
-    let mut l: Vec<String> = Vec::new();
-    let mut accounts = vec!["admin", "relayer", "freezer", "vow", "surplus", "stranger"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
+    use laniakea_chain::system::{LegacyConfig, Limit, PrimeConfig, SystemConfig};
+    let mut cfg = SystemConfig::default();
+    // Generator → Prime payments/distributions (and holding/surplus): 1M, refilled at 100/s.
+    cfg.generator.transfer_limit = Limit::whole(1_000_000, 100);
     for p in primes {
-        accounts.push(format!("{p}_relayer"));
+        let mut pc = PrimeConfig::new(p);
+        // Prime → Generator payments.
+        pc.transfer_limit = Limit::whole(1_000_000, 100);
+        pc.min_idle_bps = 1_000; // 10% of a vault stays idle on draws
+        pc.legacy = Some(LegacyConfig {
+            ilk: None,
+            line: laniakea_units::Rad::from_raw(
+                U256::from(10_000_000_000u64) * laniakea_units::math::RAD,
+            ),
+            debt: Wad::ZERO,
+        });
+        cfg.primes.push(pc);
     }
-    l.push(json!({ "accounts": accounts }).to_string());
-    l.push(format!(r#"{{"at": {START}, "from": "admin", "deploy": {{"kind": "erc20", "symbol": "USDS"}}, "as": "usds"}}"#));
-    for s in [
-        r#"{"from": "admin", "deploy": {"kind": "vat"}, "as": "vat"}"#,
-        r#"{"from": "admin", "deploy": {"kind": "jug", "vat": "@vat", "vow": "@vow"}, "as": "jug"}"#,
-        r#"{"from": "admin", "deploy": {"kind": "join", "vat": "@vat", "usds": "@usds"}, "as": "join"}"#,
-        r#"{"from": "admin", "to": "usds", "fn": "rely", "args": {"usr": "@join"}}"#,
-        r#"{"from": "admin", "to": "vat", "fn": "rely", "args": {"usr": "@jug"}}"#,
-        r#"{"from": "admin", "deploy": {"kind": "savings", "symbol": "sUSDS", "usds": "@usds", "join": "@join", "vow": "@vow"}, "as": "susds"}"#,
-        r#"{"from": "admin", "to": "vat", "fn": "rely", "args": {"usr": "@susds"}}"#,
-        r#"{"from": "admin", "to": "vat", "fn": "fileLine", "args": {"data": "100000000000"}}"#,
-    ] {
-        l.push(s.to_string());
-    }
-    let mut pau = |name: &str, ilk: &str, relayer: &str| {
-        for s in [
-            format!(
-                r#"{{"from": "admin", "to": "vat", "fn": "init", "args": {{"ilk": "{ilk}"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "vat", "fn": "fileIlkLine", "args": {{"ilk": "{ilk}", "data": "10000000000"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "vat", "fn": "fileSpot", "args": {{"ilk": "{ilk}", "data": "1"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "jug", "fn": "init", "args": {{"ilk": "{ilk}"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "deploy": {{"kind": "ilk-vault", "ilk": "{ilk}", "jug": "@jug", "join": "@join", "usds": "@usds"}}, "as": "{name}_vault"}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "deploy": {{"kind": "rate-limits"}}, "as": "{name}_rl"}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "deploy": {{"kind": "alm-proxy"}}, "as": "{name}_proxy"}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "deploy": {{"kind": "controller", "proxy": "@{name}_proxy", "rate_limits": "@{name}_rl", "ilk_vault": "@{name}_vault"}}, "as": "{name}_ctrl"}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_proxy", "fn": "grantRole", "args": {{"role": "CONTROLLER", "account": "@{name}_ctrl"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_rl", "fn": "grantRole", "args": {{"role": "CONTROLLER", "account": "@{name}_ctrl"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_vault", "fn": "rely", "args": {{"usr": "@{name}_proxy"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_vault.buffer", "fn": "approve", "args": {{"asset": "@usds", "spender": "@{name}_proxy", "amount": "max"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_ctrl", "fn": "grantRole", "args": {{"role": "RELAYER", "account": "@{relayer}"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_ctrl", "fn": "grantRole", "args": {{"role": "FREEZER", "account": "@freezer"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": "LIMIT_USDS_MINT"}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_4626_DEPOSIT", "address": "@susds"}}}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_4626_WITHDRAW", "address": "@susds"}}}}}}"#
-            ),
-            format!(
-                r#"{{"from": "admin", "to": "{name}_ctrl", "fn": "setMaxExchangeRate", "args": {{"vault": "@susds", "shares": "1", "max_expected_assets": "2"}}}}"#
-            ),
-        ] {
-            l.push(s);
-        }
-    };
-    pau("gen", "GEN-USDS-A", "relayer");
-    for p in primes {
-        pau(
-            p,
-            &format!("ALLOCATOR-{}-A", p.to_uppercase()),
-            &format!("{p}_relayer"),
-        );
-    }
-    for p in primes {
-        // Prime → Generator payments and Generator → Prime payments/distributions.
-        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@gen_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
-        l.push(format!(r#"{{"from": "admin", "to": "gen_rl", "fn": "setRateLimit", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@{p}_proxy"}}, "max_amount": "1000000", "slope": "100"}}}}"#));
-        // Deployment of funds outside the PAU (an external strategy).
+    let mut l: Vec<String> = vec![
+        json!({"accounts": ["stranger"]}).to_string(),
+        json!({"at": START, "system": cfg}).to_string(),
+    ];
+    // Beyond the builder: the Primes (and the Generator) mint on their legacy ilks, hold sUSDS,
+    // and deploy funds to an external strategy (`stranger`).
+    for p in primes.iter().copied().chain(["gen"]) {
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": "LIMIT_USDS_MINT"}}}}"#));
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_4626_DEPOSIT", "address": "@susds"}}}}}}"#));
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_4626_WITHDRAW", "address": "@susds"}}}}}}"#));
+        l.push(format!(r#"{{"from": "admin", "to": "{p}_ctrl", "fn": "setMaxExchangeRate", "args": {{"vault": "@susds", "shares": "1", "max_expected_assets": "2"}}}}"#));
         l.push(format!(r#"{{"from": "admin", "to": "{p}_rl", "fn": "setUnlimitedRateLimitData", "args": {{"key": {{"name": "LIMIT_ASSET_TRANSFER", "address": "@usds", "address2": "@stranger"}}}}}}"#));
     }
     l.join("\n")
@@ -176,7 +112,7 @@ impl Sys {
     }
     pub fn relayer(p: &str) -> String {
         if p == "gen" {
-            "relayer".into()
+            "gen_relayer".into()
         } else {
             format!("{p}_relayer")
         }
@@ -318,6 +254,8 @@ impl Sys {
             usds: self.a("usds"),
             susds: self.a("susds"),
             generator_proxy: self.a("gen_proxy"),
+            generator_registry: Some(self.a("generator")),
+            generator_mint_buffer: Some(self.a("gen_vault.buffer")),
             primes: self
                 .primes
                 .iter()
@@ -326,6 +264,7 @@ impl Sys {
                     legacy_ilk: format!("ALLOCATOR-{}-A", p.to_uppercase()),
                     alm_proxy: self.a(&format!("{p}_proxy")),
                     rate_limits: self.a(&format!("{p}_rl")),
+                    prime_vault: Some(self.a(&format!("{p}_pv"))),
                 })
                 .collect(),
         }
@@ -357,14 +296,97 @@ impl Sys {
                 deployment_start: Timestamp(START),
                 deployment: self.deployment(),
                 generator_controller: self.a("gen_ctrl"),
-                generator_relayer: self.a("relayer"),
+                generator_relayer: self.a("gen_relayer"),
                 guard: laniakea_operators::Guard {
                     reallocation_threshold_wad: wad(1_000_000),
                 },
+                restriction: Some(laniakea_operators::settlement::Restriction::Admin {
+                    govops: self.a("admin"),
+                }),
             },
             db.operator.clone(),
             db.govops.clone(),
         )
         .unwrap()
+    }
+}
+
+impl Sys {
+    /// The Generator mints `amount` and deposits it into the Prime's vault.
+    pub fn fund_vault(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        self.draw("gen", t, amount);
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            "gen_relayer",
+            t,
+            self.ctrl(
+                "gen",
+                ControllerCall::Deposit4626 {
+                    vault,
+                    assets: amount,
+                    min_shares_out: Wad::ZERO,
+                },
+            ),
+        );
+        self.run(tx);
+    }
+    /// The Prime draws `amount` from its vault into its ALMProxy.
+    pub fn vault_draw(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::DrawPrimeVault { vault, amount }),
+        );
+        self.run(tx);
+    }
+    pub fn vault_repay(&mut self, p: &str, t: Timestamp, amount: Wad) {
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            &Sys::relayer(p),
+            t,
+            self.ctrl(p, ControllerCall::RepayPrimeVault { vault, amount }),
+        );
+        self.run(tx);
+    }
+}
+
+impl Sys {
+    /// The Generator withdraws `assets` from the Prime's vault (into its ALMProxy).
+    pub fn vault_withdraw(&mut self, p: &str, t: Timestamp, assets: Wad) {
+        let vault = self.a(&format!("{p}_pv"));
+        let tx = self.tx(
+            "gen_relayer",
+            t,
+            self.ctrl(
+                "gen",
+                ControllerCall::Withdraw4626 {
+                    vault,
+                    assets,
+                    max_shares_in: Wad::MAX,
+                },
+            ),
+        );
+        self.run(tx);
+    }
+    /// The Generator sends `amount` of USDS to `to` (a configured transfer key).
+    pub fn gen_send(&mut self, to: &str, t: Timestamp, amount: Wad) {
+        let (asset, to) = (self.a("usds"), self.a(to));
+        let tx = self.tx(
+            "gen_relayer",
+            t,
+            self.ctrl("gen", ControllerCall::TransferAsset { asset, to, amount }),
+        );
+        self.run(tx);
+    }
+    /// A plain USDS transfer from an account (not through any PAU).
+    pub fn usds_transfer(&mut self, from: &str, to: &str, t: Timestamp, amount: Wad) {
+        let (usds, to) = (self.a("usds"), self.a(to));
+        let tx = self.tx(
+            from,
+            t,
+            Call::Erc20(usds, Erc20Call::Transfer { to, amount }),
+        );
+        self.run(tx);
     }
 }

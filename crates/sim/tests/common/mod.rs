@@ -4,7 +4,7 @@
 
 use alloy_primitives::B256;
 use laniakea_chain::Engine;
-use laniakea_sim::{world, DayDone, RunOptions, Scenario, SimError, Summary};
+use laniakea_sim::{world, RunOptions, Scenario, Summary};
 use laniakea_synome::sqlite::SqliteStore;
 use laniakea_synome::{Query, Synome};
 
@@ -30,7 +30,7 @@ pub fn run_with(
     s: &Scenario,
     opts: RunOptions,
     strict: bool,
-    hook: &mut dyn FnMut(&DayDone, &Engine, &mut Synome<SqliteStore>) -> Result<(), SimError>,
+    hook: &mut laniakea_sim::day::OnDay<'_, Engine, SqliteStore>,
 ) -> Done {
     let g = world::genesis_script(s).unwrap();
     let (mut engine, book) = world::build_engine(&g).unwrap();
