@@ -203,6 +203,8 @@ fn start(args: &[&str]) -> (std::process::Child, String, impl Read) {
             return (child, addr, err);
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("serve printed no address");
 }
 
@@ -254,7 +256,10 @@ fn serve_over_a_real_short_run() {
     book.as_object_mut().unwrap().remove("generator");
     let (code, out, err) = laniakea(&["book", "--db", db.to_str().unwrap(), "--json"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(book, serde_json::from_str::<serde_json::Value>(&out).unwrap());
+    assert_eq!(
+        book,
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    );
     let lcts = json_get(&addr, "/api/v1/lcts");
     let (code, out, err) = laniakea(&[
         "lcts",
@@ -270,7 +275,10 @@ fn serve_over_a_real_short_run() {
         .as_object_mut()
         .unwrap()
         .remove("exchange_rate_history");
-    assert_eq!(api_hs, serde_json::from_str::<serde_json::Value>(&out).unwrap());
+    assert_eq!(
+        api_hs,
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    );
     assert!(!lcts["holding_systems"][0]["exchange_rate_history"]
         .as_array()
         .unwrap()

@@ -13,6 +13,9 @@ use laniakea_synome::{Kind, Query, Store};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
+/// Which records a filter keeps.
+type Keep = Box<dyn Fn(&Value) -> bool>;
+
 /// Every record of the store, straight from the library.
 fn all_records(db: &mut Db) -> Vec<Value> {
     let mut out = Vec::new();
@@ -288,7 +291,7 @@ async fn records_page_with_a_cursor_and_every_filter_selects_exactly() {
     // Each filter returns exactly the records the library selects.
     let from = at("2026-01-02T00:00:00Z").0;
     let to = at("2026-01-03T00:00:00Z").0;
-    let cases: Vec<(String, Box<dyn Fn(&Value) -> bool>)> = vec![
+    let cases: Vec<(String, Keep)> = vec![
         (
             "kind=payment-receipt".into(),
             Box::new(|r: &Value| r["kind"] == "payment-receipt"),

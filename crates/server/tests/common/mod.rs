@@ -80,7 +80,7 @@ pub fn run_scenario() -> Run {
         .unwrap();
     s.warp(at("2026-01-01T16:00:00Z"));
     op.record_receipts(&s.e, &mut db.syn).unwrap();
-    op.record_penalties(&s.e, &mut db.syn).unwrap();
+    op.record_penalties(&mut s.e, &mut db.syn).unwrap();
     s.warp(at("2026-01-01T16:30:00Z"));
     checker.report(&s.e, &mut db.syn, e("2026-01-01")).unwrap();
     reporter.report(&s.e, &mut db.syn, e("2026-01-01")).unwrap();
@@ -105,14 +105,14 @@ pub fn run_scenario() -> Run {
         .unwrap();
     s.warp(at("2026-01-02T16:00:00Z"));
     op.record_receipts(&s.e, &mut db.syn).unwrap();
-    op.record_penalties(&s.e, &mut db.syn).unwrap();
+    op.record_penalties(&mut s.e, &mut db.syn).unwrap();
     s.pay_generator(
         "spark",
         at("2026-01-02T18:00:00Z"),
         Wad::from_raw(spark.raw() - half.raw()),
     );
     op.record_receipts(&s.e, &mut db.syn).unwrap();
-    op.record_penalties(&s.e, &mut db.syn).unwrap();
+    op.record_penalties(&mut s.e, &mut db.syn).unwrap();
     s.warp(at("2026-01-02T18:30:00Z"));
     checker.report(&s.e, &mut db.syn, e("2026-01-02")).unwrap();
     reporter.report(&s.e, &mut db.syn, e("2026-01-02")).unwrap();
@@ -120,7 +120,7 @@ pub fn run_scenario() -> Run {
     // 2026-01-05: locked, statements posted (carrying the penalties crystallised now).
     post(&mut s, &mut db, "2026-01-05");
     let mut op = s.operator(&db);
-    op.record_penalties(&s.e, &mut db.syn).unwrap();
+    op.record_penalties(&mut s.e, &mut db.syn).unwrap();
     // The Council forgives half of spark's first penalty.
     let pen = penalty_events(&mut db, "spark");
     let first = pen.first().expect("spark's late half is penalised");
