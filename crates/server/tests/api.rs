@@ -546,7 +546,6 @@ async fn every_error_path_answers_a_stable_code() {
         ("/api/v1/records/0x1234", 400, "api/bad-param"),
         ("/api/v1/subjects/everyone/history", 400, "api/bad-param"),
         ("/api/v1/verify?checkpoints=nope", 400, "api/bad-param"),
-        ("/api/v1/generator/book", 404, "api/not-deployed"),
         ("/api/v1/nothing-here", 404, "api/no-such-route"),
         ("/ui/", 404, "ui/not-built"),
     ];
@@ -578,6 +577,14 @@ async fn every_error_path_answers_a_stable_code() {
     assert_eq!(r.status().as_u16(), 405);
     let v: Value = r.json().await.unwrap();
     assert_eq!(code(&v), "api/method-not-allowed");
+    srv.stop().await;
+
+    // A chain without a Generator registry (the basic PAU example): 404 not-deployed.
+    let srv = Server::start(script_state(&db, &example("pau-basic.jsonl"))).await;
+    for p in ["/api/v1/generator/book", "/api/v1/migration"] {
+        let (st, v) = srv.get(p).await;
+        assert_eq!((st, code(&v)), (404, "api/not-deployed"), "{p}: {v}");
+    }
     srv.stop().await;
 
     // A server with no chain: engine routes say so.
