@@ -34,12 +34,17 @@ function empty(name, caption) {
   );
 }
 
+/** A legend swatch as SVG (the page's CSP allows no inline styles). */
+function swatch(colour) {
+  return s("svg", { class: "swatch", width: 10, height: 10, viewBox: "0 0 10 10" }, s("rect", { width: 10, height: 10, rx: 2, fill: colour }));
+}
+
 function legendOf(series) {
   return h(
     "div",
     { class: "legend" },
     series.map((x, i) =>
-      h("span", { class: "legend-item" }, h("i", { style: `background:${x.colour ?? COLOURS[i % COLOURS.length]}` }), x.label),
+      h("span", { class: "legend-item" }, swatch(x.colour ?? COLOURS[i % COLOURS.length]), x.label),
     ),
   );
 }
@@ -175,6 +180,6 @@ export function clock(name, caption, secondOfDay) {
   svg.append(s("path", { class: "mark hand", d: `M${c},${c}L${hx},${hy}` }));
   svg.append(s("circle", { class: "hub", cx: c, cy: c, r: 4 }));
   return frame(name, caption, svg, h("div", { class: "legend" },
-    h("span", { class: "legend-item" }, h("i", { class: "sw-active" }), "Active Window 16:00→13:00"),
-    h("span", { class: "legend-item" }, h("i", { class: "sw-processing" }), "Processing Window 13:00→16:00")));
+    h("span", { class: "legend-item" }, swatch("#16a34a"), "Active Window 16:00→13:00"),
+    h("span", { class: "legend-item" }, swatch("#dc2626"), "Processing Window 13:00→16:00")));
 }
