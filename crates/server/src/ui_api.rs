@@ -106,7 +106,8 @@ async fn prime(State(st): St, Path(prime): Path<String>, RawQuery(q): RawQuery) 
     query_map(q.as_deref(), &[])?;
     let p = codec::prime_param("prime", &prime)?;
     answer(st, format!("prime/{p}"), move |s, syn| {
-        ui_model::prime(&index(syn)?, &s.history, &p).ok_or_else(|| {
+        let as_of = s.as_of(syn)?;
+        ui_model::prime(&index(syn)?, &s.history, &p, as_of).ok_or_else(|| {
             ApiError::not_found("api/unknown-prime", format!("no record and no chain state names Prime '{p}'"))
         })
     })

@@ -308,8 +308,10 @@ pub fn primes(ix: &Index, history: &ChainHistory, primes: &[String]) -> Value {
     json!({ "primes": rows })
 }
 
-/// `GET /api/v1/ui/primes/{prime}`; `None` if nothing is known about the Prime.
-pub fn prime(ix: &Index, history: &ChainHistory, prime: &str) -> Option<Value> {
+/// `GET /api/v1/ui/primes/{prime}`; `None` if nothing is known about the Prime. `payment` is
+/// judged at `as_of` from the receipts (`on-time`, `late`, `pending`, `unpaid`, `n/a`);
+/// `timeliness` is what the Prime report said when it was written.
+pub fn prime(ix: &Index, history: &ChainHistory, prime: &str, as_of: Timestamp) -> Option<Value> {
     let kinds = [Kind::SettlementStatement, Kind::PaymentReceipt, Kind::PrimeReport, Kind::PenaltyEvent];
     let mut epochs: BTreeSet<EpochId> = BTreeSet::new();
     for k in kinds {
@@ -350,7 +352,11 @@ pub fn prime(ix: &Index, history: &ChainHistory, prime: &str) -> Option<Value> {
             let sp = st.and_then(payload_of::<payload::SettlementStatement>);
             let rep = ix.find(Kind::PrimeReport, prime, e);
             let rp = rep.and_then(payload_of::<payload::PrimeReport>);
-            let (paid_wad, _, n) = paid(ix, prime, e, e.moment());
+            let (paid_wad, on_time, n) = paid(ix, prime, e, e.moment());
+            let payment = match &sp {
+                Some(s) => payment_status(s, paid_wad, on_time, as_of, e.moment()),
+                None => "no-statement",
+            };
             let (legacy, vault, source) = debt_at(prime, sample_of(history, e), rp.as_ref());
             let (pen, forg) = pen_by_epoch.get(&e).copied().unwrap_or((Wad::ZERO, Wad::ZERO));
             json!({
@@ -360,6 +366,7 @@ pub fn prime(ix: &Index, history: &ChainHistory, prime: &str) -> Option<Value> {
                 "signed_total_wad": sp.as_ref().and_then(|s| signed(&s.total_wad)).map(|s| s.to_string()),
                 "direction": sp.as_ref().map(|s| s.direction.clone()),
                 "paid_wad": if n > 0 || st.is_some() { json!(paid_wad) } else { Value::Null },
+                "payment": payment,
                 "timeliness": rp.as_ref().and_then(|r| summary_str(r, "timeliness")),
                 "report": rep.map(id),
                 "debt_legacy_wad": legacy,

@@ -411,7 +411,20 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
     p.amount("forgiven-total", &d["totals"]["forgiven_wad"], "USDS", 2);
     assert!(!d["penalties"].as_array().unwrap().is_empty(), "spark's late payment is penalised");
     assert_eq!(p.table("penalties").len(), d["penalties"].as_array().unwrap().len());
-    assert_eq!(p.table("prime-epochs").len(), d["epochs"].as_array().unwrap().len());
+    let rows = p.table("prime-epochs");
+    let epochs = d["epochs"].as_array().unwrap();
+    assert_eq!(rows.len(), epochs.len());
+    for (row, e) in rows.iter().zip(epochs) {
+        assert_eq!(text(row[0]), s(&e["epoch"]));
+        assert_eq!(text(row[5]), s(&e["payment"]), "payment status of {}", e["epoch"]);
+        if let Some(total) = e["total_wad"].as_str() {
+            assert_eq!(cell_amount(&row[2]), (people(total, "USDS", 2), Some(format!("{total} USDS"))));
+        }
+    }
+    assert!(
+        epochs.iter().any(|e| e["payment"] == "late"),
+        "spark's late payment shows as late: {epochs:?}"
+    );
     p.charts(&["prime-obligations", "prime-debt-location", "prime-penalties"]);
 
     // Generator book over time.

@@ -49,6 +49,13 @@ function legendOf(series) {
   );
 }
 
+/** An axis label: compact for large values, else as many decimals as the tick step needs. */
+function tick(v, step) {
+  if (Math.abs(v) >= 1000 || step >= 1000) return compact(v);
+  const decimals = step > 0 ? Math.min(8, Math.max(0, Math.ceil(-Math.log10(step)) + 1)) : 0;
+  return v.toFixed(decimals);
+}
+
 /** Value range of all points, always including 0 so bars and areas read honestly. */
 function yRange(series) {
   let lo = 0;
@@ -60,15 +67,18 @@ function yRange(series) {
 
 function axes(svg, labels, lo, hi, x) {
   const y = (v) => PAD.t + ((hi - v) / (hi - lo)) * (H - PAD.t - PAD.b);
+  const step = (hi - lo) / 4;
   for (let i = 0; i <= 4; i++) {
-    const v = lo + ((hi - lo) * i) / 4;
+    const v = lo + step * i;
     svg.append(s("line", { class: "grid", x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v) }));
-    svg.append(s("text", { class: "tick", x: PAD.l - 6, y: y(v) + 4, "text-anchor": "end" }, compact(v)));
+    svg.append(s("text", { class: "tick", x: PAD.l - 6, y: y(v) + 4, "text-anchor": "end" }, tick(v, step)));
   }
   const every = Math.max(1, Math.ceil(labels.length / 8));
   labels.forEach((l, i) => {
-    if (i % every === 0 || i === labels.length - 1)
-      svg.append(s("text", { class: "tick", x: x(i), y: H - PAD.b + 16, "text-anchor": "middle" }, l));
+    if (i % every !== 0 && i !== labels.length - 1) return;
+    // Keep the first and last labels inside the frame.
+    const anchor = x(i) - PAD.l < 40 ? "start" : W - PAD.r - x(i) < 40 ? "end" : "middle";
+    svg.append(s("text", { class: "tick", x: x(i), y: H - PAD.b + 16, "text-anchor": anchor }, l));
   });
   return y;
 }

@@ -34,7 +34,7 @@ export async function render(prime) {
     x.forgiveness.length ? h("span", {}, x.forgiveness.map((id) => recordLink(id))) : "—",
   ]);
   const receipts = p.receipts.map((x) => [recordLink(x.record), x.epoch, amountEl(x.amount_wad, "USDS"), timeEl(x.paid_at), x.payer, x.obligation]);
-  const history = p.epochs.map((e) => [e.epoch, e.statement ? recordLink(e.statement) : "—", amountEl(e.total_wad, "USDS"), e.direction ?? "—", amountEl(e.paid_wad, "USDS"), badge(e.timeliness ?? "n/a")]);
+  const history = p.epochs.map((e) => [e.epoch, e.statement ? recordLink(e.statement) : "—", amountEl(e.total_wad, "USDS"), e.direction ?? "—", amountEl(e.paid_wad, "USDS"), badge(e.payment)]);
   return h(
     "div",
     {},
@@ -45,7 +45,7 @@ export async function render(prime) {
         { label: "obligation", values: p.epochs.map((e) => e.signed_total_wad) },
         { label: "paid", values: p.epochs.map((e) => e.paid_wad) },
       ], "USDS"),
-      table("prime-epochs", ["epoch", "statement", "obligation", "direction", "paid", "timeliness"], history)),
+      table("prime-epochs", ["epoch", "statement", "obligation", "direction", "paid", "payment"], history)),
     section("Where the debt sits",
       barChart("prime-debt-location", "Debt: legacy ilk vs Prime vault, per epoch (Prime reports)", labels, [
         { label: "legacy ilk", values: p.epochs.map((e) => e.debt_legacy_wad) },
