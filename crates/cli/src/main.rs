@@ -30,6 +30,7 @@ mod book;
 mod demo;
 mod lcts;
 mod limits;
+mod serve;
 mod settle;
 
 use anyhow::Context;
@@ -133,6 +134,26 @@ enum Cmd {
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the HTTP API (JSON, OpenAPI 3.1 at /api/v1/openapi.json) over a run's Synome and,
+    /// with --script, the engine state; accepts signed records by POST (see docs/api.md).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// A transaction script whose final state is the engine state served.
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// The deployment's start (RFC 3339 UTC or Unix seconds); default: the chain's first
+        /// block, else the genesis record's time.
+        #[arg(long)]
+        deployment_start: Option<String>,
+        /// A Prime expected to settle (repeatable); default: the Primes registered on chain,
+        /// else those with statements.
+        #[arg(long = "prime")]
+        primes: Vec<String>,
     },
     /// The Synome: signed settlement records (see docs/synome.md).
     Synome {
@@ -835,5 +856,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),
+        Cmd::Serve {
+            store,
+            listen,
+            script,
+            deployment_start,
+            primes,
+        } => {
+            serve::run(serve::ServeArgs {
+                db: store.db,
+                postgres: store.postgres,
+                pg_schema: store.pg_schema,
+                listen,
+                script,
+                deployment_start,
+                primes,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
