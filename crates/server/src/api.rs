@@ -38,7 +38,8 @@ type St = State<Arc<AppState>>;
         (name = "meta", description = "Health and the API description"),
         (name = "epochs", description = "The settlement timeline, per-epoch artifacts"),
         (name = "records", description = "Synome records: listing, lookup, history, verification, intake"),
-        (name = "engine", description = "Engine state read through the chain seam")
+        (name = "engine", description = "Engine state read through the chain seam"),
+        (name = "dashboard", description = "Aggregations the web dashboard draws from, one request per page (`ui_api`)")
     )
 )]
 struct ApiDoc;
@@ -66,6 +67,7 @@ pub fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(timelock))
         .routes(routes!(lcts))
         .routes(routes!(migration))
+        .merge(crate::ui_api::routes())
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers and types.
@@ -79,28 +81,10 @@ static OPENAPI_JSON: LazyLock<Vec<u8>> =
 /// The whole application: the API, its fallbacks, and the reserved dashboard paths.
 pub fn router(state: Arc<AppState>) -> Router {
     let (api, _) = api_router().split_for_parts();
-    api.route("/", axum::routing::get(index))
-        .route("/ui", axum::routing::get(ui))
-        .route("/ui/", axum::routing::get(ui))
-        .route("/ui/{*rest}", axum::routing::get(ui))
+    api.merge(crate::ui::router())
         .fallback(no_such_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-}
-
-async fn index() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "laniakea: the API is under /api/v1 (description: /api/v1/openapi.json); / and /ui/ are reserved for the dashboard\n",
-    )
-        .into_response()
-}
-
-async fn ui() -> ApiError {
-    ApiError::not_found(
-        "ui/not-built",
-        "the dashboard is not part of this build; the API is under /api/v1",
-    )
 }
 
 async fn no_such_route(uri: axum::http::Uri) -> ApiError {
@@ -117,10 +101,7 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "api/method-not-allowed",
-        format!(
-            "{method} is not allowed on {}",
-            codec::truncate(uri.path())
-        ),
+        format!("{method} is not allowed on {}", codec::truncate(uri.path())),
     )
 }
 
@@ -141,7 +122,10 @@ fn to_bytes(v: &Value) -> Result<Vec<u8>, ApiError> {
 async fn read(
     st: Arc<AppState>,
     key: String,
-    f: impl FnOnce(&AppState, &mut laniakea_synome::Synome<crate::state::BoxStore>) -> Result<Value, ApiError>
+    f: impl FnOnce(
+            &AppState,
+            &mut laniakea_synome::Synome<crate::state::BoxStore>,
+        ) -> Result<Value, ApiError>
         + Send
         + 'static,
 ) -> Result<Response, ApiError> {
@@ -210,9 +194,18 @@ fn epoch_path(e: &str) -> Result<laniakea_settlement::EpochId, ApiError> {
               (status = 400, description = "A bad parameter (named)", body = ErrorBody)))]
 async fn list_epochs(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let q = query_map(q.as_deref(), &["from", "to", "at"])?;
-    let from = q.get("from").map(|v| codec::epoch_param("from", v)).transpose()?;
-    let to = q.get("to").map(|v| codec::epoch_param("to", v)).transpose()?;
-    let at = q.get("at").map(|v| codec::time_param("at", v)).transpose()?;
+    let from = q
+        .get("from")
+        .map(|v| codec::epoch_param("from", v))
+        .transpose()?;
+    let to = q
+        .get("to")
+        .map(|v| codec::epoch_param("to", v))
+        .transpose()?;
+    let at = q
+        .get("at")
+        .map(|v| codec::time_param("at", v))
+        .transpose()?;
     read(st, key("epochs", &q), move |s, syn| {
         let as_of = match at {
             Some(t) => t,
@@ -238,7 +231,10 @@ async fn epoch_detail(
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
     let q = query_map(q.as_deref(), &["at"])?;
-    let at = q.get("at").map(|v| codec::time_param("at", v)).transpose()?;
+    let at = q
+        .get("at")
+        .map(|v| codec::time_param("at", v))
+        .transpose()?;
     read(st, key(&format!("epoch/{e}"), &q), move |s, syn| {
         let as_of = match at {
             Some(t) => t,
@@ -249,8 +245,12 @@ async fn epoch_detail(
     .await
 }
 
-fn prime_filter(q: &std::collections::BTreeMap<String, String>) -> Result<Option<String>, ApiError> {
-    q.get("prime").map(|v| codec::prime_param("prime", v)).transpose()
+fn prime_filter(
+    q: &std::collections::BTreeMap<String, String>,
+) -> Result<Option<String>, ApiError> {
+    q.get("prime")
+        .map(|v| codec::prime_param("prime", v))
+        .transpose()
 }
 
 /// The epoch's settlement statements: each Prime's full statement (as `laniakea settle --json`
@@ -345,7 +345,10 @@ async fn epoch_prime_reports(
 async fn penalties(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let q = query_map(q.as_deref(), &["prime", "epoch"])?;
     let prime = prime_filter(&q)?;
-    let epoch = q.get("epoch").map(|v| codec::epoch_param("epoch", v)).transpose()?;
+    let epoch = q
+        .get("epoch")
+        .map(|v| codec::epoch_param("epoch", v))
+        .transpose()?;
     read(st, key("penalties", &q), move |_, syn| {
         epochs::penalties(syn, epoch, prime.as_deref())
     })
@@ -386,7 +389,11 @@ async fn list_records(State(st): St, RawQuery(q): RawQuery) -> Result<Response, 
                 format!(
                     "'{}' is not a kind (one of {})",
                     codec::truncate(k),
-                    Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                    Kind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?);
@@ -395,18 +402,30 @@ async fn list_records(State(st): St, RawQuery(q): RawQuery) -> Result<Response, 
         if !laniakea_synome::record::valid_subject(s) {
             return Err(ApiError::bad_param(
                 "subject",
-                format!("'{}' is not generator, global or prime:<id>", codec::truncate(s)),
+                format!(
+                    "'{}' is not generator, global or prime:<id>",
+                    codec::truncate(s)
+                ),
             ));
         }
         query.subject = Some(s.clone());
     }
-    query.epoch = q.get("epoch").map(|v| codec::epoch_param("epoch", v)).transpose()?;
-    query.from = q.get("from").map(|v| codec::time_param("from", v)).transpose()?;
-    query.to = q.get("to").map(|v| codec::time_param("to", v)).transpose()?;
+    query.epoch = q
+        .get("epoch")
+        .map(|v| codec::epoch_param("epoch", v))
+        .transpose()?;
+    query.from = q
+        .get("from")
+        .map(|v| codec::time_param("from", v))
+        .transpose()?;
+    query.to = q
+        .get("to")
+        .map(|v| codec::time_param("to", v))
+        .transpose()?;
     if let Some(a) = q.get("after") {
         let after = codec::u64_param("after", a)?;
-        query.after = i64::try_from(after)
-            .map_err(|_| ApiError::bad_param("after", "beyond 2^63 − 1"))?;
+        query.after =
+            i64::try_from(after).map_err(|_| ApiError::bad_param("after", "beyond 2^63 − 1"))?;
     }
     if let Some(l) = q.get("limit") {
         let limit = codec::u64_param("limit", l)?;
@@ -480,7 +499,9 @@ async fn post_records(
         .collect()
         .await
         .map_err(|e| {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 codec::too_large(codec::MAX_BODY_BYTES + 1)
             } else {
                 ApiError::new(
@@ -541,7 +562,10 @@ async fn get_record(
     let q = query_map(q.as_deref(), &[])?;
     read(st, key(&format!("record/{id}"), &q), move |_, syn| {
         syn.get(id)?.map(|r| r.to_json()).ok_or_else(|| {
-            ApiError::not_found("api/unknown-record", format!("no record {id} in this Synome"))
+            ApiError::not_found(
+                "api/unknown-record",
+                format!("no record {id} in this Synome"),
+            )
         })
     })
     .await

@@ -5,11 +5,12 @@
 //! the dashboard needs no network beyond this server and no build step); every other `/ui/*`
 //! path and `/` answer the single page (`index.html`), whose router (`assets/js/app.js`) draws
 //! the page the path names. Every response carries a Content-Security-Policy that allows only
-//! this origin, so a page cannot reach any other host even by mistake. The dashboard reads its
+//! this origin, so a page cannot reach any other host even by mistake. An unknown asset is the
+//! API's JSON 404 (`ui/no-such-asset`). The dashboard reads its
 //! data only from the JSON API (`/api/v1/...`); nothing here touches the Synome or the chain.
 
-use axum::extract::Path;
-use axum::http::{header, HeaderValue, StatusCode};
+use crate::error::ApiError;
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -66,7 +67,10 @@ fn respond(a: &'static Asset) -> Response {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.media_type));
     // The assets change only with the binary: revalidate rather than serve a stale dashboard.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -75,12 +79,14 @@ fn respond(a: &'static Asset) -> Response {
 }
 
 fn not_found(what: &str) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("no dashboard asset {what}\n"),
+    ApiError::not_found(
+        "ui/no-such-asset",
+        format!(
+            "the dashboard has no asset '{}'",
+            crate::codec::truncate(what)
+        ),
     )
-        .into_response()
+    .into_response()
 }
 
 async fn page() -> Response {
@@ -90,10 +96,14 @@ async fn page() -> Response {
     }
 }
 
-async fn static_file(Path(file): Path<String>) -> Response {
-    match asset(&file) {
+/// The asset named by the path after `/ui/static/`, compared as raw text: nothing is decoded
+/// or resolved, so no request can name a file outside the table (and none is refused by an
+/// extractor with a non-JSON error).
+async fn static_file(uri: Uri) -> Response {
+    let file = uri.path().strip_prefix("/ui/static/").unwrap_or_default();
+    match asset(file) {
         Some(a) => respond(a),
-        None => not_found(&file),
+        None => not_found(file),
     }
 }
 
@@ -102,6 +112,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(page))
         .route("/ui", get(page))
+        .route("/ui/", get(page))
         .route("/ui/static/{*file}", get(static_file))
         .route("/ui/{*page}", get(page))
 }
@@ -167,7 +178,11 @@ mod tests {
                     }
                 }
                 let target = parts.join("/");
-                assert!(asset(&target).is_some(), "{} imports {spec} = {target}, not embedded", a.path);
+                assert!(
+                    asset(&target).is_some(),
+                    "{} imports {spec} = {target}, not embedded",
+                    a.path
+                );
             }
         }
     }

@@ -50,7 +50,8 @@ async fn answer(
 ) -> Result<Response, ApiError> {
     let body = st
         .cached(format!("ui/{key}"), move |s, syn| {
-            serde_json::to_vec(&f(s, syn)?).map_err(|e| ApiError::internal(format!("cannot encode: {e}")))
+            serde_json::to_vec(&f(s, syn)?)
+                .map_err(|e| ApiError::internal(format!("cannot encode: {e}")))
         })
         .await?;
     let mut r = (StatusCode::OK, Body::from(body.as_ref().clone())).into_response();
@@ -74,7 +75,11 @@ async fn overview(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiE
         let as_of = s.as_of(syn)?;
         let cal = epochs::calendar(s, syn)?;
         let primes = epochs::primes(s, syn)?;
-        let source = if s.chain.is_some() { "chain" } else { "newest record" };
+        let source = if s.chain.is_some() {
+            "chain"
+        } else {
+            "newest record"
+        };
         ui_model::overview(&index(syn)?, &cal, &primes, as_of, source)
             .map_err(|e| ApiError::internal(format!("calendar: {e}")))
     })
@@ -102,13 +107,20 @@ async fn primes(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiErr
     responses((status = 200, description = "`{prime, epochs: [...], penalties: [...], receipts: [...], totals}`", body = Object),
               (status = 400, description = "A bad parameter (named)", body = ErrorBody),
               (status = 404, description = "Nothing is known about this Prime (`api/unknown-prime`)", body = ErrorBody)))]
-async fn prime(State(st): St, Path(prime): Path<String>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+async fn prime(
+    State(st): St,
+    Path(prime): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
     query_map(q.as_deref(), &[])?;
     let p = codec::prime_param("prime", &prime)?;
     answer(st, format!("prime/{p}"), move |s, syn| {
         let as_of = s.as_of(syn)?;
         ui_model::prime(&index(syn)?, &s.history, &p, as_of).ok_or_else(|| {
-            ApiError::not_found("api/unknown-prime", format!("no record and no chain state names Prime '{p}'"))
+            ApiError::not_found(
+                "api/unknown-prime",
+                format!("no record and no chain state names Prime '{p}'"),
+            )
         })
     })
     .await
@@ -121,7 +133,10 @@ async fn prime(State(st): St, Path(prime): Path<String>, RawQuery(q): RawQuery) 
               (status = 400, description = "A bad parameter (named)", body = ErrorBody)))]
 async fn generator(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     query_map(q.as_deref(), &[])?;
-    answer(st, "generator".into(), |s, _| Ok(ui_model::generator(&s.history))).await
+    answer(st, "generator".into(), |s, _| {
+        Ok(ui_model::generator(&s.history))
+    })
+    .await
 }
 
 /// srUSDS over time: exchange rate, Holding System sUSDS, supply and value, backing ratio,
@@ -131,7 +146,10 @@ async fn generator(State(st): St, RawQuery(q): RawQuery) -> Result<Response, Api
               (status = 400, description = "A bad parameter (named)", body = ErrorBody)))]
 async fn srusds(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     query_map(q.as_deref(), &[])?;
-    answer(st, "srusds".into(), |s, syn| Ok(ui_model::srusds(&index(syn)?, &s.history))).await
+    answer(st, "srusds".into(), |s, syn| {
+        Ok(ui_model::srusds(&index(syn)?, &s.history))
+    })
+    .await
 }
 
 /// Migration progress: per Prime its plan, where its debt sits now and its migration status;
@@ -156,5 +174,8 @@ async fn migration(State(st): St, RawQuery(q): RawQuery) -> Result<Response, Api
               (status = 400, description = "A bad parameter (named)", body = ErrorBody)))]
 async fn findings(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     query_map(q.as_deref(), &[])?;
-    answer(st, "findings".into(), |_, syn| Ok(ui_model::findings(&index(syn)?))).await
+    answer(st, "findings".into(), |_, syn| {
+        Ok(ui_model::findings(&index(syn)?))
+    })
+    .await
 }

@@ -76,7 +76,11 @@ impl ChainHistory {
     }
 }
 
-fn generator(chain: &dyn Chain, reg: Option<&alloy_primitives::Address>, v: GeneratorView) -> Option<GeneratorAnswer> {
+fn generator(
+    chain: &dyn Chain,
+    reg: Option<&alloy_primitives::Address>,
+    v: GeneratorView,
+) -> Option<GeneratorAnswer> {
     match chain.view(*reg?, &Query::GeneratorRegistry(v)) {
         Ok(Answer::GeneratorRegistry(a)) => Some(a),
         _ => None,
@@ -115,7 +119,10 @@ pub fn sample(chain: &dyn Chain, dep: &Deployment, epoch: EpochId) -> Sample {
         }
     });
     let (subscribe_waiting_wad, redeem_waiting_wad) = match &holding_system {
-        Some(h) => (waiting(chain, h.subscribe_queue), waiting(chain, h.redeem_queue)),
+        Some(h) => (
+            waiting(chain, h.subscribe_queue),
+            waiting(chain, h.redeem_queue),
+        ),
         None => (None, None),
     };
     Sample {

@@ -57,12 +57,18 @@ fn add_signed(a: SignedWad, b: SignedWad) -> SignedWad {
 }
 
 fn summary_str(r: &payload::PrimeReport, key: &str) -> Option<String> {
-    r.summary.get(key).and_then(|v| v.as_str()).map(str::to_string)
+    r.summary
+        .get(key)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
 }
 
 impl Index {
     pub fn new(records: Vec<SignedRecord>) -> Index {
-        let gone: BTreeSet<B256> = records.iter().filter_map(|r| r.content.supersedes).collect();
+        let gone: BTreeSet<B256> = records
+            .iter()
+            .filter_map(|r| r.content.supersedes)
+            .collect();
         let mut by_kind: BTreeMap<Kind, Vec<SignedRecord>> = BTreeMap::new();
         for r in records.into_iter().filter(|r| !gone.contains(&r.id)) {
             by_kind.entry(r.content.kind).or_default().push(r);
@@ -74,12 +80,20 @@ impl Index {
         self.by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    fn of_prime<'a>(&'a self, kind: Kind, prime: &'a str) -> impl Iterator<Item = &'a SignedRecord> + 'a {
-        self.of(kind).iter().filter(move |r| prime_of(r) == Some(prime))
+    fn of_prime<'a>(
+        &'a self,
+        kind: Kind,
+        prime: &'a str,
+    ) -> impl Iterator<Item = &'a SignedRecord> + 'a {
+        self.of(kind)
+            .iter()
+            .filter(move |r| prime_of(r) == Some(prime))
     }
 
     fn find<'a>(&'a self, kind: Kind, prime: &'a str, epoch: EpochId) -> Option<&'a SignedRecord> {
-        self.of_prime(kind, prime).filter(|r| r.content.epoch == Some(epoch)).last()
+        self.of_prime(kind, prime)
+            .filter(|r| r.content.epoch == Some(epoch))
+            .last()
     }
 
     /// Every Prime any record names, sorted.
@@ -110,9 +124,17 @@ impl Index {
 }
 
 /// Where a Prime's debt sat at an epoch: the engine sample if one exists, else the Prime report.
-fn debt_at(prime: &str, sample: Option<&Sample>, report: Option<&payload::PrimeReport>) -> (Value, Value, &'static str) {
+fn debt_at(
+    prime: &str,
+    sample: Option<&Sample>,
+    report: Option<&payload::PrimeReport>,
+) -> (Value, Value, &'static str) {
     if let Some(d) = sample.and_then(|s| s.debt_locations.iter().find(|d| d.prime == prime)) {
-        return (json!(d.legacy_debt_wad), json!(d.vault_principal_wad), "chain");
+        return (
+            json!(d.legacy_debt_wad),
+            json!(d.vault_principal_wad),
+            "chain",
+        );
     }
     match report {
         Some(r) => (
@@ -133,7 +155,10 @@ fn paid(ix: &Index, prime: &str, epoch: EpochId, due: Timestamp) -> (Wad, bool, 
     let mut sum = Wad::ZERO;
     let mut on_time = true;
     let mut n = 0;
-    for r in ix.of_prime(Kind::PaymentReceipt, prime).filter(|r| r.content.epoch == Some(epoch)) {
+    for r in ix
+        .of_prime(Kind::PaymentReceipt, prime)
+        .filter(|r| r.content.epoch == Some(epoch))
+    {
         if let Some(p) = payload_of::<payload::PaymentReceipt>(r) {
             sum = add(sum, p.amount_wad);
             on_time &= p.paid_at <= due;
@@ -144,7 +169,13 @@ fn paid(ix: &Index, prime: &str, epoch: EpochId, due: Timestamp) -> (Wad, bool, 
 }
 
 /// `on-time` / `late` / `pending` (before 16:00, not fully paid) / `unpaid` / `n/a` (nothing due).
-fn payment_status(statement: &payload::SettlementStatement, paid_wad: Wad, on_time: bool, as_of: Timestamp, due: Timestamp) -> &'static str {
+fn payment_status(
+    statement: &payload::SettlementStatement,
+    paid_wad: Wad,
+    on_time: bool,
+    as_of: Timestamp,
+    due: Timestamp,
+) -> &'static str {
     let owed = statement
         .statement
         .get("amount_due_wad")
@@ -165,7 +196,13 @@ fn payment_status(statement: &payload::SettlementStatement, paid_wad: Wad, on_ti
 }
 
 /// `GET /api/v1/ui/overview`.
-pub fn overview(ix: &Index, cal: &Calendar, primes: &[String], as_of: Timestamp, now_source: &str) -> Result<Value, String> {
+pub fn overview(
+    ix: &Index,
+    cal: &Calendar,
+    primes: &[String],
+    as_of: Timestamp,
+    now_source: &str,
+) -> Result<Value, String> {
     let phase = cal.phase(as_of).map_err(|e| e.to_string())?;
     let next = cal
         .next_epochs(as_of, 1)
@@ -182,8 +219,7 @@ pub fn overview(ix: &Index, cal: &Calendar, primes: &[String], as_of: Timestamp,
     let skip = ix
         .of(Kind::Skip)
         .iter()
-        .filter(|r| r.content.epoch == Some(today))
-        .last()
+        .rfind(|r| r.content.epoch == Some(today))
         .map(|r| json!({"record": id(r), "reason": payload_of::<payload::Skip>(r).map(|s| s.reason)}));
     let mut rows = Vec::new();
     for p in primes {
@@ -208,22 +244,30 @@ pub fn overview(ix: &Index, cal: &Calendar, primes: &[String], as_of: Timestamp,
     let verification = ix
         .of(Kind::VerificationReport)
         .iter()
-        .filter(|r| r.content.epoch == Some(today))
-        .last()
+        .rfind(|r| r.content.epoch == Some(today))
         .map(|r| {
-            let f = payload_of::<payload::VerificationReport>(r).map(|v| v.findings).unwrap_or_default();
+            let f = payload_of::<payload::VerificationReport>(r)
+                .map(|v| v.findings)
+                .unwrap_or_default();
             let ok = f.iter().filter(|x| x.status == "ok").count();
             json!({"record": id(r), "ok": ok, "flagged": f.len() - ok})
         });
     // Recent epochs with statements: what was owed (signed sum) and what was paid.
     let mut by_epoch: BTreeMap<EpochId, (SignedWad, Wad)> = BTreeMap::new();
     for r in ix.of(Kind::SettlementStatement) {
-        let (Some(e), Some(s)) = (r.content.epoch, payload_of::<payload::SettlementStatement>(r)) else { continue };
+        let (Some(e), Some(s)) = (
+            r.content.epoch,
+            payload_of::<payload::SettlementStatement>(r),
+        ) else {
+            continue;
+        };
         let entry = by_epoch.entry(e).or_insert((SignedWad::ZERO, Wad::ZERO));
         entry.0 = add_signed(entry.0, signed(&s.total_wad).unwrap_or(SignedWad::ZERO));
     }
     for r in ix.of(Kind::PaymentReceipt) {
-        let (Some(e), Some(p)) = (r.content.epoch, payload_of::<payload::PaymentReceipt>(r)) else { continue };
+        let (Some(e), Some(p)) = (r.content.epoch, payload_of::<payload::PaymentReceipt>(r)) else {
+            continue;
+        };
         if let Some(entry) = by_epoch.get_mut(&e) {
             entry.1 = add(entry.1, p.amount_wad);
         }
@@ -312,12 +356,20 @@ pub fn primes(ix: &Index, history: &ChainHistory, primes: &[String]) -> Value {
 /// judged at `as_of` from the receipts (`on-time`, `late`, `pending`, `unpaid`, `n/a`);
 /// `timeliness` is what the Prime report said when it was written.
 pub fn prime(ix: &Index, history: &ChainHistory, prime: &str, as_of: Timestamp) -> Option<Value> {
-    let kinds = [Kind::SettlementStatement, Kind::PaymentReceipt, Kind::PrimeReport, Kind::PenaltyEvent];
+    let kinds = [
+        Kind::SettlementStatement,
+        Kind::PaymentReceipt,
+        Kind::PrimeReport,
+        Kind::PenaltyEvent,
+    ];
     let mut epochs: BTreeSet<EpochId> = BTreeSet::new();
     for k in kinds {
         epochs.extend(ix.of_prime(k, prime).filter_map(|r| r.content.epoch));
     }
-    let on_chain = history.samples.iter().any(|s| s.debt_locations.iter().any(|d| d.prime == prime));
+    let on_chain = history
+        .samples
+        .iter()
+        .any(|s| s.debt_locations.iter().any(|d| d.prime == prime));
     if epochs.is_empty() && !on_chain {
         return None;
     }
@@ -325,8 +377,13 @@ pub fn prime(ix: &Index, history: &ChainHistory, prime: &str, as_of: Timestamp) 
     let mut pen_by_epoch: BTreeMap<EpochId, (Wad, Wad)> = BTreeMap::new();
     let mut penalties = Vec::new();
     for r in ix.of_prime(Kind::PenaltyEvent, prime) {
-        let Some(p) = payload_of::<payload::PenaltyEvent>(r) else { continue };
-        let (f, fids) = forgiven.get(&r.id).cloned().unwrap_or((Wad::ZERO, Vec::new()));
+        let Some(p) = payload_of::<payload::PenaltyEvent>(r) else {
+            continue;
+        };
+        let (f, fids) = forgiven
+            .get(&r.id)
+            .cloned()
+            .unwrap_or((Wad::ZERO, Vec::new()));
         if let Some(e) = r.content.epoch {
             let x = pen_by_epoch.entry(e).or_insert((Wad::ZERO, Wad::ZERO));
             x.0 = add(x.0, p.amount_wad);
@@ -442,9 +499,16 @@ pub fn migration(ix: &Index, history: &ChainHistory, primes: &[String]) -> Value
     for p in primes {
         let plan = ix.of_prime(Kind::MigrationPlan, p).last();
         let pp = plan.and_then(payload_of::<payload::MigrationPlan>);
-        let planned = pp.as_ref().map(|x| x.tranches.iter().fold(Wad::ZERO, |a, t| add(a, t.amount_wad)));
+        let planned = pp.as_ref().map(|x| {
+            x.tranches
+                .iter()
+                .fold(Wad::ZERO, |a, t| add(a, t.amount_wad))
+        });
         let loc = latest.and_then(|s| s.debt_locations.iter().find(|d| d.prime == *p));
-        let rep = ix.of_prime(Kind::PrimeReport, p).last().and_then(payload_of::<payload::PrimeReport>);
+        let rep = ix
+            .of_prime(Kind::PrimeReport, p)
+            .last()
+            .and_then(payload_of::<payload::PrimeReport>);
         let (legacy, vault, source) = debt_at(p, latest, rep.as_ref());
         let status = match loc {
             Some(d) => d.migration.to_string(),
@@ -485,7 +549,9 @@ pub fn migration(ix: &Index, history: &ChainHistory, primes: &[String]) -> Value
 /// The records a finding is about: the subject Prime's records of the checked kind in the
 /// report's epoch, or the epoch's skip record.
 fn related(ix: &Index, check: &str, subject: Option<&str>, epoch: Option<EpochId>) -> Vec<String> {
-    let Some(epoch) = epoch else { return Vec::new() };
+    let Some(epoch) = epoch else {
+        return Vec::new();
+    };
     let in_epoch = |r: &&SignedRecord| r.content.epoch == Some(epoch);
     match subject {
         Some(s) if s.starts_with("prime:") => {
@@ -495,11 +561,18 @@ fn related(ix: &Index, check: &str, subject: Option<&str>, epoch: Option<EpochId
                 "penalties" => &[Kind::PenaltyEvent],
                 _ => &[Kind::SettlementStatement],
             };
-            kinds.iter().flat_map(|k| ix.of_prime(*k, p).filter(in_epoch).map(id)).collect()
+            kinds
+                .iter()
+                .flat_map(|k| ix.of_prime(*k, p).filter(in_epoch).map(id))
+                .collect()
         }
         Some(s) if s.starts_with("epoch:") => {
             let e = EpochId::parse(&s["epoch:".len()..]).ok();
-            ix.of(Kind::Skip).iter().filter(|r| r.content.epoch.is_some() && r.content.epoch == e).map(id).collect()
+            ix.of(Kind::Skip)
+                .iter()
+                .filter(|r| r.content.epoch.is_some() && r.content.epoch == e)
+                .map(id)
+                .collect()
         }
         _ => Vec::new(),
     }

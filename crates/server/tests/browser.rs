@@ -116,7 +116,8 @@ impl Browser {
             ],
             url,
         );
-        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("no screenshot {}: {e}", path.display()));
+        let bytes =
+            std::fs::read(path).unwrap_or_else(|e| panic!("no screenshot {}: {e}", path.display()));
         assert!(
             bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 2_000,
             "{} is not a real PNG screenshot ({} bytes)",
@@ -212,7 +213,11 @@ fn people(exact: &str, unit: &str, decimals: usize) -> String {
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let int = int.trim_start_matches('0');
     let int = if int.is_empty() { "0" } else { int };
-    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(decimals).collect();
+    let frac: String = frac
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(decimals)
+        .collect();
     let zero = int == "0" && frac.chars().all(|c| c == '0');
     let body = if decimals > 0 {
         format!("{int}.{frac}")
@@ -262,7 +267,12 @@ impl Page {
             .next()
             .unwrap_or_else(|| panic!("{name}: no #view in the DOM"));
         let state = view.value().attr("data-state").unwrap_or("");
-        assert_eq!(state, "ready", "{name} ({path}) did not render: {}", text(view));
+        assert_eq!(
+            state,
+            "ready",
+            "{name} ({path}) did not render: {}",
+            text(view)
+        );
         b.screenshot(&url, &artifacts().join(format!("{name}.png")));
         Page { name, dom }
     }
@@ -287,11 +297,30 @@ impl Page {
                     .select(&sel(".amount"))
                     .next()
                     .unwrap_or_else(|| panic!("{}: figure {name} holds no amount", self.name));
-                let want_title = if unit.is_empty() { x.to_string() } else { format!("{x} {unit}") };
-                assert_eq!(a.value().attr("title"), Some(want_title.as_str()), "{}: {name} tooltip", self.name);
-                assert_eq!(text(a), people(x, unit, decimals), "{}: {name} text", self.name);
+                let want_title = if unit.is_empty() {
+                    x.to_string()
+                } else {
+                    format!("{x} {unit}")
+                };
+                assert_eq!(
+                    a.value().attr("title"),
+                    Some(want_title.as_str()),
+                    "{}: {name} tooltip",
+                    self.name
+                );
+                assert_eq!(
+                    text(a),
+                    people(x, unit, decimals),
+                    "{}: {name} text",
+                    self.name
+                );
             }
-            None => assert_eq!(text(f), "—", "{}: {name} has no value in the API", self.name),
+            None => assert_eq!(
+                text(f),
+                "—",
+                "{}: {name} has no value in the API",
+                self.name
+            ),
         }
     }
 
@@ -335,14 +364,17 @@ fn cell_amount(c: &ElementRef) -> (String, Option<String>) {
 }
 
 fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}"))
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
 }
 
 // ---- the test ---------------------------------------------------------------------------------
 
 #[test]
 fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
-    let Some(b) = chromium_or_skip("every_dashboard_page_shows_the_apis_figures_and_draws_its_charts") else {
+    let Some(b) =
+        chromium_or_skip("every_dashboard_page_shows_the_apis_figures_and_draws_its_charts")
+    else {
         return;
     };
     let srv = Server::start();
@@ -363,9 +395,17 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
     let now = o["now"].as_u64().unwrap();
     assert_eq!(p.figure_text("now"), human::utc(Timestamp(now)));
     let health = srv.api("/health");
-    assert_eq!(Some(now), health["chain"]["block_time"].as_u64(), "overview's now is the chain's time");
+    assert_eq!(
+        Some(now),
+        health["chain"]["block_time"].as_u64(),
+        "overview's now is the chain's time"
+    );
     for k in ["epochs_settled", "epochs_skipped", "findings_flagged"] {
-        assert_eq!(p.figure_text(&k.replace('_', "-")), o["totals"][k].to_string(), "overview {k}");
+        assert_eq!(
+            p.figure_text(&k.replace('_', "-")),
+            o["totals"][k].to_string(),
+            "overview {k}"
+        );
     }
     let rows = p.table("today");
     let primes = o["today"]["primes"].as_array().unwrap();
@@ -390,10 +430,20 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
     assert_eq!(rows.len(), list.len());
     for (row, a) in rows.iter().zip(list) {
         assert_eq!(text(row[0]), s(&a["prime"]));
-        for (col, field) in [(2, "debt_legacy_wad"), (3, "debt_vault_wad"), (7, "paid_wad"), (8, "penalties_wad"), (9, "forgiven_wad")] {
+        for (col, field) in [
+            (2, "debt_legacy_wad"),
+            (3, "debt_vault_wad"),
+            (7, "paid_wad"),
+            (8, "penalties_wad"),
+            (9, "forgiven_wad"),
+        ] {
             let (shown, title) = cell_amount(&row[col]);
             let x = s(&a[field]);
-            assert_eq!(title.as_deref(), Some(format!("{x} USDS").as_str()), "primes {field}");
+            assert_eq!(
+                title.as_deref(),
+                Some(format!("{x} USDS").as_str()),
+                "primes {field}"
+            );
             assert_eq!(shown, people(x, "USDS", 2), "primes {field}");
         }
     }
@@ -409,29 +459,56 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
     p.amount("paid-total", &d["totals"]["paid_wad"], "USDS", 2);
     p.amount("penalties-total", &d["totals"]["penalties_wad"], "USDS", 2);
     p.amount("forgiven-total", &d["totals"]["forgiven_wad"], "USDS", 2);
-    assert!(!d["penalties"].as_array().unwrap().is_empty(), "spark's late payment is penalised");
-    assert_eq!(p.table("penalties").len(), d["penalties"].as_array().unwrap().len());
+    assert!(
+        !d["penalties"].as_array().unwrap().is_empty(),
+        "spark's late payment is penalised"
+    );
+    assert_eq!(
+        p.table("penalties").len(),
+        d["penalties"].as_array().unwrap().len()
+    );
     let rows = p.table("prime-epochs");
     let epochs = d["epochs"].as_array().unwrap();
     assert_eq!(rows.len(), epochs.len());
     for (row, e) in rows.iter().zip(epochs) {
         assert_eq!(text(row[0]), s(&e["epoch"]));
-        assert_eq!(text(row[5]), s(&e["payment"]), "payment status of {}", e["epoch"]);
+        assert_eq!(
+            text(row[5]),
+            s(&e["payment"]),
+            "payment status of {}",
+            e["epoch"]
+        );
         if let Some(total) = e["total_wad"].as_str() {
-            assert_eq!(cell_amount(&row[2]), (people(total, "USDS", 2), Some(format!("{total} USDS"))));
+            assert_eq!(
+                cell_amount(&row[2]),
+                (people(total, "USDS", 2), Some(format!("{total} USDS")))
+            );
         }
     }
     assert!(
         epochs.iter().any(|e| e["payment"] == "late"),
         "spark's late payment shows as late: {epochs:?}"
     );
-    p.charts(&["prime-obligations", "prime-debt-location", "prime-penalties"]);
+    p.charts(&[
+        "prime-obligations",
+        "prime-debt-location",
+        "prime-penalties",
+    ]);
 
     // Generator book over time.
     let g = srv.api("/ui/generator");
-    assert!(g["points"].as_array().unwrap().len() >= 2, "one sample per executed epoch");
+    assert!(
+        g["points"].as_array().unwrap().len() >= 2,
+        "one sample per executed epoch"
+    );
     let p = Page::load(&b, &srv, "generator", "/ui/generator");
-    for (fig, field) in [("total-assets", "total_assets_wad"), ("ilk-debt", "ilk_debt_wad"), ("idle-usds", "idle_usds_wad"), ("surplus", "surplus_wad"), ("shortfall", "shortfall_wad")] {
+    for (fig, field) in [
+        ("total-assets", "total_assets_wad"),
+        ("ilk-debt", "ilk_debt_wad"),
+        ("idle-usds", "idle_usds_wad"),
+        ("surplus", "surplus_wad"),
+        ("shortfall", "shortfall_wad"),
+    ] {
         p.amount(fig, &g["latest"][field], "USDS", 2);
     }
     p.charts(&["generator-book", "generator-assets"]);
@@ -439,36 +516,75 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
     // srUSDS.
     let r = srv.api("/ui/srusds");
     let p = Page::load(&b, &srv, "srusds", "/ui/srusds");
-    p.amount("exchange-rate", &r["latest"]["exchange_rate_wad"], "sUSDS per srUSDS", 6);
-    p.amount("holding-susds", &r["latest"]["holding_susds_wad"], "sUSDS", 2);
-    p.amount("srusds-supply", &r["latest"]["srusds_supply_wad"], "srUSDS", 2);
+    p.amount(
+        "exchange-rate",
+        &r["latest"]["exchange_rate_wad"],
+        "sUSDS per srUSDS",
+        6,
+    );
+    p.amount(
+        "holding-susds",
+        &r["latest"]["holding_susds_wad"],
+        "sUSDS",
+        2,
+    );
+    p.amount(
+        "srusds-supply",
+        &r["latest"]["srusds_supply_wad"],
+        "srUSDS",
+        2,
+    );
     p.amount("backing-ratio", &r["latest"]["backing_ratio_wad"], "", 4);
-    assert_eq!(p.table("lcts-settlements").len(), r["settlements"].as_array().unwrap().len());
+    assert_eq!(
+        p.table("lcts-settlements").len(),
+        r["settlements"].as_array().unwrap().len()
+    );
     p.charts(&["srusds-rate", "srusds-backing", "srusds-queues"]);
 
     // Migration progress.
     let m = srv.api("/ui/migration");
     let p = Page::load(&b, &srv, "migration", "/ui/migration");
-    let set: Vec<&str> = m["compatibility_set"].as_array().unwrap().iter().map(s).collect();
-    let want = if set.is_empty() { "empty".to_string() } else { set.join(", ") };
+    let set: Vec<&str> = m["compatibility_set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(s)
+        .collect();
+    let want = if set.is_empty() {
+        "empty".to_string()
+    } else {
+        set.join(", ")
+    };
     assert_eq!(p.figure_text("compatibility-set"), want);
     assert_eq!(
         p.figure_text("migrated"),
-        format!("{} of {}", m["completed"], m["primes"].as_array().unwrap().len())
+        format!(
+            "{} of {}",
+            m["completed"],
+            m["primes"].as_array().unwrap().len()
+        )
     );
-    assert_eq!(p.table("migration-steps").len(), m["steps"].as_array().unwrap().len());
+    assert_eq!(
+        p.table("migration-steps").len(),
+        m["steps"].as_array().unwrap().len()
+    );
     p.charts(&["migration-progress"]);
 
     // Checker findings, with links to the records they are about.
     let f = srv.api("/ui/findings");
     let p = Page::load(&b, &srv, "findings", "/ui/findings");
-    assert_eq!(p.figure_text("reports"), f["reports"].as_array().unwrap().len().to_string());
+    assert_eq!(
+        p.figure_text("reports"),
+        f["reports"].as_array().unwrap().len().to_string()
+    );
     assert_eq!(p.figure_text("findings-ok"), f["ok"].to_string());
     assert_eq!(p.figure_text("findings-flagged"), f["flagged"].to_string());
     p.charts(&["findings-by-epoch"]);
     let links: Vec<String> = p
         .dom
-        .select(&sel("table[data-table=\"findings\"] a[href^=\"/ui/records/\"]"))
+        .select(&sel(
+            "table[data-table=\"findings\"] a[href^=\"/ui/records/\"]",
+        ))
         .filter_map(|a| a.value().attr("href").map(str::to_string))
         .collect();
     let want_links: usize = f["reports"]
@@ -478,10 +594,20 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
         .flat_map(|r| r["findings"].as_array().unwrap())
         .map(|x| 1 + x["records"].as_array().unwrap().len())
         .sum();
-    assert_eq!(links.len(), want_links, "one link per report row plus one per related record");
+    assert_eq!(
+        links.len(),
+        want_links,
+        "one link per report row plus one per related record"
+    );
     let related = links
         .iter()
-        .find(|l| f["reports"].as_array().unwrap().iter().all(|r| !l.ends_with(s(&r["record"]))))
+        .find(|l| {
+            f["reports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| !l.ends_with(s(&r["record"])))
+        })
         .expect("some finding links to a record it is about");
 
     // A record's detail view, reached through a finding's link.
@@ -490,15 +616,22 @@ fn every_dashboard_page_shows_the_apis_figures_and_draws_its_charts() {
     let p = Page::load(&b, &srv, "record", related);
     assert_eq!(p.figure_text("record-id"), s(&rec["id"]));
     assert_eq!(p.figure_text("record-kind"), s(&rec["kind"]));
-    assert_eq!(p.figure_text("record-epoch"), rec["epoch"].as_str().unwrap_or("—"));
+    assert_eq!(
+        p.figure_text("record-epoch"),
+        rec["epoch"].as_str().unwrap_or("—")
+    );
     assert_eq!(p.figure_text("record-subject"), s(&rec["subject"]));
     let payload: Value = serde_json::from_str(&p.figure_text("payload")).unwrap();
-    assert_eq!(payload, rec["payload"], "the record view shows the stored payload");
+    assert_eq!(
+        payload, rec["payload"],
+        "the record view shows the stored payload"
+    );
 }
 
 #[test]
 fn a_page_that_cannot_load_its_data_says_which_request_failed() {
-    let Some(b) = chromium_or_skip("a_page_that_cannot_load_its_data_says_which_request_failed") else {
+    let Some(b) = chromium_or_skip("a_page_that_cannot_load_its_data_says_which_request_failed")
+    else {
         return;
     };
     let srv = Server::start();
@@ -506,34 +639,66 @@ fn a_page_that_cannot_load_its_data_says_which_request_failed() {
     let view = dom.select(&sel("#view")).next().unwrap();
     assert_eq!(view.value().attr("data-state"), Some("error"));
     let msg = text(view);
-    assert!(msg.contains("/api/v1/ui/primes/nobody") && msg.contains("404") && msg.contains("api/unknown-prime"), "{msg}");
+    assert!(
+        msg.contains("/api/v1/ui/primes/nobody")
+            && msg.contains("404")
+            && msg.contains("api/unknown-prime"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn dashboard_assets_are_served_from_the_binary_under_a_same_origin_policy() {
     // No browser needed: plain HTTP.
     let srv = Server::start();
-    for path in ["/", "/ui", "/ui/primes", "/ui/records/0xabc"] {
+    for path in ["/", "/ui", "/ui/", "/ui/primes", "/ui/records/0xabc"] {
         let (status, headers, body) = srv.get(path);
         assert_eq!(status, 200, "{path}");
-        assert!(body.contains("<main id=\"view\""), "{path} is the dashboard page");
-        let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{path}: {csp}");
+        assert!(
+            body.contains("<main id=\"view\""),
+            "{path} is the dashboard page"
+        );
+        let csp = headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+            "{path}: {csp}"
+        );
     }
     let (status, headers, body) = srv.get("/ui/static/js/app.js");
     assert_eq!(status, 200);
-    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/javascript"));
+    assert!(headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
     assert!(body.contains("data-state") || body.contains("dataset.state"));
-    let (status, _, _) = srv.get("/ui/static/js/nothing.js");
+    let (status, _, body) = srv.get("/ui/static/js/nothing.js");
     assert_eq!(status, 404);
+    assert!(body.contains("ui/no-such-asset"), "{body}");
     // Paths are names in the embedded table, never files: nothing outside it is reachable.
-    for path in ["/ui/static/../Cargo.toml", "/ui/static/%2e%2e/Cargo.toml", "/ui/static/js/../../../Cargo.toml"] {
+    for path in [
+        "/ui/static/../Cargo.toml",
+        "/ui/static/%2e%2e/Cargo.toml",
+        "/ui/static/js/../../../Cargo.toml",
+    ] {
         let (_, _, body) = srv.get(path);
         assert!(!body.contains("[package]"), "{path} leaked a file");
     }
     // Every dashboard endpoint is in the OpenAPI document.
     let doc = srv.api("/openapi.json");
-    for p in ["/api/v1/ui/overview", "/api/v1/ui/primes", "/api/v1/ui/primes/{prime}", "/api/v1/ui/generator", "/api/v1/ui/srusds", "/api/v1/ui/migration", "/api/v1/ui/findings"] {
+    for p in [
+        "/api/v1/ui/overview",
+        "/api/v1/ui/primes",
+        "/api/v1/ui/primes/{prime}",
+        "/api/v1/ui/generator",
+        "/api/v1/ui/srusds",
+        "/api/v1/ui/migration",
+        "/api/v1/ui/findings",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "OpenAPI lacks {p}");
     }
 }

@@ -289,7 +289,11 @@ pub fn build() -> Scenario {
         let (mut engine, script) = run.engine();
         let before = engine.tx_count();
         op.pay_generator_side(&mut engine, &mut syn, e).unwrap();
-        assert_eq!(engine.tx_count(), before, "the Generator paid: the script would lose it");
+        assert_eq!(
+            engine.tx_count(),
+            before,
+            "the Generator paid: the script would lose it"
+        );
         op.record_receipts(&engine, &mut syn).unwrap();
         op.record_penalties(&engine, &mut syn).unwrap();
         checker.report(&engine, &mut syn, e).unwrap();
