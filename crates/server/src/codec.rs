@@ -115,7 +115,10 @@ fn unprocessable(code: &str, message: impl Into<String>) -> ApiError {
 }
 
 fn malformed(at: &str, field: &str, rule: impl std::fmt::Display) -> ApiError {
-    unprocessable("intake/malformed-record", format!("{at}.{field}: {rule}"))
+    unprocessable(
+        "intake/malformed-record",
+        format!("{at}.{field}: {rule}"),
+    )
 }
 
 /// The record fields, in the export order.
@@ -149,15 +152,10 @@ pub fn decode_record(v: &Value, at: &str) -> Result<SignedRecord, ApiError> {
         return Err(malformed(at, k, "unknown field"));
     }
     if let Some(f) = FIELDS.iter().find(|f| !m.contains_key(**f)) {
-        return Err(malformed(
-            at,
-            f,
-            "missing (every field is required; absent values are null)",
-        ));
+        return Err(malformed(at, f, "missing (every field is required; absent values are null)"));
     }
     let text = |f: &str| -> Result<&str, ApiError> {
-        m[f].as_str()
-            .ok_or_else(|| malformed(at, f, "must be a string"))
+        m[f].as_str().ok_or_else(|| malformed(at, f, "must be a string"))
     };
     let opt_text = |f: &str| -> Result<Option<&str>, ApiError> {
         match &m[f] {
@@ -182,11 +180,7 @@ pub fn decode_record(v: &Value, at: &str) -> Result<SignedRecord, ApiError> {
                 "kind",
                 format!(
                     "unknown kind; one of {}",
-                    Kind::ALL
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )
         })?,
@@ -205,21 +199,13 @@ pub fn decode_record(v: &Value, at: &str) -> Result<SignedRecord, ApiError> {
                 "role",
                 format!(
                     "unknown role; one of {}",
-                    Role::ALL
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )
         })?,
         created_at: Timestamp(uint("created_at")?),
         provenance: Provenance::parse(text("provenance")?).ok_or_else(|| {
-            malformed(
-                at,
-                "provenance",
-                "must be system-derived or governance-directed",
-            )
+            malformed(at, "provenance", "must be system-derived or governance-directed")
         })?,
         payload: m["payload"].clone(),
         prev: hash("prev", text("prev")?)?,
@@ -314,9 +300,7 @@ fn percent_decode(s: &str) -> Option<String> {
 
 /// Typed parameter readers: each error names the parameter and the rule.
 pub fn epoch_param(name: &str, v: &str) -> Result<EpochId, ApiError> {
-    EpochId::parse(v).map_err(|e| {
-        ApiError::bad_param(name, format!("'{v}' is not an epoch id (YYYY-MM-DD): {e}"))
-    })
+    EpochId::parse(v).map_err(|e| ApiError::bad_param(name, format!("'{v}' is not an epoch id (YYYY-MM-DD): {e}")))
 }
 
 pub fn u64_param(name: &str, v: &str) -> Result<u64, ApiError> {
@@ -327,15 +311,9 @@ pub fn u64_param(name: &str, v: &str) -> Result<u64, ApiError> {
 pub fn time_param(name: &str, v: &str) -> Result<Timestamp, ApiError> {
     match v.parse::<u64>() {
         Ok(s) if i64::try_from(s).is_ok() => Ok(Timestamp(s)),
-        Ok(_) => Err(ApiError::bad_param(
-            name,
-            format!("'{v}' is beyond 2^63 − 1"),
-        )),
+        Ok(_) => Err(ApiError::bad_param(name, format!("'{v}' is beyond 2^63 − 1"))),
         Err(_) => laniakea_units::time::parse_rfc3339(v).map_err(|e| {
-            ApiError::bad_param(
-                name,
-                format!("'{v}' is neither Unix seconds nor RFC 3339 UTC: {e}"),
-            )
+            ApiError::bad_param(name, format!("'{v}' is neither Unix seconds nor RFC 3339 UTC: {e}"))
         }),
     }
 }
@@ -352,12 +330,7 @@ pub fn prime_param(name: &str, v: &str) -> Result<String, ApiError> {
 }
 
 pub fn hash_param(name: &str, v: &str) -> Result<B256, ApiError> {
-    if v.len() == 66
-        && v.starts_with("0x")
-        && v[2..]
-            .bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
-    {
+    if v.len() == 66 && v.starts_with("0x") && v[2..].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) {
         v.parse()
             .map_err(|_| ApiError::bad_param(name, "must be 0x + 64 lowercase hex digits"))
     } else {

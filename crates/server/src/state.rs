@@ -82,7 +82,11 @@ impl Drop for SynomePool {
     /// runtime when closed, which must not happen on an async worker (the state is dropped
     /// there when the server shuts down).
     fn drop(&mut self) {
-        let idle = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
+        let idle = self
+            .idle
+            .get_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
         if !idle.is_empty() {
             let _ = std::thread::spawn(move || drop(idle)).join();
         }
