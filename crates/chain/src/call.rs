@@ -45,6 +45,21 @@ impl<'de> Deserialize<'de> for Ilk {
     }
 }
 
+/// Serialised as the ilk name; an id that is not a name (a zero byte inside, non-ASCII) cannot be
+/// written (it could not be read back either).
+impl Serialize for Ilk {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let name = crate::families::vat::ilk_name(self.0);
+        if ilk_id(&name) != Some(self.0) {
+            return Err(serde::ser::Error::custom(format!(
+                "ilk id {} is not an ilk name",
+                self.0
+            )));
+        }
+        s.serialize_str(&name)
+    }
+}
+
 /// A role by name (`ADMIN`, `RELAYER`, `FREEZER`, `CONTROLLER`) or 0x bytes32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Role(pub B256);
@@ -57,6 +72,13 @@ impl<'de> Deserialize<'de> for Role {
                 "'{s}' is not a role (ADMIN, RELAYER, FREEZER, CONTROLLER, LPHA_LCTS or 0x-bytes32)"
             ))
         })
+    }
+}
+
+/// Serialised as `0x`-bytes32 (what [`parse_role`] reads back for any role).
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
     }
 }
 
@@ -107,7 +129,7 @@ impl<'de> Deserialize<'de> for Key {
 }
 
 /// `grantRole`/`revokeRole` (OpenZeppelin AccessControl).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum AccessCall {
     #[serde(rename = "grantRole")]

@@ -20,6 +20,7 @@ pub mod script;
 pub mod seam;
 pub mod state;
 pub mod system;
+pub mod wire;
 
 /// Back-compat paths for helpers that moved into family folders.
 pub mod mcd {

@@ -1,4 +1,4 @@
-//! `laniakea book`: the Generator's accounting views on a script's final state (SPEC §4.6,
+//! `laniakea book`: the Generator's accounting views on a script's (or a run database's) final state (SPEC §4.6,
 //! issue 10 item 6), as human tables or `--json`. Presentation only: the figures are the
 //! engine's `generator` views (`book`, `debtLocations`, `compatibilitySet`, `liquidityBuffer`).
 
@@ -39,19 +39,24 @@ pub fn views(text: &str, name: &str) -> anyhow::Result<Views> {
         .with_context(|| format!("the script declares no contract named '{name}'"))?;
     let mut e = Engine::new(script.genesis());
     script.run_on(&mut e);
-    let book = match ask(&e, at, GeneratorView::Book)? {
+    views_on(&e, at)
+}
+
+/// Reads the views of the Generator registry at `at` on `e` (a script's or a run's final state).
+pub fn views_on(e: &Engine, at: alloy_primitives::Address) -> anyhow::Result<Views> {
+    let book = match ask(e, at, GeneratorView::Book)? {
         GeneratorAnswer::Book(b) => b,
         a => return Err(anyhow!("unexpected answer {a:?}")),
     };
-    let debt = match ask(&e, at, GeneratorView::DebtLocations)? {
+    let debt = match ask(e, at, GeneratorView::DebtLocations)? {
         GeneratorAnswer::DebtLocations { primes } => primes,
         a => return Err(anyhow!("unexpected answer {a:?}")),
     };
-    let compat = match ask(&e, at, GeneratorView::CompatibilitySet)? {
+    let compat = match ask(e, at, GeneratorView::CompatibilitySet)? {
         GeneratorAnswer::CompatibilitySet { ilks } => ilks,
         a => return Err(anyhow!("unexpected answer {a:?}")),
     };
-    let buffer = match ask(&e, at, GeneratorView::LiquidityBuffer)? {
+    let buffer = match ask(e, at, GeneratorView::LiquidityBuffer)? {
         GeneratorAnswer::LiquidityBuffer(b) => b,
         a => return Err(anyhow!("unexpected answer {a:?}")),
     };

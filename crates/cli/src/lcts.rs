@@ -1,4 +1,5 @@
-//! `laniakea lcts`: the srUSDS Holding System and its LCTS queues after a transaction script —
+//! `laniakea lcts`: the srUSDS Holding System and its LCTS queues after a transaction script (or
+//! on a run database) —
 //! exchange rate, backing, each queue's current generation and totals, every position's
 //! claimable amounts. Presentation only: every figure comes from the engine's views through the
 //! typed chain seam (`laniakea_chain::Chain`); the human table follows `laniakea_units::human`,
@@ -12,7 +13,6 @@ use laniakea_chain::families::holding_system::{
 use laniakea_chain::families::lcts_queue::{
     LctsQueueAnswer, LctsQueueView, PositionInfo, QueueInfo,
 };
-use laniakea_chain::script::Script;
 use laniakea_chain::Chain;
 use laniakea_units::human::{self, Align, Table};
 use laniakea_units::{Timestamp, Wad};
@@ -39,7 +39,11 @@ pub struct LctsReport {
 }
 
 /// Reads the report from a chain through its views.
-pub fn report(chain: &impl Chain, script: &Script, holding: Address) -> anyhow::Result<LctsReport> {
+pub fn report(
+    chain: &impl Chain,
+    names: &dyn Fn(Address) -> String,
+    holding: Address,
+) -> anyhow::Result<LctsReport> {
     let info = match chain.view(holding, &Query::HoldingSystem(HoldingSystemView::Info)) {
         Ok(Answer::HoldingSystem(HoldingSystemAnswer::Info(i))) => *i,
         Ok(other) => anyhow::bail!("unexpected answer {other:?}"),
@@ -59,7 +63,7 @@ pub fn report(chain: &impl Chain, script: &Script, holding: Address) -> anyhow::
             other => anyhow::bail!("queue {q}: unexpected answer {other:?}"),
         };
         queues.push(QueueReport {
-            name: script.name_of(q),
+            name: names(q),
             address: q,
             queue,
             position_list: positions,
@@ -67,7 +71,7 @@ pub fn report(chain: &impl Chain, script: &Script, holding: Address) -> anyhow::
     }
     Ok(LctsReport {
         block_time: chain.now(),
-        holding_name: script.name_of(holding),
+        holding_name: names(holding),
         holding,
         holding_system: info,
         queues,
@@ -79,7 +83,7 @@ fn wad(w: Wad) -> String {
 }
 
 /// The report as text tables.
-pub fn render_table(r: &LctsReport, script: &Script) -> String {
+pub fn render_table(r: &LctsReport, names: &dyn Fn(Address) -> String) -> String {
     let h = &r.holding_system;
     let mut out = format!(
         "srUSDS Holding System {} at {}\n",
@@ -167,7 +171,7 @@ pub fn render_table(r: &LctsReport, script: &Script) -> String {
         ]);
         for pi in &qr.position_list {
             p.row(vec![
-                script.name_of(pi.user),
+                names(pi.user),
                 human::count(pi.generation),
                 serde_plain(&pi.generation_status),
                 wad(pi.shares_wad),

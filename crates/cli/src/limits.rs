@@ -1,5 +1,5 @@
-//! `laniakea limits SCRIPT --configurator NAME [--pau NAME] [--json]`: runs a transaction script
-//! on a fresh engine, then lists, for each PAU of that Configurator's scope, every rate limit with
+//! `laniakea limits (SCRIPT | --db RUN_DB) --configurator NAME [--pau NAME] [--json]`: runs a
+//! transaction script on a fresh engine (or replays a run's database), then lists, for each PAU of that Configurator's scope, every rate limit with
 //! its current headroom, its init, the last raise and the earliest next raise, and the scope's
 //! timelock queue with each operation's ready time.
 //!
@@ -16,7 +16,6 @@ use laniakea_chain::rate_limits::{limit_id, names};
 use laniakea_chain::{Answer, Engine, Query};
 use laniakea_units::human::{self, Align, Table};
 use laniakea_units::Wad;
-use std::path::Path;
 
 fn view(e: &Engine, to: Address, q: Query) -> anyhow::Result<Answer> {
     e.view(to, &q)
@@ -131,16 +130,20 @@ fn limits_table(limits: &[LimitStatus], now: laniakea_units::Timestamp) -> Strin
     t.render()
 }
 
-pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(script)
-        .with_context(|| format!("cannot read script {}", script.display()))?;
-    let parsed = laniakea_chain::script::parse(&text)
-        .with_context(|| format!("invalid script {}", script.display()))?;
-    let mut engine = Engine::new(parsed.genesis());
-    parsed.run_on(&mut engine);
-    let name = |a: Address| parsed.name_of(a);
-    let cfg = parsed.address(configurator).ok_or_else(|| {
-        anyhow::anyhow!("invalid --configurator '{configurator}': no such name in the script")
+/// Lists the scope on the final state of `src` (a script's or a run database's).
+pub fn run(
+    src: &crate::ops::Source,
+    configurator: &str,
+    pau: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let engine = src.engine();
+    let name = |a: Address| src.name_of(a);
+    let cfg = src.address(configurator).ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid --configurator '{configurator}': no such name in {}",
+            src.what()
+        )
     })?;
     let Answer::Configurator(ConfiguratorAnswer::Scope {
         state,
@@ -148,18 +151,17 @@ pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> 
         hop_s,
         max_change_bps,
         paus,
-    }) = view(&engine, cfg, Query::Configurator(ConfiguratorView::Scope))
+    }) = view(engine, cfg, Query::Configurator(ConfiguratorView::Scope))
         .with_context(|| format!("invalid --configurator '{configurator}'"))?
     else {
         anyhow::bail!("invalid --configurator '{configurator}': not a configurator");
     };
-    let only =
-        match pau {
-            Some(p) => Some(parsed.address(p).ok_or_else(|| {
-                anyhow::anyhow!("invalid --pau '{p}': no such name in the script")
-            })?),
-            None => None,
-        };
+    let only = match pau {
+        Some(p) => Some(src.address(p).ok_or_else(|| {
+            anyhow::anyhow!("invalid --pau '{p}': no such name in {}", src.what())
+        })?),
+        None => None,
+    };
     if let Some(p) = only {
         if !paus.iter().any(|x| x.pau == p) {
             anyhow::bail!(
@@ -171,14 +173,14 @@ pub fn run(script: &Path, configurator: &str, pau: Option<&str>, json: bool) -> 
     let mut listed = Vec::new();
     for p in paus.iter().filter(|p| only.is_none_or(|o| o == p.pau)) {
         let a = view(
-            &engine,
+            engine,
             cfg,
             Query::Configurator(ConfiguratorView::RateLimits { pau: p.pau }),
         )?;
         listed.push((p, a));
     }
     let queue = view(
-        &engine,
+        engine,
         timelock,
         Query::BeamTimeLock(BeamTimeLockView::Queue),
     )?;

@@ -30,6 +30,7 @@ mod book;
 mod demo;
 mod lcts;
 mod limits;
+mod ops;
 mod serve;
 mod settle;
 
@@ -60,11 +61,16 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
-    /// Run a transaction script, then print the Generator's book, where each Prime's debt sits,
-    /// the temporary compatibility set and the liquidity buffer on its final state.
+    /// Run a transaction script (or replay a run's database with --db), then print the
+    /// Generator's book, where each Prime's debt sits, the temporary compatibility set and the
+    /// liquidity buffer on its final state.
     Book {
         /// The script file (see docs/scripts.md).
-        script: PathBuf,
+        #[arg(required_unless_present = "db", conflicts_with = "db")]
+        script: Option<PathBuf>,
+        /// A run's database (`laniakea run --db`) instead of a script.
+        #[arg(long)]
+        db: Option<PathBuf>,
         /// The script name of the Generator registry.
         #[arg(long, default_value = "generator")]
         generator: String,
@@ -96,23 +102,31 @@ enum Cmd {
         /// The epoch (YYYY-MM-DD).
         #[arg(long)]
         epoch: String,
-        /// The chain time to report the status at (RFC 3339 UTC or Unix seconds).
+        /// The chain time to report the status at (RFC 3339 UTC or Unix seconds). Default on a
+        /// run's database: its chain's current time.
         #[arg(long)]
-        at: String,
+        at: Option<String>,
         /// The deployment's start (RFC 3339 UTC or Unix seconds): the first epoch's window start.
+        /// Default on a run's database: the run's deployment start.
         #[arg(long)]
-        deployment_start: String,
-        /// A Prime expected to settle (repeatable).
-        #[arg(long = "prime", required = true)]
+        deployment_start: Option<String>,
+        /// A Prime expected to settle (repeatable). Default on a run's database: every Prime
+        /// registered with the Generator.
+        #[arg(long = "prime")]
         primes: Vec<String>,
         #[arg(long)]
         json: bool,
     },
-    /// Run a transaction script, then list a Configurator scope: every rate limit of each PAU
-    /// (headroom, init, last raise, earliest next raise) and the timelock queue.
+    /// Run a transaction script (or replay a run's database with --db), then list a
+    /// Configurator scope: every rate limit of each PAU (headroom, init, last raise, earliest
+    /// next raise) and the timelock queue.
     Limits {
         /// The script file (see docs/scripts.md).
-        script: PathBuf,
+        #[arg(required_unless_present = "db", conflicts_with = "db")]
+        script: Option<PathBuf>,
+        /// A run's database (`laniakea run --db`) instead of a script.
+        #[arg(long)]
+        db: Option<PathBuf>,
         /// The script name of the Configurator whose scope to list.
         #[arg(long)]
         configurator: String,
@@ -123,15 +137,74 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Run a transaction script, then show the srUSDS Holding System and its LCTS queues:
-    /// exchange rate, backing, generations, totals and every position's claimable amounts.
+    /// Run a transaction script (or replay a run's database with --db), then show the srUSDS
+    /// Holding System and its LCTS queues: exchange rate, backing, generations, totals and every
+    /// position's claimable amounts.
     Lcts {
         /// The script file (see docs/scripts.md).
-        script: PathBuf,
-        /// The Holding System's script name (or 0x address).
+        #[arg(required_unless_present = "db", conflicts_with = "db")]
+        script: Option<PathBuf>,
+        /// A run's database (`laniakea run --db`) instead of a script.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The Holding System's name (or 0x address).
         #[arg(long)]
         holding: String,
         /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A run's settlement calendar: the next epochs, their measurement and Processing Windows,
+    /// skips (from Synome skip records) and each epoch's status (executed, skipped, in progress,
+    /// overdue, pending) from its runbook.
+    Calendar {
+        /// The run's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The first epoch to list (YYYY-MM-DD; default: the chain's current date).
+        #[arg(long)]
+        from: Option<String>,
+        /// How many epochs to list.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The lpla-checker's verification of an epoch on a run's database: the stored reports'
+    /// findings by code, or (--recompute) the checker re-run read-only now.
+    Check {
+        /// The run's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The epoch (YYYY-MM-DD).
+        #[arg(long)]
+        epoch: String,
+        /// Re-run the checker read-only and compare with the latest stored report.
+        #[arg(long)]
+        recompute: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The lpha-report Prime reports of an epoch stored in a run's database.
+    Report {
+        /// The run's database.
+        #[arg(long)]
+        db: PathBuf,
+        /// The epoch (YYYY-MM-DD).
+        #[arg(long)]
+        epoch: String,
+        /// Only this Prime.
+        #[arg(long)]
+        prime: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Migration status of a run's database: per Prime, legacy vs vault debt, the plan's phase
+    /// and the temporary compatibility set (the Generator registry's views).
+    Migration {
+        /// The run's database.
+        #[arg(long)]
+        db: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -704,8 +777,8 @@ fn output_failed(e: std::io::Error) -> ! {
 fn run_runbook(
     store: &StoreArgs,
     epoch: &str,
-    at: &str,
-    deployment_start: &str,
+    at: Option<&str>,
+    deployment_start: Option<&str>,
     primes: &[String],
     json: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -717,8 +790,31 @@ fn run_runbook(
         }
     };
     let epoch = parse_epoch(epoch)?;
-    let at = time("--at", at)?;
-    let start = time("--deployment-start", deployment_start)?;
+    // Flags not given are derived from a run's database (`--db`).
+    let derived = if at.is_none() || deployment_start.is_none() || primes.is_empty() {
+        if store.postgres.is_some() {
+            anyhow::bail!("give --at, --deployment-start and --prime with --postgres (only a run's SQLite database holds the chain to derive them from)");
+        }
+        Some(ops::runbook_defaults(&store.db)?)
+    } else {
+        None
+    };
+    let at = match (at, &derived) {
+        (Some(v), _) => time("--at", v)?,
+        (None, Some(d)) => d.at,
+        (None, None) => unreachable!("derived when --at is absent"),
+    };
+    let start = match (deployment_start, &derived) {
+        (Some(v), _) => time("--deployment-start", v)?,
+        (None, Some(d)) => d.deployment_start,
+        (None, None) => unreachable!("derived when --deployment-start is absent"),
+    };
+    let primes: Vec<String> = match (primes.is_empty(), &derived) {
+        (false, _) => primes.to_vec(),
+        (true, Some(d)) => d.primes.clone(),
+        (true, None) => unreachable!("derived when --prime is absent"),
+    };
+    let primes = &primes[..];
     let mut syn = laniakea_synome::Synome::new(open_store(store)?);
     let rb = laniakea_operators::runbook::runbook(&mut syn, start, primes, epoch, at)
         .map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
@@ -740,7 +836,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             deployment_start,
             primes,
             json,
-        } => run_runbook(&store, &epoch, &at, &deployment_start, &primes, json),
+        } => run_runbook(
+            &store,
+            &epoch,
+            at.as_deref(),
+            deployment_start.as_deref(),
+            &primes,
+            json,
+        ),
+        Cmd::Calendar {
+            db,
+            from,
+            days,
+            json,
+        } => {
+            ops::calendar(&db, from.as_deref(), days, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Check {
+            db,
+            epoch,
+            recompute,
+            json,
+        } => {
+            ops::check(&db, &epoch, recompute, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Report {
+            db,
+            epoch,
+            prime,
+            json,
+        } => {
+            ops::report(&db, &epoch, prime.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Migration { db, json } => {
+            ops::migration(&db, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Exec { script, check } => {
             let text = std::fs::read_to_string(&script)
                 .with_context(|| format!("cannot read script {}", script.display()))?;
@@ -763,13 +897,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Book {
             script,
+            db,
             generator,
             json,
         } => {
-            let text = std::fs::read_to_string(&script)
-                .with_context(|| format!("cannot read script {}", script.display()))?;
-            let v = book::views(&text, &generator)
-                .with_context(|| format!("invalid script {}", script.display()))?;
+            let v = match (&script, &db) {
+                (Some(script), None) => {
+                    let text = std::fs::read_to_string(script)
+                        .with_context(|| format!("cannot read script {}", script.display()))?;
+                    book::views(&text, &generator)
+                        .with_context(|| format!("invalid script {}", script.display()))?
+                }
+                _ => {
+                    let src = ops::Source::open(script.as_deref(), db.as_deref())?;
+                    let at = src.address(&generator).with_context(|| {
+                        format!(
+                            "invalid --generator '{generator}': no such name in {}",
+                            src.what()
+                        )
+                    })?;
+                    book::views_on(src.engine(), at)?
+                }
+            };
             if json {
                 outln!("{}", serde_json::to_string(&book::to_json(&v))?);
             } else {
@@ -821,37 +970,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Limits {
             script,
+            db,
             configurator,
             pau,
             json,
         } => {
-            limits::run(&script, &configurator, pau.as_deref(), json)?;
+            let src = ops::Source::open(script.as_deref(), db.as_deref())?;
+            limits::run(&src, &configurator, pau.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Lcts {
             script,
+            db,
             holding,
             json,
         } => {
-            let text = std::fs::read_to_string(&script)
-                .with_context(|| format!("cannot read script {}", script.display()))?;
-            let parsed = laniakea_chain::script::parse(&text)
-                .with_context(|| format!("invalid script {}", script.display()))?;
-            let addr = match parsed.address(&holding) {
+            let src = ops::Source::open(script.as_deref(), db.as_deref())?;
+            let addr = match src.address(&holding) {
                 Some(a) => a,
                 None => holding.parse().map_err(|_| {
                     anyhow::anyhow!(
-                        "invalid --holding '{holding}': not a name in the script nor a 0x address"
+                        "invalid --holding '{holding}': not a name in {} nor a 0x address",
+                        src.what()
                     )
                 })?,
             };
-            let mut engine = laniakea_chain::Engine::new(parsed.genesis());
-            parsed.run_on(&mut engine);
-            let r = lcts::report(&engine, &parsed, addr)?;
+            let names = |a: alloy_primitives::Address| src.name_of(a);
+            let r = lcts::report(src.engine(), &names, addr)?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
-                out!("{}", lcts::render_table(&r, &parsed));
+                out!("{}", lcts::render_table(&r, &names));
             }
             Ok(ExitCode::SUCCESS)
         }

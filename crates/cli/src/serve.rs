@@ -3,9 +3,11 @@
 //!
 //! Contract: arguments are validated and the store opened (never created) before the socket is
 //! bound, so a bad `--db` or `--listen` fails with exit 1 naming it; the server runs until
-//! SIGINT/SIGTERM and shuts down gracefully. The engine state comes from `--script` (a
-//! transaction script run on a fresh engine, as `book`/`limits`/`lcts` do); without it the
-//! server serves the Synome alone and the engine routes answer 404 `api/no-chain`.
+//! SIGINT/SIGTERM and shuts down gracefully. The engine state comes from the run's chain
+//! journal in the same `--db` file (`laniakea-journal`, replayed read-only at start: the state as
+//! of then), or from `--script` (a transaction script run on a fresh engine, as
+//! `book`/`limits`/`lcts` do); a store with neither is served alone and the engine routes answer
+//! 404 `api/no-chain`.
 
 use anyhow::Context;
 use laniakea_server::{AppState, ServeConfig, SharedChain, SynomePool};
@@ -49,6 +51,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         None => anyhow::anyhow!("cannot open --db {}: {e}", a.db.display()),
     })?;
     let mut names = std::collections::BTreeMap::new();
+    let mut deployment_start = deployment_start;
     let chain: Option<SharedChain> = match &a.script {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -60,6 +63,30 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             names = parsed.names_map();
             Some(Arc::new(engine))
         }
+        None if a.postgres.is_none() => match run_journal(&a.db)? {
+            Some(chain) => {
+                if deployment_start.is_none() {
+                    deployment_start = Some(match chain.meta_get(crate::ops::META_DEPLOYMENT_START) {
+                        Some(v) => v.parse().map(laniakea_units::Timestamp).map_err(|_| {
+                            anyhow::anyhow!(
+                                "invalid --db {}: run_meta.{} '{v}' is not Unix seconds",
+                                a.db.display(),
+                                crate::ops::META_DEPLOYMENT_START
+                            )
+                        })?,
+                        None => chain.genesis_time(),
+                    });
+                }
+                names = chain.names().clone();
+                eprintln!(
+                    "laniakea serve: engine state replayed from the run journal in {} ({} journal rows)",
+                    a.db.display(),
+                    chain.len()
+                );
+                Some(Arc::new(laniakea_server::Serialized::new(chain)))
+            }
+            None => None,
+        },
         None => None,
     };
     let config = ServeConfig {
@@ -82,6 +109,22 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         eprintln!("laniakea serve: stopped");
         Ok(())
     })
+}
+
+/// The run's chain journal in the `--db` file, replayed read-only (`None`: the file is a
+/// Synome alone, with no `chain_genesis`).
+fn run_journal(
+    db: &std::path::Path,
+) -> anyhow::Result<Option<laniakea_journal::JournaledChain>> {
+    match laniakea_journal::JournaledChain::open_read_only(db) {
+        Ok(c) => Ok(Some(c)),
+        Err(laniakea_journal::JournalError::NotAJournal { .. }) => Ok(None),
+        Err(e) => Err(anyhow::anyhow!(
+            "invalid --db {}: its chain journal cannot be replayed: {e} [{}]",
+            db.display(),
+            e.code()
+        )),
+    }
 }
 
 async fn shutdown_signal() {

@@ -13,7 +13,7 @@ use crate::epochs;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -26,6 +26,28 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 type St = State<Arc<AppState>>;
+
+/// The one path parameter of a route; a segment that cannot be decoded (bad percent-encoding,
+/// not UTF-8) is a 400 `api/bad-param` JSON error like every other bad parameter.
+struct PathParam(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(s)) => Ok(PathParam(s)),
+            Err(e) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "api/bad-param",
+                format!("invalid path parameter: {}", e.body_text()),
+            )),
+        }
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,8 +97,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
 }
 
-static OPENAPI_JSON: LazyLock<Vec<u8>> =
-    LazyLock::new(|| serde_json::to_vec_pretty(&openapi()).unwrap_or_default());
+static OPENAPI_JSON: LazyLock<axum::body::Bytes> =
+    LazyLock::new(|| serde_json::to_vec_pretty(&openapi()).unwrap_or_default().into());
 
 /// The whole application: the API, its fallbacks, and the reserved dashboard paths.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -108,8 +130,8 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     )
 }
 
-fn json_response(status: StatusCode, body: Arc<Vec<u8>>) -> Response {
-    let mut r = (status, Body::from(body.as_ref().clone())).into_response();
+fn json_response(status: StatusCode, body: axum::body::Bytes) -> Response {
+    let mut r = (status, Body::from(body)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -166,7 +188,7 @@ async fn health(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiErr
             "head": head.map(|(seq, id)| json!({"seq": seq, "id": id})),
             "chain": chain,
         });
-        Ok(json_response(StatusCode::OK, Arc::new(to_bytes(&v)?)))
+        Ok(json_response(StatusCode::OK, to_bytes(&v)?.into()))
     })
     .await
 }
@@ -175,7 +197,7 @@ async fn health(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiErr
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 async fn openapi_json() -> Response {
-    json_response(StatusCode::OK, Arc::new(OPENAPI_JSON.clone()))
+    json_response(StatusCode::OK, OPENAPI_JSON.clone())
 }
 
 // ---- epochs -------------------------------------------------------------------------------
@@ -217,7 +239,7 @@ async fn list_epochs(State(st): St, RawQuery(q): RawQuery) -> Result<Response, A
               (status = 404, description = "No such epoch in this deployment (`api/unknown-epoch`)", body = ErrorBody)))]
 async fn epoch_detail(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -247,7 +269,7 @@ fn prime_filter(q: &std::collections::BTreeMap<String, String>) -> Result<Option
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_statements(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -268,7 +290,7 @@ async fn epoch_statements(
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_receipts(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -288,7 +310,7 @@ async fn epoch_receipts(
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_findings(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -308,7 +330,7 @@ async fn epoch_findings(
               (status = 404, description = "No such epoch", body = ErrorBody)))]
 async fn epoch_prime_reports(
     State(st): St,
-    Path(epoch): Path<String>,
+    PathParam(epoch): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
@@ -435,7 +457,7 @@ async fn post_records(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    query_map(q.as_deref(), &[])?;
+    query_map(q.as_deref(), &[]).map_err(ApiError::before_body)?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -449,7 +471,8 @@ async fn post_records(
                 "content type '{}' is not application/json",
                 codec::truncate(ct)
             ),
-        ));
+        )
+        .before_body());
     }
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
@@ -457,7 +480,7 @@ async fn post_records(
         .and_then(|v| v.parse::<u64>().ok())
     {
         if len > codec::MAX_BODY_BYTES as u64 {
-            return Err(codec::too_large(usize::try_from(len).unwrap_or(usize::MAX)));
+            return Err(codec::too_large(usize::try_from(len).unwrap_or(usize::MAX)).before_body());
         }
     }
     let bytes = http_body_util::Limited::new(body, codec::MAX_BODY_BYTES)
@@ -465,13 +488,14 @@ async fn post_records(
         .await
         .map_err(|e| {
             if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                codec::too_large(codec::MAX_BODY_BYTES + 1)
+                codec::too_large(codec::MAX_BODY_BYTES + 1).before_body()
             } else {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "api/body-unreadable",
                     format!("cannot read the body: {e}"),
                 )
+                .before_body()
             }
         })?
         .to_bytes();
@@ -505,7 +529,7 @@ async fn post_records(
         } else {
             results.into_iter().next().unwrap_or(Value::Null)
         };
-        Ok(json_response(status, Arc::new(to_bytes(&v)?)))
+        Ok(json_response(status, to_bytes(&v)?.into()))
     })
     .await
 }
@@ -518,7 +542,7 @@ async fn post_records(
               (status = 404, description = "No such record (`api/unknown-record`)", body = ErrorBody)))]
 async fn get_record(
     State(st): St,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let id = codec::hash_param("id", &id)?;
@@ -538,7 +562,7 @@ async fn get_record(
               (status = 400, description = "Not a subject", body = ErrorBody)))]
 async fn subject_history(
     State(st): St,
-    Path(subject): Path<String>,
+    PathParam(subject): PathParam,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     if !laniakea_synome::record::valid_subject(&subject) {

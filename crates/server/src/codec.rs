@@ -300,22 +300,37 @@ fn percent_decode(s: &str) -> Option<String> {
 
 /// Typed parameter readers: each error names the parameter and the rule.
 pub fn epoch_param(name: &str, v: &str) -> Result<EpochId, ApiError> {
-    EpochId::parse(v).map_err(|e| ApiError::bad_param(name, format!("'{v}' is not an epoch id (YYYY-MM-DD): {e}")))
+    EpochId::parse(v).map_err(|e| {
+        ApiError::bad_param(
+            name,
+            format!("'{}' is not an epoch id (YYYY-MM-DD): {e}", truncate(v)),
+        )
+    })
 }
 
 pub fn u64_param(name: &str, v: &str) -> Result<u64, ApiError> {
     v.parse::<u64>()
-        .map_err(|_| ApiError::bad_param(name, format!("'{v}' is not a non-negative integer")))
+        .map_err(|_| {
+            ApiError::bad_param(
+                name,
+                format!("'{}' is not a non-negative integer", truncate(v)),
+            )
+        })
 }
 
+/// Unix seconds or RFC 3339 UTC, within the calendar's range (up to 9999-12-31).
 pub fn time_param(name: &str, v: &str) -> Result<Timestamp, ApiError> {
-    match v.parse::<u64>() {
-        Ok(s) if i64::try_from(s).is_ok() => Ok(Timestamp(s)),
-        Ok(_) => Err(ApiError::bad_param(name, format!("'{v}' is beyond 2^63 − 1"))),
+    let t = match v.parse::<u64>() {
+        Ok(s) => Timestamp(s),
         Err(_) => laniakea_units::time::parse_rfc3339(v).map_err(|e| {
-            ApiError::bad_param(name, format!("'{v}' is neither Unix seconds nor RFC 3339 UTC: {e}"))
-        }),
-    }
+            ApiError::bad_param(
+                name,
+                format!("'{}' is neither Unix seconds nor RFC 3339 UTC: {e}", truncate(v)),
+            )
+        })?,
+    };
+    EpochId::date_of(t).map_err(|e| ApiError::bad_param(name, format!("'{}': {e}", truncate(v))))?;
+    Ok(t)
 }
 
 pub fn prime_param(name: &str, v: &str) -> Result<String, ApiError> {
@@ -324,7 +339,7 @@ pub fn prime_param(name: &str, v: &str) -> Result<String, ApiError> {
     } else {
         Err(ApiError::bad_param(
             name,
-            format!("'{v}' is not a Prime id (1–64 of a–z, 0–9, '-', '_')"),
+            format!("'{}' is not a Prime id (1–64 of a–z, 0–9, '-', '_')", truncate(v)),
         ))
     }
 }

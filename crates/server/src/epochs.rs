@@ -109,7 +109,7 @@ pub struct EpochSummary {
     /// `YYYY-MM-DD`, the UTC date of its Moment of Settlement.
     #[schema(value_type = String, example = "2026-01-05")]
     pub epoch: EpochId,
-    /// Sequence number from the deployment's first epoch (0-based).
+    /// Sequence number counted from the deployment's first epoch (the first is 1).
     pub seq: u64,
     pub skipped: bool,
     /// 13:00 UTC of the epoch's date [Unix s].

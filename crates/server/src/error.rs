@@ -38,6 +38,9 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub retryable: bool,
+    /// Answered before the request body was read: the connection is closed after the response
+    /// (`Connection: close`), so a client never reuses it with unread bytes in flight.
+    pub close: bool,
 }
 
 impl ApiError {
@@ -47,7 +50,14 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             retryable: false,
+            close: false,
         }
+    }
+
+    /// Marks the error as answered before the body was read (see [`ApiError::close`]).
+    pub fn before_body(mut self) -> ApiError {
+        self.close = true;
+        self
     }
 
     /// A query or path parameter that does not parse or breaks a rule: 400 naming it.
@@ -93,6 +103,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if self.close {
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if self.retryable && status == StatusCode::SERVICE_UNAVAILABLE {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -161,6 +175,7 @@ impl From<StoreError> for ApiError {
             code: e.code().to_string(),
             message: e.to_string(),
             retryable: e.is_retryable(),
+            close: false,
         }
     }
 }
@@ -173,6 +188,7 @@ impl From<SynomeError> for ApiError {
                 code: r.code().to_string(),
                 message: r.to_string(),
                 retryable: r.is_retryable(),
+                close: false,
             },
             SynomeError::Store(s) => s.into(),
         }

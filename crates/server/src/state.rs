@@ -19,6 +19,7 @@ use laniakea_chain::Chain;
 use laniakea_synome::{Store, StoreError, Synome};
 use laniakea_units::Timestamp;
 use std::collections::HashMap;
+use axum::body::Bytes;
 use std::sync::{Arc, Mutex};
 
 /// A store the server can move between threads.
@@ -27,6 +28,44 @@ pub type BoxStore = Box<dyn Store + Send>;
 pub type Opener = Arc<dyn Fn() -> Result<BoxStore, StoreError> + Send + Sync>;
 /// The engine state the run's database describes, read through the chain seam.
 pub type SharedChain = Arc<dyn Chain + Send + Sync>;
+
+/// A chain that is `Send` but not `Sync` (the run journal's `JournaledChain` holds a SQLite
+/// handle), shared by serialising its calls: every view takes the lock for its own duration.
+/// The engine routes are cached per Synome head, so the lock is rarely contended.
+pub struct Serialized<C>(Mutex<C>);
+
+impl<C: Chain + Send> Serialized<C> {
+    pub fn new(chain: C) -> Serialized<C> {
+        Serialized(Mutex::new(chain))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, C> {
+        // A panic while holding the lock cannot leave a half-applied view: views are reads.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<C: Chain + Send> Chain for Serialized<C> {
+    fn now(&self) -> Timestamp {
+        self.lock().now()
+    }
+    fn view(
+        &self,
+        to: alloy_primitives::Address,
+        q: &laniakea_chain::Query,
+    ) -> laniakea_chain::CallResult<laniakea_chain::Answer> {
+        self.lock().view(to, q)
+    }
+    fn events_since(&self, cursor: u64) -> Vec<laniakea_chain::Event> {
+        self.lock().events_since(cursor)
+    }
+    fn submit(
+        &mut self,
+        tx: laniakea_chain::Tx,
+    ) -> Result<laniakea_chain::Receipt, laniakea_chain::EngineError> {
+        self.0.get_mut().unwrap_or_else(|p| p.into_inner()).submit(tx)
+    }
+}
 
 /// Idle connections, opened on demand.
 pub struct SynomePool {
@@ -121,7 +160,7 @@ pub struct AppState {
 #[derive(Default)]
 struct Cache {
     head: Option<(i64, B256)>,
-    entries: HashMap<String, Arc<Vec<u8>>>,
+    entries: HashMap<String, Bytes>,
 }
 
 /// Entries kept per head at most (a hostile client varying query strings cannot grow memory
@@ -181,17 +220,17 @@ impl AppState {
         self: &Arc<Self>,
         key: String,
         f: impl FnOnce(&AppState, &mut Synome<BoxStore>) -> Result<Vec<u8>, ApiError> + Send + 'static,
-    ) -> Result<Arc<Vec<u8>>, ApiError> {
+    ) -> Result<Bytes, ApiError> {
         self.synome(move |st, syn| {
             let head = syn.store().head()?;
             if let Ok(c) = st.cache.lock() {
                 if c.head == head {
                     if let Some(hit) = c.entries.get(&key) {
-                        return Ok(Arc::clone(hit));
+                        return Ok(hit.clone());
                     }
                 }
             }
-            let body = Arc::new(f(st, syn)?);
+            let body = Bytes::from(f(st, syn)?);
             // Only cache what was computed at a head that is still current.
             if syn.store().head()? == head {
                 if let Ok(mut c) = st.cache.lock() {
@@ -200,7 +239,7 @@ impl AppState {
                         c.entries.clear();
                     }
                     if c.entries.len() < CACHE_ENTRIES {
-                        c.entries.insert(key, Arc::clone(&body));
+                        c.entries.insert(key, body.clone());
                     }
                 }
             }

@@ -500,6 +500,7 @@ async fn every_error_path_answers_a_stable_code() {
         ("/api/v1/epochs/2026-02-01/statements", 404, "api/unknown-epoch"),
         ("/api/v1/epochs/2026-13-01", 400, "api/bad-param"),
         ("/api/v1/epochs/yesterday", 400, "api/bad-param"),
+        ("/api/v1/epochs/%FF", 400, "api/bad-param"),
         ("/api/v1/epochs?from=soon", 400, "api/bad-param"),
         ("/api/v1/epochs?at=noon", 400, "api/bad-param"),
         ("/api/v1/epochs?colour=red", 400, "api/bad-param"),

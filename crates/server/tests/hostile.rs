@@ -61,7 +61,7 @@ enum Attack {
     Drop(usize),
     /// A valid, unstored record with a random signature.
     Forge([u8; 65]),
-    /// A valid record nested inside `depth` arrays.
+    /// A valid record nested inside `depth` ≥ 2 arrays (one array is a batch).
     Nest(usize),
     /// A record with a huge string payload field.
     Huge(usize),
@@ -88,7 +88,7 @@ fn arb_attack() -> impl Strategy<Value = Attack> {
                 })
             })
         }),
-        (1usize..300).prop_map(Attack::Nest),
+        (2usize..300).prop_map(Attack::Nest),
         (60_000usize..200_000).prop_map(Attack::Huge),
         Just(Attack::Replay),
         "(text/plain|application/x-www-form-urlencoded|multipart/form-data|application/jsonx|)"
@@ -120,7 +120,7 @@ fn hostile_intake_bodies_never_panic_and_never_store() {
         )
     }));
     let mut runner = TestRunner::new(Config {
-        cases: 300,
+        cases: 1000,
         failure_persistence: None,
         ..Config::default()
     });
@@ -234,7 +234,7 @@ fn hostile_query_strings_and_paths_get_json_4xx_never_5xx() {
         "/api/v1/subjects/{}/history",
     ];
     let mut runner = TestRunner::new(Config {
-        cases: 300,
+        cases: 1000,
         failure_persistence: None,
         ..Config::default()
     });

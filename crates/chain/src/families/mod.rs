@@ -27,9 +27,9 @@ pub trait Family: Sized + Clone + Debug + PartialEq + Eq + 'static {
     /// The stable kind label (script `deploy.kind`, `Deployed.kind`, digest tag, errors).
     const LABEL: &'static str;
     /// The transactions this family accepts (serde form `{"fn", "args"}`).
-    type Call: DeserializeOwned + Clone + Debug + PartialEq + Eq;
+    type Call: DeserializeOwned + serde::Serialize + Clone + Debug + PartialEq + Eq;
     /// The deploy arguments (serde form: the `deploy` object without `kind`).
-    type Deploy: DeserializeOwned + Clone + Debug + PartialEq + Eq;
+    type Deploy: DeserializeOwned + serde::Serialize + Clone + Debug + PartialEq + Eq;
     /// The read-only queries this family answers (serde form `{"fn", "args"}`).
     type View: DeserializeOwned + Clone + Debug + PartialEq + Eq;
     /// Typed answers to [`Family::View`] (serialised as `{"name": value}` in script output).
@@ -202,6 +202,12 @@ pub enum CoreView {
 /// its ilk vault). Never deserialises.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotDeployable {}
+
+impl serde::Serialize for NotDeployable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        match *self {}
+    }
+}
 
 impl<'de> serde::Deserialize<'de> for NotDeployable {
     fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
@@ -535,6 +541,30 @@ macro_rules! registry {
                 "deploy.kind",
                 format!("unknown deploy kind '{kind}', expected one of: {}", LABELS.join(", ")),
             ))
+        }
+
+        /// The wire form of a call (see `crate::wire`): `(kind label, to, body)` with `to` absent
+        /// for a deployment; the body is the family's serde form (`{"fn", "args"}` or the deploy
+        /// arguments).
+        pub(crate) fn encode_call(c: &Call) -> Result<(&'static str, Option<Address>, Json), serde_json::Error> {
+            match c {
+                $(Call::Deploy(Deploy::$ty(args)) => Ok((<$module::$ty as Family>::LABEL, None, serde_json::to_value(args)?)),)*
+                $(Call::$ty(to, c) => Ok((<$module::$ty as Family>::LABEL, Some(*to), serde_json::to_value(c)?))),*
+            }
+        }
+
+        /// Reads back [`encode_call`]'s form. Types only: no script-time validation (a journaled
+        /// deployment the engine reverted must still read back).
+        pub(crate) fn decode_call(kind: &str, to: Option<Address>, body: Json) -> Result<Call, ScriptError> {
+            $(
+                if kind == <$module::$ty as Family>::LABEL {
+                    return match to {
+                        None => typed::<<$module::$ty as Family>::Deploy>(0, body, "deploy").map(|a| Call::Deploy(Deploy::$ty(a))),
+                        Some(to) => <$module::$ty as Family>::parse_call(0, body).map(|c| Call::$ty(to, c)),
+                    };
+                }
+            )*
+            Err(crate::script::parse_util::err(0, "kind", format!("unknown contract kind '{kind}'")))
         }
 
         /// Extra script names created by a deployment (label, alias, address).

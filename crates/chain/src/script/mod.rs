@@ -28,6 +28,14 @@ impl Script {
     pub fn names_map(&self) -> BTreeMap<String, Address> {
         self.names.iter().map(|(a, n)| (n.clone(), *a)).collect()
     }
+
+    /// The script's transactions in order (views and summaries left out).
+    pub fn transactions(&self) -> impl Iterator<Item = &Tx> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Tx { tx, .. } => Some(tx),
+            _ => None,
+        })
+    }
 }
 
 /// Address of a named test account: the last 20 bytes of `keccak256("laniakea:account:" ‖ name)`.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 pub struct AlmProxy;
 
 /// `deploy: {"kind": "alm-proxy"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlmProxyDeploy {}
 

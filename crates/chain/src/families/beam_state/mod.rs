@@ -96,7 +96,7 @@ crate::ledger! {
 }
 
 /// `deploy: {"kind": "beam-state", "timelock", "hop_s"?, "max_change_bps"?}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BeamStateDeploy {
     pub timelock: Address,
@@ -116,7 +116,7 @@ fn default_max_change() -> u64 {
     DEFAULT_MAX_CHANGE_BPS
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum BeamStateCall {
     /// Applies an addition directly (admin, while bootstrapping only).
@@ -142,7 +142,7 @@ pub enum BeamStateCall {
     },
     #[serde(rename = "revokeCbeam")]
     RevokeCbeam { pau: Address, govops: Address },
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

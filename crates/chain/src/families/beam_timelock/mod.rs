@@ -38,7 +38,7 @@ pub struct BeamTimeLock {
 
 /// An addition or parameter change that must wait for the delay. `state` names the BEAMState
 /// it applies to (whose timelock must be this one).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "op", deny_unknown_fields)]
 pub enum TimelockOp {
     #[serde(rename = "registerPau")]
@@ -211,7 +211,7 @@ crate::ledger! {
 }
 
 /// `deploy: {"kind": "beam-timelock", "delay_s"?}` (default 14 days).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BeamTimeLockDeploy {
     #[serde(default = "default_delay")]
@@ -222,7 +222,7 @@ fn default_delay() -> u64 {
     DEFAULT_DELAY_S
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum BeamTimeLockCall {
     #[serde(rename = "schedule")]
@@ -247,7 +247,7 @@ pub enum BeamTimeLockCall {
     Pause,
     #[serde(rename = "unpause")]
     Unpause,
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

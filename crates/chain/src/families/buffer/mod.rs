@@ -17,7 +17,7 @@ pub struct Buffer {
     pub vault: Address,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum BufferCall {
     #[serde(rename = "approve")]

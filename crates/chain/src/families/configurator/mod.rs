@@ -67,14 +67,14 @@ crate::ledger! {
 }
 
 /// `deploy: {"kind": "configurator", "state"}` (by the state's admin; binds the state to it).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfiguratorDeploy {
     pub state: Address,
 }
 
 /// A controller admin action the Configurator may call once approved.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum ControllerAction {
     #[serde(rename = "setMaxExchangeRate")]
@@ -100,7 +100,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum ConfiguratorCall {
     #[serde(rename = "setRateLimit")]

@@ -69,7 +69,7 @@ pub struct Controller {
     pub max_exchange_rates: Arc<BTreeMap<Address, ExchangeRate>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ControllerDeploy {
     pub proxy: Address,
@@ -83,7 +83,7 @@ pub struct ControllerDeploy {
     pub usds: Option<Address>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum ControllerCall {
     #[serde(rename = "mintUSDS")]
@@ -131,7 +131,7 @@ pub enum ControllerCall {
         shares: Wad,
         max_expected_assets: Wad,
     },
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

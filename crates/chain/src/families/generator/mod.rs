@@ -137,14 +137,14 @@ const TAG_PRIMES: u8 = 10;
 
 /// `deploy: {"kind": "generator", "proxy", "controller"}` (USDS and the ilk vault come from the
 /// controller).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneratorDeploy {
     pub proxy: Address,
     pub controller: Address,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum GeneratorCall {
     #[serde(rename = "registerPrime")]

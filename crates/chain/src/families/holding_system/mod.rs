@@ -84,7 +84,7 @@ pub struct HoldingSystem {
 }
 
 /// `deploy: {"kind": "holding-system", "susds": "@susds", "srusds": "@srusds", "premium_apr": "0.01"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HoldingSystemDeploy {
     pub susds: Address,
@@ -92,7 +92,7 @@ pub struct HoldingSystemDeploy {
     pub premium_apr: Apr,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum HoldingSystemCall {
     /// lpha-lcts: apply the premium raise for the time since the last update (within backing).
@@ -112,7 +112,7 @@ pub enum HoldingSystemCall {
         #[serde(default)]
         to: Option<Address>,
     },
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

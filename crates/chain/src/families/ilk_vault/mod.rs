@@ -39,7 +39,7 @@ pub struct IlkVault {
 }
 
 /// Deploys the vault and its buffer (at `CREATE(vault, 1)`); locks the vault's fixed ink.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IlkVaultDeploy {
     pub ilk: Ilk,
@@ -48,7 +48,7 @@ pub struct IlkVaultDeploy {
     pub usds: Address,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum IlkVaultCall {
     #[serde(rename = "draw")]

@@ -135,14 +135,14 @@ const TAG_POSITIONS: u8 = 31;
 
 /// `deploy: {"kind": "lcts-queue", "side": "subscribe", "holding": "@holding"}` (the deployer
 /// must be a ward of the Holding System; the queue is attached to it for its side).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LctsQueueDeploy {
     pub side: Side,
     pub holding: Address,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum LctsQueueCall {
     #[serde(rename = "enter")]
@@ -159,7 +159,7 @@ pub enum LctsQueueCall {
     Lock,
     #[serde(rename = "settle")]
     Settle { capacity: Wad },
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

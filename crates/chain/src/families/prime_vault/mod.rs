@@ -73,7 +73,7 @@ pub struct PrimeVault {
 }
 
 /// `deploy: {"kind": "prime-vault", "symbol", "usds", "generator", "prime", …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrimeVaultDeploy {
     /// share symbol, e.g. `pvSPARK`
@@ -95,7 +95,7 @@ fn default_max_pause() -> u64 {
     DEFAULT_MAX_PAUSE_S
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum PrimeVaultCall {
     #[serde(rename = "deposit")]
@@ -130,7 +130,7 @@ pub enum PrimeVaultCall {
     Pause { duration_s: u64 },
     #[serde(rename = "unpauseWithdrawals")]
     Unpause,
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

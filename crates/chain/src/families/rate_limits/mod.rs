@@ -45,11 +45,11 @@ crate::ledger! {
 }
 
 /// `deploy: {"kind": "rate-limits"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitsDeploy {}
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum RateLimitsCall {
     /// Full setter.
@@ -74,7 +74,7 @@ pub enum RateLimitsCall {
     Decrease { key: Key, amount: Wad },
     #[serde(rename = "triggerRateLimitIncrease")]
     Increase { key: Key, amount: Wad },
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Access(AccessCall),
 }
 

@@ -43,7 +43,7 @@ pub struct Savings {
 }
 
 /// sUSDS over `usds`; yield is sucked from `vow` through `join`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavingsDeploy {
     pub symbol: String,
@@ -52,7 +52,7 @@ pub struct SavingsDeploy {
     pub vow: Address,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum SavingsCall {
     #[serde(rename = "drip")]
@@ -77,7 +77,7 @@ pub enum SavingsCall {
     #[serde(rename = "fileSsr")]
     FileSsr { ssr: Ray },
     /// Any ERC-20 function on the shares.
-    #[serde(skip)]
+    #[serde(skip_deserializing, untagged)]
     Token(Erc20Call),
 }
 

@@ -37,13 +37,13 @@ crate::ledger! {
 }
 
 /// `deploy: {"kind": "erc20", "symbol": "USDS"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Erc20Deploy {
     pub symbol: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(tag = "fn", content = "args", deny_unknown_fields)]
 pub enum Erc20Call {
     #[serde(rename = "transfer")]

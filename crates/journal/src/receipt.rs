@@ -1,0 +1,48 @@
+//! The hash chain over journal rows.
+//!
+//! Contract: a row's hash is `keccak256("laniakea:journal:v1" ‖ previous row's hash ‖
+//! len(tx) ‖ tx text ‖ receipt bytes)` (the first row's previous hash is zero), where the
+//! receipt bytes are the canonical JSON of what the engine returned for the transaction: its
+//! index, block time, sender, outcome (the named return values, or the revert code and reason)
+//! and the events it appended; for a warp row (an empty block moving block time), `{"warp":T}`. Replaying the stored text must give the same hash: a changed row,
+//! a changed earlier row or a changed engine is caught at the first row it affects.
+
+use alloy_primitives::{keccak256, B256};
+use laniakea_chain::{Engine, Receipt};
+use serde_json::json;
+
+/// Canonical bytes of a receipt (with its events, read from the engine's log).
+pub(crate) fn receipt_bytes(engine: &Engine, r: &Receipt) -> Vec<u8> {
+    let outcome = match &r.outcome {
+        Ok(ret) => json!({"ok": ret}),
+        Err(rev) => json!({"revert": rev.code(), "reason": rev.to_string()}),
+    };
+    let events = &engine.log()[r.events.clone()];
+    let v = json!({
+        "tx": r.tx_index,
+        "at": r.block_time.0,
+        "from": r.from,
+        "outcome": outcome,
+        "events": events,
+    });
+    // Engine values always serialise (string keys, no floats): a failure is an engine bug.
+    let bytes = serde_json::to_vec(&v);
+    assert!(bytes.is_ok(), "receipt failed to serialise: {bytes:?}");
+    bytes.unwrap_or_default()
+}
+
+/// The hash of a row given the previous row's hash.
+pub(crate) fn link(prev: B256, tx_text: &str, receipt: &[u8]) -> B256 {
+    let mut buf = Vec::with_capacity(19 + 32 + 8 + tx_text.len() + receipt.len());
+    buf.extend_from_slice(b"laniakea:journal:v1");
+    buf.extend_from_slice(prev.as_slice());
+    buf.extend_from_slice(&(tx_text.len() as u64).to_be_bytes());
+    buf.extend_from_slice(tx_text.as_bytes());
+    buf.extend_from_slice(receipt);
+    keccak256(&buf)
+}
+
+/// Canonical bytes of a warp row's outcome (the new block time).
+pub(crate) fn warp_bytes(to: laniakea_units::Timestamp) -> Vec<u8> {
+    format!("{{\"warp\":{}}}", to.0).into_bytes()
+}
