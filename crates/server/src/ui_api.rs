@@ -54,7 +54,7 @@ async fn answer(
                 .map_err(|e| ApiError::internal(format!("cannot encode: {e}")))
         })
         .await?;
-    let mut r = (StatusCode::OK, Body::from(body.as_ref().clone())).into_response();
+    let mut r = (StatusCode::OK, Body::from(body)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
