@@ -107,7 +107,7 @@ async fn static_file(uri: Uri) -> Response {
     }
 }
 
-/// The dashboard's routes, for `.merge(ui::router())` into the API router.
+/// The dashboard's routes, merged into the API router by `api::router`.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(page))

@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 
 type St = State<Arc<AppState>>;
 
-/// The dashboard endpoints, for `.merge(ui_api::routes())` into the API router.
+/// The dashboard endpoints, merged into the API router by `api::api_router`.
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::new()
         .routes(routes!(overview))
