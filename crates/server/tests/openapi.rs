@@ -108,7 +108,9 @@ async fn the_document_is_valid_openapi_3_1_and_every_route_is_in_it() {
     // registration reaches `/api`.
     // The API router (`api.rs`) and the dashboard's endpoints it merges (`ui_api.rs`).
     let src = ["api.rs", "ui_api.rs"]
-        .map(|f| std::fs::read_to_string(format!("{}/src/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap())
+        .map(|f| {
+            std::fs::read_to_string(format!("{}/src/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        })
         .join("\n");
     let mut handlers = Vec::new();
     for part in src.split("routes!(").skip(1) {
@@ -149,7 +151,8 @@ async fn the_document_is_valid_openapi_3_1_and_every_route_is_in_it() {
         for (i, _) in text.match_indices(".merge(") {
             let arg = &text[i + 7..];
             assert!(
-                arg.starts_with("crate::ui::router())") || arg.starts_with("crate::ui_api::routes())"),
+                arg.starts_with("crate::ui::router())")
+                    || arg.starts_with("crate::ui_api::routes())"),
                 "{}: .merge( could add undocumented routes",
                 path.display()
             );
