@@ -66,16 +66,17 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         None if a.postgres.is_none() => match run_journal(&a.db)? {
             Some(chain) => {
                 if deployment_start.is_none() {
-                    deployment_start = Some(match chain.meta_get(crate::ops::META_DEPLOYMENT_START) {
-                        Some(v) => v.parse().map(laniakea_units::Timestamp).map_err(|_| {
-                            anyhow::anyhow!(
-                                "invalid --db {}: run_meta.{} '{v}' is not Unix seconds",
-                                a.db.display(),
-                                crate::ops::META_DEPLOYMENT_START
-                            )
-                        })?,
-                        None => chain.genesis_time(),
-                    });
+                    deployment_start =
+                        Some(match chain.meta_get(crate::ops::META_DEPLOYMENT_START) {
+                            Some(v) => v.parse().map(laniakea_units::Timestamp).map_err(|_| {
+                                anyhow::anyhow!(
+                                    "invalid --db {}: run_meta.{} '{v}' is not Unix seconds",
+                                    a.db.display(),
+                                    crate::ops::META_DEPLOYMENT_START
+                                )
+                            })?,
+                            None => chain.genesis_time(),
+                        });
                 }
                 names = chain.names().clone();
                 eprintln!(
@@ -113,9 +114,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
 
 /// The run's chain journal in the `--db` file, replayed read-only (`None`: the file is a
 /// Synome alone, with no `chain_genesis`).
-fn run_journal(
-    db: &std::path::Path,
-) -> anyhow::Result<Option<laniakea_journal::JournaledChain>> {
+fn run_journal(db: &std::path::Path) -> anyhow::Result<Option<laniakea_journal::JournaledChain>> {
     match laniakea_journal::JournaledChain::open_read_only(db) {
         Ok(c) => Ok(Some(c)),
         Err(laniakea_journal::JournalError::NotAJournal { .. }) => Ok(None),

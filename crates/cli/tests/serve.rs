@@ -88,7 +88,10 @@ fn serve_answers_on_loopback_and_stops_on_sigterm() {
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["demo"], true);
-    assert!(v["chain"]["events"].as_u64().unwrap() > 0, "--script's chain");
+    assert!(
+        v["chain"]["events"].as_u64().unwrap() > 0,
+        "--script's chain"
+    );
     let (status, body) = get(&addr, "/api/v1/rate-limits");
     assert_eq!(status, 200, "{body}");
     let (status, _) = get(&addr, "/api/v1/openapi.json");
@@ -119,14 +122,8 @@ fn serve_reads_the_engine_state_from_a_run_database() {
         ..SystemConfig::default()
     };
     {
-        let mut chain = JournaledChain::open_sqlite(
-            &db,
-            Genesis::System {
-                config,
-                at: start,
-            },
-        )
-        .unwrap();
+        let mut chain =
+            JournaledChain::open_sqlite(&db, Genesis::System { config, at: start }).unwrap();
         chain
             .warp(laniakea_units::Timestamp(start.0 + 86_400))
             .unwrap();
@@ -134,7 +131,13 @@ fn serve_reads_the_engine_state_from_a_run_database() {
     let (code, _, err) = laniakea(&["synome", "--db", db.to_str().unwrap(), "demo"]);
     assert_eq!(code, 0, "{err}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_laniakea"))
-        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -168,7 +171,10 @@ fn serve_reads_the_engine_state_from_a_run_database() {
     let (status, body) = get(&addr, "/api/v1/epochs");
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["first_epoch"], "2026-01-01", "deployment start = the journal's genesis");
+    assert_eq!(
+        v["first_epoch"], "2026-01-01",
+        "deployment start = the journal's genesis"
+    );
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

@@ -97,8 +97,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
 }
 
-static OPENAPI_JSON: LazyLock<axum::body::Bytes> =
-    LazyLock::new(|| serde_json::to_vec_pretty(&openapi()).unwrap_or_default().into());
+static OPENAPI_JSON: LazyLock<axum::body::Bytes> = LazyLock::new(|| {
+    serde_json::to_vec_pretty(&openapi())
+        .unwrap_or_default()
+        .into()
+});
 
 /// The whole application: the API, its fallbacks, and the reserved dashboard paths.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -123,10 +126,7 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "api/method-not-allowed",
-        format!(
-            "{method} is not allowed on {}",
-            codec::truncate(uri.path())
-        ),
+        format!("{method} is not allowed on {}", codec::truncate(uri.path())),
     )
 }
 
@@ -147,7 +147,10 @@ fn to_bytes(v: &Value) -> Result<Vec<u8>, ApiError> {
 async fn read(
     st: Arc<AppState>,
     key: String,
-    f: impl FnOnce(&AppState, &mut laniakea_synome::Synome<crate::state::BoxStore>) -> Result<Value, ApiError>
+    f: impl FnOnce(
+            &AppState,
+            &mut laniakea_synome::Synome<crate::state::BoxStore>,
+        ) -> Result<Value, ApiError>
         + Send
         + 'static,
 ) -> Result<Response, ApiError> {
@@ -216,9 +219,18 @@ fn epoch_path(e: &str) -> Result<laniakea_settlement::EpochId, ApiError> {
               (status = 400, description = "A bad parameter (named)", body = ErrorBody)))]
 async fn list_epochs(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let q = query_map(q.as_deref(), &["from", "to", "at"])?;
-    let from = q.get("from").map(|v| codec::epoch_param("from", v)).transpose()?;
-    let to = q.get("to").map(|v| codec::epoch_param("to", v)).transpose()?;
-    let at = q.get("at").map(|v| codec::time_param("at", v)).transpose()?;
+    let from = q
+        .get("from")
+        .map(|v| codec::epoch_param("from", v))
+        .transpose()?;
+    let to = q
+        .get("to")
+        .map(|v| codec::epoch_param("to", v))
+        .transpose()?;
+    let at = q
+        .get("at")
+        .map(|v| codec::time_param("at", v))
+        .transpose()?;
     read(st, key("epochs", &q), move |s, syn| {
         let as_of = match at {
             Some(t) => t,
@@ -244,7 +256,10 @@ async fn epoch_detail(
 ) -> Result<Response, ApiError> {
     let e = epoch_path(&epoch)?;
     let q = query_map(q.as_deref(), &["at"])?;
-    let at = q.get("at").map(|v| codec::time_param("at", v)).transpose()?;
+    let at = q
+        .get("at")
+        .map(|v| codec::time_param("at", v))
+        .transpose()?;
     read(st, key(&format!("epoch/{e}"), &q), move |s, syn| {
         let as_of = match at {
             Some(t) => t,
@@ -255,8 +270,12 @@ async fn epoch_detail(
     .await
 }
 
-fn prime_filter(q: &std::collections::BTreeMap<String, String>) -> Result<Option<String>, ApiError> {
-    q.get("prime").map(|v| codec::prime_param("prime", v)).transpose()
+fn prime_filter(
+    q: &std::collections::BTreeMap<String, String>,
+) -> Result<Option<String>, ApiError> {
+    q.get("prime")
+        .map(|v| codec::prime_param("prime", v))
+        .transpose()
 }
 
 /// The epoch's settlement statements: each Prime's full statement (as `laniakea settle --json`
@@ -351,7 +370,10 @@ async fn epoch_prime_reports(
 async fn penalties(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let q = query_map(q.as_deref(), &["prime", "epoch"])?;
     let prime = prime_filter(&q)?;
-    let epoch = q.get("epoch").map(|v| codec::epoch_param("epoch", v)).transpose()?;
+    let epoch = q
+        .get("epoch")
+        .map(|v| codec::epoch_param("epoch", v))
+        .transpose()?;
     read(st, key("penalties", &q), move |_, syn| {
         epochs::penalties(syn, epoch, prime.as_deref())
     })
@@ -392,7 +414,11 @@ async fn list_records(State(st): St, RawQuery(q): RawQuery) -> Result<Response, 
                 format!(
                     "'{}' is not a kind (one of {})",
                     codec::truncate(k),
-                    Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                    Kind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?);
@@ -401,18 +427,30 @@ async fn list_records(State(st): St, RawQuery(q): RawQuery) -> Result<Response, 
         if !laniakea_synome::record::valid_subject(s) {
             return Err(ApiError::bad_param(
                 "subject",
-                format!("'{}' is not generator, global or prime:<id>", codec::truncate(s)),
+                format!(
+                    "'{}' is not generator, global or prime:<id>",
+                    codec::truncate(s)
+                ),
             ));
         }
         query.subject = Some(s.clone());
     }
-    query.epoch = q.get("epoch").map(|v| codec::epoch_param("epoch", v)).transpose()?;
-    query.from = q.get("from").map(|v| codec::time_param("from", v)).transpose()?;
-    query.to = q.get("to").map(|v| codec::time_param("to", v)).transpose()?;
+    query.epoch = q
+        .get("epoch")
+        .map(|v| codec::epoch_param("epoch", v))
+        .transpose()?;
+    query.from = q
+        .get("from")
+        .map(|v| codec::time_param("from", v))
+        .transpose()?;
+    query.to = q
+        .get("to")
+        .map(|v| codec::time_param("to", v))
+        .transpose()?;
     if let Some(a) = q.get("after") {
         let after = codec::u64_param("after", a)?;
-        query.after = i64::try_from(after)
-            .map_err(|_| ApiError::bad_param("after", "beyond 2^63 − 1"))?;
+        query.after =
+            i64::try_from(after).map_err(|_| ApiError::bad_param("after", "beyond 2^63 − 1"))?;
     }
     if let Some(l) = q.get("limit") {
         let limit = codec::u64_param("limit", l)?;
@@ -487,7 +525,9 @@ async fn post_records(
         .collect()
         .await
         .map_err(|e| {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 codec::too_large(codec::MAX_BODY_BYTES + 1).before_body()
             } else {
                 ApiError::new(
@@ -549,7 +589,10 @@ async fn get_record(
     let q = query_map(q.as_deref(), &[])?;
     read(st, key(&format!("record/{id}"), &q), move |_, syn| {
         syn.get(id)?.map(|r| r.to_json()).ok_or_else(|| {
-            ApiError::not_found("api/unknown-record", format!("no record {id} in this Synome"))
+            ApiError::not_found(
+                "api/unknown-record",
+                format!("no record {id} in this Synome"),
+            )
         })
     })
     .await

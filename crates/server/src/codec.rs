@@ -115,10 +115,7 @@ fn unprocessable(code: &str, message: impl Into<String>) -> ApiError {
 }
 
 fn malformed(at: &str, field: &str, rule: impl std::fmt::Display) -> ApiError {
-    unprocessable(
-        "intake/malformed-record",
-        format!("{at}.{field}: {rule}"),
-    )
+    unprocessable("intake/malformed-record", format!("{at}.{field}: {rule}"))
 }
 
 /// The record fields, in the export order.
@@ -152,10 +149,15 @@ pub fn decode_record(v: &Value, at: &str) -> Result<SignedRecord, ApiError> {
         return Err(malformed(at, k, "unknown field"));
     }
     if let Some(f) = FIELDS.iter().find(|f| !m.contains_key(**f)) {
-        return Err(malformed(at, f, "missing (every field is required; absent values are null)"));
+        return Err(malformed(
+            at,
+            f,
+            "missing (every field is required; absent values are null)",
+        ));
     }
     let text = |f: &str| -> Result<&str, ApiError> {
-        m[f].as_str().ok_or_else(|| malformed(at, f, "must be a string"))
+        m[f].as_str()
+            .ok_or_else(|| malformed(at, f, "must be a string"))
     };
     let opt_text = |f: &str| -> Result<Option<&str>, ApiError> {
         match &m[f] {
@@ -180,7 +182,11 @@ pub fn decode_record(v: &Value, at: &str) -> Result<SignedRecord, ApiError> {
                 "kind",
                 format!(
                     "unknown kind; one of {}",
-                    Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                    Kind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?,
@@ -199,13 +205,21 @@ pub fn decode_record(v: &Value, at: &str) -> Result<SignedRecord, ApiError> {
                 "role",
                 format!(
                     "unknown role; one of {}",
-                    Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?,
         created_at: Timestamp(uint("created_at")?),
         provenance: Provenance::parse(text("provenance")?).ok_or_else(|| {
-            malformed(at, "provenance", "must be system-derived or governance-directed")
+            malformed(
+                at,
+                "provenance",
+                "must be system-derived or governance-directed",
+            )
         })?,
         payload: m["payload"].clone(),
         prev: hash("prev", text("prev")?)?,
@@ -309,13 +323,12 @@ pub fn epoch_param(name: &str, v: &str) -> Result<EpochId, ApiError> {
 }
 
 pub fn u64_param(name: &str, v: &str) -> Result<u64, ApiError> {
-    v.parse::<u64>()
-        .map_err(|_| {
-            ApiError::bad_param(
-                name,
-                format!("'{}' is not a non-negative integer", truncate(v)),
-            )
-        })
+    v.parse::<u64>().map_err(|_| {
+        ApiError::bad_param(
+            name,
+            format!("'{}' is not a non-negative integer", truncate(v)),
+        )
+    })
 }
 
 /// Unix seconds or RFC 3339 UTC, within the calendar's range (up to 9999-12-31).
@@ -325,11 +338,15 @@ pub fn time_param(name: &str, v: &str) -> Result<Timestamp, ApiError> {
         Err(_) => laniakea_units::time::parse_rfc3339(v).map_err(|e| {
             ApiError::bad_param(
                 name,
-                format!("'{}' is neither Unix seconds nor RFC 3339 UTC: {e}", truncate(v)),
+                format!(
+                    "'{}' is neither Unix seconds nor RFC 3339 UTC: {e}",
+                    truncate(v)
+                ),
             )
         })?,
     };
-    EpochId::date_of(t).map_err(|e| ApiError::bad_param(name, format!("'{}': {e}", truncate(v))))?;
+    EpochId::date_of(t)
+        .map_err(|e| ApiError::bad_param(name, format!("'{}': {e}", truncate(v))))?;
     Ok(t)
 }
 
@@ -339,13 +356,21 @@ pub fn prime_param(name: &str, v: &str) -> Result<String, ApiError> {
     } else {
         Err(ApiError::bad_param(
             name,
-            format!("'{}' is not a Prime id (1–64 of a–z, 0–9, '-', '_')", truncate(v)),
+            format!(
+                "'{}' is not a Prime id (1–64 of a–z, 0–9, '-', '_')",
+                truncate(v)
+            ),
         ))
     }
 }
 
 pub fn hash_param(name: &str, v: &str) -> Result<B256, ApiError> {
-    if v.len() == 66 && v.starts_with("0x") && v[2..].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) {
+    if v.len() == 66
+        && v.starts_with("0x")
+        && v[2..]
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    {
         v.parse()
             .map_err(|_| ApiError::bad_param(name, "must be 0x + 64 lowercase hex digits"))
     } else {

@@ -76,7 +76,10 @@ pub fn vaults(chain: &dyn Chain, dep: &Deployment) -> Result<Value, ApiError> {
     let registered: Vec<(Option<String>, Address)> = if dep.primes.is_empty() {
         dep.of("prime-vault").iter().map(|a| (None, *a)).collect()
     } else {
-        dep.primes.iter().map(|(p, a)| (Some(p.clone()), *a)).collect()
+        dep.primes
+            .iter()
+            .map(|(p, a)| (Some(p.clone()), *a))
+            .collect()
     };
     for (prime, v) in registered {
         let pos = view(chain, v, Query::PrimeVault(PrimeVaultView::Position))?;
@@ -165,13 +168,15 @@ pub fn rate_limits(chain: &dyn Chain, dep: &Deployment) -> Result<Value, ApiErro
                 *rl,
                 Query::RateLimits(RateLimitsView::CurrentRateLimit { key: k }),
             )?;
-            let (Answer::RateLimits(RateLimitsAnswer::Data {
-                max_amount,
-                slope,
-                last_amount,
-                last_updated,
-            }), Answer::RateLimits(RateLimitsAnswer::Current { current_rate_limit })) =
-                (data, current)
+            let (
+                Answer::RateLimits(RateLimitsAnswer::Data {
+                    max_amount,
+                    slope,
+                    last_amount,
+                    last_updated,
+                }),
+                Answer::RateLimits(RateLimitsAnswer::Current { current_rate_limit }),
+            ) = (data, current)
             else {
                 return Err(ApiError::internal(format!(
                     "{rl}: unexpected rate-limit answers"
@@ -230,7 +235,11 @@ pub fn configurators(chain: &dyn Chain, dep: &Deployment) -> Result<Value, ApiEr
                 "rate_limits": a,
             }));
         }
-        let queue = view(chain, timelock, Query::BeamTimeLock(BeamTimeLockView::Queue))?;
+        let queue = view(
+            chain,
+            timelock,
+            Query::BeamTimeLock(BeamTimeLockView::Queue),
+        )?;
         out.push(json!({
             "configurator": cfg,
             "name": named(dep, *cfg),

@@ -38,7 +38,11 @@ pub fn all(syn: &mut Syn, mut q: Query) -> Result<Vec<SignedRecord>, ApiError> {
     }
 }
 
-fn of_kind(syn: &mut Syn, kind: Kind, epoch: Option<EpochId>) -> Result<Vec<SignedRecord>, ApiError> {
+fn of_kind(
+    syn: &mut Syn,
+    kind: Kind,
+    epoch: Option<EpochId>,
+) -> Result<Vec<SignedRecord>, ApiError> {
     all(
         syn,
         Query {
@@ -85,7 +89,12 @@ pub fn primes(st: &AppState, syn: &mut Syn) -> Result<Vec<String>, ApiError> {
         return Ok(p.clone());
     }
     if !st.deployment.primes.is_empty() {
-        return Ok(st.deployment.primes.iter().map(|(p, _)| p.clone()).collect());
+        return Ok(st
+            .deployment
+            .primes
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect());
     }
     let mut set = BTreeSet::new();
     for r in of_kind(syn, Kind::SettlementStatement, None)? {
@@ -186,7 +195,11 @@ fn findings_of(r: &SignedRecord) -> Vec<payload::Finding> {
 
 /// Collects the counts of every epoch in one pass over the kinds that matter (records created
 /// by `as_of` only, so a past status shows the past).
-fn counts(syn: &mut Syn, as_of: Timestamp, epoch: Option<EpochId>) -> Result<BTreeMap<EpochId, Counts>, ApiError> {
+fn counts(
+    syn: &mut Syn,
+    as_of: Timestamp,
+    epoch: Option<EpochId>,
+) -> Result<BTreeMap<EpochId, Counts>, ApiError> {
     let mut by: BTreeMap<EpochId, Counts> = BTreeMap::new();
     for kind in [
         Kind::SettlementStatement,
@@ -267,14 +280,20 @@ pub fn known_epoch(cal: &Calendar, e: EpochId, as_of: Timestamp) -> Result<(), A
     if e < cal.first_epoch() {
         return Err(ApiError::not_found(
             "api/unknown-epoch",
-            format!("epoch {e} is before the deployment's first epoch {}", cal.first_epoch()),
+            format!(
+                "epoch {e} is before the deployment's first epoch {}",
+                cal.first_epoch()
+            ),
         ));
     }
     let last = last_known(as_of)?;
     if e > last {
         return Err(ApiError::not_found(
             "api/unknown-epoch",
-            format!("epoch {e} has not begun: the latest epoch as of {} is {last}", as_of.0),
+            format!(
+                "epoch {e} has not begun: the latest epoch as of {} is {last}",
+                as_of.0
+            ),
         ));
     }
     Ok(())
@@ -314,7 +333,12 @@ pub const MAX_EPOCHS: usize = 4096;
 
 /// `GET /epochs/{epoch}`: the summary plus the runbook's steps (owner, deadline, status,
 /// evidence).
-pub fn detail(st: &AppState, syn: &mut Syn, e: EpochId, as_of: Timestamp) -> Result<Value, ApiError> {
+pub fn detail(
+    st: &AppState,
+    syn: &mut Syn,
+    e: EpochId,
+    as_of: Timestamp,
+) -> Result<Value, ApiError> {
     let cal = calendar(st, syn)?;
     known_epoch(&cal, e, as_of)?;
     let primes = primes(st, syn)?;
@@ -326,7 +350,10 @@ pub fn detail(st: &AppState, syn: &mut Syn, e: EpochId, as_of: Timestamp) -> Res
     let mut v = serde_json::to_value(&s).unwrap_or(Value::Null);
     if let Some(m) = v.as_object_mut() {
         m.insert("primes".into(), json!(primes));
-        m.insert("steps".into(), serde_json::to_value(&rb.steps).unwrap_or(Value::Null));
+        m.insert(
+            "steps".into(),
+            serde_json::to_value(&rb.steps).unwrap_or(Value::Null),
+        );
     }
     Ok(v)
 }
@@ -393,17 +420,32 @@ fn epoch_records(
 
 /// `GET /epochs/{epoch}/statements`: every settlement statement of the epoch (the full
 /// statement JSON as `laniakea settle --json` prints it, plus the record).
-pub fn statements(st: &AppState, syn: &mut Syn, e: EpochId, prime: Option<&str>) -> Result<Value, ApiError> {
+pub fn statements(
+    st: &AppState,
+    syn: &mut Syn,
+    e: EpochId,
+    prime: Option<&str>,
+) -> Result<Value, ApiError> {
     epoch_records(st, syn, e, prime, Kind::SettlementStatement, "statements")
 }
 
 /// `GET /epochs/{epoch}/receipts`.
-pub fn receipts(st: &AppState, syn: &mut Syn, e: EpochId, prime: Option<&str>) -> Result<Value, ApiError> {
+pub fn receipts(
+    st: &AppState,
+    syn: &mut Syn,
+    e: EpochId,
+    prime: Option<&str>,
+) -> Result<Value, ApiError> {
     epoch_records(st, syn, e, prime, Kind::PaymentReceipt, "receipts")
 }
 
 /// `GET /epochs/{epoch}/prime-reports`.
-pub fn prime_reports(st: &AppState, syn: &mut Syn, e: EpochId, prime: Option<&str>) -> Result<Value, ApiError> {
+pub fn prime_reports(
+    st: &AppState,
+    syn: &mut Syn,
+    e: EpochId,
+    prime: Option<&str>,
+) -> Result<Value, ApiError> {
     epoch_records(st, syn, e, prime, Kind::PrimeReport, "prime_reports")
 }
 
@@ -422,25 +464,33 @@ pub fn findings(st: &AppState, syn: &mut Syn, e: EpochId) -> Result<Value, ApiEr
             "author": r.content.author,
             "findings": findings_of(r),
         }),
-        None => json!({ "epoch": e, "report": null, "created_at": null, "author": null, "findings": [] }),
+        None => {
+            json!({ "epoch": e, "report": null, "created_at": null, "author": null, "findings": [] })
+        }
     })
 }
 
 /// `GET /penalties`: every penalty event with what is forgiven of it (forgivenesses that a
 /// later one superseded no longer count) and what remains, and the escalations.
-pub fn penalties(syn: &mut Syn, epoch: Option<EpochId>, prime: Option<&str>) -> Result<Value, ApiError> {
+pub fn penalties(
+    syn: &mut Syn,
+    epoch: Option<EpochId>,
+    prime: Option<&str>,
+) -> Result<Value, ApiError> {
     let (pens, _) = filtered(syn, Kind::PenaltyEvent, epoch, prime)?;
     let (forg, forg_gone) = filtered(syn, Kind::Forgiveness, None, prime)?;
     let (esc, esc_gone) = filtered(syn, Kind::Escalation, epoch, prime)?;
     let mut out = Vec::new();
     for p in &pens {
-        let Ok(pe) = serde_json::from_value::<payload::PenaltyEvent>(p.content.payload.clone()) else {
+        let Ok(pe) = serde_json::from_value::<payload::PenaltyEvent>(p.content.payload.clone())
+        else {
             continue;
         };
         let mut forgiven = alloy_primitives::U256::ZERO;
         let mut list = Vec::new();
         for f in &forg {
-            let Ok(fp) = serde_json::from_value::<payload::Forgiveness>(f.content.payload.clone()) else {
+            let Ok(fp) = serde_json::from_value::<payload::Forgiveness>(f.content.payload.clone())
+            else {
                 continue;
             };
             if fp.penalty != p.id {

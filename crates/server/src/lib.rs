@@ -41,9 +41,7 @@ pub async fn serve(
 /// An opener for a SQLite Synome file (which must exist: the server never creates a store).
 pub fn sqlite_opener(path: &str) -> Opener {
     let path = path.to_string();
-    Arc::new(move || {
-        Ok(Box::new(laniakea_synome::sqlite::SqliteStore::open(&path)?) as BoxStore)
-    })
+    Arc::new(move || Ok(Box::new(laniakea_synome::sqlite::SqliteStore::open(&path)?) as BoxStore))
 }
 
 /// An opener for a PostgreSQL Synome (schema must exist).

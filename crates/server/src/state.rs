@@ -15,11 +15,11 @@
 use crate::deployment::Deployment;
 use crate::error::ApiError;
 use alloy_primitives::B256;
+use axum::body::Bytes;
 use laniakea_chain::Chain;
 use laniakea_synome::{Store, StoreError, Synome};
 use laniakea_units::Timestamp;
 use std::collections::HashMap;
-use axum::body::Bytes;
 use std::sync::{Arc, Mutex};
 
 /// A store the server can move between threads.
@@ -63,7 +63,10 @@ impl<C: Chain + Send> Chain for Serialized<C> {
         &mut self,
         tx: laniakea_chain::Tx,
     ) -> Result<laniakea_chain::Receipt, laniakea_chain::EngineError> {
-        self.0.get_mut().unwrap_or_else(|p| p.into_inner()).submit(tx)
+        self.0
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .submit(tx)
     }
 }
 
@@ -121,11 +124,7 @@ impl Drop for SynomePool {
     /// runtime when closed, which must not happen on an async worker (the state is dropped
     /// there when the server shuts down).
     fn drop(&mut self) {
-        let idle = self
-            .idle
-            .get_mut()
-            .map(std::mem::take)
-            .unwrap_or_default();
+        let idle = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
         if !idle.is_empty() {
             let _ = std::thread::spawn(move || drop(idle)).join();
         }

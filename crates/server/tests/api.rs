@@ -42,7 +42,10 @@ async fn health_names_the_synome_and_the_chain() {
     assert_eq!(v["records"], json!(db.syn.store().count().unwrap()));
     let (seq, id) = db.syn.store().head().unwrap().unwrap();
     assert_eq!(v["head"], json!({"seq": seq, "id": id}));
-    assert_eq!(v["chain"]["block_time"], json!(at("2026-01-05T13:30:00Z").0));
+    assert_eq!(
+        v["chain"]["block_time"],
+        json!(at("2026-01-05T13:30:00Z").0)
+    );
     srv.stop().await;
 }
 
@@ -53,10 +56,19 @@ async fn the_epoch_timeline_shows_each_epochs_status_and_artifacts() {
     let (st, v) = srv.get("/api/v1/epochs").await;
     assert_eq!(st, 200, "{v}");
     let epochs = v["epochs"].as_array().unwrap();
-    let ids: Vec<&str> = epochs.iter().map(|e| e["epoch"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = epochs
+        .iter()
+        .map(|e| e["epoch"].as_str().unwrap())
+        .collect();
     assert_eq!(
         ids,
-        ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"]
+        [
+            "2026-01-01",
+            "2026-01-02",
+            "2026-01-03",
+            "2026-01-04",
+            "2026-01-05"
+        ]
     );
     for ep in epochs {
         let id = e(ep["epoch"].as_str().unwrap());
@@ -320,7 +332,10 @@ async fn records_page_with_a_cursor_and_every_filter_selects_exactly() {
     // One record by id, and a subject's history.
     let target = &everything[3];
     let (st, v) = srv
-        .get(&format!("/api/v1/records/{}", target["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/records/{}",
+            target["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(st, 200);
     assert_eq!(&v, target);
@@ -405,7 +420,10 @@ async fn engine_routes_read_the_chain_through_its_views() {
     assert_eq!(st, 200);
     let vaults = v["vaults"].as_array().unwrap();
     assert_eq!(
-        vaults.iter().map(|x| x["prime"].clone()).collect::<Vec<_>>(),
+        vaults
+            .iter()
+            .map(|x| x["prime"].clone())
+            .collect::<Vec<_>>(),
         vec![json!("spark"), json!("grove")]
     );
     let pos = chain
@@ -497,14 +515,22 @@ async fn every_error_path_answers_a_stable_code() {
     let cases: &[(&str, u16, &str)] = &[
         ("/api/v1/epochs/2025-12-31", 404, "api/unknown-epoch"),
         ("/api/v1/epochs/2026-02-01", 404, "api/unknown-epoch"),
-        ("/api/v1/epochs/2026-02-01/statements", 404, "api/unknown-epoch"),
+        (
+            "/api/v1/epochs/2026-02-01/statements",
+            404,
+            "api/unknown-epoch",
+        ),
         ("/api/v1/epochs/2026-13-01", 400, "api/bad-param"),
         ("/api/v1/epochs/yesterday", 400, "api/bad-param"),
         ("/api/v1/epochs/%FF", 400, "api/bad-param"),
         ("/api/v1/epochs?from=soon", 400, "api/bad-param"),
         ("/api/v1/epochs?at=noon", 400, "api/bad-param"),
         ("/api/v1/epochs?colour=red", 400, "api/bad-param"),
-        ("/api/v1/epochs/2026-01-01/statements?prime=Spark!", 400, "api/bad-param"),
+        (
+            "/api/v1/epochs/2026-01-01/statements?prime=Spark!",
+            400,
+            "api/bad-param",
+        ),
         ("/api/v1/records?limit=0", 400, "api/bad-param"),
         ("/api/v1/records?limit=1001", 400, "api/bad-param"),
         ("/api/v1/records?limit=-1", 400, "api/bad-param"),

@@ -107,10 +107,16 @@ fn hostile_intake_bodies_never_panic_and_never_store() {
     let srv = rt.block_on(Server::start(fx.state()));
     // One stored record (the replay target) and one valid record never sent.
     let (stored, fresh) = rt.block_on(async {
-        let s = fx.lib.seal_one(&fx.council, skip("2026-01-10", T0 + 1)).await;
+        let s = fx
+            .lib
+            .seal_one(&fx.council, skip("2026-01-10", T0 + 1))
+            .await;
         let (st, _) = srv.post_json(&s.to_json()).await;
         assert_eq!(st, 201);
-        let f = fx.lib.seal_one(&fx.council, skip("2026-01-11", T0 + 2)).await;
+        let f = fx
+            .lib
+            .seal_one(&fx.council, skip("2026-01-11", T0 + 2))
+            .await;
         (s.to_json(), f.to_json())
     });
     let (count, head) = rt.block_on(fx.lib.with(|s| {
@@ -128,22 +134,38 @@ fn hostile_intake_bodies_never_panic_and_never_store() {
         .run(&arb_attack(), |attack| {
             let (ct, body, replay) = match &attack {
                 Attack::Bytes(b) => ("application/json".to_string(), b.clone(), false),
-                Attack::Json(v) => ("application/json".into(), serde_json::to_vec(v).unwrap(), false),
+                Attack::Json(v) => (
+                    "application/json".into(),
+                    serde_json::to_vec(v).unwrap(),
+                    false,
+                ),
                 Attack::Mutate(i, v) => {
                     let mut r = fresh.clone();
                     prop_assume!(&r[FIELDS[*i]] != v);
                     r[FIELDS[*i]] = v.clone();
-                    ("application/json".into(), serde_json::to_vec(&r).unwrap(), false)
+                    (
+                        "application/json".into(),
+                        serde_json::to_vec(&r).unwrap(),
+                        false,
+                    )
                 }
                 Attack::Drop(i) => {
                     let mut r = fresh.clone();
                     r.as_object_mut().unwrap().remove(FIELDS[*i]);
-                    ("application/json".into(), serde_json::to_vec(&r).unwrap(), false)
+                    (
+                        "application/json".into(),
+                        serde_json::to_vec(&r).unwrap(),
+                        false,
+                    )
                 }
                 Attack::Forge(sig) => {
                     let mut r = fresh.clone();
                     r["signature"] = json!(format!("0x{}", alloy_primitives::hex::encode(sig)));
-                    ("application/json".into(), serde_json::to_vec(&r).unwrap(), false)
+                    (
+                        "application/json".into(),
+                        serde_json::to_vec(&r).unwrap(),
+                        false,
+                    )
                 }
                 Attack::Nest(d) => {
                     let text = format!(
@@ -157,9 +179,17 @@ fn hostile_intake_bodies_never_panic_and_never_store() {
                 Attack::Huge(n) => {
                     let mut r = fresh.clone();
                     r["payload"]["reason"] = json!("x".repeat(*n));
-                    ("application/json".into(), serde_json::to_vec(&r).unwrap(), false)
+                    (
+                        "application/json".into(),
+                        serde_json::to_vec(&r).unwrap(),
+                        false,
+                    )
                 }
-                Attack::Replay => ("application/json".into(), serde_json::to_vec(&stored).unwrap(), true),
+                Attack::Replay => (
+                    "application/json".into(),
+                    serde_json::to_vec(&stored).unwrap(),
+                    true,
+                ),
                 Attack::ContentType(ct) => (ct.clone(), serde_json::to_vec(&fresh).unwrap(), false),
             };
             let (status, v) = rt.block_on(srv.post_raw(&ct, body));
@@ -167,7 +197,13 @@ fn hostile_intake_bodies_never_panic_and_never_store() {
                 prop_assert_eq!(status, 200);
                 prop_assert_eq!(&v["outcome"], "already-stored");
             } else {
-                prop_assert!((400..500).contains(&status), "{:?} → {} {}", attack, status, v);
+                prop_assert!(
+                    (400..500).contains(&status),
+                    "{:?} → {} {}",
+                    attack,
+                    status,
+                    v
+                );
                 prop_assert!(v["error"]["code"].is_string(), "a JSON error: {}", v);
             }
             let now = rt.block_on(fx.lib.with(|s| {

@@ -50,7 +50,10 @@ async fn refused(srv: &Server, fx: &Fx, body: Value, status: u16, want: &str) ->
 
 async fn stored_once_then_already_stored(fx: &Fx) {
     let srv = Server::start(fx.state()).await;
-    let r = fx.lib.seal_one(&fx.council, skip("2026-01-10", T0 + 100)).await;
+    let r = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-10", T0 + 100))
+        .await;
     let before = fx.lib.count().await;
     let (st, v) = srv.post_json(&r.to_json()).await;
     assert_eq!(st, 201, "{v}");
@@ -65,10 +68,16 @@ async fn stored_once_then_already_stored(fx: &Fx) {
     assert_eq!(v["id"], json!(r.id));
     assert_eq!(fx.lib.count().await, before + 1);
     // The same fact re-signed at a later head (a retry after a lost acknowledgement).
-    let other = fx.lib.seal_one(&fx.operator, checkpoint_draft(T0 + 200, before + 1)).await;
+    let other = fx
+        .lib
+        .seal_one(&fx.operator, checkpoint_draft(T0 + 200, before + 1))
+        .await;
     let (st, _) = srv.post_json(&other.to_json()).await;
     assert_eq!(st, 201);
-    let again = fx.lib.seal_one(&fx.council, skip("2026-01-10", T0 + 100)).await;
+    let again = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-10", T0 + 100))
+        .await;
     assert_ne!(again.id, r.id, "re-signed at another head");
     let (st, v) = srv.post_json(&again.to_json()).await;
     assert_eq!(st, 200, "{v}");
@@ -111,7 +120,10 @@ async fn a_batch_is_all_or_none(fx: &Fx) {
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
     assert_eq!(fx.lib.count().await, before + 2);
     // A valid record followed by one its author may not write: neither is stored.
-    let good = fx.lib.seal_one(&fx.council, skip("2026-01-12", T0 + 12)).await;
+    let good = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-12", T0 + 12))
+        .await;
     let mut tip_after_good = fx.lib.with(|s| s.tip().unwrap()).await;
     tip_after_good.head = good.id;
     tip_after_good.position += 1;
@@ -131,7 +143,10 @@ both!(batch_all_or_none, a_batch_is_all_or_none);
 
 async fn forged_signatures_are_401(fx: &Fx) {
     let srv = Server::start(fx.state()).await;
-    let r = fx.lib.seal_one(&fx.council, skip("2026-01-10", T0 + 100)).await;
+    let r = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-10", T0 + 100))
+        .await;
     // Signed by someone else over the same id: the recovered signer is not the author.
     let mut forged = r.clone();
     forged.signature = Signer::demo("mallory").sign(r.id);
@@ -151,7 +166,10 @@ both!(forged_signatures, forged_signatures_are_401);
 async fn wrong_roles_are_403(fx: &Fx) {
     let srv = Server::start(fx.state()).await;
     // The checker may write only verification reports.
-    let r = fx.lib.seal_one(&fx.checker, skip("2026-01-10", T0 + 100)).await;
+    let r = fx
+        .lib
+        .seal_one(&fx.checker, skip("2026-01-10", T0 + 100))
+        .await;
     let v = refused(&srv, fx, r.to_json(), 403, "synome/wrong-role").await;
     assert!(v["error"]["message"]
         .as_str()
@@ -159,11 +177,17 @@ async fn wrong_roles_are_403(fx: &Fx) {
         .contains("may not write skip"));
     // A key holding no role at all.
     let stranger = Writer::new(Signer::demo("stranger"), Role::CoreCouncil);
-    let r = fx.lib.seal_one(&stranger, skip("2026-01-10", T0 + 100)).await;
+    let r = fx
+        .lib
+        .seal_one(&stranger, skip("2026-01-10", T0 + 100))
+        .await;
     refused(&srv, fx, r.to_json(), 403, "synome/unknown-signer").await;
     // A key holding another role than the one it claims.
     let as_council = Writer::new(fx.operator.signer.clone(), Role::CoreCouncil);
-    let r = fx.lib.seal_one(&as_council, skip("2026-01-10", T0 + 100)).await;
+    let r = fx
+        .lib
+        .seal_one(&as_council, skip("2026-01-10", T0 + 100))
+        .await;
     refused(&srv, fx, r.to_json(), 403, "synome/role-not-held").await;
     srv.stop().await;
 }
@@ -172,12 +196,21 @@ both!(wrong_roles, wrong_roles_are_403);
 async fn broken_chains_are_409(fx: &Fx) {
     let srv = Server::start(fx.state()).await;
     // Two records signed against the same heads: the second no longer links to the head.
-    let a = fx.lib.seal_one(&fx.council, skip("2026-01-10", T0 + 100)).await;
-    let b = fx.lib.seal_one(&fx.council, skip("2026-01-11", T0 + 101)).await;
+    let a = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-10", T0 + 100))
+        .await;
+    let b = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-11", T0 + 101))
+        .await;
     let (st, _) = srv.post_json(&a.to_json()).await;
     assert_eq!(st, 201);
     let v = refused(&srv, fx, b.to_json(), 409, "synome/stale-store-head").await;
-    assert_eq!(v["error"]["retryable"], true, "re-read the heads and re-sign");
+    assert_eq!(
+        v["error"]["retryable"], true,
+        "re-read the heads and re-sign"
+    );
     // A record of another Synome (same keys, another genesis).
     let other = setup(Backend::sqlite(), "another deployment");
     let foreign = other
@@ -191,7 +224,10 @@ both!(broken_chains, broken_chains_are_409);
 
 async fn malformed_records_are_422_and_bodies_4xx(fx: &Fx) {
     let srv = Server::start(fx.state()).await;
-    let r = fx.lib.seal_one(&fx.council, skip("2026-01-10", T0 + 100)).await;
+    let r = fx
+        .lib
+        .seal_one(&fx.council, skip("2026-01-10", T0 + 100))
+        .await;
     let good = r.to_json();
     let edit = |f: &dyn Fn(&mut serde_json::Map<String, Value>)| {
         let mut v = good.clone();
@@ -199,16 +235,69 @@ async fn malformed_records_are_422_and_bodies_4xx(fx: &Fx) {
         v
     };
     let cases: Vec<(Value, u16, &str, &str)> = vec![
-        (edit(&|m| { m.remove("epoch"); }), 422, "intake/malformed-record", "record.epoch"),
-        (edit(&|m| { m.insert("extra".into(), json!(1)); }), 422, "intake/malformed-record", "record.extra"),
-        (edit(&|m| { m.insert("created_at".into(), json!("soon")); }), 422, "intake/malformed-record", "record.created_at"),
-        (edit(&|m| { m.insert("created_at".into(), json!(-1)); }), 422, "intake/malformed-record", "record.created_at"),
-        (edit(&|m| { m.insert("kind".into(), json!("memo")); }), 422, "intake/malformed-record", "record.kind"),
-        (edit(&|m| { m.insert("role".into(), json!(7)); }), 422, "intake/malformed-record", "record.role"),
-        (edit(&|m| { m.insert("signature".into(), json!("0x12")); }), 422, "intake/malformed-record", "record.signature"),
         (
             edit(&|m| {
-                let a = m["author"].as_str().unwrap().to_uppercase().replace("0X", "0x");
+                m.remove("epoch");
+            }),
+            422,
+            "intake/malformed-record",
+            "record.epoch",
+        ),
+        (
+            edit(&|m| {
+                m.insert("extra".into(), json!(1));
+            }),
+            422,
+            "intake/malformed-record",
+            "record.extra",
+        ),
+        (
+            edit(&|m| {
+                m.insert("created_at".into(), json!("soon"));
+            }),
+            422,
+            "intake/malformed-record",
+            "record.created_at",
+        ),
+        (
+            edit(&|m| {
+                m.insert("created_at".into(), json!(-1));
+            }),
+            422,
+            "intake/malformed-record",
+            "record.created_at",
+        ),
+        (
+            edit(&|m| {
+                m.insert("kind".into(), json!("memo"));
+            }),
+            422,
+            "intake/malformed-record",
+            "record.kind",
+        ),
+        (
+            edit(&|m| {
+                m.insert("role".into(), json!(7));
+            }),
+            422,
+            "intake/malformed-record",
+            "record.role",
+        ),
+        (
+            edit(&|m| {
+                m.insert("signature".into(), json!("0x12"));
+            }),
+            422,
+            "intake/malformed-record",
+            "record.signature",
+        ),
+        (
+            edit(&|m| {
+                let a = m["author"]
+                    .as_str()
+                    .unwrap()
+                    .to_uppercase()
+                    .replace("0X", "0x");
                 m.insert("author".into(), json!(a));
             }),
             422,
@@ -238,7 +327,14 @@ async fn malformed_records_are_422_and_bodies_4xx(fx: &Fx) {
             .epoch(laniakea_units::EpochId::parse("2026-01-10").unwrap()),
         )
         .await;
-    refused(&srv, fx, bad_payload.to_json(), 422, "synome/invalid-payload").await;
+    refused(
+        &srv,
+        fx,
+        bad_payload.to_json(),
+        422,
+        "synome/invalid-payload",
+    )
+    .await;
 
     // Transport-level refusals.
     let before = fx.lib.count().await;
@@ -251,7 +347,9 @@ async fn malformed_records_are_422_and_bodies_4xx(fx: &Fx) {
     assert_eq!((st, code(&v)), (415, "api/unsupported-media-type"));
     let (st, v) = srv.post_raw("", serde_json::to_vec(&good).unwrap()).await;
     assert_eq!((st, code(&v)), (415, "api/unsupported-media-type"));
-    let (st, v) = srv.post_raw("application/json", b"{\"id\": ".to_vec()).await;
+    let (st, v) = srv
+        .post_raw("application/json", b"{\"id\": ".to_vec())
+        .await;
     assert_eq!((st, code(&v)), (400, "api/malformed-json"));
     let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
     let (st, v) = srv.post_raw("application/json", deep.into_bytes()).await;

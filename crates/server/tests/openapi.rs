@@ -120,9 +120,13 @@ async fn the_document_is_valid_openapi_3_1_and_every_route_is_in_it() {
     assert!(!handlers.is_empty());
     for h in &handlers {
         let def = format!("async fn {h}(");
-        let at = src.find(&def).unwrap_or_else(|| panic!("handler {h} not found"));
+        let at = src
+            .find(&def)
+            .unwrap_or_else(|| panic!("handler {h} not found"));
         let before = &src[..at];
-        let attr = before.rfind("#[utoipa::path(").expect("an OpenAPI attribute");
+        let attr = before
+            .rfind("#[utoipa::path(")
+            .expect("an OpenAPI attribute");
         assert!(
             !before[attr..].contains("async fn "),
             "{h}: the nearest #[utoipa::path] belongs to another handler"

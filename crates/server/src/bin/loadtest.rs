@@ -46,7 +46,10 @@ fn parse_args() -> Args {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut val = || it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let mut val = || {
+            it.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
         let num = |v: String, f: &str| -> u64 {
             v.parse()
                 .unwrap_or_else(|_| usage(&format!("invalid {f} '{v}': not a number")))
@@ -56,7 +59,9 @@ fn parse_args() -> Args {
             "--pid" => a.pid = Some(num(val(), "--pid") as u32),
             "--path" => a.paths.push(val()),
             "--connections" => a.connections = num(val(), "--connections").clamp(1, 1024) as usize,
-            "--duration-s" => a.duration = Duration::from_secs(num(val(), "--duration-s").clamp(1, 300)),
+            "--duration-s" => {
+                a.duration = Duration::from_secs(num(val(), "--duration-s").clamp(1, 300))
+            }
             "--max-requests" => a.max_requests = num(val(), "--max-requests").max(1),
             "--threads" => a.threads = num(val(), "--threads").clamp(1, 16) as usize,
             _ => usage(&format!("unknown argument '{flag}'")),

@@ -89,7 +89,9 @@ pub fn run_scenario() -> Run {
     db.skip(at("2026-01-02T10:00:00Z"), "2026-01-03");
     db.skip(at("2026-01-02T10:00:00Z"), "2026-01-04");
     s.warp(e("2026-01-02").lock());
-    let (result, _) = op.post_statements(&s.e, &mut db.syn, e("2026-01-02")).unwrap();
+    let (result, _) = op
+        .post_statements(&s.e, &mut db.syn, e("2026-01-02"))
+        .unwrap();
     let spark = result
         .statements
         .iter()
@@ -184,7 +186,10 @@ impl Server {
         let r = self.client.get(self.url(path)).send().await.unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// POST a JSON value to the intake.
@@ -204,7 +209,10 @@ impl Server {
             .unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn stop(mut self) {
