@@ -150,6 +150,11 @@ fn sample_of(history: &ChainHistory, epoch: EpochId) -> Option<&Sample> {
     history.samples.iter().find(|s| s.epoch == epoch)
 }
 
+/// SPEC §3: a payment at 16:00:00 exactly is on time; one second later is late.
+fn paid_by(paid_at: Timestamp, due: Timestamp) -> bool {
+    paid_at <= due
+}
+
 /// Receipts of one Prime and epoch: (sum, every receipt paid by `due`).
 fn paid(ix: &Index, prime: &str, epoch: EpochId, due: Timestamp) -> (Wad, bool, usize) {
     let mut sum = Wad::ZERO;
@@ -161,7 +166,7 @@ fn paid(ix: &Index, prime: &str, epoch: EpochId, due: Timestamp) -> (Wad, bool, 
     {
         if let Some(p) = payload_of::<payload::PaymentReceipt>(r) {
             sum = add(sum, p.amount_wad);
-            on_time &= p.paid_at <= due;
+            on_time &= paid_by(p.paid_at, due);
             n += 1;
         }
     }
@@ -602,4 +607,52 @@ pub fn findings(ix: &Index) -> Value {
         })
         .collect();
     json!({"reports": out, "ok": ok_all, "flagged": flagged_all})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(amount_due: &str) -> payload::SettlementStatement {
+        payload::SettlementStatement {
+            prime: "spark".into(),
+            total_wad: amount_due.into(),
+            direction: "prime-pays-generator".into(),
+            input_digest: B256::ZERO,
+            statement: json!({ "amount_due_wad": amount_due }),
+        }
+    }
+
+    fn w(s: &str) -> Wad {
+        Wad::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn a_payment_at_16_00_exactly_is_on_time_one_second_later_is_late() {
+        let due = EpochId::parse("2026-01-02").map(|e| e.moment()).unwrap_or(Timestamp(0));
+        let s = statement("10.5");
+        let after = Timestamp(due.0 + 3600);
+        assert_eq!(payment_status(&s, w("10.5"), paid_by(due, due), after, due), "on-time");
+        let late = Timestamp(due.0 + 1);
+        assert_eq!(payment_status(&s, w("10.5"), paid_by(late, due), after, due), "late");
+    }
+
+    #[test]
+    fn an_underpaid_statement_is_pending_until_16_00_then_unpaid() {
+        let due = Timestamp(1_767_369_600);
+        let s = statement("10.5");
+        let short = w("10.499999999999999999");
+        assert_eq!(payment_status(&s, short, true, due, due), "pending");
+        assert_eq!(payment_status(&s, short, true, Timestamp(due.0 + 1), due), "unpaid");
+        assert_eq!(payment_status(&statement("0"), Wad::ZERO, true, due, due), "n/a");
+    }
+
+    #[test]
+    fn signed_totals_add_exactly_across_directions() {
+        let a = signed("-1.000000000000000001").unwrap_or(SignedWad::ZERO);
+        let b = signed("3").unwrap_or(SignedWad::ZERO);
+        assert_eq!(add_signed(a, b).to_string(), "1.999999999999999999");
+        assert_eq!(add_signed(a, a).to_string(), "-2.000000000000000002");
+        assert!(signed("1e3").is_none() && signed("--1").is_none());
+    }
 }
