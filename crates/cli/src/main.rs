@@ -31,6 +31,7 @@ mod demo;
 mod lcts;
 mod limits;
 mod ops;
+mod run;
 mod serve;
 mod settle;
 
@@ -53,6 +54,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The main job: run a scenario day by day on the embedded engine with every operator
+    /// (settlement operator, lpla-checker, lpha-report), writing the Synome to a SQLite file;
+    /// a progress bar, then a summary. With no arguments: the shipped default scenario
+    /// (see docs/scenarios.md).
+    Run(run::RunArgs),
     /// Run a transaction script (JSON lines) on a fresh engine; print one JSON line per result.
     Exec {
         /// The script file (see docs/scripts.md).
@@ -127,9 +133,10 @@ enum Cmd {
         /// A run's database (`laniakea run --db`) instead of a script.
         #[arg(long)]
         db: Option<PathBuf>,
-        /// The script name of the Configurator whose scope to list.
-        #[arg(long)]
-        configurator: String,
+        /// The name of the Configurator whose scope to list. Without it (on a run's database
+        /// only): every PAU's rate limits with their headroom.
+        #[arg(long, required_unless_present = "db")]
+        configurator: Option<String>,
         /// Only this PAU (its ALMProxy's script name).
         #[arg(long)]
         pau: Option<String>,
@@ -829,6 +836,7 @@ fn run_runbook(
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
+        Cmd::Run(args) => run::run(args),
         Cmd::Runbook {
             store,
             epoch,
@@ -975,8 +983,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pau,
             json,
         } => {
-            let src = ops::Source::open(script.as_deref(), db.as_deref())?;
-            limits::run(&src, &configurator, pau.as_deref(), json)?;
+            match (&configurator, &db) {
+                (None, Some(db)) if script.is_none() => {
+                    if pau.is_some() {
+                        anyhow::bail!("--pau needs --configurator");
+                    }
+                    ops::limits(db, json)?
+                }
+                _ => {
+                    let src = ops::Source::open(script.as_deref(), db.as_deref())?;
+                    let cfg = configurator.as_deref().unwrap_or_default();
+                    limits::run(&src, cfg, pau.as_deref(), json)?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Lcts {

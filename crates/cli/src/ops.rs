@@ -205,8 +205,28 @@ pub struct CalendarLine {
     pub steps: usize,
 }
 
+/// Which chain state a command read: the replayed journal.
+#[derive(Debug, Serialize)]
+pub struct ChainRef {
+    /// Journaled transactions (and clock moves).
+    pub journal_rows: u64,
+    pub journal_head: alloy_primitives::B256,
+    pub state_digest: alloy_primitives::B256,
+}
+
+impl RunDb {
+    pub fn chain_ref(&self) -> ChainRef {
+        ChainRef {
+            journal_rows: self.chain.len(),
+            journal_head: self.chain.head(),
+            state_digest: self.chain.digest(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct CalendarOut {
+    pub chain: ChainRef,
     pub as_of: Timestamp,
     pub deployment_start: Timestamp,
     pub first_epoch: EpochId,
@@ -274,6 +294,7 @@ pub fn calendar(db: &Path, from: Option<&str>, days: u32, json_out: bool) -> any
         d = d.next().map_err(|e| anyhow!("{e}"))?;
     }
     let out = CalendarOut {
+        chain: run.chain_ref(),
         as_of: now,
         deployment_start: start,
         first_epoch: first,
@@ -313,11 +334,13 @@ pub fn calendar(db: &Path, from: Option<&str>, days: u32, json_out: bool) -> any
         ]);
     }
     print(&format!(
-        "Settlement calendar of {} as of {} (deployment start {}, first epoch {})\n{}skips: {}\n",
+        "Settlement calendar of {} as of {} (deployment start {}, first epoch {})\nchain: {} journal rows, state digest {}\n{}skips: {}\n",
         run.path.display(),
         human::utc(now),
         human::utc(start),
         first,
+        human::count(out.chain.journal_rows),
+        out.chain.state_digest,
         t.render(),
         if out.skips.is_empty() {
             "none".to_string()
@@ -375,6 +398,13 @@ pub struct CheckOut {
     /// Whether the recomputed findings equal the latest stored report's (as a set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recomputed_matches_stored: Option<bool>,
+    /// When they differ: findings only in the latest stored report, and only in the
+    /// recomputation (a report is judged at its time; the chain may have moved on since, e.g. a
+    /// late payment turns `missing` into `late`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub only_stored: Vec<Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub only_recomputed: Vec<Value>,
 }
 
 fn finding_json(f: &Finding) -> Value {
@@ -433,6 +463,20 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
     let matches = recomputed
         .as_ref()
         .and_then(|r| stored.last().map(|s| sorted(&s.findings) == sorted(r)));
+    let (mut only_stored, mut only_recomputed) = (Vec::new(), Vec::new());
+    if let (Some(r), Some(s), Some(false)) = (&recomputed, stored.last(), matches) {
+        only_stored = s
+            .findings
+            .iter()
+            .filter(|f| !r.contains(f))
+            .cloned()
+            .collect();
+        only_recomputed = r
+            .iter()
+            .filter(|f| !s.findings.contains(f))
+            .cloned()
+            .collect();
+    }
     let out = CheckOut {
         epoch,
         as_of: run.now(),
@@ -440,6 +484,8 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
         by_status,
         recomputed,
         recomputed_matches_stored: matches,
+        only_stored,
+        only_recomputed,
     };
     if json_out {
         return print_json(&out);
@@ -495,6 +541,12 @@ pub fn check(db: &Path, epoch: &str, recompute: bool, json_out: bool) -> anyhow:
                 }
             ));
             text.push_str(&table(&r.iter().collect::<Vec<_>>()));
+            if !out.only_stored.is_empty() || !out.only_recomputed.is_empty() {
+                text.push_str("only in the stored report (as judged then):\n");
+                text.push_str(&table(&out.only_stored.iter().collect::<Vec<_>>()));
+                text.push_str("only in the recomputation (as judged now):\n");
+                text.push_str(&table(&out.only_recomputed.iter().collect::<Vec<_>>()));
+            }
         }
         None => {
             if let Some(s) = out.stored.last() {
@@ -782,4 +834,159 @@ impl Source {
             Source::Db(_) => "the run database",
         }
     }
+}
+
+// ---- rate limits of every PAU -----------------------------------------------------------------
+
+/// One rate limit of a PAU.
+#[derive(Debug, Serialize)]
+pub struct LimitLine {
+    pub key: alloy_primitives::B256,
+    /// `LIMIT_…` or `LIMIT_…⊕name[⊕name]` when the key is one the genesis names explain.
+    pub name: String,
+    /// `2^256−1` = unlimited.
+    pub max_amount_wad: Wad,
+    pub slope_wad_per_s: Wad,
+    pub last_amount_wad: Wad,
+    pub last_updated: Timestamp,
+    /// What can be used now (`currentRateLimit`).
+    pub headroom_wad: Wad,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PauLimits {
+    pub pau: String,
+    pub rate_limits: Address,
+    pub limits: Vec<LimitLine>,
+}
+
+/// Labels of every key the genesis names can form (base ids, per-address and per-pair keys).
+fn key_labels(run: &RunDb) -> BTreeMap<alloy_primitives::B256, String> {
+    use laniakea_chain::rate_limits::{address_key, address_pair_key, limit_id, names};
+    let bases = [
+        names::USDS_MINT,
+        names::DEPOSIT_4626,
+        names::WITHDRAW_4626,
+        names::ASSET_TRANSFER,
+        names::VAULT_DRAW,
+        names::VAULT_REPAY,
+    ];
+    let mut out = BTreeMap::new();
+    let usds = run.address("usds");
+    for n in bases {
+        let id = limit_id(n);
+        out.insert(id, n.to_string());
+        for (name, a) in run.chain.names() {
+            out.entry(address_key(id, *a))
+                .or_insert_with(|| format!("{n}⊕{name}"));
+            if let (Some(u), true) = (usds, n == names::ASSET_TRANSFER) {
+                out.entry(address_pair_key(id, u, *a))
+                    .or_insert_with(|| format!("{n}⊕usds⊕{name}"));
+            }
+        }
+    }
+    out
+}
+
+/// Every PAU's rate limits (the Generator's, then each Prime's): every key its RateLimits
+/// contract ever set (from the event log), with the current data and headroom.
+pub fn pau_limits(run: &RunDb) -> anyhow::Result<Vec<PauLimits>> {
+    use laniakea_chain::families::rate_limits::{
+        RateLimitsAnswer, RateLimitsEvent, RateLimitsView,
+    };
+    use laniakea_chain::EventKind;
+    let labels = key_labels(run);
+    let mut paus = vec!["gen".to_string()];
+    paus.extend(run.primes()?);
+    let log = run.chain.events_since(0);
+    let mut out = Vec::new();
+    for p in paus {
+        let rl = run.need(&format!("{p}_rl"))?;
+        let mut keys: Vec<alloy_primitives::B256> = Vec::new();
+        for ev in log.iter().filter(|e| e.contract == rl) {
+            if let EventKind::RateLimits(RateLimitsEvent::RateLimitDataSet { key, .. }) = &ev.kind {
+                if !keys.contains(key) {
+                    keys.push(*key);
+                }
+            }
+        }
+        let mut limits = Vec::new();
+        for key in keys {
+            let ask = |v: RateLimitsView| match run.engine().view(rl, &Query::RateLimits(v)) {
+                Ok(Answer::RateLimits(a)) => Ok(a),
+                Ok(other) => Err(anyhow!("unexpected answer {other:?}")),
+                Err(r) => Err(anyhow!("rate limits {p}_rl: {r} ({})", r.code())),
+            };
+            let key_arg = laniakea_chain::call::Key(key);
+            let RateLimitsAnswer::Data {
+                max_amount,
+                slope,
+                last_amount,
+                last_updated,
+            } = ask(RateLimitsView::RateLimitData { key: key_arg })?
+            else {
+                bail!("unexpected answer to getRateLimitData");
+            };
+            let RateLimitsAnswer::Current { current_rate_limit } =
+                ask(RateLimitsView::CurrentRateLimit { key: key_arg })?
+            else {
+                bail!("unexpected answer to getCurrentRateLimit");
+            };
+            limits.push(LimitLine {
+                key,
+                name: labels.get(&key).cloned().unwrap_or_else(|| key.to_string()),
+                max_amount_wad: max_amount,
+                slope_wad_per_s: slope,
+                last_amount_wad: last_amount,
+                last_updated,
+                headroom_wad: current_rate_limit,
+            });
+        }
+        out.push(PauLimits {
+            pau: p,
+            rate_limits: rl,
+            limits,
+        });
+    }
+    Ok(out)
+}
+
+/// `laniakea limits --db F` without `--configurator`: every PAU's rate limits with headroom.
+pub fn limits(db: &Path, json_out: bool) -> anyhow::Result<()> {
+    let run = RunDb::open(db)?;
+    let paus = pau_limits(&run)?;
+    if json_out {
+        return print_json(&json!({"block_time": run.now(), "paus": paus}));
+    }
+    let amount = |w: Wad| {
+        if w == Wad::MAX {
+            "unlimited".to_string()
+        } else {
+            human::amount(w.raw(), Wad::DECIMALS)
+        }
+    };
+    let mut text = format!("Rate limits of every PAU at {}\n", human::utc(run.now()));
+    for p in &paus {
+        text.push_str(&format!("\nPAU {} ({}_rl)\n", p.pau, p.pau));
+        let mut t = Table::new(&[
+            ("key", Align::Left),
+            ("max amount", Align::Right),
+            ("slope /s", Align::Right),
+            ("headroom", Align::Right),
+            ("last updated", Align::Left),
+        ]);
+        for l in &p.limits {
+            t.row(vec![
+                l.name.clone(),
+                amount(l.max_amount_wad),
+                amount(l.slope_wad_per_s),
+                amount(l.headroom_wad),
+                human::utc(l.last_updated),
+            ]);
+        }
+        text.push_str(&t.render());
+    }
+    text.push_str("amounts exact, in the limited token's units\n");
+    print(&text);
+    Ok(())
 }

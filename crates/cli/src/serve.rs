@@ -14,6 +14,15 @@ use laniakea_server::{AppState, ServeConfig, SharedChain, SynomePool};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A line on standard error that never panics (a closed stderr must not turn a clean shutdown
+/// into a crash).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub struct ServeArgs {
     pub db: PathBuf,
     pub postgres: Option<String>,
@@ -64,27 +73,26 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             Some(Arc::new(engine))
         }
         None if a.postgres.is_none() => match run_journal(&a.db)? {
-            Some(chain) => {
+            Some((chain, meta)) => {
                 if deployment_start.is_none() {
-                    deployment_start =
-                        Some(match chain.meta_get(crate::ops::META_DEPLOYMENT_START) {
-                            Some(v) => v.parse().map(laniakea_units::Timestamp).map_err(|_| {
-                                anyhow::anyhow!(
-                                    "invalid --db {}: run_meta.{} '{v}' is not Unix seconds",
-                                    a.db.display(),
-                                    crate::ops::META_DEPLOYMENT_START
-                                )
-                            })?,
-                            None => chain.genesis_time(),
-                        });
+                    deployment_start = Some(match &meta.deployment_start {
+                        Some(v) => v.parse().map(laniakea_units::Timestamp).map_err(|_| {
+                            anyhow::anyhow!(
+                                "invalid --db {}: run_meta.{} '{v}' is not Unix seconds",
+                                a.db.display(),
+                                crate::ops::META_DEPLOYMENT_START
+                            )
+                        })?,
+                        None => meta.genesis_time,
+                    });
                 }
-                names = chain.names().clone();
-                eprintln!(
+                names = meta.names;
+                note!(
                     "laniakea serve: engine state replayed from the run journal in {} ({} journal rows)",
                     a.db.display(),
-                    chain.len()
+                    meta.rows
                 );
-                Some(Arc::new(laniakea_server::Serialized::new(chain)))
+                Some(Arc::new(chain))
             }
             None => None,
         },
@@ -105,24 +113,50 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on --listen {listen}"))?;
         let bound = listener.local_addr()?;
-        eprintln!("laniakea serve: listening on http://{bound}/api/v1 (OpenAPI: http://{bound}/api/v1/openapi.json)");
+        note!("laniakea serve: listening on http://{bound}/api/v1 (OpenAPI: http://{bound}/api/v1/openapi.json)");
         laniakea_server::serve(listener, state, shutdown_signal()).await?;
-        eprintln!("laniakea serve: stopped");
+        note!("laniakea serve: stopped");
         Ok(())
     })
 }
 
-/// The run's chain journal in the `--db` file, replayed read-only (`None`: the file is a
-/// Synome alone, with no `chain_genesis`).
-fn run_journal(db: &std::path::Path) -> anyhow::Result<Option<laniakea_journal::JournaledChain>> {
-    match laniakea_journal::JournaledChain::open_read_only(db) {
-        Ok(c) => Ok(Some(c)),
-        Err(laniakea_journal::JournalError::NotAJournal { .. }) => Ok(None),
-        Err(e) => Err(anyhow::anyhow!(
+/// What the server reads from the run journal once.
+struct JournalMeta {
+    names: std::collections::BTreeMap<String, alloy_primitives::Address>,
+    /// `run_meta.deployment_start` as written, and the genesis time (the default).
+    deployment_start: Option<String>,
+    genesis_time: laniakea_units::Timestamp,
+    rows: u64,
+}
+
+/// The run's chain journal in the `--db` file, replayed read-only on its own thread (the
+/// journal's handle may not leave it); `None`: the file is a Synome alone (no `chain_genesis`).
+fn run_journal(
+    db: &std::path::Path,
+) -> anyhow::Result<Option<(laniakea_server::ChainThread, JournalMeta)>> {
+    use laniakea_journal::{JournalError, JournaledChain};
+    let path = db.to_path_buf();
+    let opened = laniakea_server::ChainThread::spawn(move || {
+        let chain = JournaledChain::open_read_only(&path)?;
+        let meta = JournalMeta {
+            names: chain.names().clone(),
+            deployment_start: chain.meta_get(crate::ops::META_DEPLOYMENT_START),
+            genesis_time: chain.genesis_time(),
+            rows: chain.len(),
+        };
+        Ok::<_, JournalError>((chain, meta))
+    });
+    match opened {
+        Ok(x) => Ok(Some(x)),
+        Err(laniakea_server::SpawnError::Open(JournalError::NotAJournal { .. })) => Ok(None),
+        Err(laniakea_server::SpawnError::Open(e)) => Err(anyhow::anyhow!(
             "invalid --db {}: its chain journal cannot be replayed: {e} [{}]",
             db.display(),
             e.code()
         )),
+        Err(laniakea_server::SpawnError::Thread(e)) => {
+            Err(anyhow::anyhow!("cannot start the chain thread: {e}"))
+        }
     }
 }
 

@@ -586,3 +586,144 @@ fn book_limits_and_lcts_print_the_same_from_a_run_database_as_from_its_script() 
         );
     }
 }
+
+#[test]
+fn limits_without_a_configurator_lists_every_paus_rate_limits_with_headroom() {
+    let db = db_arg();
+    let j = ok_json(&["limits", "--db", &db, "--json"]);
+    let paus: Vec<&str> = j["paus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pau"].as_str().unwrap())
+        .collect();
+    assert_eq!(paus, ["gen", "grove", "spark"]);
+    let spark = &j["paus"][2]["limits"];
+    let find = |name: &str| {
+        spark
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {spark}"))
+            .clone()
+    };
+    // The legacy mint key was sized to the legacy debt and used up at genesis.
+    let mint = find("LIMIT_USDS_MINT");
+    assert_eq!(
+        (&mint["max_amount_wad"], &mint["headroom_wad"]),
+        (&json!("1000000"), &json!("0"))
+    );
+    // A key the genesis script added is found through the event log and named.
+    find("LIMIT_ASSET_TRANSFER⊕usds⊕stranger");
+    let text = ok(&["limits", "--db", &db]);
+    assert!(
+        text.contains("PAU spark (spark_rl)") && text.contains("1,000,000"),
+        "{text}"
+    );
+    let (code, _, err) = laniakea(&["limits", "--db", &db, "--pau", "spark_proxy"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--pau needs --configurator"), "{err}");
+    // A script still needs --configurator (usage error).
+    let (code, _, _) = laniakea(&["limits", "examples/configurator-onboarding.jsonl"]);
+    assert_eq!(code, 2);
+}
+
+/// The ops commands over a real `laniakea run` database agree with the run's own summary.
+#[test]
+fn over_a_real_run_the_commands_agree_with_the_runs_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("short.db");
+    let db = db.to_str().unwrap();
+    let summary = ok_json(&[
+        "run",
+        "--scenario",
+        "scenarios/short.toml",
+        "--days",
+        "8",
+        "--db",
+        db,
+        "--json",
+    ]);
+    let first = summary["first_epoch"].as_str().unwrap();
+    // The replay the commands read is the run's final chain.
+    let cal = ok_json(&[
+        "calendar", "--db", db, "--from", first, "--days", "8", "--json",
+    ]);
+    assert_eq!(cal["chain"]["state_digest"], summary["state_digest"]);
+    let epochs = cal["epochs"].as_array().unwrap();
+    let skipped: Vec<&Value> = epochs
+        .iter()
+        .filter(|l| l["status"] == "skipped")
+        .map(|l| &l["epoch"])
+        .collect();
+    assert_eq!(json!(skipped), summary["skipped_epochs"]);
+    // Every epoch the run settled has its statements and checker report, so no step is pending.
+    assert!(epochs.iter().all(|l| l["status"] != "pending"), "{cal}");
+    // The migrations and the compatibility set are the registry's, as in the summary.
+    let m = ok_json(&["migration", "--db", db, "--json"]);
+    for p in m["primes"].as_array().unwrap() {
+        let name = p["prime"].as_str().unwrap();
+        assert_eq!(p["migration"], summary["migrations"][name], "{name}");
+    }
+    assert_eq!(m["compatibility_set"], summary["compatibility_set"]);
+    let b = ok_json(&["book", "--db", db, "--json"]);
+    assert_eq!(b["book"], summary["generator_book"]);
+    // The stored checker findings of every epoch add up to the summary's counts by check/code.
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    let mut reports = 0;
+    for l in epochs {
+        let c = ok_json(&[
+            "check",
+            "--db",
+            db,
+            "--epoch",
+            l["epoch"].as_str().unwrap(),
+            "--json",
+        ]);
+        for r in c["stored"].as_array().unwrap() {
+            reports += 1;
+            for f in r["findings"].as_array().unwrap() {
+                let k = format!(
+                    "{}/{}",
+                    f["check"].as_str().unwrap(),
+                    f["status"].as_str().unwrap()
+                );
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(json!(reports), summary["verification_reports"]);
+    assert_eq!(json!(counts), summary["checker_findings"]);
+    // One Prime report per Prime for a settled epoch.
+    let r = ok_json(&["report", "--db", db, "--epoch", first, "--json"]);
+    assert_eq!(
+        r["reports"].as_array().unwrap().len(),
+        summary["primes"].as_array().unwrap().len()
+    );
+    // The runbook derives everything; every step of the first epoch is done.
+    let rb = ok_json(&["runbook", "--db", db, "--epoch", first, "--json"]);
+    assert!(
+        rb["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "done"),
+        "{rb}"
+    );
+    // The LCTS queues of the run's srUSDS Holding System (`hs` in the simulator's genesis).
+    let l = ok_json(&["lcts", "--db", db, "--holding", "hs", "--json"]);
+    for k in [
+        "exchange_rate_wad",
+        "holding_susds_wad",
+        "srusds_supply_wad",
+    ] {
+        assert_eq!(l["holding_system"][k], summary["srusds"][k], "{k}");
+    }
+    assert_eq!(l["queues"].as_array().unwrap().len(), 2);
+    let lim = ok_json(&["limits", "--db", db, "--json"]);
+    assert_eq!(
+        lim["paus"].as_array().unwrap().len(),
+        1 + summary["primes"].as_array().unwrap().len()
+    );
+}

@@ -179,4 +179,109 @@ fn serve_reads_the_engine_state_from_a_run_database() {
         .args(["-TERM", &child.id().to_string()])
         .status();
     assert!(child.wait().unwrap().success());
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+}
+
+/// Starts `laniakea serve ARGS` on an ephemeral port; returns the child and its address.
+fn start(args: &[&str]) -> (std::process::Child, String, impl Read) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_laniakea"))
+        .arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    for _ in 0..4 {
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            let addr = rest.split('/').next().unwrap().to_string();
+            return (child, addr, err);
+        }
+    }
+    panic!("serve printed no address");
+}
+
+fn json_get(addr: &str, path: &str) -> serde_json::Value {
+    let (status, body) = get(addr, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// A real short run (`laniakea run`, the shipped short scenario, 4 days), then the API over
+/// its database: the epochs the run settled are verified with one statement per Prime, the
+/// engine routes answer from the journal, the Synome verifies.
+#[test]
+fn serve_over_a_real_short_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("run.db");
+    let (code, _, err) = laniakea(&[
+        "run",
+        "--scenario",
+        "scenarios/short.toml",
+        "--days",
+        "4",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (mut child, addr, mut pipe) = start(&["--db", db.to_str().unwrap()]);
+    let epochs = json_get(&addr, "/api/v1/epochs");
+    let list = epochs["epochs"].as_array().unwrap();
+    assert!(!list.is_empty());
+    let settled: Vec<&serde_json::Value> = list
+        .iter()
+        .filter(|e| e["checker_report"].is_string())
+        .collect();
+    assert!(!settled.is_empty(), "the run settled epochs: {epochs}");
+    for e in &settled {
+        assert_eq!(e["statements"], e["primes_expected"], "{e}");
+        let id = e["epoch"].as_str().unwrap();
+        let st = json_get(&addr, &format!("/api/v1/epochs/{id}/statements"));
+        assert_eq!(
+            st["statements"].as_array().unwrap().len() as u64,
+            e["statements"].as_u64().unwrap()
+        );
+        let detail = json_get(&addr, &format!("/api/v1/epochs/{id}"));
+        assert_eq!(detail["status"], e["status"]);
+    }
+    // The same figures, with the same field names, as the CLI's --json over the same database.
+    let mut book = json_get(&addr, "/api/v1/generator/book");
+    book.as_object_mut().unwrap().remove("generator");
+    let (code, out, err) = laniakea(&["book", "--db", db.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(book, serde_json::from_str::<serde_json::Value>(&out).unwrap());
+    let lcts = json_get(&addr, "/api/v1/lcts");
+    let (code, out, err) = laniakea(&[
+        "lcts",
+        "--db",
+        db.to_str().unwrap(),
+        "--holding",
+        "hs",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut api_hs = lcts["holding_systems"][0].clone();
+    api_hs
+        .as_object_mut()
+        .unwrap()
+        .remove("exchange_rate_history");
+    assert_eq!(api_hs, serde_json::from_str::<serde_json::Value>(&out).unwrap());
+    assert!(!lcts["holding_systems"][0]["exchange_rate_history"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let verify = json_get(&addr, "/api/v1/verify");
+    assert_eq!(verify["ok"], true, "{verify}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+    let mut rest = String::new();
+    pipe.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
 }

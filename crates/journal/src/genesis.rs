@@ -13,7 +13,9 @@ use laniakea_chain::{script, Engine};
 use laniakea_units::Timestamp;
 use std::collections::BTreeMap;
 
-/// What the chain starts from.
+/// What the chain starts from. (Unboxed on purpose: built once per open, and the variants are
+/// the agreed construction API.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Genesis {
     /// A standard system from the builder (`laniakea_chain::system::build`) at block time `at`.

@@ -4,7 +4,8 @@
 //! Contract:
 //! - **Durability rule.** [`JournaledChain::submit_tagged`] (and [`Chain::submit`]) executes the
 //!   transaction on the engine, then appends `(wire text, tag, row hash)` to the journal in one
-//!   durable SQLite transaction (WAL, `synchronous = FULL`) *before* returning the receipt. A
+//!   durable transaction (SQLite: WAL, `synchronous = FULL`; or PostgreSQL through
+//!   [`JournaledChain::open_postgres`]) *before* returning the receipt. A
 //!   revert is journaled too (it consumes a tx index and a nonce, which the digest covers); a
 //!   transaction the engine refuses outright ([`EngineError`]) is not. A clock move without a
 //!   transaction ([`JournaledChain::warp`], an empty block) is journaled the same way, since
@@ -23,8 +24,10 @@
 //!   engine's) such an infrastructure failure is a panic, exactly like a crash; callers that
 //!   want it as a value use [`JournaledChain::try_submit_tagged`].
 
+mod backend;
 mod error;
 mod genesis;
+mod postgres;
 mod receipt;
 mod sqlite;
 #[doc(hidden)]
@@ -34,11 +37,12 @@ pub use error::JournalError;
 pub use genesis::Genesis;
 
 use alloy_primitives::{Address, B256};
+use backend::{Backend, GenesisRow, Row};
 use laniakea_chain::families::{Answer, Query};
 use laniakea_chain::wire::{decode_tx, encode_tx};
 use laniakea_chain::{CallResult, Chain, Engine, EngineError, Event, Receipt, Tx};
 use laniakea_units::Timestamp;
-use sqlite::{GenesisRow, Row, SqliteJournal};
+use sqlite::SqliteJournal;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -46,10 +50,9 @@ enum Store {
     /// No persistence.
     Memory,
     /// Replayed from a file, detached from it (ops commands).
-    ReadOnly {
-        path: String,
-    },
-    Sqlite(SqliteJournal),
+    ReadOnly { path: String },
+    /// SQLite or PostgreSQL.
+    Durable(Box<dyn Backend>),
 }
 
 /// The engine plus its journal store.
@@ -103,7 +106,20 @@ impl JournaledChain {
     /// new file stores `genesis`; a file started from another genesis is refused
     /// ([`JournalError::GenesisMismatch`]). Takes the file's writer lock.
     pub fn open_sqlite(path: &Path, genesis: Genesis) -> Result<Self, JournalError> {
-        let mut store = SqliteJournal::open_writer(path)?;
+        Self::open_durable(Box::new(SqliteJournal::open_writer(path)?), genesis)
+    }
+
+    /// Like [`JournaledChain::open_sqlite`], with the journal in PostgreSQL schema `schema`
+    /// (created if absent) at `url` (`?sslmode=require` for TLS). The writer lock is a
+    /// session advisory lock on the schema (released when the connection ends).
+    pub fn open_postgres(url: &str, schema: &str, genesis: Genesis) -> Result<Self, JournalError> {
+        Self::open_durable(
+            Box::new(postgres::PgJournal::open_writer(url, schema)?),
+            genesis,
+        )
+    }
+
+    fn open_durable(mut store: Box<dyn Backend>, genesis: Genesis) -> Result<Self, JournalError> {
         let stored = store.genesis()?;
         let mut chain = match stored {
             None => {
@@ -117,12 +133,12 @@ impl JournaledChain {
                 chain
             }
             Some(row) => {
-                let chain = Self::from_stored(&store, &row)?;
+                let chain = Self::from_stored(store.location(), &row)?;
                 if chain.genesis != genesis {
                     let given = genesis.build()?.engine.digest();
                     if given != row.digest {
                         return Err(JournalError::GenesisMismatch {
-                            path: store.path().to_string(),
+                            path: store.location().to_string(),
                             stored: row.digest,
                             given,
                         });
@@ -131,35 +147,35 @@ impl JournaledChain {
                 chain
             }
         };
-        chain.replay(&store)?;
+        chain.replay(store.as_mut())?;
         chain.meta = store.meta_all()?;
-        chain.store = Store::Sqlite(store);
+        chain.store = Store::Durable(store);
         Ok(chain)
     }
 
     /// Replays the run database at `path` into a detached, in-memory chain (no lock, nothing
     /// written, the file is never created): for read-only commands. Its submits are refused.
     pub fn open_read_only(path: &Path) -> Result<Self, JournalError> {
-        let store = SqliteJournal::open_read_only(path)?;
+        let mut store = SqliteJournal::open_read_only(path)?;
         let row = store.genesis()?.ok_or_else(|| JournalError::NotAJournal {
-            path: store.path().to_string(),
+            path: store.location().to_string(),
         })?;
-        let mut chain = Self::from_stored(&store, &row)?;
-        chain.replay(&store)?;
+        let mut chain = Self::from_stored(store.location(), &row)?;
+        chain.replay(&mut store)?;
         chain.meta = store.meta_all()?;
         chain.store = Store::ReadOnly {
-            path: store.path().to_string(),
+            path: store.location().to_string(),
         };
         Ok(chain)
     }
 
-    fn from_stored(store: &SqliteJournal, row: &GenesisRow) -> Result<Self, JournalError> {
+    fn from_stored(location: &str, row: &GenesisRow) -> Result<Self, JournalError> {
         let genesis = Genesis::decode(&row.kind, &row.body)?;
         let chain = Self::from_genesis(genesis, Store::Memory)?;
         let rebuilt = chain.engine.digest();
         if rebuilt != row.digest {
             return Err(JournalError::GenesisDrift {
-                path: store.path().to_string(),
+                path: location.to_string(),
                 stored: row.digest,
                 rebuilt,
             });
@@ -167,8 +183,8 @@ impl JournaledChain {
         Ok(chain)
     }
 
-    fn replay(&mut self, store: &SqliteJournal) -> Result<(), JournalError> {
-        store.for_each_row(|row| {
+    fn replay(&mut self, store: &mut dyn Backend) -> Result<(), JournalError> {
+        store.for_each_row(&mut |row| {
             let seq = row.seq;
             let corrupt = |reason: String| JournalError::CorruptRow { seq, reason };
             let json: serde_json::Value = serde_json::from_str(&row.tx)
@@ -397,7 +413,7 @@ impl JournaledChain {
             })
         } else {
             match &mut self.store {
-                Store::Sqlite(s) => s.append(rows),
+                Store::Durable(s) => s.append(rows),
                 Store::Memory | Store::ReadOnly { .. } => Ok(()),
             }
         };
@@ -431,7 +447,7 @@ impl JournaledChain {
     /// Sets a `run_meta` value durably (in memory only without a store).
     pub fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
         match &mut self.store {
-            Store::Sqlite(s) => s.meta_set(key, value)?,
+            Store::Durable(s) => s.meta_set(key, value)?,
             Store::ReadOnly { path } => return Err(JournalError::ReadOnly { path: path.clone() }),
             Store::Memory => {}
         }

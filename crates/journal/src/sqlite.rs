@@ -10,16 +10,13 @@
 //! SIGKILL), so a second writer is refused at open. The read-only open never creates a file and
 //! never writes. Columns are read by storage class; a wrong one is a corrupt row naming its seq.
 
+use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row, FORMAT};
 use crate::error::JournalError;
-use alloy_primitives::B256;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
-
-/// The format number written to `chain_genesis.format` (tables and wire form version 1).
-pub const FORMAT: i64 = 1;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS chain_genesis (
@@ -40,21 +37,6 @@ CREATE TABLE IF NOT EXISTS run_meta (
     value TEXT NOT NULL
 );
 ";
-
-/// One stored journal row.
-pub(crate) struct Row {
-    pub seq: u64,
-    pub tag: Option<String>,
-    pub tx: String,
-    pub hash: B256,
-}
-
-/// The stored genesis row.
-pub(crate) struct GenesisRow {
-    pub kind: String,
-    pub body: String,
-    pub digest: B256,
-}
 
 pub(crate) struct SqliteJournal {
     conn: Connection,
@@ -162,13 +144,14 @@ impl SqliteJournal {
             _lock: None,
         })
     }
+}
 
-    pub fn path(&self) -> &str {
+impl Backend for SqliteJournal {
+    fn location(&self) -> &str {
         &self.path
     }
 
-    /// The stored genesis, if any.
-    pub fn genesis(&self) -> Result<Option<GenesisRow>, JournalError> {
+    fn genesis(&mut self) -> Result<Option<GenesisRow>, JournalError> {
         let row = self
             .conn
             .query_row(
@@ -188,22 +171,17 @@ impl SqliteJournal {
         let Some((format, kind, body, digest)) = row else {
             return Ok(None);
         };
-        let bad = |reason: String| JournalError::Genesis {
-            reason: format!("{}: stored genesis row: {reason}", self.path),
-        };
-        if format != FORMAT {
-            return Err(bad(format!(
-                "format {format} is not readable by this build (reads {FORMAT})"
-            )));
-        }
-        let digest = digest
-            .parse()
-            .map_err(|_| bad(format!("digest '{digest}' is not 32-byte hex")))?;
+        check_format(&self.path, format)?;
+        let digest = digest.parse().map_err(|_| JournalError::Genesis {
+            reason: format!(
+                "{}: stored genesis row: digest '{digest}' is not 32-byte hex",
+                self.path
+            ),
+        })?;
         Ok(Some(GenesisRow { kind, body, digest }))
     }
 
-    /// Stores the genesis (a new database only).
-    pub fn put_genesis(&mut self, g: &GenesisRow) -> Result<(), JournalError> {
+    fn put_genesis(&mut self, g: &GenesisRow) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "INSERT INTO chain_genesis (id, format, kind, body, digest) VALUES (1, ?1, ?2, ?3, ?4)",
@@ -213,10 +191,9 @@ impl SqliteJournal {
         Ok(())
     }
 
-    /// Calls `f` on every journal row in `seq` order.
-    pub fn for_each_row(
-        &self,
-        mut f: impl FnMut(Row) -> Result<(), JournalError>,
+    fn for_each_row(
+        &mut self,
+        f: &mut dyn FnMut(Row) -> Result<(), JournalError>,
     ) -> Result<(), JournalError> {
         let mut st = self
             .conn
@@ -237,14 +214,7 @@ impl SqliteJournal {
                     })
                 }
             };
-            if seq != expected {
-                return Err(JournalError::CorruptRow {
-                    seq: expected,
-                    reason: format!(
-                        "missing (the next stored row is {seq}); rows are numbered from 0 without gaps"
-                    ),
-                });
-            }
+            check_seq(expected, seq)?;
             let corrupt = |col: &str, want: &str, got: &ValueRef<'_>| JournalError::CorruptRow {
                 seq,
                 reason: format!("column `{col}` is {:?}, expected {want}", got.data_type()),
@@ -262,18 +232,14 @@ impl SqliteJournal {
             let tx = text(2, "tx")?.ok_or_else(|| corrupt("tx", "text", &ValueRef::Null))?;
             let hash_text =
                 text(3, "hash")?.ok_or_else(|| corrupt("hash", "text", &ValueRef::Null))?;
-            let hash = hash_text.parse().map_err(|_| JournalError::CorruptRow {
-                seq,
-                reason: format!("column `hash` '{hash_text}' is not 32-byte hex"),
-            })?;
+            let hash = parse_hash(seq, "hash", &hash_text)?;
             f(Row { seq, tag, tx, hash })?;
             expected += 1;
         }
         Ok(())
     }
 
-    /// Appends rows in one durable transaction.
-    pub fn append(&mut self, rows: &[Row]) -> Result<(), JournalError> {
+    fn append(&mut self, rows: &[Row]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self
             .conn
@@ -304,8 +270,7 @@ impl SqliteJournal {
         tx.commit().map_err(|e| db_err(&path, e))
     }
 
-    /// Every `run_meta` entry.
-    pub fn meta_all(&self) -> Result<BTreeMap<String, String>, JournalError> {
+    fn meta_all(&mut self) -> Result<BTreeMap<String, String>, JournalError> {
         let mut st = self
             .conn
             .prepare("SELECT key, value FROM run_meta ORDER BY key")
@@ -321,8 +286,7 @@ impl SqliteJournal {
         Ok(out)
     }
 
-    /// Sets one `run_meta` entry durably.
-    pub fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
+    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "INSERT INTO run_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -49,6 +49,7 @@ pub enum Status {
     Missing,
     Mismatch,
     UnexpectedMutation,
+    BackingBreach,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -466,6 +467,7 @@ impl Checker {
                 Err(_) => break,
             }
         }
+        findings.extend(crate::lcts::check_epoch(chain, syn, &cal, epoch)?);
         if cal.is_skipped(epoch) {
             findings.push(Finding {
                 check: "skip",
@@ -760,7 +762,7 @@ impl Checker {
                     (proxies.contains(from) && *to == d.generator_proxy)
                         || (*from == d.generator_proxy && proxies.contains(to))
                 }
-                k => matches!(k.name(), "RelayerRemoved" | "RoleRevoked"),
+                k => matches!(k.name(), "RelayerRemoved" | "RoleRevoked" | "LctsLock"),
             });
             if !allowed {
                 let names: Vec<&str> = evs.iter().map(|e| e.kind.name()).collect();

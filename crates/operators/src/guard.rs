@@ -21,6 +21,8 @@
 
 use alloy_primitives::Address;
 use laniakea_chain::call::{AccessCall, ControllerCall, RateLimitsCall};
+use laniakea_chain::families::holding_system::HoldingSystemCall;
+use laniakea_chain::families::lcts_queue::LctsQueueCall;
 use laniakea_chain::families::rate_limits::{RateLimitsAnswer, RateLimitsView};
 use laniakea_chain::{Answer, Call, Chain, Query, Tx};
 use laniakea_chain::{EngineError, Receipt};
@@ -271,6 +273,10 @@ fn allowed_purposes(call: &Call) -> &'static [Purpose] {
             RateLimitsCall::SetUnlimited { .. } | RateLimitsCall::Access(_) => GOVERN,
             RateLimitsCall::Decrease { .. } | RateLimitsCall::Increase { .. } => FUNDS,
         },
+        // lpha-lcts: the lock, the settles and the rate update that precedes them.
+        Call::LctsQueue(_, LctsQueueCall::Lock) => &[LctsLock],
+        Call::LctsQueue(_, LctsQueueCall::Settle { .. })
+        | Call::HoldingSystem(_, HoldingSystemCall::UpdateExchangeRate) => &[LctsSettle],
         Call::AlmProxy(_, AccessCall::RevokeRole { .. }) => REVOKE,
         Call::AlmProxy(_, AccessCall::GrantRole { .. }) => GOVERN,
         // Every other call (MCD files, token admin, sUSDS, ilk vaults) is configuration or a

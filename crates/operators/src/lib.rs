@@ -13,6 +13,7 @@ pub mod book;
 pub mod checker;
 pub mod governance;
 pub mod guard;
+pub mod lcts;
 pub mod reader;
 pub mod report;
 pub mod runbook;

@@ -23,7 +23,9 @@ pub mod ui_model;
 
 pub use api::{api_router, openapi, router};
 pub use error::ApiError;
-pub use state::{AppState, BoxStore, Opener, Serialized, ServeConfig, SharedChain, SynomePool};
+pub use state::{
+    AppState, BoxStore, ChainThread, Opener, ServeConfig, SharedChain, SpawnError, SynomePool,
+};
 
 use std::sync::Arc;
 

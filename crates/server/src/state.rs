@@ -29,44 +29,120 @@ pub type Opener = Arc<dyn Fn() -> Result<BoxStore, StoreError> + Send + Sync>;
 /// The engine state the run's database describes, read through the chain seam.
 pub type SharedChain = Arc<dyn Chain + Send + Sync>;
 
-/// A chain that is `Send` but not `Sync` (the run journal's `JournaledChain` holds a SQLite
-/// handle), shared by serialising its calls: every view takes the lock for its own duration.
-/// The engine routes are cached per Synome head, so the lock is rarely contended.
-pub struct Serialized<C>(Mutex<C>);
+/// A chain that may not leave its thread (the run journal's `JournaledChain` holds a
+/// non-`Send` store handle), served to every handler through the seam: the chain lives on one
+/// dedicated thread, each call is a message to it and its answer the reply. Reads are
+/// serialised; the engine routes are cached per Synome head, so the thread is rarely busy.
+pub struct ChainThread {
+    tx: Mutex<std::sync::mpsc::Sender<ChainCall>>,
+}
 
-impl<C: Chain + Send> Serialized<C> {
-    pub fn new(chain: C) -> Serialized<C> {
-        Serialized(Mutex::new(chain))
+/// Why [`ChainThread::spawn`] failed.
+#[derive(Debug)]
+pub enum SpawnError<E> {
+    /// `open` failed.
+    Open(E),
+    /// The thread could not run.
+    Thread(String),
+}
+
+enum ChainCall {
+    Now(std::sync::mpsc::Sender<Timestamp>),
+    View(
+        alloy_primitives::Address,
+        laniakea_chain::Query,
+        std::sync::mpsc::Sender<laniakea_chain::CallResult<laniakea_chain::Answer>>,
+    ),
+    Events(u64, std::sync::mpsc::Sender<Vec<laniakea_chain::Event>>),
+}
+
+impl ChainThread {
+    /// Opens the chain on its own thread with `open`, which also returns whatever the caller
+    /// needs to read from the chain once (`T`, e.g. its address book).
+    pub fn spawn<C, T, E>(
+        open: impl FnOnce() -> Result<(C, T), E> + Send + 'static,
+    ) -> Result<(ChainThread, T), SpawnError<E>>
+    where
+        C: Chain + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::channel::<ChainCall>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<T, E>>();
+        std::thread::Builder::new()
+            .name("laniakea-chain".into())
+            .spawn(move || {
+                let chain = match open() {
+                    Ok((c, t)) => {
+                        let _ = ready_tx.send(Ok(t));
+                        c
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                // Ends when every sender is gone (the server's state dropped).
+                for call in rx {
+                    match call {
+                        ChainCall::Now(r) => {
+                            let _ = r.send(chain.now());
+                        }
+                        ChainCall::View(to, q, r) => {
+                            let _ = r.send(chain.view(to, &q));
+                        }
+                        ChainCall::Events(c, r) => {
+                            let _ = r.send(chain.events_since(c));
+                        }
+                    }
+                }
+            })
+            .map_err(|e| SpawnError::Thread(e.to_string()))?;
+        match ready_rx.recv() {
+            Ok(Ok(t)) => Ok((ChainThread { tx: Mutex::new(tx) }, t)),
+            Ok(Err(e)) => Err(SpawnError::Open(e)),
+            Err(_) => Err(SpawnError::Thread(
+                "the chain thread stopped while opening the chain".into(),
+            )),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, C> {
-        // A panic while holding the lock cannot leave a half-applied view: views are reads.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    fn ask<T>(&self, make: impl FnOnce(std::sync::mpsc::Sender<T>) -> ChainCall) -> T {
+        let (rtx, rrx) = std::sync::mpsc::channel();
+        let sent = self
+            .tx
+            .lock()
+            .map(|tx| tx.send(make(rtx)).is_ok())
+            .unwrap_or(false);
+        match (sent, rrx.recv()) {
+            (true, Ok(v)) => v,
+            // The chain thread is gone: an infrastructure failure, like a crashed node.
+            _ => panic!("the chain thread has stopped"),
+        }
     }
 }
 
-impl<C: Chain + Send> Chain for Serialized<C> {
+impl Chain for ChainThread {
     fn now(&self) -> Timestamp {
-        self.lock().now()
+        self.ask(ChainCall::Now)
     }
     fn view(
         &self,
         to: alloy_primitives::Address,
         q: &laniakea_chain::Query,
     ) -> laniakea_chain::CallResult<laniakea_chain::Answer> {
-        self.lock().view(to, q)
+        let q = q.clone();
+        self.ask(move |r| ChainCall::View(to, q, r))
     }
     fn events_since(&self, cursor: u64) -> Vec<laniakea_chain::Event> {
-        self.lock().events_since(cursor)
+        self.ask(move |r| ChainCall::Events(cursor, r))
     }
+    /// The server never submits: a served chain is read-only.
     fn submit(
         &mut self,
-        tx: laniakea_chain::Tx,
+        _tx: laniakea_chain::Tx,
     ) -> Result<laniakea_chain::Receipt, laniakea_chain::EngineError> {
-        self.0
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .submit(tx)
+        panic!("the served chain is read-only: the server never submits transactions")
     }
 }
 

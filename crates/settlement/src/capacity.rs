@@ -7,12 +7,17 @@
 //!
 //! 1. **Netting** (value-match first). If `S·1e18 ≤ R·xr` the subscribe side is the limiting
 //!    one: all of `S` is matched and `m_sr = ⌊S·1e18/xr⌋` srUSDS; otherwise the redeem side is:
-//!    all of `R` is matched and `m_s = ⌊R·xr/1e18⌋` sUSDS. Subscribers receive exactly the
-//!    matched srUSDS, redeemers exactly the matched sUSDS, so the Holding System's sUSDS and the
-//!    srUSDS supply are untouched. The limiting side converts with the floor its own settlement
-//!    would apply; the floor dust (under one wei of the counterparty's unit at `xr`) stays with
-//!    the other queue. If the limiting side's conversion floors to zero (dust), nothing is
-//!    matched.
+//!    all of `R` is matched and `m_s = ⌊R·xr/1e18⌋` sUSDS. `m_s` and `m_sr` are what each queue
+//!    *gives* to the match; the chain delivers the match by the two queue settles at `xr` (the
+//!    subscribe settle converts `m_s` + its capacity after netting, the redeem settle `m_sr` +
+//!    its own), each floored in the Holding System's favour. What a queue *receives* is therefore
+//!    its settle's output ([`SubscribeCapacity::output_srusds_wad`] `= ⌊converted·1e18/xr⌋`,
+//!    [`RedeemCapacity::output_susds_wad`] `= ⌊converted·xr/1e18⌋`), which can be up to one wei
+//!    of the output unit less than the counterparty gave: that floor dust stays with the Holding
+//!    System (sUSDS kept or srUSDS burned), so netting leaves its sUSDS and the srUSDS supply
+//!    unchanged up to dust in the system's favour (SPEC §4.1, §4.3 "rounding always favours the
+//!    system"; decision in `docs/srusds.md`). If the limiting side's conversion floors to zero
+//!    (dust), nothing is matched.
 //! 2. **Subscribe capacity after netting** [sUSDS] `= min(osrc_capacity, headroom)` with
 //!    `headroom = max(0, B − H)` and the target-spread bound (the largest backing at which the
 //!    OSRC premium Primes pay still gives srUSDS holders at least the target spread `t`):
@@ -29,8 +34,9 @@
 //!    field is bad input.
 //!
 //! The settle capacity handed to each queue is the matched amount plus its capacity after
-//! netting; the converted amount is `min(settle capacity, queue)` exactly as the queue's settle
-//! computes it. The output echoes every input and names the rule that bound each result
+//! netting; the converted amount is `min(settle capacity, queue)` and the output its conversion
+//! at `xr`, exactly as the queue's settle computes them (so the record and the chain agree to
+//! the wei). The output echoes every input and names the rule that bound each result
 //! ([`NettingLimit`], [`SubscribeBound`], [`RedeemBound`], [`Fallback`], all serialised with
 //! stable kebab-case names). Pure and deterministic; bad input is an [`SrusdsError`] with a
 //! stable code naming the field, never a panic.
@@ -140,9 +146,9 @@ pub struct Netting {
     /// The redeem queue valued in sUSDS, `⌊R·xr/1e18⌋` (for reading; the comparison is exact).
     pub redeem_queue_value_susds_wad: Wad,
     pub limit: NettingLimit,
-    /// sUSDS moved from subscribers to redeemers.
+    /// sUSDS the subscribe queue gives to the match (part of its settle's conversion).
     pub matched_susds_wad: Wad,
-    /// srUSDS moved from redeemers to subscribers.
+    /// srUSDS the redeem queue gives to the match (part of its settle's conversion).
     pub matched_srusds_wad: Wad,
     pub subscribe_waiting_susds_wad: Wad,
     pub redeem_waiting_srusds_wad: Wad,
@@ -164,6 +170,8 @@ pub struct SubscribeCapacity {
     pub settle_capacity_susds_wad: Wad,
     /// `min(settle capacity, queue)`.
     pub converted_susds_wad: Wad,
+    /// srUSDS the settle mints to the queue: `⌊converted·1e18/xr⌋`.
+    pub output_srusds_wad: Wad,
     pub waiting_after_susds_wad: Wad,
 }
 
@@ -179,6 +187,8 @@ pub struct RedeemCapacity {
     pub settle_capacity_srusds_wad: Wad,
     /// `min(settle capacity, queue)`.
     pub converted_srusds_wad: Wad,
+    /// sUSDS the Holding System pays the queue: `⌊converted·xr/1e18⌋`.
+    pub output_susds_wad: Wad,
     pub waiting_after_srusds_wad: Wad,
 }
 
@@ -418,6 +428,7 @@ fn subscribe_side(
         bound: SubscribeBound::NettingOnly,
         settle_capacity_susds_wad: Wad::ZERO,
         converted_susds_wad: Wad::ZERO,
+        output_srusds_wad: Wad::ZERO,
         waiting_after_susds_wad: Wad::ZERO,
     };
     if let Some((g, path)) = governance {
@@ -449,6 +460,9 @@ fn subscribe_side(
     let converted = settle.min(queue);
     side.settle_capacity_susds_wad = Wad::from_raw(settle);
     side.converted_susds_wad = Wad::from_raw(converted);
+    side.output_srusds_wad =
+        rate::susds_to_srusds(side.converted_susds_wad, inputs.exchange_rate_wad)
+            .map_err(SrusdsError::overflow("subscribe_queue_susds_wad"))?;
     side.waiting_after_susds_wad = Wad::from_raw(queue - converted);
     Ok(side)
 }
@@ -485,6 +499,8 @@ fn redeem_side(
     let settle =
         math::add(matched_srusds, cap).map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
     let converted = settle.min(queue);
+    let output = rate::srusds_to_susds(Wad::from_raw(converted), inputs.exchange_rate_wad)
+        .map_err(SrusdsError::overflow("redeem_queue_srusds_wad"))?;
     Ok(RedeemCapacity {
         redemption_limit_srusds_wad: limit,
         holding_payable_srusds_wad: Wad::from_raw(holding_payable),
@@ -492,6 +508,7 @@ fn redeem_side(
         bound,
         settle_capacity_srusds_wad: Wad::from_raw(settle),
         converted_srusds_wad: Wad::from_raw(converted),
+        output_susds_wad: output,
         waiting_after_srusds_wad: Wad::from_raw(queue - converted),
     })
 }

@@ -201,6 +201,9 @@ pub mod payload {
         pub srusds_target_spread_apr: Option<Apr>,
         #[serde(default)]
         pub redemption_limit_wad: Option<Wad>,
+        /// The epoch's OSRC capacity for srUSDS subscriptions, in sUSDS (lpha-lcts).
+        #[serde(default)]
+        pub srusds_osrc_capacity_susds_wad: Option<Wad>,
         #[serde(default)]
         pub generator_buffer_min_wad: Option<Wad>,
     }
@@ -329,16 +332,33 @@ pub mod payload {
         pub summary: BTreeMap<String, Value>,
     }
 
+    /// One epoch's srUSDS settlement by lpha-lcts (both queues of one Holding System): the
+    /// inputs, the fallback used, the rate before/after and the amounts converted. `exchange_rate`
+    /// and `capacity` are the full records of `laniakea_settlement::srusds` / `::capacity`
+    /// (inputs echoed), so anyone can recompute them; the flat fields are what every reader needs.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct LctsSettlement {
-        pub queue: String,
-        pub fallback: Option<String>,
-        pub rate_before: String,
-        pub rate_after: String,
-        pub converted_wad: Wad,
-        #[serde(default)]
-        pub inputs: BTreeMap<String, Value>,
+        pub holding: Address,
+        pub subscribe_queue: Option<Address>,
+        pub redeem_queue: Option<Address>,
+        /// The generation each queue locked for this epoch (`None`: nothing was locked).
+        pub subscribe_generation: Option<u64>,
+        pub redeem_generation: Option<u64>,
+        /// `none` | `previous-epoch-inputs` | `netting-only`.
+        pub fallback_used: String,
+        /// The epoch whose governance inputs were used (`None`: netting only).
+        pub governance_epoch: Option<EpochId>,
+        /// Block time of the settle step (the exchange-rate update and both settles).
+        pub settled_at: Timestamp,
+        pub rate_before_wad: Wad,
+        pub rate_after_wad: Wad,
+        pub subscribe_converted_susds_wad: Wad,
+        pub subscribe_output_srusds_wad: Wad,
+        pub redeem_converted_srusds_wad: Wad,
+        pub redeem_output_susds_wad: Wad,
+        pub exchange_rate: Value,
+        pub capacity: Value,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

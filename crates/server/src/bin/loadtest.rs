@@ -19,6 +19,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// `println!` that never panics: a closed pipe (`loadtest … | head`) just ends the output.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 struct Args {
     url: String,
     pid: Option<u32>,
@@ -197,7 +205,7 @@ async fn run(a: Args) {
         lat.last().copied().unwrap_or(0),
     );
     let mem_after = a.pid.and_then(memory_kib);
-    println!(
+    say!(
         "{n} requests in {:.2} s over {} connections: {rps:.0} req/s; latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; {} non-200",
         elapsed.as_secs_f64(),
         a.connections,
@@ -207,13 +215,13 @@ async fn run(a: Args) {
         errors.load(Ordering::Relaxed)
     );
     if let (Some(pid), Some((rss, hwm))) = (a.pid, mem_after) {
-        println!(
+        say!(
             "server pid {pid}: RSS before {} KiB, peak during the run {} KiB, after {rss} KiB (VmHWM {hwm} KiB)",
             mem_before.map(|m| m.0).unwrap_or(0),
             peak_rss.load(Ordering::Relaxed),
         );
     }
-    println!(
+    say!(
         "{}",
         serde_json::json!({
             "requests": n,

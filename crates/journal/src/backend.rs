@@ -1,0 +1,80 @@
+//! The durable journal store behind [`crate::JournaledChain`]: one trait, two implementations
+//! (SQLite in a run's database file — the default — and PostgreSQL).
+//!
+//! Contract: the same three tables and rules in both (`docs/journal.md`): `chain_genesis`,
+//! `chain_journal` (rows numbered from 0 without gaps, unique tags), `run_meta`; an append is one
+//! durable transaction; a row number or tag already present is another writer; rows are read in
+//! `seq` order with a gap reported as the missing row.
+
+use crate::error::JournalError;
+use alloy_primitives::B256;
+use std::collections::BTreeMap;
+
+/// The format number written to `chain_genesis.format` (tables and wire form version 1).
+pub const FORMAT: i64 = 1;
+
+/// One stored journal row.
+pub(crate) struct Row {
+    pub seq: u64,
+    pub tag: Option<String>,
+    pub tx: String,
+    pub hash: B256,
+}
+
+/// The stored genesis row.
+pub(crate) struct GenesisRow {
+    pub kind: String,
+    pub body: String,
+    pub digest: B256,
+}
+
+pub(crate) trait Backend {
+    /// Where the journal lives (for messages): a path or `postgres:schema`.
+    fn location(&self) -> &str;
+    /// The stored genesis, if any.
+    fn genesis(&mut self) -> Result<Option<GenesisRow>, JournalError>;
+    /// Stores the genesis (a new journal only).
+    fn put_genesis(&mut self, g: &GenesisRow) -> Result<(), JournalError>;
+    /// Calls `f` on every row in `seq` order (a gap is [`JournalError::CorruptRow`]).
+    fn for_each_row(
+        &mut self,
+        f: &mut dyn FnMut(Row) -> Result<(), JournalError>,
+    ) -> Result<(), JournalError>;
+    /// Appends rows in one durable transaction.
+    fn append(&mut self, rows: &[Row]) -> Result<(), JournalError>;
+    fn meta_all(&mut self) -> Result<BTreeMap<String, String>, JournalError>;
+    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError>;
+}
+
+/// The gap check shared by the stores: row `expected` must come next.
+pub(crate) fn check_seq(expected: u64, seq: u64) -> Result<(), JournalError> {
+    if seq != expected {
+        return Err(JournalError::CorruptRow {
+            seq: expected,
+            reason: format!(
+                "missing (the next stored row is {seq}); rows are numbered from 0 without gaps"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The format check of a stored genesis row.
+pub(crate) fn check_format(location: &str, format: i64) -> Result<(), JournalError> {
+    if format != FORMAT {
+        return Err(JournalError::Genesis {
+            reason: format!(
+                "{location}: stored genesis row: format {format} is not readable by this build (reads {FORMAT})"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Parses a stored hash column.
+pub(crate) fn parse_hash(seq: u64, column: &str, text: &str) -> Result<B256, JournalError> {
+    text.parse().map_err(|_| JournalError::CorruptRow {
+        seq,
+        reason: format!("column `{column}` '{text}' is not 32-byte hex"),
+    })
+}
