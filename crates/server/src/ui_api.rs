@@ -142,7 +142,7 @@ async fn generator(State(st): St, RawQuery(q): RawQuery) -> Result<Response, Api
 /// srUSDS over time: exchange rate, Holding System sUSDS, supply and value, backing ratio,
 /// what waits in each queue, and every `lcts-settlement` record.
 #[utoipa::path(get, path = "/api/v1/ui/srusds", tag = "dashboard",
-    responses((status = 200, description = "`{latest, points: [{epoch, at, exchange_rate_wad, holding_susds_wad, srusds_supply_wad, srusds_value_susds_wad, backing_ratio_wad, subscribe_waiting_wad, redeem_waiting_wad}], settlements: [...]}`", body = Object),
+    responses((status = 200, description = "`{latest, points: [{epoch, at, exchange_rate_wad, holding_susds_wad, srusds_supply_wad, srusds_value_susds_wad, backing_ratio_wad, subscribe_waiting_wad, redeem_waiting_wad}], settlements: [{record, epoch, settled_at, fallback_used, rate_before_wad, rate_after_wad, subscribe_converted_susds_wad, subscribe_output_srusds_wad, redeem_converted_srusds_wad, redeem_output_susds_wad}]}`", body = Object),
               (status = 400, description = "A bad parameter (named)", body = ErrorBody)))]
 async fn srusds(State(st): St, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     query_map(q.as_deref(), &[])?;

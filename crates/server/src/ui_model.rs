@@ -489,7 +489,15 @@ pub fn srusds(ix: &Index, history: &ChainHistory) -> Value {
         .iter()
         .filter_map(|r| {
             let p = payload_of::<payload::LctsSettlement>(r)?;
-            Some(json!({"record": id(r), "epoch": r.content.epoch, "queue": p.queue, "rate_before": p.rate_before, "rate_after": p.rate_after, "converted_wad": p.converted_wad, "fallback": p.fallback}))
+            Some(json!({
+                "record": id(r), "epoch": r.content.epoch, "settled_at": p.settled_at,
+                "fallback_used": p.fallback_used,
+                "rate_before_wad": p.rate_before_wad, "rate_after_wad": p.rate_after_wad,
+                "subscribe_converted_susds_wad": p.subscribe_converted_susds_wad,
+                "subscribe_output_srusds_wad": p.subscribe_output_srusds_wad,
+                "redeem_converted_srusds_wad": p.redeem_converted_srusds_wad,
+                "redeem_output_susds_wad": p.redeem_output_susds_wad,
+            }))
         })
         .collect();
     json!({"latest": points.last().cloned(), "points": points, "settlements": settlements})
@@ -629,12 +637,20 @@ mod tests {
 
     #[test]
     fn a_payment_at_16_00_exactly_is_on_time_one_second_later_is_late() {
-        let due = EpochId::parse("2026-01-02").map(|e| e.moment()).unwrap_or(Timestamp(0));
+        let due = EpochId::parse("2026-01-02")
+            .map(|e| e.moment())
+            .unwrap_or(Timestamp(0));
         let s = statement("10.5");
         let after = Timestamp(due.0 + 3600);
-        assert_eq!(payment_status(&s, w("10.5"), paid_by(due, due), after, due), "on-time");
+        assert_eq!(
+            payment_status(&s, w("10.5"), paid_by(due, due), after, due),
+            "on-time"
+        );
         let late = Timestamp(due.0 + 1);
-        assert_eq!(payment_status(&s, w("10.5"), paid_by(late, due), after, due), "late");
+        assert_eq!(
+            payment_status(&s, w("10.5"), paid_by(late, due), after, due),
+            "late"
+        );
     }
 
     #[test]
@@ -643,8 +659,14 @@ mod tests {
         let s = statement("10.5");
         let short = w("10.499999999999999999");
         assert_eq!(payment_status(&s, short, true, due, due), "pending");
-        assert_eq!(payment_status(&s, short, true, Timestamp(due.0 + 1), due), "unpaid");
-        assert_eq!(payment_status(&statement("0"), Wad::ZERO, true, due, due), "n/a");
+        assert_eq!(
+            payment_status(&s, short, true, Timestamp(due.0 + 1), due),
+            "unpaid"
+        );
+        assert_eq!(
+            payment_status(&statement("0"), Wad::ZERO, true, due, due),
+            "n/a"
+        );
     }
 
     #[test]

@@ -300,18 +300,28 @@ pub fn build() -> Scenario {
         reporter.report(&engine, &mut syn, e).unwrap();
         let sdep = laniakea_server::deployment::Deployment::discover(&engine, &script.names_map());
         history.observe(&engine, &sdep, e);
-        // lpha-lcts's record of the settlement, and govops's record of the day's tranche.
-        let rate = history
-            .latest()
-            .and_then(|s| s.holding_system.as_ref())
-            .map(|h| h.exchange_rate_wad.to_string())
-            .unwrap();
+        // lpha-lcts's record of the settlement (rates from the Holding System's view, before
+        // = the previous sample's).
+        let rate_of = |s: Option<&laniakea_server::ui_history::Sample>| {
+            s.and_then(|s| s.holding_system.as_ref())
+                .map(|h| h.exchange_rate_wad)
+        };
+        let n = history.samples.len();
+        let after = rate_of(history.latest()).unwrap();
+        let before =
+            rate_of(n.checked_sub(2).and_then(|i| history.samples.get(i))).unwrap_or(after);
         let d = Draft::new(
             Kind::LctsSettlement,
             "global",
             e.moment(),
             sys,
-            json!({"queue": "subscribe", "fallback": null, "rate_before": rate, "rate_after": rate, "converted_wad": "150000"}),
+            json!({"holding": script.address("hs"), "subscribe_queue": script.address("subscribe_q"),
+                   "redeem_queue": script.address("redeem_q"), "subscribe_generation": i + 1,
+                   "redeem_generation": null, "fallback_used": "none", "governance_epoch": e,
+                   "settled_at": e.moment(), "rate_before_wad": before, "rate_after_wad": after,
+                   "subscribe_converted_susds_wad": "150000", "subscribe_output_srusds_wad": "0",
+                   "redeem_converted_srusds_wad": "0", "redeem_output_susds_wad": "0",
+                   "exchange_rate": {}, "capacity": {"subscribe_wad": "150000"}}),
         )
         .epoch(e);
         syn.write(&lcts_w, vec![d]).unwrap();

@@ -37,7 +37,10 @@ export async function render() {
       ], "")),
     section("LCTS settlements",
       d.settlements.length
-        ? table("lcts-settlements", ["record", "epoch", "queue", "rate before", "rate after", "converted", "fallback"], d.settlements.map((s) => [recordLink(s.record), s.epoch, s.queue, amountEl(s.rate_before, "", 6), amountEl(s.rate_after, "", 6), amountEl(s.converted_wad, ""), s.fallback ?? "—"]))
+        ? table("lcts-settlements", ["record", "epoch", "rate before", "rate after", "subscribed", "srUSDS out", "redeemed", "sUSDS out", "fallback"], d.settlements.map((s) => [
+            recordLink(s.record), s.epoch, amountEl(s.rate_before_wad, "", 6), amountEl(s.rate_after_wad, "", 6),
+            amountEl(s.subscribe_converted_susds_wad, "sUSDS"), amountEl(s.subscribe_output_srusds_wad, "srUSDS"),
+            amountEl(s.redeem_converted_srusds_wad, "srUSDS"), amountEl(s.redeem_output_susds_wad, "sUSDS"), s.fallback_used]))
         : h("p", {}, "No lcts-settlement records.")),
   );
 }
