@@ -60,7 +60,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
         (name = "meta", description = "Health and the API description"),
         (name = "epochs", description = "The settlement timeline, per-epoch artifacts"),
         (name = "records", description = "Synome records: listing, lookup, history, verification, intake"),
-        (name = "engine", description = "Engine state read through the chain seam")
+        (name = "engine", description = "Engine state read through the chain seam"),
+        (name = "dashboard", description = "Aggregations the web dashboard draws from, one request per page (`ui_api`)")
     )
 )]
 struct ApiDoc;
@@ -88,6 +89,7 @@ pub fn api_router() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(timelock))
         .routes(routes!(lcts))
         .routes(routes!(migration))
+        .merge(crate::ui_api::routes())
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers and types.
@@ -104,28 +106,10 @@ static OPENAPI_JSON: LazyLock<axum::body::Bytes> = LazyLock::new(|| {
 /// The whole application: the API, its fallbacks, and the reserved dashboard paths.
 pub fn router(state: Arc<AppState>) -> Router {
     let (api, _) = api_router().split_for_parts();
-    api.route("/", axum::routing::get(index))
-        .route("/ui", axum::routing::get(ui))
-        .route("/ui/", axum::routing::get(ui))
-        .route("/ui/{*rest}", axum::routing::get(ui))
+    api.merge(crate::ui::router())
         .fallback(no_such_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-}
-
-async fn index() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "laniakea: the API is under /api/v1 (description: /api/v1/openapi.json); / and /ui/ are reserved for the dashboard\n",
-    )
-        .into_response()
-}
-
-async fn ui() -> ApiError {
-    ApiError::not_found(
-        "ui/not-built",
-        "the dashboard is not part of this build; the API is under /api/v1",
-    )
 }
 
 async fn no_such_route(uri: axum::http::Uri) -> ApiError {

@@ -16,6 +16,10 @@ pub mod engine;
 pub mod epochs;
 pub mod error;
 pub mod state;
+pub mod ui;
+pub mod ui_api;
+pub mod ui_history;
+pub mod ui_model;
 
 pub use api::{api_router, openapi, router};
 pub use error::ApiError;

@@ -226,6 +226,9 @@ pub struct AppState {
     pub chain: Option<SharedChain>,
     pub deployment: Deployment,
     pub config: ServeConfig,
+    /// The engine state sampled per epoch, for the dashboard's charts (`ui_history`): by
+    /// default one sample of the final chain; [`AppState::with_history`] replaces it.
+    pub history: crate::ui_history::ChainHistory,
     cache: Mutex<Cache>,
 }
 
@@ -245,13 +248,24 @@ impl AppState {
             .as_deref()
             .map(|c| Deployment::discover(c, &config.names))
             .unwrap_or_default();
+        let history = chain
+            .as_deref()
+            .map(|c| crate::ui_history::ChainHistory::of_final_state(c, &deployment))
+            .unwrap_or_default();
         AppState {
             pool,
             chain,
             deployment,
             config,
+            history,
             cache: Mutex::new(Cache::default()),
         }
+    }
+
+    /// Replaces the engine-state history (e.g. sampled per epoch while replaying a journal).
+    pub fn with_history(mut self, history: crate::ui_history::ChainHistory) -> AppState {
+        self.history = history;
+        self
     }
 
     /// The chain, or 404 `api/no-chain` when the server runs over a Synome alone.

@@ -547,7 +547,7 @@ async fn every_error_path_answers_a_stable_code() {
         ("/api/v1/subjects/everyone/history", 400, "api/bad-param"),
         ("/api/v1/verify?checkpoints=nope", 400, "api/bad-param"),
         ("/api/v1/nothing-here", 404, "api/no-such-route"),
-        ("/ui/", 404, "ui/not-built"),
+        ("/ui/static/no-such-file.js", 404, "ui/no-such-asset"),
     ];
     for (path, status, want) in cases {
         let (st, v) = srv.get(path).await;
