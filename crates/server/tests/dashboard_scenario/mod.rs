@@ -114,6 +114,8 @@ fn deployment(s: &Script) -> Deployment {
         usds: a("usds"),
         susds: a("susds"),
         generator_proxy: a("gen_proxy"),
+        generator_registry: s.address("generator"),
+        generator_mint_buffer: s.address("gen_vault.buffer"),
         primes: PRIMES
             .iter()
             .map(|p| PrimeAccounts {
@@ -121,6 +123,7 @@ fn deployment(s: &Script) -> Deployment {
                 legacy_ilk: format!("ALLOCATOR-{}-A", p.to_uppercase()),
                 alm_proxy: a(&format!("{p}_proxy")),
                 rate_limits: a(&format!("{p}_rl")),
+                prime_vault: s.address(&format!("{p}_pv")),
             })
             .collect(),
     }
@@ -221,6 +224,9 @@ pub fn build() -> Scenario {
             guard: Guard {
                 reallocation_threshold_wad: Wad::parse("1000000000").unwrap(),
             },
+            // The scenario script is re-run from its lines each day: the operator submits
+            // nothing of its own beyond what the script replays (no escalation restriction).
+            restriction: None,
         },
         operator.clone(),
         govops.clone(),
@@ -295,7 +301,7 @@ pub fn build() -> Scenario {
             "the Generator paid: the script would lose it"
         );
         op.record_receipts(&engine, &mut syn).unwrap();
-        op.record_penalties(&engine, &mut syn).unwrap();
+        op.record_penalties(&mut engine, &mut syn).unwrap();
         checker.report(&engine, &mut syn, e).unwrap();
         reporter.report(&engine, &mut syn, e).unwrap();
         let sdep = laniakea_server::deployment::Deployment::discover(&engine, &script.names_map());
