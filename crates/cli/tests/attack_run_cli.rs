@@ -147,7 +147,6 @@ fn early_kills_then_resume_then_two_reruns_match_the_uninterrupted_run() {
 /// state (genesis stored, deployment_start/scenario/scenario_digest written, no seed/days, no
 /// journal rows, no Synome tables).
 #[test]
-#[ignore = "DEFECT: a kill between run_meta writes (after scenario_digest, before seed) bricks the db: resume says run_meta.seed is missing"]
 fn a_kill_between_the_run_meta_writes_still_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let (expected, _) = uninterrupted(dir.path(), "2", "3");
@@ -656,7 +655,6 @@ fn the_summary_agrees_with_the_synome_and_inv_8() {
 /// run adds the chain tables and run_meta to the foreign file, starts, and dies on the first
 /// record with `synome/time-went-backwards`. It should refuse up front and leave the file alone.
 #[test]
-#[ignore = "DEFECT: run --db on a non-run Synome store (synome demo) modifies it (chain tables, run_meta) and fails late with synome/time-went-backwards"]
 fn run_on_a_foreign_synome_store_is_refused_up_front_and_leaves_it_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");

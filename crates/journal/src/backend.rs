@@ -43,7 +43,8 @@ pub(crate) trait Backend {
     /// Appends rows in one durable transaction.
     fn append(&mut self, rows: &[Row]) -> Result<(), JournalError>;
     fn meta_all(&mut self) -> Result<BTreeMap<String, String>, JournalError>;
-    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError>;
+    /// Sets every `(key, value)` in one durable transaction (all or none survive a kill).
+    fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError>;
 }
 
 /// The gap check shared by the stores: row `expected` must come next.

@@ -446,13 +446,29 @@ impl JournaledChain {
 
     /// Sets a `run_meta` value durably (in memory only without a store).
     pub fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
+        self.meta_set_many(&[(key, value)])
+    }
+
+    /// Sets several `run_meta` values in one durable transaction: a kill leaves all or none of
+    /// them (in memory only without a store).
+    pub fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError> {
         match &mut self.store {
-            Store::Durable(s) => s.meta_set(key, value)?,
+            Store::Durable(s) => s.meta_set_many(entries)?,
             Store::ReadOnly { path } => return Err(JournalError::ReadOnly { path: path.clone() }),
             Store::Memory => {}
         }
-        self.meta.insert(key.to_string(), value.to_string());
+        for (k, v) in entries {
+            self.meta.insert(k.to_string(), v.to_string());
+        }
         Ok(())
+    }
+
+    /// Whether the existing SQLite file `path` is a database of something else (tables, none of
+    /// them `chain_genesis`, e.g. a Synome store from `synome demo`): `Some(its tables)`.
+    /// `None` for an absent or empty file or a run database. Never creates or writes the file;
+    /// callers refuse such a file before [`JournaledChain::open_sqlite`] adds tables to it.
+    pub fn foreign_sqlite_tables(path: &Path) -> Result<Option<Vec<String>>, JournalError> {
+        sqlite::foreign_tables(path)
     }
 
     /// Test hook: the next append fails as if the process died between the engine's execute and

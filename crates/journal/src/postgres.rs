@@ -226,13 +226,19 @@ impl Backend for PgJournal {
         Ok(out)
     }
 
-    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
-        self.client
-            .execute(
+    fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError> {
+        let location = self.location.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| pg_err(&location, e))?;
+        for (key, value) in entries {
+            tx.execute(
                 "INSERT INTO run_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[&key, &value],
+                &[key, value],
             )
-            .map_err(|e| pg_err(&self.location, e))?;
-        Ok(())
+            .map_err(|e| pg_err(&location, e))?;
+        }
+        tx.commit().map_err(|e| pg_err(&location, e))
     }
 }
