@@ -469,7 +469,6 @@ fn regex_cutover(base: &str, to: &str) -> String {
 }
 
 #[test]
-#[ignore = "DEFECT: base_rate_apr above 100% (or an absurd penalty rate) passes the parser, the run fails on day 1 after creating the db"]
 fn out_of_range_rates_are_refused_by_the_parser_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -502,7 +501,6 @@ fn out_of_range_rates_are_refused_by_the_parser_before_anything_is_created() {
 }
 
 #[test]
-#[ignore = "DEFECT: [configurator] hop_s = 0 / max_change_bps > 10000 pass the parser; genesis fails naming a script line, and the db file is left behind"]
 fn bad_configurator_values_are_refused_by_the_parser_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let conf = std::fs::read_to_string(root().join("scenarios/configurator.toml")).unwrap();
@@ -532,7 +530,6 @@ fn bad_configurator_values_are_refused_by_the_parser_before_anything_is_created(
 }
 
 #[test]
-#[ignore = "DEFECT: an integer beyond u64 (days, dual_run_days, delay_s) is reported at key `<file>` instead of naming the key"]
 fn integers_beyond_u64_name_their_key() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -547,7 +544,6 @@ fn integers_beyond_u64_name_their_key() {
 }
 
 #[test]
-#[ignore = "DEFECT: two [governance] osrc entries for one Prime are accepted (no duplicate check)"]
 fn a_prime_listed_twice_in_osrc_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -681,7 +677,6 @@ fn run_on_a_foreign_synome_store_is_refused_up_front_and_leaves_it_untouched() {
 /// tranche (migration-step records at 09:00 and 09:01) before the migration-plan record exists
 /// (09:43:20). docs/scenarios.md: "a plan recorded after its cutover" is refused.
 #[test]
-#[ignore = "DEFECT: cutover before 09:43 on the plan day is accepted; cutover + tranche run before the migration-plan record"]
 fn a_cutover_earlier_than_its_plan_record_on_the_same_day_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();

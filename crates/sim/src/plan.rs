@@ -311,7 +311,7 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         let sod = cut.0 % 86_400;
         if m.plan_epoch == day {
             push(
-                at(day, 35_000),
+                at(day, crate::scenario::MIGRATION_PLAN_SOD),
                 13,
                 format!("{d}/council/migration-plan#{i}"),
                 Act::MigrationPlanRecord { migration: i },
