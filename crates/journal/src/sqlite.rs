@@ -10,7 +10,7 @@
 //! SIGKILL), so a second writer is refused at open. The read-only open never creates a file and
 //! never writes. Columns are read by storage class; a wrong one is a corrupt row naming its seq.
 
-use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row, FORMAT};
+use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row};
 use crate::error::JournalError;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -178,14 +178,19 @@ impl Backend for SqliteJournal {
                 self.path
             ),
         })?;
-        Ok(Some(GenesisRow { kind, body, digest }))
+        Ok(Some(GenesisRow {
+            format,
+            kind,
+            body,
+            digest,
+        }))
     }
 
     fn put_genesis(&mut self, g: &GenesisRow) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "INSERT INTO chain_genesis (id, format, kind, body, digest) VALUES (1, ?1, ?2, ?3, ?4)",
-                params![FORMAT, g.kind, g.body, g.digest.to_string()],
+                params![g.format, g.kind, g.body, g.digest.to_string()],
             )
             .map_err(|e| self.db(e))?;
         Ok(())
