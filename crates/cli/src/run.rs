@@ -123,7 +123,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         Err(e) => anyhow::bail!("--db {db}: {e} [{}]", e.code()),
     }
-    let mut chain = JournaledChain::open_sqlite(&args.db, Genesis::Script { text: genesis.clone() })
+    // Files this open may create: removed again if it fails, so a refused start leaves nothing.
+    let created: Vec<PathBuf> = ["", "-wal", "-shm", ".lock"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", args.db.display())))
+        .filter(|p| !p.exists())
+        .collect();
+    let opened = JournaledChain::open_sqlite(
+        &args.db,
+        Genesis::Script {
+            text: genesis.clone(),
+        },
+    );
+    if opened.is_err() {
+        for p in &created {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    let mut chain = opened
         .map_err(|e| match e {
             laniakea_journal::JournalError::GenesisMismatch { .. } => anyhow::anyhow!(
                 "--db {db}: {e} [{}] (a run database resumes only with the scenario it was started with)",
