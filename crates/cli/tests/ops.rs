@@ -55,10 +55,10 @@ fn config() -> SystemConfig {
         });
         p
     };
+    // Built without Configurator scopes (now on by default), like the operators' fixture: this
+    // run moves USDS through rate-limit keys a scoped system leaves at zero.
     SystemConfig {
         primes: vec![prime("spark", 1_000_000), prime("grove", 400_000)],
-        // The fixture sets one limit beyond the builder's as an admin line, which a
-        // Configurator-managed PAU refuses: built without scopes (scoped runs: crates/sim tests).
         scopes: None,
         ..SystemConfig::default()
     }
