@@ -32,7 +32,9 @@ mod lcts;
 mod limits;
 mod ops;
 mod run;
+mod serve;
 mod settle;
+mod stress;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -58,6 +60,12 @@ enum Cmd {
     /// a progress bar, then a summary. With no arguments: the shipped default scenario
     /// (see docs/scenarios.md).
     Run(run::RunArgs),
+    /// Risk stress runs: many seeded variants of a scenario in parallel, distributions per
+    /// metric with the worst seed, CSV and SVG histograms (see docs/stress.md).
+    Stress(stress::StressArgs),
+    /// Rate-limit calibration: the SORL ramp from a target daily throughput and the worst-case
+    /// harm of a compromised executor, checked against engine stress runs (see docs/stress.md).
+    Calibrate(stress::CalibrateArgs),
     /// Run a transaction script (JSON lines) on a fresh engine; print one JSON line per result.
     Exec {
         /// The script file (see docs/scripts.md).
@@ -213,6 +221,26 @@ enum Cmd {
         db: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the HTTP API (JSON, OpenAPI 3.1 at /api/v1/openapi.json) over a run's Synome and,
+    /// with --script, the engine state; accepts signed records by POST (see docs/api.md).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// A transaction script whose final state is the engine state served.
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// The deployment's start (RFC 3339 UTC or Unix seconds); default: the chain's first
+        /// block, else the genesis record's time.
+        #[arg(long)]
+        deployment_start: Option<String>,
+        /// A Prime expected to settle (repeatable); default: the Primes registered on chain,
+        /// else those with statements.
+        #[arg(long = "prime")]
+        primes: Vec<String>,
     },
     /// The Synome: signed settlement records (see docs/synome.md).
     Synome {
@@ -816,6 +844,8 @@ fn run_runbook(
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
         Cmd::Run(args) => run::run(args),
+        Cmd::Stress(args) => stress::stress(args),
+        Cmd::Calibrate(args) => stress::calibrate_cmd(args),
         Cmd::Runbook {
             store,
             epoch,
@@ -1003,5 +1033,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Synome { store, cmd } => synome_cmd(store, *cmd),
+        Cmd::Serve {
+            store,
+            listen,
+            script,
+            deployment_start,
+            primes,
+        } => {
+            serve::run(serve::ServeArgs {
+                db: store.db,
+                postgres: store.postgres,
+                pg_schema: store.pg_schema,
+                listen,
+                script,
+                deployment_start,
+                primes,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -113,33 +113,76 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // The scenario's identity: its canonical TOML form (comments and layout do not count).
     let canonical = toml::to_string(&s).context("scenario cannot be re-serialised")?;
     let digest = alloy_primitives::keccak256(canonical.as_bytes()).to_string();
-    let mut chain = JournaledChain::open_sqlite(&args.db, Genesis::Script { text: genesis.clone() }).map_err(|e| {
-        anyhow::anyhow!("--db {db}: {e} [{}] (a run database resumes only with the scenario it was started with)", e.code())
-    })?;
-    let resuming = chain.meta_get("scenario_digest").is_some();
-    for (k, v) in meta_of(&digest, &opts) {
-        match chain.meta_get(k) {
-            Some(stored) if stored != v => anyhow::bail!(
-                "--db {db} holds a run started with another {k} ({stored}, now {v}): resume with the same scenario, --seed and --days, or choose another --db"
-            ),
-            Some(_) => {}
-            None if resuming => anyhow::bail!("--db {db}: run_meta.{k} is missing: not a database written by `laniakea run`"),
-            None => {}
+    // A file that is some other SQLite database (a Synome store, say) is refused before the
+    // journal adds its tables to it.
+    match JournaledChain::foreign_sqlite_tables(&args.db) {
+        Ok(None) => {}
+        Ok(Some(tables)) => anyhow::bail!(
+            "--db {db}: not a run database (it holds tables {} but no chain_genesis): `laniakea run` starts only in a new file or resumes its own; choose another --db",
+            tables.join(", ")
+        ),
+        Err(e) => anyhow::bail!("--db {db}: {e} [{}]", e.code()),
+    }
+    // Files this open may create: removed again if it fails, so a refused start leaves nothing.
+    let created: Vec<PathBuf> = ["", "-wal", "-shm", ".lock"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", args.db.display())))
+        .filter(|p| !p.exists())
+        .collect();
+    let opened = JournaledChain::open_sqlite(
+        &args.db,
+        Genesis::Script {
+            text: genesis.clone(),
+        },
+    );
+    if opened.is_err() {
+        for p in &created {
+            let _ = std::fs::remove_file(p);
         }
     }
-    if !resuming {
-        chain
-            .meta_set(
-                ops::META_DEPLOYMENT_START,
-                &world::genesis_time(&s).0.to_string(),
-            )
-            .and_then(|_| chain.meta_set("scenario", &s.name))
-            .map_err(|e| anyhow::anyhow!("--db {db}: {e}"))?;
-        for (k, v) in meta_of(&digest, &opts) {
-            chain
-                .meta_set(k, &v)
-                .map_err(|e| anyhow::anyhow!("--db {db}: {e}"))?;
+    let mut chain = opened
+        .map_err(|e| match e {
+            laniakea_journal::JournalError::GenesisMismatch { .. } => anyhow::anyhow!(
+                "--db {db}: {e} [{}] (a run database resumes only with the scenario it was started with)",
+                e.code()
+            ),
+            _ => anyhow::anyhow!("--db {db}: {e} [{}]", e.code()),
+        })?;
+    let meta = meta_of(&digest, &opts);
+    for (k, v) in &meta {
+        if let Some(stored) = chain.meta_get(k) {
+            if &stored != v {
+                anyhow::bail!(
+                    "--db {db} holds a run started with another {k} ({stored}, now {v}): resume with the same scenario, --seed and --days, or choose another --db"
+                );
+            }
         }
+    }
+    // Resuming needs every run argument stored. A start killed before its run_meta was written
+    // (older builds wrote one key at a time) has no journal rows yet: it starts afresh.
+    let missing: Vec<&str> = meta
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| chain.meta_get(k).is_none())
+        .collect();
+    let resuming = missing.is_empty();
+    if !resuming && !chain.is_empty() {
+        anyhow::bail!(
+            "--db {db}: run_meta.{} is missing although the journal holds {} rows: not a database written by `laniakea run`",
+            missing[0],
+            chain.len()
+        );
+    }
+    if !resuming {
+        let start = world::genesis_time(&s).0.to_string();
+        let mut entries: Vec<(&str, &str)> = vec![
+            (ops::META_DEPLOYMENT_START, start.as_str()),
+            ("scenario", s.name.as_str()),
+        ];
+        entries.extend(meta.iter().map(|(k, v)| (*k, v.as_str())));
+        chain
+            .meta_set_many(&entries)
+            .map_err(|e| anyhow::anyhow!("--db {db}: {e} [{}]", e.code()))?;
     }
     let book = world::address_book(&genesis)?;
     let store = SqliteStore::create(&db)

@@ -147,7 +147,6 @@ fn early_kills_then_resume_then_two_reruns_match_the_uninterrupted_run() {
 /// state (genesis stored, deployment_start/scenario/scenario_digest written, no seed/days, no
 /// journal rows, no Synome tables).
 #[test]
-#[ignore = "DEFECT: a kill between run_meta writes (after scenario_digest, before seed) bricks the db: resume says run_meta.seed is missing"]
 fn a_kill_between_the_run_meta_writes_still_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let (expected, _) = uninterrupted(dir.path(), "2", "3");
@@ -470,7 +469,6 @@ fn regex_cutover(base: &str, to: &str) -> String {
 }
 
 #[test]
-#[ignore = "DEFECT: base_rate_apr above 100% (or an absurd penalty rate) passes the parser, the run fails on day 1 after creating the db"]
 fn out_of_range_rates_are_refused_by_the_parser_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -503,7 +501,6 @@ fn out_of_range_rates_are_refused_by_the_parser_before_anything_is_created() {
 }
 
 #[test]
-#[ignore = "DEFECT: [configurator] hop_s = 0 / max_change_bps > 10000 pass the parser; genesis fails naming a script line, and the db file is left behind"]
 fn bad_configurator_values_are_refused_by_the_parser_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let conf = std::fs::read_to_string(root().join("scenarios/configurator.toml")).unwrap();
@@ -533,7 +530,6 @@ fn bad_configurator_values_are_refused_by_the_parser_before_anything_is_created(
 }
 
 #[test]
-#[ignore = "DEFECT: an integer beyond u64 (days, dual_run_days, delay_s) is reported at key `<file>` instead of naming the key"]
 fn integers_beyond_u64_name_their_key() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -548,7 +544,6 @@ fn integers_beyond_u64_name_their_key() {
 }
 
 #[test]
-#[ignore = "DEFECT: two [governance] osrc entries for one Prime are accepted (no duplicate check)"]
 fn a_prime_listed_twice_in_osrc_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -578,7 +573,6 @@ fn wad(v: &serde_json::Value) -> u128 {
 /// one) the summary's `obligations_wad` already contains the carried penalties, so the left side
 /// equals obligations alone and the identity fails by exactly `penalties_wad`.
 #[test]
-#[ignore = "DEFECT: summary obligations_wad already includes carried penalties; paid+open+forgiven = obligations, so SPEC inv. 9 fails by penalties_wad"]
 fn the_summary_satisfies_inv_9_per_prime() {
     let (_, out, err) = summary_of_12_days();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}{err}"));
@@ -656,7 +650,6 @@ fn the_summary_agrees_with_the_synome_and_inv_8() {
 /// run adds the chain tables and run_meta to the foreign file, starts, and dies on the first
 /// record with `synome/time-went-backwards`. It should refuse up front and leave the file alone.
 #[test]
-#[ignore = "DEFECT: run --db on a non-run Synome store (synome demo) modifies it (chain tables, run_meta) and fails late with synome/time-went-backwards"]
 fn run_on_a_foreign_synome_store_is_refused_up_front_and_leaves_it_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
@@ -683,7 +676,6 @@ fn run_on_a_foreign_synome_store_is_refused_up_front_and_leaves_it_untouched() {
 /// tranche (migration-step records at 09:00 and 09:01) before the migration-plan record exists
 /// (09:43:20). docs/scenarios.md: "a plan recorded after its cutover" is refused.
 #[test]
-#[ignore = "DEFECT: cutover before 09:43 on the plan day is accepted; cutover + tranche run before the migration-plan record"]
 fn a_cutover_earlier_than_its_plan_record_on_the_same_day_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let base = short_text();
@@ -704,7 +696,6 @@ fn a_cutover_earlier_than_its_plan_record_on_the_same_day_is_refused() {
 /// `executed_epochs` and gets its statements, but no `lcts-settlement` record is ever written
 /// for it (the run's own checker reports `lcts-record/missing`).
 #[test]
-#[ignore = "DEFECT: the missed-settlement epoch 2026-01-27 is counted executed and gets statements but never an lcts-settlement record (inv. 8)"]
 fn every_epoch_with_statements_has_one_lcts_record_even_after_a_missed_settlement() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");

@@ -10,8 +10,14 @@ use crate::error::JournalError;
 use alloy_primitives::B256;
 use std::collections::BTreeMap;
 
-/// The format number written to `chain_genesis.format` (tables and wire form version 1).
-pub const FORMAT: i64 = 1;
+/// The format number written to `chain_genesis.format` by this build. Format 2: a row's hash
+/// covers its tag, and `run_meta` carries its digest ([`META_DIGEST_KEY`]). Format 1 (no tag in
+/// the hash, no meta digest) is still read and appended to as format 1.
+pub const FORMAT: i64 = 2;
+/// The formats this build reads.
+pub const FORMATS: [i64; 2] = [1, 2];
+/// The reserved `run_meta` key holding the digest of every other entry (format 2).
+pub const META_DIGEST_KEY: &str = "meta_digest";
 
 /// One stored journal row.
 pub(crate) struct Row {
@@ -23,6 +29,8 @@ pub(crate) struct Row {
 
 /// The stored genesis row.
 pub(crate) struct GenesisRow {
+    /// `chain_genesis.format` (see [`FORMAT`]).
+    pub format: i64,
     pub kind: String,
     pub body: String,
     pub digest: B256,
@@ -43,7 +51,8 @@ pub(crate) trait Backend {
     /// Appends rows in one durable transaction.
     fn append(&mut self, rows: &[Row]) -> Result<(), JournalError>;
     fn meta_all(&mut self) -> Result<BTreeMap<String, String>, JournalError>;
-    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError>;
+    /// Sets every `(key, value)` in one durable transaction (all or none survive a kill).
+    fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError>;
 }
 
 /// The gap check shared by the stores: row `expected` must come next.
@@ -61,10 +70,10 @@ pub(crate) fn check_seq(expected: u64, seq: u64) -> Result<(), JournalError> {
 
 /// The format check of a stored genesis row.
 pub(crate) fn check_format(location: &str, format: i64) -> Result<(), JournalError> {
-    if format != FORMAT {
+    if !FORMATS.contains(&format) {
         return Err(JournalError::Genesis {
             reason: format!(
-                "{location}: stored genesis row: format {format} is not readable by this build (reads {FORMAT})"
+                "{location}: stored genesis row: format {format} is not readable by this build (reads {FORMATS:?})"
             ),
         });
     }

@@ -76,6 +76,9 @@ pub enum JournalError {
     /// the journal, so this handle refuses everything; reopening resumes from the journal.
     #[error("this chain handle stopped after a failed journal append ({reason}); reopen the database to resume from the journal")]
     Poisoned { reason: String },
+    /// `run_meta` does not match its stored digest (a hand edit of a run argument).
+    #[error("{path}: run_meta {reason}; the run's arguments were edited outside the journal — refusing to resume")]
+    MetaMismatch { path: String, reason: String },
     /// A write on a read-only (replayed, detached) chain.
     #[error("this chain was opened read-only from {path}; it does not journal")]
     ReadOnly { path: String },
@@ -100,6 +103,7 @@ impl JournalError {
             JournalError::Engine(_) => "Journal/engine",
             JournalError::Poisoned { .. } => "Journal/poisoned",
             JournalError::ReadOnly { .. } => "Journal/read-only",
+            JournalError::MetaMismatch { .. } => "Journal/meta-mismatch",
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct JournaledChain {
     /// tag → journal row.
     tags: HashMap<String, u64>,
     meta: BTreeMap<String, String>,
+    /// The store's format (`backend::FORMAT` for a new journal; the stored one otherwise).
+    format: i64,
     poisoned: Option<String>,
     fail_next_append: bool,
 }
@@ -91,6 +93,7 @@ impl JournaledChain {
             head: B256::ZERO,
             tags: HashMap::new(),
             meta: BTreeMap::new(),
+            format: backend::FORMAT,
             poisoned: None,
             fail_next_append: false,
         })
@@ -126,6 +129,7 @@ impl JournaledChain {
                 let chain = Self::from_genesis(genesis, Store::Memory)?;
                 let (kind, body) = chain.genesis.encode();
                 store.put_genesis(&GenesisRow {
+                    format: backend::FORMAT,
                     kind: kind.to_string(),
                     body,
                     digest: chain.engine.digest(),
@@ -148,7 +152,8 @@ impl JournaledChain {
             }
         };
         chain.replay(store.as_mut())?;
-        chain.meta = store.meta_all()?;
+        let stored_meta = store.meta_all()?;
+        chain.meta = chain.checked_meta(store.location(), stored_meta)?;
         chain.store = Store::Durable(store);
         Ok(chain)
     }
@@ -162,7 +167,8 @@ impl JournaledChain {
         })?;
         let mut chain = Self::from_stored(store.location(), &row)?;
         chain.replay(&mut store)?;
-        chain.meta = store.meta_all()?;
+        let stored_meta = store.meta_all()?;
+        chain.meta = chain.checked_meta(store.location(), stored_meta)?;
         chain.store = Store::ReadOnly {
             path: store.location().to_string(),
         };
@@ -171,7 +177,8 @@ impl JournaledChain {
 
     fn from_stored(location: &str, row: &GenesisRow) -> Result<Self, JournalError> {
         let genesis = Genesis::decode(&row.kind, &row.body)?;
-        let chain = Self::from_genesis(genesis, Store::Memory)?;
+        let mut chain = Self::from_genesis(genesis, Store::Memory)?;
+        chain.format = row.format;
         let rebuilt = chain.engine.digest();
         if rebuilt != row.digest {
             return Err(JournalError::GenesisDrift {
@@ -203,7 +210,7 @@ impl JournaledChain {
                     .map_err(|e| corrupt(format!("the engine refuses it on replay: {e}")))?;
                 receipt::receipt_bytes(&self.engine, &receipt)
             };
-            let hash = receipt::link(self.head, &row.tx, &bytes);
+            let hash = receipt::link(self.format, self.head, row.tag.as_deref(), &row.tx, &bytes);
             if hash != row.hash {
                 return Err(JournalError::ReceiptMismatch {
                     seq,
@@ -327,7 +334,13 @@ impl JournaledChain {
                 }
             };
             let bytes = receipt::receipt_bytes(&self.engine, &receipt);
-            head = receipt::link(head, &text, &bytes);
+            head = receipt::link(
+                self.format,
+                head,
+                (!tag.is_empty()).then_some(tag.as_str()),
+                &text,
+                &bytes,
+            );
             if !tag.is_empty() {
                 batch_tags.insert(tag.clone(), seq);
             }
@@ -390,7 +403,13 @@ impl JournaledChain {
         self.engine.warp(to)?;
         let text =
             serde_json::json!({"v": laniakea_chain::wire::WIRE_VERSION, "warp": to.0}).to_string();
-        let head = receipt::link(self.head, &text, &receipt::warp_bytes(to));
+        let head = receipt::link(
+            self.format,
+            self.head,
+            None,
+            &text,
+            &receipt::warp_bytes(to),
+        );
         let row = Row {
             seq: self.len,
             tag: None,
@@ -446,13 +465,91 @@ impl JournaledChain {
 
     /// Sets a `run_meta` value durably (in memory only without a store).
     pub fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
+        self.meta_set_many(&[(key, value)])
+    }
+
+    /// Sets several `run_meta` values in one durable transaction: a kill leaves all or none of
+    /// them (in memory only without a store).
+    pub fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError> {
+        if let Some((k, _)) = entries.iter().find(|(k, _)| *k == backend::META_DIGEST_KEY) {
+            return Err(JournalError::MetaMismatch {
+                path: self.location(),
+                reason: format!("key '{k}' is reserved for the journal"),
+            });
+        }
+        let mut next = self.meta.clone();
+        for (k, v) in entries {
+            next.insert(k.to_string(), v.to_string());
+        }
         match &mut self.store {
-            Store::Durable(s) => s.meta_set(key, value)?,
+            Store::Durable(s) => {
+                let digest = receipt::meta_digest(&next).to_string();
+                let mut all: Vec<(&str, &str)> = entries.to_vec();
+                if self.format >= 2 {
+                    all.push((backend::META_DIGEST_KEY, digest.as_str()));
+                }
+                s.meta_set_many(&all)?
+            }
             Store::ReadOnly { path } => return Err(JournalError::ReadOnly { path: path.clone() }),
             Store::Memory => {}
         }
-        self.meta.insert(key.to_string(), value.to_string());
+        self.meta = next;
         Ok(())
+    }
+
+    fn location(&self) -> String {
+        match &self.store {
+            Store::Durable(s) => s.location().to_string(),
+            Store::ReadOnly { path } => path.clone(),
+            Store::Memory => "memory".to_string(),
+        }
+    }
+
+    /// The stored `run_meta` without its digest key, checked against the digest (format 2): once
+    /// the journal has rows, a digest that does not match, or a missing one, is refused.
+    fn checked_meta(
+        &self,
+        location: &str,
+        mut stored: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, JournalError> {
+        let digest = stored.remove(backend::META_DIGEST_KEY);
+        if self.format < 2 {
+            return Ok(stored);
+        }
+        let bad = |reason: String| JournalError::MetaMismatch {
+            path: location.to_string(),
+            reason,
+        };
+        match digest {
+            Some(d) => {
+                let want = receipt::meta_digest(&stored).to_string();
+                // With no journal row nothing has run on these arguments: a start killed while
+                // writing them (or an older build's partial write) is the caller's to redo.
+                if d != want && self.len > 0 {
+                    return Err(bad(format!(
+                        "entries {:?} do not match the stored digest {d} (they hash to {want})",
+                        stored.keys().collect::<Vec<_>>()
+                    )));
+                }
+            }
+            None if !stored.is_empty() && self.len > 0 => {
+                return Err(bad(format!(
+                    "has entries {:?} but no '{}'",
+                    stored.keys().collect::<Vec<_>>(),
+                    backend::META_DIGEST_KEY
+                )));
+            }
+            None => {}
+        }
+        Ok(stored)
+    }
+
+    /// Whether the existing SQLite file `path` is a database of something else (tables, none of
+    /// them `chain_genesis`, e.g. a Synome store from `synome demo`): `Some(its tables)`.
+    /// `None` for an absent or empty file or a run database. Never creates or writes the file;
+    /// callers refuse such a file before [`JournaledChain::open_sqlite`] adds tables to it.
+    pub fn foreign_sqlite_tables(path: &Path) -> Result<Option<Vec<String>>, JournalError> {
+        sqlite::foreign_tables(path)
     }
 
     /// Test hook: the next append fails as if the process died between the engine's execute and

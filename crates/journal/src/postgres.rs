@@ -7,7 +7,7 @@
 //! when the process is killed; a second writer is [`JournalError::Locked`]. Server errors keep
 //! their message, detail and SQLSTATE.
 
-use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row, FORMAT};
+use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row};
 use crate::error::JournalError;
 use alloy_primitives::keccak256;
 use postgres::error::SqlState;
@@ -134,6 +134,7 @@ impl Backend for PgJournal {
         check_format(&self.location, format)?;
         let digest = get(3)?;
         Ok(Some(GenesisRow {
+            format,
             kind: get(1)?,
             body: get(2)?,
             digest: digest.parse().map_err(|_| JournalError::Genesis {
@@ -149,7 +150,7 @@ impl Backend for PgJournal {
         self.client
             .execute(
                 "INSERT INTO chain_genesis (id, format, kind, body, digest) VALUES (1, $1, $2, $3, $4)",
-                &[&FORMAT, &g.kind, &g.body, &g.digest.to_string()],
+                &[&g.format, &g.kind, &g.body, &g.digest.to_string()],
             )
             .map_err(|e| pg_err(&self.location, e))?;
         Ok(())
@@ -226,13 +227,19 @@ impl Backend for PgJournal {
         Ok(out)
     }
 
-    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
-        self.client
-            .execute(
+    fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError> {
+        let location = self.location.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| pg_err(&location, e))?;
+        for (key, value) in entries {
+            tx.execute(
                 "INSERT INTO run_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                &[&key, &value],
+                &[key, value],
             )
-            .map_err(|e| pg_err(&self.location, e))?;
-        Ok(())
+            .map_err(|e| pg_err(&location, e))?;
+        }
+        tx.commit().map_err(|e| pg_err(&location, e))
     }
 }

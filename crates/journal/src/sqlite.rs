@@ -10,7 +10,7 @@
 //! SIGKILL), so a second writer is refused at open. The read-only open never creates a file and
 //! never writes. Columns are read by storage class; a wrong one is a corrupt row naming its seq.
 
-use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row, FORMAT};
+use crate::backend::{check_format, check_seq, parse_hash, Backend, GenesisRow, Row};
 use crate::error::JournalError;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -178,14 +178,19 @@ impl Backend for SqliteJournal {
                 self.path
             ),
         })?;
-        Ok(Some(GenesisRow { kind, body, digest }))
+        Ok(Some(GenesisRow {
+            format,
+            kind,
+            body,
+            digest,
+        }))
     }
 
     fn put_genesis(&mut self, g: &GenesisRow) -> Result<(), JournalError> {
         self.conn
             .execute(
                 "INSERT INTO chain_genesis (id, format, kind, body, digest) VALUES (1, ?1, ?2, ?3, ?4)",
-                params![FORMAT, g.kind, g.body, g.digest.to_string()],
+                params![g.format, g.kind, g.body, g.digest.to_string()],
             )
             .map_err(|e| self.db(e))?;
         Ok(())
@@ -286,13 +291,50 @@ impl Backend for SqliteJournal {
         Ok(out)
     }
 
-    fn meta_set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
-        self.conn
-            .execute(
+    fn meta_set_many(&mut self, entries: &[(&str, &str)]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db_err(&path, e))?;
+        for (key, value) in entries {
+            tx.execute(
                 "INSERT INTO run_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![key, value],
             )
-            .map_err(|e| self.db(e))?;
-        Ok(())
+            .map_err(|e| db_err(&path, e))?;
+        }
+        tx.commit().map_err(|e| db_err(&path, e))
     }
+}
+
+/// The tables of an existing SQLite file that make it a database of something else: `Some(its
+/// tables)` when the file holds tables but no `chain_genesis` (e.g. a Synome store written by
+/// `synome demo`), `None` for an absent or empty file or a run database. Reads only: never
+/// creates the file, never writes.
+pub(crate) fn foreign_tables(path: &Path) -> Result<Option<Vec<String>>, JournalError> {
+    let p = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > 0 => {}
+        _ => return Ok(None),
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| db_err(&p, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| db_err(&p, e))?;
+    let mut st = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .map_err(|e| db_err(&p, e))?;
+    let names: Vec<String> = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(|e| db_err(&p, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| db_err(&p, e))?;
+    if names.is_empty() || names.iter().any(|n| n == "chain_genesis") {
+        return Ok(None);
+    }
+    Ok(Some(names))
 }

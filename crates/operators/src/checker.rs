@@ -192,10 +192,12 @@ impl Checker {
     fn histories(
         &self,
         chain: &dyn Chain,
-        log: &[Event],
+        by_contract: &BTreeMap<Address, Vec<&Event>>,
         prime: &crate::reader::PrimeAccounts,
         w: Window,
     ) -> Result<[BalanceHistory; 4], CheckError> {
+        // The log's events of one contract, in log order (indexed once per report).
+        let of = |c: Address| by_contract.get(&c).into_iter().flatten().copied();
         let d = &self.deployment;
         let proxy = prime.alm_proxy;
         let ilk_name = &prime.legacy_ilk;
@@ -220,9 +222,7 @@ impl Checker {
                 }
             }
         };
-        let vat_events: Vec<&Event> = log
-            .iter()
-            .filter(|e| e.contract == d.vat)
+        let vat_events: Vec<&Event> = of(d.vat)
             .filter(|e| match &e.kind {
                 EventKind::Vat(VatEvent::Frob { ilk, .. })
                 | EventKind::Vat(VatEvent::Fold { ilk, .. }) => Some(*ilk) == ilk_id,
@@ -240,7 +240,7 @@ impl Checker {
                         }
                         a => return Err(CheckError::View(format!("vault answer {a:?}"))),
                     };
-                let evs: Vec<&Event> = log.iter().filter(|e| e.contract == v).collect();
+                let evs: Vec<&Event> = of(v).collect();
                 rewind(
                     (drawn_now, wd_now),
                     &evs,
@@ -290,9 +290,7 @@ impl Checker {
             },
         );
         let token_rewind = |token: Address, now: U256| {
-            let evs: Vec<&Event> = log
-                .iter()
-                .filter(|e| e.contract == token)
+            let evs: Vec<&Event> = of(token)
                 .filter(|e| matches!(&e.kind, EventKind::Erc20(TokenEvent::Transfer { from, to, .. }) if *from == proxy || *to == proxy))
                 .collect();
             rewind(
@@ -337,9 +335,7 @@ impl Checker {
         let (usds0, usds) = token_rewind(d.usds, usds_now);
         let (shares0, shares) = token_rewind(d.susds, shares_now);
         // sUSDS value = shares × chi as last dripped: merge the share changes with the drips.
-        let drips: Vec<(Timestamp, U256)> = log
-            .iter()
-            .filter(|e| e.contract == d.susds)
+        let drips: Vec<(Timestamp, U256)> = of(d.susds)
             .filter_map(|e| match &e.kind {
                 EventKind::Savings(SavingsEvent::Drip { chi_ray, .. }) => {
                     Some((e.block_time, chi_ray.raw()))
@@ -559,6 +555,10 @@ impl Checker {
                 reason: "no Base Rate or SSR in force at the lock".into(),
             })?;
         let log = chain.events_since(0);
+        let mut by_contract: BTreeMap<Address, Vec<&Event>> = BTreeMap::new();
+        for e in &log {
+            by_contract.entry(e.contract).or_default().push(e);
+        }
         let all_receipts: Vec<(Option<EpochId>, payload::PaymentReceipt)> =
             records(syn, Kind::PaymentReceipt)?
                 .into_iter()
@@ -586,7 +586,7 @@ impl Checker {
         let sky_reports = records(syn, Kind::SkyDirectReport)?;
         for p in &self.deployment.primes {
             let subject = format!("prime:{}", p.prime);
-            let [debt, debt_vault, idle, susds] = self.histories(chain, &log, p, window)?;
+            let [debt, debt_vault, idle, susds] = self.histories(chain, &by_contract, p, window)?;
             let (rep_idle, rep_sky) =
                 Self::reported(&idle_reports, &sky_reports, &p.prime, epoch, window)?;
             let (alloc, rate) = osrc

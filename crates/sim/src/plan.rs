@@ -287,7 +287,11 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         .incidents
         .iter()
         .any(|i| matches!(i, Incident::MissingLctsInputs(x) if x.epoch == day));
-    if s.lcts.is_some() && cal.settles_on_time(day) && !lcts_inputs_missing {
+    // srUSDS runs on every day not skipped by a record: a missed settlement (the settlement
+    // operator's failure) does not stop lpha-lcts, so every epoch with statements has its one
+    // LCTS record (SPEC §8 inv. 8).
+    let lcts_runs = !cal.documented.contains_key(&day);
+    if s.lcts.is_some() && lcts_runs && !lcts_inputs_missing {
         push(
             at(day, 36_000),
             10,
@@ -311,7 +315,7 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         let sod = cut.0 % 86_400;
         if m.plan_epoch == day {
             push(
-                at(day, 35_000),
+                at(day, crate::scenario::MIGRATION_PLAN_SOD),
                 13,
                 format!("{d}/council/migration-plan#{i}"),
                 Act::MigrationPlanRecord { migration: i },
@@ -534,7 +538,8 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         .into_iter()
         .collect();
     let settles = cal.settles_on_time(day);
-    if settles && s.lcts.is_some() {
+    let lcts_runs = !cal.documented.contains_key(&day);
+    if lcts_runs && s.lcts.is_some() {
         push(Timestamp(lock), 60, format!("{d}/lcts/lock"), Act::LctsLock);
     }
     for y in &missed {
@@ -583,7 +588,7 @@ pub fn day_plan(s: &Scenario, seed: u64, cal: &Calendar, day: EpochId) -> Vec<St
         );
     }
     let moment = day.moment().0;
-    if settles && s.lcts.is_some() {
+    if lcts_runs && s.lcts.is_some() {
         push(
             Timestamp(moment),
             80,

@@ -17,8 +17,13 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const BPS: u32 = 10_000;
 /// The most days a scenario may run (ten years).
 pub const MAX_DAYS: u32 = 3_650;
-/// The most LCTS users a scenario may have.
-pub const MAX_USERS: u32 = 100_000;
+/// The most LCTS users a scenario may have (each settlement's time grows with the square of the
+/// queue, so a day with 10 000 users already takes seconds).
+pub const MAX_USERS: u32 = 10_000;
+/// The most Primes a scenario may have (a day's work grows quadratically with them).
+pub const MAX_PRIMES: usize = 64;
+/// The time of day [s] of the Core Council's migration-plan record (09:43:20 UTC).
+pub const MIGRATION_PLAN_SOD: u64 = 35_000;
 
 /// A bad scenario: the file, the key at fault and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -281,7 +286,7 @@ pub struct Behaviour {
 #[serde(deny_unknown_fields)]
 pub struct MigrationSpec {
     pub prime: String,
-    /// the Core Council writes the migration-plan record at 10:00 of this epoch
+    /// the Core Council writes the migration-plan record at 09:43:20 UTC of this epoch
     pub plan_epoch: EpochId,
     /// the cutover instant (RFC 3339, not inside a Processing Window)
     pub cutover: String,
@@ -458,6 +463,92 @@ impl Check<'_> {
     }
 }
 
+/// The dotted key path (`governance.changes[1].epoch`) of the `key = value` line holding byte
+/// `offset`, from the nearest table header above it; `None` if that line is no simple key line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let (k, _) = line.split_once('=')?;
+    let k = k.trim().trim_matches('"');
+    if k.is_empty()
+        || !k
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    {
+        return None;
+    }
+    // The table: the last header before the line; an array table gets its index.
+    let mut header: Option<(String, bool)> = None;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for l in text.get(..line_start)?.lines() {
+        let t = l.trim();
+        if let Some(h) = t.strip_prefix("[[").and_then(|r| r.split_once("]]")) {
+            let name = h.0.trim().to_string();
+            *counts.entry(name.clone()).or_default() += 1;
+            header = Some((name, true));
+        } else if let Some(h) = t.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            header = Some((h.0.trim().to_string(), false));
+        }
+    }
+    Some(match header {
+        None => k.to_string(),
+        Some((name, true)) => {
+            let i = counts.get(&name).copied().unwrap_or(1).saturating_sub(1);
+            format!("{name}[{i}].{k}")
+        }
+        Some((name, false)) => format!("{name}.{k}"),
+    })
+}
+
+/// A base rate above 100% APR or a penalty rate above 100% per hour is refused (settlement maths
+/// accepts neither).
+fn check_rates(
+    c: &Check<'_>,
+    table: &str,
+    base: Option<Apr>,
+    penalty: Option<Wad>,
+) -> Result<(), ScenarioError> {
+    if base.is_some_and(|r| r > Apr::hundred_percent()) {
+        return Err(c.err(
+            format!("{table}.base_rate_apr"),
+            "above 100% APR (\"1\"), the largest rate settlement accepts",
+        ));
+    }
+    if penalty.is_some_and(|r| r > Wad::one()) {
+        return Err(c.err(
+            format!("{table}.penalty_rate_per_hour_wad"),
+            "above 100% per hour (\"1\")",
+        ));
+    }
+    Ok(())
+}
+
+/// Every OSRC entry names a known Prime, each Prime at most once.
+fn check_osrc(
+    c: &Check<'_>,
+    table: &str,
+    osrc: &[OsrcSpec],
+    known: &dyn Fn(&str) -> bool,
+) -> Result<(), ScenarioError> {
+    let mut seen = BTreeSet::new();
+    for (i, o) in osrc.iter().enumerate() {
+        if !known(&o.prime) {
+            return Err(c.err(
+                format!("{table}[{i}].prime"),
+                format!("no Prime '{}'", o.prime),
+            ));
+        }
+        if !seen.insert(o.prime.as_str()) {
+            return Err(c.err(
+                format!("{table}[{i}].prime"),
+                format!("'{}' appears twice", o.prime),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn bps_ok(v: u32) -> bool {
     v <= BPS
 }
@@ -472,10 +563,17 @@ impl Scenario {
         let c = Check { file };
         let de = toml::Deserializer::new(text);
         let s: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
+            let mut key = e.path().to_string();
             let inner = e.into_inner();
             let mut reason = inner.message().to_string();
             if let Some(span) = inner.span() {
+                if key == "." {
+                    // A value the TOML reader itself refuses (e.g. an integer beyond 64 bits)
+                    // carries no serde path: name the key written on that line.
+                    if let Some(k) = key_at(text, span.start) {
+                        key = k;
+                    }
+                }
                 let line = text
                     .get(..span.start)
                     .map_or(0, |t| t.bytes().filter(|b| *b == b'\n').count())
@@ -545,6 +643,12 @@ impl Scenario {
         let in_run = |e: EpochId| e >= self.start && e <= last;
         if self.primes.is_empty() {
             return Err(c.err("primes", "a scenario needs at least one Prime"));
+        }
+        if self.primes.len() > MAX_PRIMES {
+            return Err(c.err(
+                "primes",
+                format!("{} Primes: at most {MAX_PRIMES}", self.primes.len()),
+            ));
         }
         let mut names = BTreeSet::new();
         for (i, p) in self.primes.iter().enumerate() {
@@ -658,17 +762,30 @@ impl Scenario {
                 l.limit(name).map_err(|(key, r)| c.err(key, r))?;
             }
         }
-        let prime_known = |p: &str| names.contains(p);
-        // Governance.
-        let g = &self.governance;
-        for (i, o) in g.osrc.iter().enumerate() {
-            if !prime_known(&o.prime) {
+        if let Some(cf) = &self.configurator {
+            if cf.hop_s == Some(0) {
                 return Err(c.err(
-                    format!("governance.osrc[{i}].prime"),
-                    format!("no Prime '{}'", o.prime),
+                    "configurator.hop_s",
+                    "must be at least 1 s (the minimum time between two changes of a limit)",
+                ));
+            }
+            if cf.max_change_bps.is_some_and(|v| v > u64::from(BPS)) {
+                return Err(c.err(
+                    "configurator.max_change_bps",
+                    "a largest change per hop in basis points must be 0 to 10000",
                 ));
             }
         }
+        let prime_known = |p: &str| names.contains(p);
+        // Governance.
+        let g = &self.governance;
+        check_rates(
+            &c,
+            "governance",
+            Some(g.base_rate_apr),
+            Some(g.penalty_rate_per_hour_wad),
+        )?;
+        check_osrc(&c, "governance.osrc", &g.osrc, &prime_known)?;
         let mut change_epochs = BTreeSet::new();
         for (i, ch) in g.changes.iter().enumerate() {
             let k = format!("governance.changes[{i}].epoch");
@@ -687,14 +804,18 @@ impl Scenario {
                     ),
                 ));
             }
-            for (j, o) in ch.osrc.iter().enumerate() {
-                if !prime_known(&o.prime) {
-                    return Err(c.err(
-                        format!("governance.changes[{i}].osrc[{j}].prime"),
-                        format!("no Prime '{}'", o.prime),
-                    ));
-                }
-            }
+            check_rates(
+                &c,
+                &format!("governance.changes[{i}]"),
+                ch.base_rate_apr,
+                ch.penalty_rate_per_hour_wad,
+            )?;
+            check_osrc(
+                &c,
+                &format!("governance.changes[{i}].osrc"),
+                &ch.osrc,
+                &prime_known,
+            )?;
         }
         let mut skip_epochs = BTreeSet::new();
         for (i, s) in g.skips.iter().enumerate() {
@@ -762,6 +883,14 @@ impl Scenario {
             }
             if m.plan_epoch < self.start || m.plan_epoch > cut_day {
                 return Err(c.err(k("plan_epoch"), "inconsistent plan: the plan must be recorded within the run, on or before the cutover day"));
+            }
+            let plan_at = m
+                .plan_epoch
+                .day_number()
+                .saturating_mul(86_400)
+                .saturating_add(MIGRATION_PLAN_SOD);
+            if at.0 < plan_at {
+                return Err(c.err(k("cutover"), format!("inconsistent plan: the cutover {} is before the migration-plan record ({} 09:43:20 UTC); a plan recorded after its cutover is refused", m.cutover, m.plan_epoch)));
             }
             if m.tranches == 0 {
                 return Err(c.err(k("tranches"), "at least one tranche"));

@@ -28,7 +28,8 @@ use std::collections::BTreeMap;
 pub struct PrimeSummary {
     pub prime: String,
     pub statements: u64,
-    /// Σ statement amounts the Prime owed the Generator
+    /// Σ statement amounts the Prime owed the Generator, less the penalties those statements
+    /// carry (which are `penalties_wad`): paid + open + forgiven = obligations + penalties
     pub obligations_wad: Wad,
     /// Σ statement amounts the Generator owed the Prime
     pub owed_by_generator_wad: Wad,
@@ -204,7 +205,15 @@ pub fn compute<C: SimChain, S: Store>(
             if st.direction == "generator-pays-prime" {
                 add(&mut ps.owed_by_generator_wad, amount);
             } else {
-                add(&mut ps.obligations_wad, amount);
+                // The amount due less the penalties it carries: those are `penalties_wad`, so
+                // paid + open + forgiven = obligations + penalties (SPEC §8 inv. 9).
+                let carried: Wad =
+                    serde_json::from_value(st.statement["carried_penalties_wad"].clone())
+                        .unwrap_or(Wad::ZERO);
+                add(
+                    &mut ps.obligations_wad,
+                    Wad::from_raw(amount.raw().saturating_sub(carried.raw())),
+                );
             }
         }
         for r in receipts.iter().filter(|r| r.content.subject == subject) {

@@ -24,11 +24,13 @@ pub fn setup_script() -> String {
 /// The setup script for any list of Primes (each `ALLOCATOR-<NAME>-A`).
 pub fn setup_script_for(primes: &[&str]) -> String {
     use laniakea_chain::system::{LegacyConfig, Limit, PrimeConfig, SystemConfig};
-    let mut cfg = SystemConfig::default();
     // This fixture sets limits beyond the builder's as admin script lines (below), which a
     // Configurator-managed PAU refuses (`Configurator/managed-contract`): it is built without
     // scopes. Scoped systems are covered by the guard tests and by the simulator's scenarios.
-    cfg.scopes = None;
+    let mut cfg = SystemConfig {
+        scopes: None,
+        ..SystemConfig::default()
+    };
     // Generator → Prime payments/distributions (and holding/surplus): 1M, refilled at 100/s.
     cfg.generator.transfer_limit = Limit::whole(1_000_000, 100);
     for p in primes {
